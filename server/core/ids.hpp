@@ -1,0 +1,12 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace lc::core {
+
+// `bytes` random bytes from OpenSSL as lower-case hex: unguessable ids for conversations,
+// visitors and offline messages.
+std::string random_id(std::size_t bytes = 12);
+
+}  // namespace lc::core

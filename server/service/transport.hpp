@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// The seam between the chat service and the network layer (server/net). Nothing here knows
+// Beast or Asio, so the service and its tests see connections only through these interfaces.
+namespace lc::service {
+
+// A parsed HTTP request, as far as the REST API and /metrics need it.
+struct http_request {
+  std::string method;         // "GET", "POST", ...
+  std::string target;         // origin-form, e.g. "/api/stats?from=..."
+  std::string authorization;  // the Authorization header, verbatim ("" when absent)
+  std::string body;
+};
+
+struct http_response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+// One client WebSocket connection as the service sees it. Implemented by server/net.
+class client_link {
+ public:
+  virtual ~client_link() = default;
+  // Queues one binary frame. Returns false (and closes the connection with 1008 "slow
+  // consumer") when the bounded send queue is full. Never blocks.
+  virtual bool send(std::shared_ptr<const std::string> frame) = 0;
+  // Sends a close frame with `code` after the frames already queued, then ends the connection.
+  virtual void close(std::uint16_t code, std::string_view reason) = 0;
+  // "ip:port" of the peer, for logs.
+  virtual const std::string& peer() const = 0;
+};
+
+// Receives what one connection says. Implemented by the service; called by server/net on the
+// connection's event loop, never concurrently.
+class connection_handler {
+ public:
+  virtual ~connection_handler() = default;
+  // One complete binary (or text) message of at most frontend::max_frame_bytes().
+  virtual void on_frame(std::string_view bytes) = 0;
+  // The connection ended (either side, any reason). Called exactly once; no frames after it.
+  virtual void on_close() = 0;
+};
+
+// What server/net serves. Implemented by the service.
+class frontend {
+ public:
+  virtual ~frontend() = default;
+  // A WebSocket upgrade on /ws completed.
+  virtual std::shared_ptr<connection_handler> open(std::shared_ptr<client_link> link) = 0;
+  // Any HTTP request that is not a WebSocket upgrade and not a static file. `done` must be
+  // called exactly once, possibly later (the REST API waits on Redis).
+  virtual void handle_http(http_request request, std::function<void(http_response)> done) = 0;
+  // Frames larger than this close the connection with 1009 before reaching on_frame.
+  virtual std::size_t max_frame_bytes() const = 0;
+};
+
+}  // namespace lc::service
