@@ -1,0 +1,170 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "livechat/v1/livechat.pb.h"
+#include "server/store/redis_connection.hpp"
+
+namespace lc::store {
+
+template <class T>
+using task = boost::asio::awaitable<T>;
+
+// A store request that did not succeed: refused by a function (NOT_FOUND, CONFLICT, ...),
+// or Redis unreachable / too slow (UNAVAILABLE: the client may retry with the same ids).
+class store_error : public std::runtime_error {
+ public:
+  store_error(livechat::v1::ErrorCode code, const std::string& text)
+      : std::runtime_error(text), code_(code) {}
+  livechat::v1::ErrorCode code() const { return code_; }
+
+ private:
+  livechat::v1::ErrorCode code_;
+};
+
+struct join_params {
+  std::string conversation_id, visitor_id, name, email, department, page_url, first_message,
+      client_msg_id, node;
+  std::map<std::string, std::string> metadata;
+};
+struct join_result {
+  std::string conversation_id;
+  std::uint64_t seq = 0;
+  std::int64_t joined_ms = 0;
+  bool existing = false;  // an idempotent retry of the same join
+};
+struct match_result {
+  std::string conversation_id, agent_id;
+  std::int64_t wait_ms = 0;
+};
+struct post_result {
+  std::uint64_t seq = 0;
+  std::int64_t at_ms = 0;
+  bool duplicate = false;
+};
+struct close_result {
+  std::uint64_t seq = 0;
+  std::string department, agent_id;
+  bool was_queued = false;
+};
+struct transfer_result {
+  bool to_agent = false;
+  std::string target;  // agent id or department
+};
+struct agent_connect_result {
+  std::string status;
+  std::vector<std::string> conversations;
+};
+struct sweep_item {
+  std::string what;  // "requeued" | "abandoned"
+  std::string department, conversation_id;
+};
+struct queue_info {
+  std::uint32_t length = 0, agents_online = 0, free_slots = 0;
+  std::vector<std::int64_t> ranks;  // per asked conversation; -1 when not queued
+};
+struct department_overview {
+  std::string department;
+  std::uint32_t queue_length = 0;
+  std::int64_t oldest_enqueue_ms = 0;  // 0 when empty
+  std::uint32_t agents_online = 0, free_agents = 0;
+};
+struct overview_result {
+  std::int64_t now_ms = 0;
+  std::vector<department_overview> departments;
+};
+// A conversation's hash and metadata as stored.
+struct conversation_record {
+  std::map<std::string, std::string> fields;
+  std::map<std::string, std::string> metadata;
+  std::string get(const std::string& k) const;
+  std::int64_t get_int(const std::string& k) const;
+};
+// One response-time record: measure name, time, and "conv|i|dept|agent|value" member.
+struct record_row {
+  std::string measure;
+  std::int64_t at_ms = 0;
+  std::string member;
+};
+
+// The typed API over the Functions library and the keys (ARCHITECTURE.md lists them). One
+// FCALL per state change; reads are plain commands.
+class chat_store {
+ public:
+  explicit chat_store(redis_connection& conn) : conn_(conn) {}
+
+  // Any command; throws store_error on connection failure or an error reply.
+  task<reply> exec(std::vector<std::string> args);
+
+  task<join_result> join(const join_params& p);
+  task<std::vector<match_result>> match(const std::string& department, int max);
+  task<post_result> post(const std::string& conv, livechat::v1::Role role,
+                         const std::string& sender, const std::string& name,
+                         const std::string& cmid, const std::string& text, const std::string& node);
+  // kind: "typing" (value "0"/"1"), "delivered" or "read" (value = seq). Returns the delivery
+  // latency in ms (Redis clock) for a delivered receipt that advanced, else 0.
+  task<std::int64_t> signal(const std::string& conv, livechat::v1::Role role,
+                            const std::string& sender, const std::string& kind,
+                            const std::string& value, const std::string& name);
+  task<close_result> close(const std::string& conv, livechat::v1::Role role, const std::string& by);
+  task<void> rate(const std::string& conv, const std::string& visitor, std::uint32_t rating,
+                  const std::string& comment);
+  task<transfer_result> transfer(const std::string& conv, const std::string& from,
+                                 const std::string& to_agent, const std::string& to_department,
+                                 const std::string& note);
+  task<agent_connect_result> agent_connect(const std::string& agent, const std::string& name,
+                                           std::uint32_t capacity,
+                                           const std::vector<std::string>& departments,
+                                           const std::string& node);
+  task<std::vector<std::string>> presence(const std::string& agent, const std::string& status,
+                                          std::uint32_t capacity);
+  task<std::vector<std::string>> agent_disconnect(const std::string& agent, const std::string& node,
+                                                  std::int64_t grace_ms);
+  task<void> visitor_presence(const std::string& conv, const std::string& visitor,
+                              const std::string& node, bool connected, std::int64_t grace_ms);
+  task<std::vector<sweep_item>> sweep(int max);
+  task<bool> write_records(const std::string& conv, bool missed, std::uint32_t visitor_messages,
+                           std::uint32_t agent_messages, const std::vector<record_row>& rows);
+  task<queue_info> queue_status(const std::string& department,
+                                const std::vector<std::string>& conversations);
+  task<overview_result> overview();
+  task<std::int64_t> offline_leave(const std::string& id, const std::string& visitor,
+                                   const std::string& name, const std::string& email,
+                                   const std::string& department, const std::string& text);
+  // Newest first, from the given departments (all when empty).
+  task<std::vector<livechat::v1::OfflineMessage>> offline_list(
+      const std::vector<std::string>& departments, std::uint32_t limit);
+
+  // Stream entries with seq > after_seq, in order; at most `limit` (0: all).
+  task<std::vector<livechat::v1::ChatEvent>> events(const std::string& conv,
+                                                    std::uint64_t after_seq,
+                                                    std::uint32_t limit = 0);
+  task<std::optional<conversation_record>> conversation(const std::string& conv);
+  // The visitor's conversations, newest first.
+  task<std::vector<std::string>> visitor_conversations(const std::string& visitor,
+                                                       std::uint32_t limit);
+  task<std::vector<std::string>> departments();
+  // Records of one measure with at_ms in [from_ms, to_ms].
+  task<std::vector<std::string>> records(const std::string& measure, std::int64_t from_ms,
+                                         std::int64_t to_ms);
+  // Closed conversation ids with close time in [from_ms, to_ms].
+  task<std::vector<std::string>> closed_between(std::int64_t from_ms, std::int64_t to_ms);
+  task<std::vector<std::string>> pending_records();
+  task<void> renew_lease(const std::string& node, std::int64_t ttl_ms);
+
+ private:
+  task<reply> fcall(const char* function, std::vector<std::string> args);
+  redis_connection& conn_;
+};
+
+// "NOT_FOUND text" (a function's refusal) as the protocol's error code.
+livechat::v1::ErrorCode error_code_from_reply(const std::string& error_text);
+
+}  // namespace lc::store

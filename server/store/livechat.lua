@@ -1,0 +1,598 @@
+#!lua name=livechat
+-- The live-chat Redis Functions library. Every state change that must be atomic across server
+-- nodes happens inside one of these functions: matching, posting, closing, transfers, presence,
+-- grace sweeps. Loaded with FUNCTION LOAD REPLACE at every start of every node.
+--
+-- Errors are returned as "<CODE> <text>" where CODE is NOT_FOUND, CONFLICT, FORBIDDEN or INVALID;
+-- the C++ store maps them onto the protocol's ErrorCode.
+--
+-- Time is Redis's (TIME), so durations never depend on node clocks.
+-- Stream ids are "0-<seq>": the conversation's seq is the stream id, so a reader resumes with
+-- XRANGE key (0-<last_seq> + and a receipt finds its message with XRANGE key 0-<seq> 0-<seq>.
+
+local EV_MESSAGE, EV_JOINED, EV_ASSIGNED, EV_TRANSFERRED, EV_REQUEUED, EV_CLOSED = 1, 2, 3, 4, 5, 6
+local ROLE_VISITOR, ROLE_AGENT, ROLE_SYSTEM = 1, 2, 3
+local FRONT = 1              -- priority of requeued and transferred conversations
+local PRIO_SPAN = 1e13       -- score = (FRONT - prio) * PRIO_SPAN + enqueue ms
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function err(code, text) return redis.error_reply(code .. ' ' .. text) end
+
+local function ck(id) return 'lc:conv:' .. id end
+local function ak(id) return 'lc:agent:' .. id end
+
+local function split_csv(s)
+  local out = {}
+  if s == nil or s == false then return out end
+  for part in string.gmatch(s, '[^,]+') do out[#out + 1] = part end
+  return out
+end
+
+local function hgetall_map(key)
+  local flat = redis.call('HGETALL', key)
+  local m = {}
+  for i = 1, #flat, 2 do m[flat[i]] = flat[i + 1] end
+  return m
+end
+
+-- Length-prefixed encoding of a field list: "<len>:<bytes>" repeated. Used for Pub/Sub payloads
+-- so a node can deliver an event without reading the stream back.
+local function netstrings(fields)
+  local parts = {}
+  for i = 1, #fields do
+    local v = tostring(fields[i])
+    parts[#parts + 1] = #v .. ':' .. v
+  end
+  return table.concat(parts)
+end
+
+local function notify(nodes, msg)
+  local seen = {}
+  for _, node in ipairs(nodes) do
+    if node and node ~= '' and not seen[node] then
+      seen[node] = true
+      redis.call('PUBLISH', 'lc:n:' .. node, msg)
+    end
+  end
+end
+
+local function conv_nodes(conv)
+  local vnode, agent = unpack(redis.call('HMGET', ck(conv), 'vnode', 'agent'))
+  local nodes = { vnode }
+  if agent and agent ~= '' then nodes[#nodes + 1] = redis.call('HGET', ak(agent), 'node') end
+  return nodes
+end
+
+-- Appends one event to the conversation's stream with the next seq and tells the nodes of both
+-- participants. `f` holds the event's fields besides seq and ts.
+local function append(conv, now, f, extra_nodes)
+  local seq = redis.call('HINCRBY', ck(conv), 'seq', 1)
+  local fields = { 'seq', seq, 'ts', now }
+  for i = 1, #f do fields[#fields + 1] = f[i] end
+  redis.call('XADD', ck(conv) .. ':s', '0-' .. seq, unpack(fields))
+  local nodes = conv_nodes(conv)
+  if extra_nodes then for _, n in ipairs(extra_nodes) do nodes[#nodes + 1] = n end end
+  notify(nodes, 'e|' .. conv .. '|' .. netstrings(fields))
+  return seq
+end
+
+local function queue_changed(dept)
+  redis.call('PUBLISH', 'lc:all', 'q|' .. dept)
+end
+
+local function enqueue(conv, dept, prio, now)
+  redis.call('ZADD', 'lc:q:' .. dept, (FRONT - prio) * PRIO_SPAN + now, conv)
+  redis.call('ZADD', 'lc:qt:' .. dept, now, conv)
+  redis.call('SADD', 'lc:depts', dept)
+end
+
+local function dequeue(conv, dept)
+  redis.call('ZREM', 'lc:q:' .. dept, conv)
+  redis.call('ZREM', 'lc:qt:' .. dept, conv)
+end
+
+-- Keeps the agent's entry in each department's free set true to its status and load:
+-- present only while online, connected and below capacity; scored by load then last assignment
+-- so the least-loaded, longest-idle agent sorts first.
+local function refresh_agent(agent)
+  local a = hgetall_map(ak(agent))
+  local active = tonumber(a.active or '0')
+  local cap = tonumber(a.cap or '0')
+  local available = a.status == 'online' and (a.gone == nil or a.gone == '')
+  for _, d in ipairs(split_csv(a.depts)) do
+    if available then
+      redis.call('SADD', 'lc:online:' .. d, agent)
+    else
+      redis.call('SREM', 'lc:online:' .. d, agent)
+    end
+    if available and active < cap then
+      redis.call('ZADD', 'lc:free:' .. d, active * PRIO_SPAN + tonumber(a.last or '0'), agent)
+    else
+      redis.call('ZREM', 'lc:free:' .. d, agent)
+    end
+  end
+end
+
+local function has_dept(a, dept)
+  for _, d in ipairs(split_csv(a.depts)) do if d == dept then return true end end
+  return false
+end
+
+-- Re-checks everything matching relies on, inside the same atomic call.
+local function agent_can_take(agent, dept)
+  if agent == nil or agent == '' then return false end
+  local a = hgetall_map(ak(agent))
+  if a.status ~= 'online' or (a.gone ~= nil and a.gone ~= '') then return false end
+  if tonumber(a.active or '0') >= tonumber(a.cap or '0') then return false end
+  if dept and not has_dept(a, dept) then return false end
+  if a.node == nil or redis.call('EXISTS', 'lc:node:' .. a.node) == 0 then return false end
+  return true
+end
+
+local function take_slot(agent, now)
+  redis.call('HINCRBY', ak(agent), 'active', 1)
+  redis.call('HSET', ak(agent), 'last', now)
+  refresh_agent(agent)
+end
+
+local function release_slot(agent, conv)
+  if agent == nil or agent == '' then return end
+  if redis.call('SREM', ak(agent) .. ':convs', conv) == 1 then
+    local active = redis.call('HINCRBY', ak(agent), 'active', -1)
+    if active < 0 then redis.call('HSET', ak(agent), 'active', 0) end
+  end
+  refresh_agent(agent)
+end
+
+local function assign(conv, agent, now, kind, note)
+  local aname = redis.call('HGET', ak(agent), 'name') or agent
+  local epoch = redis.call('HINCRBY', ck(conv), 'epoch', 1)
+  redis.call('HSET', ck(conv), 'state', 'assigned', 'agent', agent, 'aname', aname,
+    'assigned', now, 'pref', '')
+  redis.call('SADD', ak(agent) .. ':convs', conv)
+  take_slot(agent, now)
+  local visitor = redis.call('HGET', ck(conv), 'visitor')
+  redis.call('HSET', 'lc:visitor:' .. visitor, 'last_agent', agent)
+  local f = { 'k', kind, 'r', ROLE_SYSTEM, 'a', agent, 'n', aname }
+  if note and note ~= '' then f[#f + 1] = 't'; f[#f + 1] = note end
+  append(conv, now, f)
+  notify(conv_nodes(conv), 'a|' .. conv .. '|' .. agent .. '|' .. epoch)
+  return epoch
+end
+
+-- Back to the front of its department's queue (agent lost, offline, department transfer).
+local function requeue(conv, dept, now, kind, note, extra_nodes)
+  local c = hgetall_map(ck(conv))
+  local old_agent = c.agent
+  redis.call('HSET', ck(conv), 'state', 'queued', 'agent', '', 'aname', '', 'dept', dept,
+    'prio', FRONT, 'qsince', now, 'pref', '')
+  local f = { 'k', kind, 'r', ROLE_SYSTEM, 'd', dept }
+  if note and note ~= '' then f[#f + 1] = 't'; f[#f + 1] = note end
+  append(conv, now, f, extra_nodes)
+  enqueue(conv, dept, FRONT, now)
+  if old_agent and old_agent ~= '' then
+    local node = redis.call('HGET', ak(old_agent), 'node')
+    release_slot(old_agent, conv)
+    notify({ node }, 'u|' .. conv .. '|' .. old_agent)
+  end
+  queue_changed(dept)
+end
+
+-- A participant may act on a conversation only if it is theirs: the visitor who opened it or
+-- the agent it is assigned to. Anything else looks like a missing conversation.
+local function member_check(c, role, id)
+  if c.state == nil then return err('NOT_FOUND', 'no such conversation') end
+  if role == ROLE_VISITOR then
+    if c.visitor ~= id then return err('NOT_FOUND', 'no such conversation') end
+  elseif role == ROLE_AGENT then
+    if c.agent ~= id then return err('NOT_FOUND', 'no such conversation') end
+  else
+    return err('FORBIDDEN', 'role may not act on conversations')
+  end
+  return nil
+end
+
+-- join(conv, visitor, name, email, dept, page, first_text, cmid, node, meta_k1, meta_v1, ...)
+-- -> {conv, seq, joined_ms, existing(0|1)}
+local function join(keys, args)
+  local conv, visitor, name, email, dept, page, text, cmid, node =
+    args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9]
+  local vk = 'lc:visitor:' .. visitor
+  local open = redis.call('HGET', vk, 'open')
+  if open and open ~= '' then
+    local c = hgetall_map(ck(open))
+    if c.state and c.state ~= 'closed' then
+      if cmid ~= '' and c.first_cmid == cmid then
+        return { open, tonumber(c.seq), tonumber(c.joined), 1 }
+      end
+      return err('CONFLICT', 'visitor already has an open conversation ' .. open)
+    end
+  end
+  if redis.call('EXISTS', ck(conv)) == 1 then return err('CONFLICT', 'conversation id taken') end
+  local now = now_ms()
+  local last_agent = redis.call('HGET', vk, 'last_agent') or ''
+  redis.call('HSET', ck(conv), 'id', conv, 'visitor', visitor, 'vname', name, 'email', email,
+    'dept', dept, 'page', page, 'state', 'queued', 'joined', now, 'qsince', now, 'seq', 0,
+    'epoch', 0, 'prio', 0, 'pref', last_agent, 'vnode', node, 'first', text, 'first_cmid', cmid,
+    'vmsgs', 0, 'amsgs', 0)
+  if #args > 9 then
+    local meta = {}
+    for i = 10, #args do meta[#meta + 1] = args[i] end
+    redis.call('HSET', ck(conv) .. ':meta', unpack(meta))
+  end
+  redis.call('HSET', vk, 'open', conv, 'name', name, 'email', email)
+  redis.call('LPUSH', vk .. ':convs', conv)
+  local seq = append(conv, now, { 'k', EV_JOINED, 'r', ROLE_VISITOR, 'id', visitor, 'n', name,
+    'd', dept })
+  if text ~= '' then
+    seq = append(conv, now, { 'k', EV_MESSAGE, 'r', ROLE_VISITOR, 'id', visitor, 'n', name,
+      't', text, 'c', cmid })
+    redis.call('HSET', ck(conv) .. ':c', cmid, seq)
+    redis.call('HINCRBY', ck(conv), 'vmsgs', 1)
+  end
+  enqueue(conv, dept, 0, now)
+  queue_changed(dept)
+  return { conv, seq, now, 0 }
+end
+
+-- match(dept, max) -> { {conv, agent, wait_ms}, ... }
+local function match(keys, args)
+  local dept, max = args[1], tonumber(args[2] or '16')
+  local out = {}
+  local now = now_ms()
+  while #out < max do
+    local head = redis.call('ZRANGE', 'lc:q:' .. dept, 0, 0)[1]
+    if not head then break end
+    local c = hgetall_map(ck(head))
+    if c.state ~= 'queued' or c.dept ~= dept then
+      dequeue(head, dept) -- stale entry: the conversation moved on
+    else
+      local agent = nil
+      if agent_can_take(c.pref, dept) then agent = c.pref end
+      if not agent then
+        local candidates = redis.call('ZRANGE', 'lc:free:' .. dept, 0, 31)
+        for _, cand in ipairs(candidates) do
+          if agent_can_take(cand, dept) then agent = cand; break end
+          redis.call('ZREM', 'lc:free:' .. dept, cand)
+        end
+      end
+      if not agent then break end
+      dequeue(head, dept)
+      assign(head, agent, now, EV_ASSIGNED)
+      out[#out + 1] = { head, agent, now - tonumber(c.qsince or now) }
+    end
+  end
+  if #out > 0 then queue_changed(dept) end
+  return out
+end
+
+-- post(conv, role, sender, name, cmid, text, node) -> {seq, ts, duplicate(0|1)}
+local function post(keys, args)
+  local conv, role, sender, name, cmid, text, node =
+    args[1], tonumber(args[2]), args[3], args[4], args[5], args[6], args[7]
+  local c = hgetall_map(ck(conv))
+  local bad = member_check(c, role, sender)
+  if bad then return bad end
+  local seen = redis.call('HGET', ck(conv) .. ':c', cmid)
+  if seen then
+    local e = redis.call('XRANGE', ck(conv) .. ':s', '0-' .. seen, '0-' .. seen)[1]
+    local ts = 0
+    if e then for i = 1, #e[2], 2 do if e[2][i] == 'ts' then ts = tonumber(e[2][i + 1]) end end end
+    return { tonumber(seen), ts, 1 }
+  end
+  if c.state == 'closed' then return err('CONFLICT', 'conversation is closed') end
+  if role == ROLE_AGENT and c.state ~= 'assigned' then
+    return err('CONFLICT', 'conversation is not assigned')
+  end
+  local now = now_ms()
+  if role == ROLE_VISITOR and node ~= '' then redis.call('HSET', ck(conv), 'vnode', node) end
+  local seq = append(conv, now, { 'k', EV_MESSAGE, 'r', role, 'id', sender, 'n', name, 't', text,
+    'c', cmid })
+  redis.call('HSET', ck(conv) .. ':c', cmid, seq)
+  redis.call('HINCRBY', ck(conv), role == ROLE_VISITOR and 'vmsgs' or 'amsgs', 1)
+  return { seq, now, 0 }
+end
+
+-- signal(conv, role, sender, kind, value) kind: typing (value 0|1, name in args[6]) or
+-- delivered/read (value seq). -> latency ms for delivered receipts (Redis clock), else 0.
+local function signal(keys, args)
+  local conv, role, sender, kind, value, name =
+    args[1], tonumber(args[2]), args[3], args[4], args[5], args[6] or ''
+  local c = hgetall_map(ck(conv))
+  local bad = member_check(c, role, sender)
+  if bad then return bad end
+  local latency = 0
+  if kind == 'typing' then
+    if c.state ~= 'assigned' and not (c.state == 'queued' and role == ROLE_VISITOR) then
+      return err('CONFLICT', 'conversation is ' .. c.state)
+    end
+    notify(conv_nodes(conv), 't|' .. conv .. '|' .. role .. '|' .. value .. '|' .. name)
+    return 0
+  end
+  local seq = tonumber(value)
+  if seq > tonumber(c.seq or '0') then return err('INVALID', 'seq is beyond the conversation') end
+  local field = (kind == 'read' and 'rd' or 'dl') .. role
+  local prev = tonumber(c[field] or '0')
+  if seq <= prev then return 0 end
+  redis.call('HSET', ck(conv), field, seq)
+  if kind == 'delivered' then
+    local e = redis.call('XRANGE', ck(conv) .. ':s', '0-' .. seq, '0-' .. seq)[1]
+    if e then
+      for i = 1, #e[2], 2 do
+        if e[2][i] == 'ts' then latency = now_ms() - tonumber(e[2][i + 1]) end
+      end
+    end
+  end
+  notify(conv_nodes(conv), 'r|' .. conv .. '|' .. role .. '|' .. kind .. '|' .. seq)
+  return latency
+end
+
+-- close(conv, role, id) -> {seq, dept, agent, was_queued(0|1)}
+local function close(keys, args)
+  local conv, role, id = args[1], tonumber(args[2]), args[3]
+  local c = hgetall_map(ck(conv))
+  if role ~= ROLE_SYSTEM then
+    local bad = member_check(c, role, id)
+    if bad then return bad end
+  elseif c.state == nil then
+    return err('NOT_FOUND', 'no such conversation')
+  end
+  if c.state == 'closed' then return err('CONFLICT', 'conversation is closed') end
+  local now = now_ms()
+  local seq = append(conv, now, { 'k', EV_CLOSED, 'r', role, 'id', id })
+  redis.call('HSET', ck(conv), 'state', 'closed', 'closed', now, 'closed_by', role)
+  local was_queued = 0
+  if c.state == 'queued' then
+    dequeue(conv, c.dept)
+    was_queued = 1
+    queue_changed(c.dept)
+  end
+  release_slot(c.agent, conv)
+  local vk = 'lc:visitor:' .. c.visitor
+  if redis.call('HGET', vk, 'open') == conv then redis.call('HSET', vk, 'open', '') end
+  redis.call('ZADD', 'lc:closed', now, conv)
+  redis.call('SADD', 'lc:records:pending', conv)
+  redis.call('ZREM', 'lc:grace:visitors', conv)
+  return { seq, c.dept, c.agent or '', was_queued }
+end
+
+-- rate(conv, visitor, rating, comment) -> 1
+local function rate(keys, args)
+  local conv, visitor, rating, comment = args[1], args[2], tonumber(args[3]), args[4]
+  local c = hgetall_map(ck(conv))
+  local bad = member_check(c, ROLE_VISITOR, visitor)
+  if bad then return bad end
+  if c.state ~= 'closed' then return err('CONFLICT', 'rate the conversation after it is closed') end
+  if c.rating and c.rating ~= '' then return err('CONFLICT', 'conversation already rated') end
+  if rating < 1 or rating > 5 then return err('INVALID', 'rating must be 1..5') end
+  local now = now_ms()
+  redis.call('HSET', ck(conv), 'rating', rating, 'comment', comment, 'rated', now)
+  redis.call('ZADD', 'lc:rec:rating', now,
+    conv .. '|0|' .. (c.dept or '') .. '|' .. (c.agent or '') .. '|' .. rating)
+  return 1
+end
+
+-- transfer(conv, from_agent, to_agent, to_dept, note) -> {kind('agent'|'dept'), target}
+local function transfer(keys, args)
+  local conv, from, to_agent, to_dept, note = args[1], args[2], args[3], args[4], args[5]
+  local c = hgetall_map(ck(conv))
+  local bad = member_check(c, ROLE_AGENT, from)
+  if bad then return bad end
+  if c.state ~= 'assigned' then return err('CONFLICT', 'conversation is ' .. c.state) end
+  local now = now_ms()
+  if to_agent ~= '' then
+    if to_agent == from then return err('CONFLICT', 'conversation is already yours') end
+    if redis.call('EXISTS', ak(to_agent)) == 0 then return err('NOT_FOUND', 'no such agent') end
+    if not agent_can_take(to_agent, nil) then
+      return err('CONFLICT', 'agent ' .. to_agent .. ' is not available')
+    end
+    local from_node = redis.call('HGET', ak(from), 'node')
+    release_slot(from, conv)
+    notify({ from_node }, 'u|' .. conv .. '|' .. from)
+    redis.call('HSET', ck(conv), 'agent', to_agent)
+    assign(conv, to_agent, now, EV_TRANSFERRED, note)
+    return { 'agent', to_agent }
+  end
+  requeue(conv, to_dept, now, EV_TRANSFERRED, note)
+  return { 'dept', to_dept }
+end
+
+-- agent_connect(agent, name, cap, depts_csv, node) -> {status, conv...}
+local function agent_connect(keys, args)
+  local agent, name, cap, depts, node = args[1], args[2], args[3], args[4], args[5]
+  local k = ak(agent)
+  local old = hgetall_map(k)
+  -- Departments the token no longer grants must not keep the agent in their sets.
+  for _, d in ipairs(split_csv(old.depts)) do
+    redis.call('ZREM', 'lc:free:' .. d, agent)
+    redis.call('SREM', 'lc:online:' .. d, agent)
+  end
+  local was_gone = old.gone ~= nil and old.gone ~= ''
+  redis.call('HSET', k, 'name', name, 'depts', depts, 'node', node, 'gone', '',
+    'status', old.status or 'offline', 'active', old.active or 0, 'last', old.last or 0)
+  -- A capacity lowered with SetPresence survives a reconnect with the same token.
+  if old.cap == nil or old.maxcap ~= cap then redis.call('HSET', k, 'cap', cap) end
+  redis.call('HSET', k, 'maxcap', cap)
+  redis.call('ZREM', 'lc:grace:agents', agent)
+  for _, d in ipairs(split_csv(depts)) do redis.call('SADD', 'lc:depts', d) end
+  refresh_agent(agent)
+  local convs = redis.call('SMEMBERS', k .. ':convs')
+  if was_gone then
+    for _, conv in ipairs(convs) do
+      notify({ redis.call('HGET', ck(conv), 'vnode') }, 'c|' .. conv .. '|1|0')
+    end
+  end
+  local out = { redis.call('HGET', k, 'status') }
+  for _, conv in ipairs(convs) do out[#out + 1] = conv end
+  return out
+end
+
+-- presence(agent, status, cap) -> {requeued conv...}; cap 0 keeps the current capacity.
+local function presence(keys, args)
+  local agent, status, cap = args[1], args[2], tonumber(args[3])
+  local k = ak(agent)
+  if redis.call('EXISTS', k) == 0 then return err('NOT_FOUND', 'no such agent') end
+  local maxcap = tonumber(redis.call('HGET', k, 'maxcap') or '0')
+  if cap > maxcap then return err('INVALID', 'capacity above the token\'s ' .. maxcap) end
+  if cap > 0 then redis.call('HSET', k, 'cap', cap) end
+  redis.call('HSET', k, 'status', status)
+  local requeued = {}
+  if status == 'offline' then
+    -- Going offline hands every open chat back: nobody's chat waits on an absent agent.
+    local now = now_ms()
+    for _, conv in ipairs(redis.call('SMEMBERS', k .. ':convs')) do
+      local dept = redis.call('HGET', ck(conv), 'dept')
+      requeue(conv, dept, now, EV_REQUEUED, 'agent went offline')
+      requeued[#requeued + 1] = conv
+    end
+  end
+  refresh_agent(agent)
+  return requeued
+end
+
+-- agent_disconnect(agent, node, grace_ms) -> {conv...} told "reconnecting"; only when the agent's
+-- current connection is on `node` (a newer connection elsewhere wins).
+local function agent_disconnect(keys, args)
+  local agent, node, grace = args[1], args[2], tonumber(args[3])
+  local k = ak(agent)
+  if redis.call('HGET', k, 'node') ~= node then return {} end
+  local deadline = now_ms() + grace
+  redis.call('HSET', k, 'gone', deadline)
+  redis.call('ZADD', 'lc:grace:agents', deadline, agent)
+  refresh_agent(agent)
+  local convs = redis.call('SMEMBERS', k .. ':convs')
+  for _, conv in ipairs(convs) do
+    notify({ redis.call('HGET', ck(conv), 'vnode') },
+      'c|' .. conv .. '|0|' .. math.floor(grace / 1000))
+  end
+  return convs
+end
+
+-- visitor_presence(conv, visitor, node, connected(0|1), grace_ms): a visitor's connection came
+-- or went; a visitor gone past the grace has their conversation closed (abandoned).
+local function visitor_presence(keys, args)
+  local conv, visitor, node, connected, grace =
+    args[1], args[2], args[3], args[4], tonumber(args[5])
+  local c = hgetall_map(ck(conv))
+  if c.visitor ~= visitor or c.state == 'closed' then return 0 end
+  if connected == '1' then
+    redis.call('HSET', ck(conv), 'vnode', node)
+    redis.call('ZREM', 'lc:grace:visitors', conv)
+  elseif c.vnode == node then
+    redis.call('ZADD', 'lc:grace:visitors', now_ms() + grace, conv)
+  end
+  return 1
+end
+
+-- sweep(max) -> {{'requeued', dept, conv}, {'abandoned', dept, conv}, ...}: agents whose grace ran
+-- out lose their chats to the queue; visitors gone past theirs have their chats closed.
+local function sweep(keys, args)
+  local max = tonumber(args[1] or '100')
+  local now = now_ms()
+  local out = {}
+  for _, agent in ipairs(redis.call('ZRANGEBYSCORE', 'lc:grace:agents', '-inf', now, 'LIMIT', 0, max)) do
+    redis.call('ZREM', 'lc:grace:agents', agent)
+    local k = ak(agent)
+    local gone = redis.call('HGET', k, 'gone')
+    if gone and gone ~= '' and tonumber(gone) <= now then
+      for _, conv in ipairs(redis.call('SMEMBERS', k .. ':convs')) do
+        local dept = redis.call('HGET', ck(conv), 'dept')
+        requeue(conv, dept, now, EV_REQUEUED, 'agent connection lost')
+        out[#out + 1] = { 'requeued', dept, conv }
+      end
+      redis.call('HSET', k, 'status', 'offline', 'active', 0, 'gone', '')
+      refresh_agent(agent)
+    end
+  end
+  for _, conv in ipairs(redis.call('ZRANGEBYSCORE', 'lc:grace:visitors', '-inf', now, 'LIMIT', 0, max)) do
+    redis.call('ZREM', 'lc:grace:visitors', conv)
+    local c = hgetall_map(ck(conv))
+    if c.state and c.state ~= 'closed' then
+      close({}, { conv, tostring(ROLE_SYSTEM), 'visitor-left' })
+      out[#out + 1] = { 'abandoned', c.dept, conv }
+    end
+  end
+  return out
+end
+
+-- records(conv, missed, vmsgs, amsgs, measure1, score1, member1, ...) -> 1 written, 0 already.
+-- Response-time records are computed by the server's core clock from the stream at close and
+-- written once here.
+local function records(keys, args)
+  local conv = args[1]
+  if redis.call('HGET', ck(conv), 'rec') == '1' then
+    redis.call('SREM', 'lc:records:pending', conv)
+    return 0
+  end
+  for i = 5, #args, 3 do
+    redis.call('ZADD', 'lc:rec:' .. args[i], args[i + 1], args[i + 2])
+  end
+  redis.call('HSET', ck(conv), 'rec', 1, 'missed', args[2], 'vmsgs', args[3], 'amsgs', args[4])
+  if args[2] == '1' then redis.call('ZADD', 'lc:missed', redis.call('HGET', ck(conv), 'closed'), conv) end
+  redis.call('SREM', 'lc:records:pending', conv)
+  return 1
+end
+
+-- queue_status(dept, conv...) -> {length, agents_online, free_slots, rank1|-1, ...}
+local function queue_status(keys, args)
+  local dept = args[1]
+  local len = redis.call('ZCARD', 'lc:q:' .. dept)
+  local online = redis.call('SCARD', 'lc:online:' .. dept)
+  local free = 0
+  for _, agent in ipairs(redis.call('ZRANGE', 'lc:free:' .. dept, 0, 199)) do
+    local active, cap = unpack(redis.call('HMGET', ak(agent), 'active', 'cap'))
+    local slots = tonumber(cap or '0') - tonumber(active or '0')
+    if slots > 0 then free = free + slots end
+  end
+  local out = { len, online, free }
+  for i = 2, #args do
+    local r = redis.call('ZRANK', 'lc:q:' .. dept, args[i])
+    out[#out + 1] = r or -1
+  end
+  return out
+end
+
+-- overview() -> {now, {dept, queue_len, oldest_enqueue_ms|0, agents_online, free}, ...}
+local function overview(keys, args)
+  local out = { now_ms() }
+  for _, d in ipairs(redis.call('SMEMBERS', 'lc:depts')) do
+    local oldest = redis.call('ZRANGE', 'lc:qt:' .. d, 0, 0, 'WITHSCORES')
+    local free = redis.call('ZCARD', 'lc:free:' .. d)
+    out[#out + 1] = { d, redis.call('ZCARD', 'lc:q:' .. d), tonumber(oldest[2] or '0'),
+      redis.call('SCARD', 'lc:online:' .. d), free }
+  end
+  return out
+end
+
+-- offline_leave(id, visitor, name, email, dept, text) -> ts
+local function offline_leave(keys, args)
+  local id, visitor, name, email, dept, text = args[1], args[2], args[3], args[4], args[5], args[6]
+  local now = now_ms()
+  redis.call('HSET', 'lc:offline:' .. id, 'id', id, 'visitor', visitor, 'name', name,
+    'email', email, 'dept', dept, 'text', text, 'ts', now)
+  redis.call('ZADD', 'lc:offline', now, id)
+  redis.call('ZADD', 'lc:offline:d:' .. dept, now, id)
+  redis.call('SADD', 'lc:depts', dept)
+  return now
+end
+
+redis.register_function('lc_join', join)
+redis.register_function('lc_match', match)
+redis.register_function('lc_post', post)
+redis.register_function('lc_signal', signal)
+redis.register_function('lc_close', close)
+redis.register_function('lc_rate', rate)
+redis.register_function('lc_transfer', transfer)
+redis.register_function('lc_agent_connect', agent_connect)
+redis.register_function('lc_presence', presence)
+redis.register_function('lc_agent_disconnect', agent_disconnect)
+redis.register_function('lc_visitor_presence', visitor_presence)
+redis.register_function('lc_sweep', sweep)
+redis.register_function('lc_records', records)
+redis.register_function('lc_queue_status', queue_status)
+redis.register_function('lc_overview', overview)
+redis.register_function('lc_offline_leave', offline_leave)
