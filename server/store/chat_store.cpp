@@ -123,8 +123,8 @@ task<std::vector<match_result>> chat_store::match(const std::string& department,
 task<post_result> chat_store::post(const std::string& conv, pb::Role role,
                                    const std::string& sender, const std::string& name,
                                    const std::string& cmid, const std::string& text,
-                                   const std::string& node) {
-  std::vector<std::string> args{conv, std::to_string(role), sender, name, cmid, text, node};
+                                   const std::string& node, const std::string& origin) {
+  std::vector<std::string> args{conv, std::to_string(role), sender, name, cmid, text, node, origin};
   auto r = co_await fcall("lc_post", std::move(args));
   co_return post_result{static_cast<std::uint64_t>(at(r, 0).as_int()), at(r, 1).as_int(),
                         at(r, 2).as_int() == 1};
@@ -297,7 +297,8 @@ task<std::vector<pb::OfflineMessage>> chat_store::offline_list(
 }
 
 task<std::vector<pb::ChatEvent>> chat_store::events(const std::string& conv,
-                                                    std::uint64_t after_seq, std::uint32_t limit) {
+                                                    std::uint64_t after_seq, std::uint32_t limit,
+                                                    std::vector<std::string>* origins) {
   auto args = cmd("XRANGE", "lc:conv:" + conv + ":s", "(0-" + std::to_string(after_seq), "+");
   if (limit > 0) {
     args.push_back("COUNT");
@@ -306,13 +307,16 @@ task<std::vector<pb::ChatEvent>> chat_store::events(const std::string& conv,
   auto r = co_await exec(std::move(args));
   std::vector<pb::ChatEvent> out;
   out.reserve(r.elements.size());
+  if (origins != nullptr) origins->clear();
   for (const auto& entry : r.elements) {
     const auto& flat = at(entry, 1);
     field_list fields;
     for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2) {
       fields.emplace_back(flat.elements[i].str, flat.elements[i + 1].str);
     }
-    out.push_back(event_from_fields(conv, fields));
+    std::string origin;
+    out.push_back(event_from_fields(conv, fields, &origin));
+    if (origins != nullptr) origins->push_back(std::move(origin));
   }
   co_return out;
 }
@@ -337,22 +341,27 @@ task<std::vector<std::string>> chat_store::visitor_conversations(const std::stri
       cmd("LRANGE", "lc:visitor:" + visitor + ":convs", "0", std::to_string(limit - 1))));
 }
 
+task<std::string> chat_store::visitor_open_conversation(const std::string& visitor) {
+  auto r = co_await exec(cmd("HGET", "lc:visitor:" + visitor, "open"));
+  co_return r.as_string();
+}
+
 task<std::vector<std::string>> chat_store::departments() {
   auto out = strings_of(co_await exec(cmd("SMEMBERS", "lc:depts")));
   std::sort(out.begin(), out.end());
   co_return out;
 }
 
-task<std::vector<std::string>> chat_store::records(const std::string& measure, std::int64_t from_ms,
-                                                   std::int64_t to_ms) {
-  co_return strings_of(co_await exec(
-      cmd("ZRANGEBYSCORE", "lc:rec:" + measure, std::to_string(from_ms), std::to_string(to_ms))));
-}
-
-task<std::vector<std::string>> chat_store::closed_between(std::int64_t from_ms,
-                                                          std::int64_t to_ms) {
-  co_return strings_of(co_await exec(
-      cmd("ZRANGEBYSCORE", "lc:closed", std::to_string(from_ms), std::to_string(to_ms))));
+task<std::vector<std::pair<std::string, std::int64_t>>> chat_store::records(
+    const std::string& measure, std::int64_t from_ms, std::int64_t to_ms) {
+  auto r = co_await exec(cmd("ZRANGEBYSCORE", "lc:rec:" + measure, std::to_string(from_ms),
+                             std::to_string(to_ms), "WITHSCORES"));
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  out.reserve(r.elements.size() / 2);
+  for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+    out.emplace_back(r.elements[i].str, r.elements[i + 1].as_int());
+  }
+  co_return out;
 }
 
 task<std::vector<std::string>> chat_store::pending_records() {

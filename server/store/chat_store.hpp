@@ -107,7 +107,8 @@ class chat_store {
   task<std::vector<match_result>> match(const std::string& department, int max);
   task<post_result> post(const std::string& conv, livechat::v1::Role role,
                          const std::string& sender, const std::string& name,
-                         const std::string& cmid, const std::string& text, const std::string& node);
+                         const std::string& cmid, const std::string& text, const std::string& node,
+                         const std::string& origin);
   // kind: "typing" (value "0"/"1"), "delivered" or "read" (value = seq). Returns the delivery
   // latency in ms (Redis clock) for a delivered receipt that advanced, else 0.
   task<std::int64_t> signal(const std::string& conv, livechat::v1::Role role,
@@ -142,20 +143,23 @@ class chat_store {
   task<std::vector<livechat::v1::OfflineMessage>> offline_list(
       const std::vector<std::string>& departments, std::uint32_t limit);
 
-  // Stream entries with seq > after_seq, in order; at most `limit` (0: all).
+  // Stream entries with seq > after_seq, in order; at most `limit` (0: all). When `origins` is
+  // given it receives each entry's sending connection ("" for system events).
   task<std::vector<livechat::v1::ChatEvent>> events(const std::string& conv,
                                                     std::uint64_t after_seq,
-                                                    std::uint32_t limit = 0);
+                                                    std::uint32_t limit = 0,
+                                                    std::vector<std::string>* origins = nullptr);
   task<std::optional<conversation_record>> conversation(const std::string& conv);
   // The visitor's conversations, newest first.
   task<std::vector<std::string>> visitor_conversations(const std::string& visitor,
                                                        std::uint32_t limit);
   task<std::vector<std::string>> departments();
-  // Records of one measure with at_ms in [from_ms, to_ms].
-  task<std::vector<std::string>> records(const std::string& measure, std::int64_t from_ms,
-                                         std::int64_t to_ms);
-  // Closed conversation ids with close time in [from_ms, to_ms].
-  task<std::vector<std::string>> closed_between(std::int64_t from_ms, std::int64_t to_ms);
+  // The visitor's open conversation id, "" when none.
+  task<std::string> visitor_open_conversation(const std::string& visitor);
+  // Records of one measure ("conv|i|dept|agent|value") with their at_ms in [from_ms, to_ms].
+  task<std::vector<std::pair<std::string, std::int64_t>>> records(const std::string& measure,
+                                                                  std::int64_t from_ms,
+                                                                  std::int64_t to_ms);
   task<std::vector<std::string>> pending_records();
   task<void> renew_lease(const std::string& node, std::int64_t ttl_ms);
 

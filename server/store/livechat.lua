@@ -270,10 +270,11 @@ local function match(keys, args)
   return out
 end
 
--- post(conv, role, sender, name, cmid, text, node) -> {seq, ts, duplicate(0|1)}
+-- post(conv, role, sender, name, cmid, text, node, origin) -> {seq, ts, duplicate(0|1)}
+-- origin names the sending connection, so its node does not echo the message back to it.
 local function post(keys, args)
-  local conv, role, sender, name, cmid, text, node =
-    args[1], tonumber(args[2]), args[3], args[4], args[5], args[6], args[7]
+  local conv, role, sender, name, cmid, text, node, origin =
+    args[1], tonumber(args[2]), args[3], args[4], args[5], args[6], args[7], args[8] or ''
   local c = hgetall_map(ck(conv))
   local bad = member_check(c, role, sender)
   if bad then return bad end
@@ -291,7 +292,7 @@ local function post(keys, args)
   local now = now_ms()
   if role == ROLE_VISITOR and node ~= '' then redis.call('HSET', ck(conv), 'vnode', node) end
   local seq = append(conv, now, { 'k', EV_MESSAGE, 'r', role, 'id', sender, 'n', name, 't', text,
-    'c', cmid })
+    'c', cmid, 'o', origin })
   redis.call('HSET', ck(conv) .. ':c', cmid, seq)
   redis.call('HINCRBY', ck(conv), role == ROLE_VISITOR and 'vmsgs' or 'amsgs', 1)
   return { seq, now, 0 }
@@ -532,7 +533,6 @@ local function records(keys, args)
     redis.call('ZADD', 'lc:rec:' .. args[i], args[i + 1], args[i + 2])
   end
   redis.call('HSET', ck(conv), 'rec', 1, 'missed', args[2], 'vmsgs', args[3], 'amsgs', args[4])
-  if args[2] == '1' then redis.call('ZADD', 'lc:missed', redis.call('HGET', ck(conv), 'closed'), conv) end
   redis.call('SREM', 'lc:records:pending', conv)
   return 1
 end

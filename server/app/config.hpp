@@ -1,0 +1,82 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace lc::app {
+
+// Everything the server can be told at startup; defaults are what `livechat` runs with bare.
+struct config {
+  std::string listen_address = "127.0.0.1";  // --listen / LIVECHAT_LISTEN ("host:port", ":port")
+  std::uint16_t port = 8080;                 // --port / LIVECHAT_PORT
+  std::string redis_url{};          // --redis / LIVECHAT_REDIS: "redis://host:port", "host:port",
+                                    // "unix:///path"; empty = embedded redis-server in data_dir
+  std::string data_dir = "./data";  // --data-dir / LIVECHAT_DATA_DIR
+  std::string appendfsync = "everysec";  // --appendfsync / LIVECHAT_APPENDFSYNC
+  std::string secret{};      // --secret / LIVECHAT_SECRET; empty = <data_dir>/secret (see below)
+  std::string node_id{};     // --node-id / LIVECHAT_NODE_ID; empty = random (see below)
+  std::string static_dir{};  // --static-dir / LIVECHAT_STATIC_DIR; empty = none
+  std::string log_level = "info";                          // --log-level / LIVECHAT_LOG_LEVEL
+  std::chrono::seconds agent_grace{30};                    // --agent-grace-seconds
+  std::chrono::seconds visitor_grace{120};                 // --visitor-grace-seconds
+  std::chrono::milliseconds match_tick{1000};              // --match-interval-ms
+  std::chrono::milliseconds redis_timeout{2000};           // --redis-timeout-ms
+  std::size_t max_frame_bytes = 65536;                     // --max-frame-bytes
+  std::size_t max_text_bytes = 8192;                       // --max-text-bytes
+  std::size_t send_queue_limit = 256;                      // --send-queue-limit
+  std::chrono::seconds visitor_token_ttl{30 * 24 * 3600};  // --visitor-token-ttl-seconds
+};
+
+struct parse_result {
+  std::optional<config> cfg{};  // set on success (and not when show_help)
+  bool show_help = false;
+  std::string error{};  // names the offending flag or environment variable
+};
+
+using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// Defaults, then LIVECHAT_* environment variables, then flags: flags win over env, env over
+// defaults. Within one layer --port beats the port part of --listen. Empty environment values
+// count as unset; a malformed one is an error even when a flag overrides it, so a broken
+// deployment setting cannot hide. `args` excludes the program name and any subcommand. secret and
+// node_id are left empty when not given: complete_config() fills them.
+parse_result parse_config(std::span<const std::string> args, const env_lookup& env);
+
+// env_lookup backed by ::getenv.
+env_lookup process_env();
+
+// The --help text: every flag, its environment variable, default, and meaning.
+std::string config_help();
+
+// Fills what parse_config leaves to runtime: a random node_id, and the secret from
+// load_or_create_secret(data_dir). Throws std::runtime_error when the secret file is unusable.
+void complete_config(config& cfg);
+
+// Where to find Redis. unix_socket non-empty means a unix socket (host/port unused).
+struct redis_endpoint {
+  std::string host{};
+  std::uint16_t port = 6379;
+  std::string unix_socket{};
+};
+
+// Accepts "redis://host[:port][/0]", "host[:port]", "[::1]:port", "unix:///abs/path" and a bare
+// absolute path. Nothing when malformed, and also for credentials or a non-zero database,
+// which the server cannot honour (silently dropping a password would be worse).
+std::optional<redis_endpoint> parse_redis_url(std::string_view url);
+
+// Reads <data_dir>/secret, or creates it (32 random bytes as hex, mode 0600) if missing.
+// Creation is atomic, so concurrent first starts agree on one secret. Throws
+// std::runtime_error when the file cannot be read or created or is empty.
+std::string load_or_create_secret(const std::filesystem::path& data_dir);
+
+// `bytes` bytes from the kernel's CSPRNG as lower-case hex.
+std::string random_hex(std::size_t bytes);
+
+}  // namespace lc::app

@@ -1,0 +1,245 @@
+#include "server/app/subprocess.hpp"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace lc::app {
+namespace {
+
+using std::chrono::steady_clock;
+
+// Closes a descriptor on scope exit; only for the few raw fds below.
+class fd_guard {
+ public:
+  explicit fd_guard(int fd = -1) : fd_(fd) {}
+  fd_guard(const fd_guard&) = delete;
+  fd_guard& operator=(const fd_guard&) = delete;
+  ~fd_guard() { reset(); }
+  int get() const { return fd_; }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_;
+};
+
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
+
+}  // namespace
+
+std::string find_executable(const std::string& name) {
+  if (name.empty()) throw std::runtime_error("spawn: empty executable name");
+  if (name.find('/') != std::string::npos) return name;
+  const char* path_env = std::getenv("PATH");
+  std::string path = path_env != nullptr ? path_env : "/usr/local/bin:/usr/bin:/bin";
+  std::size_t begin = 0;
+  while (begin <= path.size()) {
+    std::size_t end = path.find(':', begin);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(begin, end - begin);
+    if (dir.empty()) dir = ".";
+    std::string candidate = dir + "/" + name;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    begin = end + 1;
+  }
+  throw std::runtime_error("executable '" + name + "' not found in PATH");
+}
+
+std::string describe_wait_status(int status) {
+  if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    return "signal " + std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) + ")";
+  }
+  return "status " + std::to_string(status);
+}
+
+child_process child_process::spawn(const spawn_request& request) {
+  // execvp and setenv are not async-signal-safe, so PATH lookup, argv and envp are all built
+  // before fork; the child only makes raw system calls.
+  const std::string exe = find_executable(request.executable);
+  std::vector<std::string> arg_storage;
+  arg_storage.reserve(request.args.size() + 1);
+  arg_storage.push_back(exe);
+  arg_storage.insert(arg_storage.end(), request.args.begin(), request.args.end());
+  std::vector<char*> argv;
+  for (auto& a : arg_storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  std::vector<std::string> env_storage;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    std::string_view key = entry.substr(0, entry.find('='));
+    bool overridden = std::any_of(request.env.begin(), request.env.end(),
+                                  [&](const auto& kv) { return kv.first == key; });
+    if (!overridden) env_storage.emplace_back(entry);
+  }
+  for (const auto& [k, v] : request.env) env_storage.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  fd_guard out_fd(
+      request.output_file.empty()
+          ? ::open("/dev/null", O_WRONLY | O_CLOEXEC)
+          : ::open(request.output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  if (out_fd.get() < 0) {
+    throw std::runtime_error("spawn " + exe + ": cannot open output file " +
+                             request.output_file.string() + ": " + errno_text(errno));
+  }
+  fd_guard null_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    throw std::runtime_error("spawn " + exe + ": pipe2: " + errno_text(errno));
+  }
+  fd_guard err_read(pipe_fds[0]);
+  fd_guard err_write(pipe_fds[1]);
+
+  const pid_t parent = ::getpid();
+  const int death_signal = request.death_signal;
+  sigset_t empty_mask;
+  sigemptyset(&empty_mask);
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  sigemptyset(&default_action.sa_mask);
+  const int fd_limit = static_cast<int>(std::min<long>(::sysconf(_SC_OPEN_MAX), 65536));
+
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("spawn " + exe + ": fork: " + errno_text(errno));
+  if (pid == 0) {
+    if (death_signal != 0) {
+      ::prctl(PR_SET_PDEATHSIG, death_signal);
+      if (::getppid() != parent) ::_exit(126);  // the parent died before prctl took effect
+    }
+    // Ignored signals and blocked masks survive exec; children expect the defaults.
+    for (int sig = 1; sig < NSIG; ++sig) {
+      if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &default_action, nullptr);
+    }
+    ::sigprocmask(SIG_SETMASK, &empty_mask, nullptr);
+    if (null_fd.get() >= 0) ::dup2(null_fd.get(), STDIN_FILENO);
+    ::dup2(out_fd.get(), STDOUT_FILENO);
+    ::dup2(out_fd.get(), STDERR_FILENO);
+    // Descriptors other threads opened without O_CLOEXEC must not leak into the child.
+#ifdef SYS_close_range
+    if (::syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) != 0)
+#endif
+    {
+      for (int fd = 3; fd < fd_limit; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+    ::execve(argv[0], argv.data(), envp.data());
+    int err = errno;
+    ssize_t ignored = ::write(err_write.get(), &err, sizeof err);
+    (void)ignored;
+    ::_exit(127);
+  }
+
+  child_process child;
+  child.pid_ = pid;
+  // The pipe reads EOF once exec succeeded (O_CLOEXEC), or the child's errno if it failed.
+  err_write.reset();
+  int child_errno = 0;
+  ssize_t n;
+  do {
+    n = ::read(err_read.get(), &child_errno, sizeof child_errno);
+  } while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(sizeof child_errno)) {
+    child.reap(true);
+    throw std::runtime_error("cannot execute '" + exe + "': " + errno_text(child_errno));
+  }
+  return child;
+}
+
+child_process::child_process(child_process&& other) noexcept
+    : pid_(std::exchange(other.pid_, -1)), exited_(other.exited_), status_(other.status_) {}
+
+child_process& child_process::operator=(child_process&& other) noexcept {
+  if (this != &other) {
+    stop(std::chrono::seconds(5));
+    pid_ = std::exchange(other.pid_, -1);
+    exited_ = other.exited_;
+    status_ = other.status_;
+  }
+  return *this;
+}
+
+child_process::~child_process() {
+  stop(std::chrono::seconds(5));
+}
+
+void child_process::reap(bool block) {
+  if (exited_ || pid_ <= 0) return;
+  int status = 0;
+  pid_t r;
+  do {
+    r = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r == pid_) {
+    exited_ = true;
+    status_ = status;
+  } else if (r < 0) {
+    // ECHILD: a SIGCHLD handler elsewhere reaped it; either way it is gone.
+    exited_ = true;
+    status_ = 0;
+  }
+}
+
+bool child_process::running() {
+  reap(false);
+  return pid_ > 0 && !exited_;
+}
+
+std::optional<int> child_process::exit_status() const {
+  if (!exited_) return std::nullopt;
+  return status_;
+}
+
+bool child_process::wait_for(std::chrono::milliseconds timeout) {
+  const auto deadline = steady_clock::now() + timeout;
+  while (true) {
+    reap(false);
+    if (exited_ || pid_ <= 0) return true;
+    if (steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+void child_process::stop(std::chrono::milliseconds grace) {
+  if (pid_ <= 0) return;
+  reap(false);
+  if (exited_) return;
+  ::kill(pid_, SIGTERM);
+  ::kill(pid_, SIGCONT);  // a stopped child would never act on SIGTERM
+  if (wait_for(grace)) return;
+  ::kill(pid_, SIGKILL);
+  reap(true);
+}
+
+void child_process::kill(int signal) {
+  if (pid_ <= 0) return;
+  reap(false);
+  if (exited_) return;
+  ::kill(pid_, signal);
+  if (signal == SIGKILL) reap(true);
+}
+
+}  // namespace lc::app

@@ -1,0 +1,207 @@
+#include "server/app/token_command.hpp"
+
+#include <charconv>
+
+#include "server/core/limits.hpp"
+#include "server/core/token.hpp"
+#include "server/core/validate.hpp"
+
+namespace lc::app {
+namespace {
+
+std::optional<std::uint64_t> parse_uint(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    auto end = text.find(',', begin);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view item = text.substr(begin, end - begin);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    begin = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+token_parse_result parse_token_args(std::span<const std::string> args, const env_lookup& env) {
+  token_parse_result result;
+  for (const auto& a : args) {
+    if (a == "-h" || a == "--help") {
+      result.show_help = true;
+      return result;
+    }
+  }
+  const core::limits lim;
+  token_args out;
+  bool has_departments = false;
+  bool has_capacity = false;
+  bool has_secret = false;
+  bool has_data_dir = false;
+
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
+      result.error = "unexpected argument '" + arg + "' (see livechat token --help)";
+      return result;
+    }
+    auto eq = arg.find('=');
+    const std::string name = arg.substr(0, eq);
+    if (name == "--admin") {
+      // A boolean: bare, or =true/=false for scripts.
+      std::string v = eq == std::string::npos ? "true" : arg.substr(eq + 1);
+      if (v != "true" && v != "false") {
+        result.error = "--admin: invalid value '" + v + "' (expected no value, true or false)";
+        return result;
+      }
+      out.admin = v == "true";
+      continue;
+    }
+    const bool known = name == "--agent" || name == "--name" || name == "--departments" ||
+                       name == "--capacity" || name == "--ttl-hours" || name == "--secret" ||
+                       name == "--data-dir";
+    if (!known) {
+      result.error = "unknown flag '" + name + "' (see livechat token --help)";
+      return result;
+    }
+    std::string value;
+    if (eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+    } else if (i + 1 < args.size() && args[i + 1].compare(0, 2, "--") != 0) {
+      value = args[++i];
+    } else {
+      result.error = name + " requires a value";
+      return result;
+    }
+
+    if (name == "--agent") {
+      if (!core::is_valid_id(value, lim.max_id_bytes)) {
+        result.error = "--agent: invalid agent id '" + value + "' (1.." +
+                       std::to_string(lim.max_id_bytes) + " bytes of A-Z a-z 0-9 _ . : -)";
+        return result;
+      }
+      out.agent_id = value;
+    } else if (name == "--name") {
+      if (value.empty() || value.size() > lim.max_name_bytes) {
+        result.error = "--name: must be 1.." + std::to_string(lim.max_name_bytes) + " bytes";
+        return result;
+      }
+      out.display_name = value;
+    } else if (name == "--departments") {
+      out.departments = split_list(value);
+      for (const auto& d : out.departments) {
+        if (!core::is_valid_id(d, lim.max_id_bytes)) {
+          result.error = "--departments: invalid department '" + d +
+                         "' (A-Z a-z 0-9 _ . : -, comma-separated)";
+          return result;
+        }
+      }
+      has_departments = !out.departments.empty();
+    } else if (name == "--capacity") {
+      auto v = parse_uint(value);
+      if (!v || *v < 1 || *v > lim.max_capacity) {
+        result.error = "--capacity: invalid value '" + value + "' (expected an integer in 1.." +
+                       std::to_string(lim.max_capacity) + ")";
+        return result;
+      }
+      out.capacity = static_cast<std::uint32_t>(*v);
+      has_capacity = true;
+    } else if (name == "--ttl-hours") {
+      auto v = parse_uint(value);
+      if (!v || *v < 1 || *v > 24 * 366) {
+        result.error = "--ttl-hours: invalid value '" + value + "' (expected an integer in 1.." +
+                       std::to_string(24 * 366) + ")";
+        return result;
+      }
+      out.ttl_hours = static_cast<std::uint32_t>(*v);
+    } else if (name == "--secret") {
+      if (value.empty()) {
+        result.error = "--secret: must not be empty";
+        return result;
+      }
+      out.secret = value;
+      has_secret = true;
+    } else if (name == "--data-dir") {
+      if (value.empty()) {
+        result.error = "--data-dir: must not be empty";
+        return result;
+      }
+      out.data_dir = value;
+      has_data_dir = true;
+    }
+  }
+
+  if (out.agent_id.empty()) {
+    result.error = "--agent is required";
+    return result;
+  }
+  if (!out.admin && !has_departments) {
+    result.error = "--departments is required (unless --admin)";
+    return result;
+  }
+  if (!out.admin && !has_capacity) {
+    result.error = "--capacity is required (unless --admin)";
+    return result;
+  }
+  if (has_secret && has_data_dir) {
+    result.error = "--secret and --data-dir exclude each other (give one way to find the secret)";
+    return result;
+  }
+  if (!has_secret && !has_data_dir && env) {
+    if (auto s = env("LIVECHAT_SECRET"); s && !s->empty()) {
+      out.secret = *s;
+    } else if (auto d = env("LIVECHAT_DATA_DIR"); d && !d->empty()) {
+      out.data_dir = *d;
+    }
+  }
+  if (out.display_name.empty()) out.display_name = out.agent_id;
+  result.args = std::move(out);
+  return result;
+}
+
+std::string token_help() {
+  return "Usage: livechat token --agent ID [--name NAME] --departments A,B --capacity N\n"
+         "                      [--admin] [--ttl-hours H] [--secret S | --data-dir DIR]\n"
+         "\n"
+         "Prints a signed agent token for the agent console (and the admin API with\n"
+         "--admin).\n"
+         "\n"
+         "  --agent ID          agent id: 1..64 bytes of A-Z a-z 0-9 _ . : - (required)\n"
+         "  --name NAME         name shown to visitors (default: the agent id)\n"
+         "  --departments A,B   departments the agent serves (required unless --admin)\n"
+         "  --capacity N        concurrent conversations, 1..50 (required unless --admin)\n"
+         "  --admin             may use the admin API and see every conversation\n"
+         "  --ttl-hours H       token lifetime in hours (default 24)\n"
+         "  --secret S          signing secret (env LIVECHAT_SECRET); must match the\n"
+         "                      server's\n"
+         "  --data-dir DIR      read/create DIR/secret like the server does (env\n"
+         "                      LIVECHAT_DATA_DIR, default ./data)\n";
+}
+
+std::string resolve_token_secret(const token_args& args) {
+  if (!args.secret.empty()) return args.secret;
+  return load_or_create_secret(args.data_dir);
+}
+
+std::string issue_agent_token(const token_args& args, std::string_view secret, std::int64_t now_s) {
+  core::agent_claims claims;
+  claims.agent_id = args.agent_id;
+  claims.display_name = args.display_name.empty() ? args.agent_id : args.display_name;
+  claims.departments = args.departments;
+  claims.capacity = args.capacity;
+  claims.admin = args.admin;
+  claims.expires_at_s = now_s + static_cast<std::int64_t>(args.ttl_hours) * 3600;
+  return core::sign_agent_token(claims, secret);
+}
+
+}  // namespace lc::app

@@ -1,0 +1,60 @@
+#include "server/core/conversation_state.hpp"
+
+namespace lc::core {
+
+namespace {
+
+namespace pb = livechat::v1;
+
+error conflict(std::string text) {
+  return error{pb::ERROR_CODE_CONFLICT, std::move(text)};
+}
+
+}  // namespace
+
+std::optional<error> check_action(conversation_state state, conversation_action action) {
+  switch (state) {
+    case pb::CONVERSATION_STATE_QUEUED:
+      switch (action) {
+        case conversation_action::agent_message:
+          return conflict("conversation is not assigned");
+        case conversation_action::transfer:
+          return conflict("conversation is not assigned");
+        case conversation_action::rate:
+          return conflict("conversation is not closed");
+        default:
+          return std::nullopt;
+      }
+    case pb::CONVERSATION_STATE_ASSIGNED:
+      if (action == conversation_action::rate) return conflict("conversation is not closed");
+      return std::nullopt;
+    case pb::CONVERSATION_STATE_CLOSED:
+      if (action == conversation_action::rate) return std::nullopt;
+      return conflict("conversation is closed");
+    default:
+      return conflict("conversation has no state");
+  }
+}
+
+std::optional<conversation_state> next_state(conversation_state state,
+                                             conversation_transition transition) {
+  switch (transition) {
+    case conversation_transition::assign:
+      if (state == pb::CONVERSATION_STATE_QUEUED) return pb::CONVERSATION_STATE_ASSIGNED;
+      break;
+    case conversation_transition::transfer_to_agent:
+      if (state == pb::CONVERSATION_STATE_ASSIGNED) return pb::CONVERSATION_STATE_ASSIGNED;
+      break;
+    case conversation_transition::requeue:
+      if (state == pb::CONVERSATION_STATE_ASSIGNED) return pb::CONVERSATION_STATE_QUEUED;
+      break;
+    case conversation_transition::close:
+      if (state == pb::CONVERSATION_STATE_QUEUED || state == pb::CONVERSATION_STATE_ASSIGNED) {
+        return pb::CONVERSATION_STATE_CLOSED;
+      }
+      break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace lc::core

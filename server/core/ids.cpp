@@ -1,0 +1,25 @@
+#include "server/core/ids.hpp"
+
+#include <openssl/rand.h>
+
+#include <stdexcept>
+#include <vector>
+
+namespace lc::core {
+
+std::string random_id(std::size_t bytes) {
+  std::vector<unsigned char> raw(bytes);
+  if (bytes > 0 && RAND_bytes(raw.data(), static_cast<int>(bytes)) != 1) {
+    throw std::runtime_error("RAND_bytes failed");
+  }
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes * 2);
+  for (unsigned char b : raw) {
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 0x0F]);
+  }
+  return out;
+}
+
+}  // namespace lc::core

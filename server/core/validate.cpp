@@ -1,0 +1,339 @@
+#include "server/core/validate.hpp"
+
+#include <string>
+
+#include "server/core/utf8.hpp"
+
+namespace lc::core {
+
+namespace {
+
+namespace pb = livechat::v1;
+using body = pb::ClientEnvelope::BodyCase;
+using check = std::optional<error>;
+
+constexpr std::size_t max_token_bytes = 4096;
+constexpr int max_resume_points = 64;
+constexpr std::size_t max_client_version_bytes = 128;
+
+error invalid(std::string text) {
+  return error{pb::ERROR_CODE_INVALID_ARGUMENT, std::move(text)};
+}
+
+const char* request_name(body b) {
+  switch (b) {
+    case body::kHello:
+      return "hello";
+    case body::kJoin:
+      return "join";
+    case body::kSend:
+      return "send";
+    case body::kReceipt:
+      return "receipt";
+    case body::kTyping:
+      return "typing";
+    case body::kPresence:
+      return "presence";
+    case body::kTransfer:
+      return "transfer";
+    case body::kClose:
+      return "close";
+    case body::kRate:
+      return "rate";
+    case body::kOfflineMessage:
+      return "offline_message";
+    case body::kPing:
+      return "ping";
+    case body::kListOfflineMessages:
+      return "list_offline_messages";
+    case body::BODY_NOT_SET:
+      break;
+  }
+  return "unknown";
+}
+
+const char* role_name(pb::Role role) {
+  switch (role) {
+    case pb::ROLE_VISITOR:
+      return "visitors";
+    case pb::ROLE_AGENT:
+      return "agents";
+    case pb::ROLE_ADMIN:
+      return "admins";
+    case pb::ROLE_SYSTEM:
+      return "system";
+    default:
+      return "this role";
+  }
+}
+
+bool visitor_may(body b) {
+  switch (b) {
+    case body::kJoin:
+    case body::kSend:
+    case body::kReceipt:
+    case body::kTyping:
+    case body::kClose:
+    case body::kRate:
+    case body::kOfflineMessage:
+    case body::kPing:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool agent_may(body b) {
+  switch (b) {
+    case body::kSend:
+    case body::kReceipt:
+    case body::kTyping:
+    case body::kPresence:
+    case body::kTransfer:
+    case body::kClose:
+    case body::kListOfflineMessages:
+    case body::kPing:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::optional<error> check_role(body b, pb::Role role) {
+  if (role == pb::ROLE_UNSPECIFIED) {
+    if (b == body::kHello || b == body::kPing) return std::nullopt;
+    return error{pb::ERROR_CODE_UNAUTHENTICATED,
+                 std::string("hello required before ") + request_name(b)};
+  }
+  if (b == body::kHello) return error{pb::ERROR_CODE_CONFLICT, "already said hello"};
+  const bool allowed = role == pb::ROLE_VISITOR                           ? visitor_may(b)
+                       : role == pb::ROLE_AGENT || role == pb::ROLE_ADMIN ? agent_may(b)
+                                                                          : false;
+  if (allowed) return std::nullopt;
+  return error{pb::ERROR_CODE_FORBIDDEN,
+               std::string(role_name(role)) + " may not send " + request_name(b)};
+}
+
+std::string longer_than(const char* field, std::size_t max) {
+  return std::string(field) + " longer than " + std::to_string(max) + " bytes";
+}
+
+// Optional id: empty passes, anything else must be a valid id.
+check optional_id(const char* field, std::string_view value, const limits& lim) {
+  if (value.empty()) return std::nullopt;
+  if (value.size() > lim.max_id_bytes) return invalid(longer_than(field, lim.max_id_bytes));
+  if (!is_valid_id(value, lim.max_id_bytes)) {
+    return invalid(std::string(field) + " has characters outside [A-Za-z0-9_.:-]");
+  }
+  return std::nullopt;
+}
+
+check required_id(const char* field, std::string_view value, const limits& lim) {
+  if (value.empty()) return invalid(std::string(field) + " is required");
+  return optional_id(field, value, lim);
+}
+
+// Tab and line breaks are ordinary in chat text; other C0 controls and DEL only serve to
+// confuse terminals and log viewers.
+bool has_control(std::string_view s) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\n' && c != '\r' && c != '\t') || u == 0x7F) return true;
+  }
+  return false;
+}
+
+// Length and UTF-8 only (URLs, metadata, tokens).
+check utf8_field(const char* field, std::string_view value, std::size_t max) {
+  if (value.size() > max) return invalid(longer_than(field, max));
+  if (!is_valid_utf8(value)) return invalid(std::string(field) + " is not valid UTF-8");
+  return std::nullopt;
+}
+
+// Human-written text: length, UTF-8 and no control characters.
+check text_field(const char* field, std::string_view value, std::size_t max, bool required) {
+  if (required && value.empty()) return invalid(std::string(field) + " is required");
+  if (auto e = utf8_field(field, value, max)) return e;
+  if (has_control(value)) return invalid(std::string(field) + " contains control characters");
+  return std::nullopt;
+}
+
+bool is_blank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+check name_field(const char* field, std::string_view value, const limits& lim) {
+  if (is_blank(value)) return invalid(std::string(field) + " is required");
+  return text_field(field, value, lim.max_name_bytes, true);
+}
+
+// Deliberately loose ("x@y", no spaces): the address is only shown to agents, never mailed to.
+check email_field(const char* field, std::string_view value, const limits& lim, bool required) {
+  if (value.empty()) {
+    if (required) return invalid(std::string(field) + " is required");
+    return std::nullopt;
+  }
+  if (auto e = utf8_field(field, value, lim.max_email_bytes)) return e;
+  const auto at = value.find('@');
+  const bool shaped = at != std::string_view::npos && at > 0 && at + 1 < value.size() &&
+                      value.find('@', at + 1) == std::string_view::npos;
+  bool spaced = false;
+  for (char c : value) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) spaced = true;
+  }
+  if (!shaped || spaced) return invalid(std::string(field) + " is not an email address");
+  return std::nullopt;
+}
+
+check validate_hello(const pb::Hello& m, const limits& lim) {
+  if (auto e = utf8_field("agent_token", m.agent_token(), max_token_bytes)) return e;
+  if (auto e = utf8_field("visitor_token", m.visitor_token(), max_token_bytes)) return e;
+  if (!m.agent_token().empty() && !m.visitor_token().empty()) {
+    return invalid("hello carries both agent_token and visitor_token");
+  }
+  if (auto e = utf8_field("client_version", m.client_version(), max_client_version_bytes)) {
+    return e;
+  }
+  if (m.resume_size() > max_resume_points) {
+    return invalid("resume has more than " + std::to_string(max_resume_points) + " entries");
+  }
+  for (const auto& r : m.resume()) {
+    if (auto e = required_id("resume.conversation_id", r.conversation_id(), lim)) return e;
+  }
+  return std::nullopt;
+}
+
+check validate_join(const pb::Join& m, const limits& lim) {
+  if (auto e = name_field("display_name", m.display_name(), lim)) return e;
+  if (auto e = email_field("email", m.email(), lim, false)) return e;
+  if (auto e = required_id("department", m.department(), lim)) return e;
+  if (auto e = text_field("first_message", m.first_message(), lim.max_text_bytes, false)) return e;
+  // The first message is persisted like a send, so it needs the same idempotency key.
+  if (!m.first_message().empty()) {
+    if (auto e = required_id("client_msg_id", m.client_msg_id(), lim)) return e;
+  } else if (auto e = optional_id("client_msg_id", m.client_msg_id(), lim)) {
+    return e;
+  }
+  if (auto e = utf8_field("page_url", m.page_url(), lim.max_url_bytes)) return e;
+  if (m.metadata_size() > static_cast<int>(lim.max_metadata_entries)) {
+    return invalid("metadata has more than " + std::to_string(lim.max_metadata_entries) +
+                   " entries");
+  }
+  for (const auto& [k, v] : m.metadata()) {
+    if (k.empty()) return invalid("metadata key is empty");
+    if (auto e = utf8_field("metadata key", k, lim.max_metadata_key_bytes)) return e;
+    if (auto e = utf8_field("metadata value", v, lim.max_metadata_value_bytes)) return e;
+  }
+  return std::nullopt;
+}
+
+check validate_send(const pb::SendMessage& m, const limits& lim) {
+  if (auto e = required_id("conversation_id", m.conversation_id(), lim)) return e;
+  if (auto e = required_id("client_msg_id", m.client_msg_id(), lim)) return e;
+  return text_field("text", m.text(), lim.max_text_bytes, true);
+}
+
+check validate_receipt(const pb::Receipt& m, const limits& lim) {
+  if (auto e = required_id("conversation_id", m.conversation_id(), lim)) return e;
+  if (m.seq() == 0) return invalid("seq must be positive");
+  if (m.kind() != pb::RECEIPT_KIND_DELIVERED && m.kind() != pb::RECEIPT_KIND_READ) {
+    return invalid("kind must be DELIVERED or READ");
+  }
+  return std::nullopt;
+}
+
+check validate_presence(const pb::SetPresence& m, const limits& lim) {
+  switch (m.status()) {
+    case pb::PRESENCE_STATUS_ONLINE:
+    case pb::PRESENCE_STATUS_AWAY:
+    case pb::PRESENCE_STATUS_OFFLINE:
+      break;
+    default:
+      return invalid("status must be ONLINE, AWAY or OFFLINE");
+  }
+  if (m.capacity() > lim.max_capacity) {
+    return invalid("capacity above " + std::to_string(lim.max_capacity));
+  }
+  return std::nullopt;
+}
+
+check validate_transfer(const pb::Transfer& m, const limits& lim) {
+  if (auto e = required_id("conversation_id", m.conversation_id(), lim)) return e;
+  if (m.to_agent_id().empty() == m.to_department().empty()) {
+    return invalid("exactly one of to_agent_id and to_department is required");
+  }
+  if (auto e = optional_id("to_agent_id", m.to_agent_id(), lim)) return e;
+  if (auto e = optional_id("to_department", m.to_department(), lim)) return e;
+  return text_field("note", m.note(), lim.max_comment_bytes, false);
+}
+
+check validate_rate(const pb::Rate& m, const limits& lim) {
+  if (auto e = required_id("conversation_id", m.conversation_id(), lim)) return e;
+  if (m.rating() < 1 || m.rating() > 5) return invalid("rating must be 1..5");
+  return text_field("comment", m.comment(), lim.max_comment_bytes, false);
+}
+
+check validate_offline(const pb::LeaveOfflineMessage& m, const limits& lim) {
+  if (auto e = name_field("display_name", m.display_name(), lim)) return e;
+  if (auto e = email_field("email", m.email(), lim, true)) return e;
+  if (auto e = required_id("department", m.department(), lim)) return e;
+  return text_field("text", m.text(), lim.max_text_bytes, true);
+}
+
+check validate_list(const pb::ListOfflineMessages& m, const limits& lim) {
+  if (m.limit() > lim.max_list_limit) {
+    return invalid("limit above " + std::to_string(lim.max_list_limit));
+  }
+  return optional_id("department", m.department(), lim);
+}
+
+}  // namespace
+
+bool is_valid_id(std::string_view id, std::size_t max_bytes) {
+  if (id.empty() || id.size() > max_bytes) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '.' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::optional<error> validate_request(const pb::ClientEnvelope& envelope, pb::Role role,
+                                      const limits& lim) {
+  const body b = envelope.body_case();
+  if (b == body::BODY_NOT_SET) {
+    return error{pb::ERROR_CODE_UNKNOWN_TYPE, "envelope has no request"};
+  }
+  if (auto e = check_role(b, role)) return e;
+  switch (b) {
+    case body::kHello:
+      return validate_hello(envelope.hello(), lim);
+    case body::kJoin:
+      return validate_join(envelope.join(), lim);
+    case body::kSend:
+      return validate_send(envelope.send(), lim);
+    case body::kReceipt:
+      return validate_receipt(envelope.receipt(), lim);
+    case body::kTyping:
+      return required_id("conversation_id", envelope.typing().conversation_id(), lim);
+    case body::kPresence:
+      return validate_presence(envelope.presence(), lim);
+    case body::kTransfer:
+      return validate_transfer(envelope.transfer(), lim);
+    case body::kClose:
+      return required_id("conversation_id", envelope.close().conversation_id(), lim);
+    case body::kRate:
+      return validate_rate(envelope.rate(), lim);
+    case body::kOfflineMessage:
+      return validate_offline(envelope.offline_message(), lim);
+    case body::kListOfflineMessages:
+      return validate_list(envelope.list_offline_messages(), lim);
+    case body::kPing:
+    case body::BODY_NOT_SET:
+      break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace lc::core

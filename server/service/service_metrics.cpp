@@ -1,0 +1,40 @@
+#include "server/service/service_metrics.hpp"
+
+namespace lc::service {
+
+void declare_metrics(core::metrics_registry& m) {
+  // Seconds a person waits: sub-second up to an hour.
+  const std::vector<double> human{0.1, 0.25, 0.5, 1,   2.5, 5,    10,  15,
+                                  30,  60,   120, 300, 600, 1800, 3600};
+  // Seconds the system takes: a fraction of a millisecond up to seconds.
+  const std::vector<double> system{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                   0.1,    0.25,  0.5,    1,     2.5,  5};
+  m.declare_gauge("livechat_queue_depth", "Conversations waiting in the department's queue.");
+  m.declare_gauge("livechat_queue_oldest_wait_seconds",
+                  "How long the longest-waiting conversation of the department has waited.");
+  m.declare_gauge("livechat_agents_online", "Agents online (and connected) per department.");
+  m.declare_gauge("livechat_connected_visitors", "Visitors connected to this node.");
+  m.declare_gauge("livechat_connected_agents", "Agents connected to this node.");
+  m.declare_gauge("livechat_redis_up", "1 when this node's Redis connections are ready.");
+  m.declare_histogram("livechat_queue_wait_seconds", "Enqueue to assignment, per assignment.",
+                      human);
+  m.declare_histogram("livechat_first_response_seconds",
+                      "Assignment to the first agent message (recorded at close).", human);
+  m.declare_histogram("livechat_response_seconds",
+                      "First unanswered visitor message to the next agent message.", human);
+  m.declare_histogram("livechat_resolution_seconds", "Join to close.", human);
+  m.declare_histogram("livechat_delivery_latency_seconds",
+                      "Message persisted to the other side's delivered receipt.", system);
+  m.declare_histogram("livechat_redis_command_seconds", "Redis round trip per command.", system);
+  m.declare_counter("livechat_messages_total", "Chat messages persisted and relayed.");
+  m.declare_counter("livechat_errors_total", "Error frames sent to clients, by code.");
+  m.declare_counter("livechat_conversations_joined_total", "Conversations started.");
+  m.declare_counter("livechat_conversations_closed_total", "Conversations closed.");
+  m.declare_counter("livechat_missed_conversations_total",
+                    "Conversations closed before any agent message.");
+  m.declare_counter("livechat_matches_total", "Assignments made by this node's matching.");
+  m.declare_counter("livechat_transfers_total", "Transfers, by kind.");
+  m.declare_counter("livechat_offline_messages_total", "Offline messages left.");
+}
+
+}  // namespace lc::service

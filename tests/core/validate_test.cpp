@@ -1,0 +1,607 @@
+#include "server/core/validate.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace lc::core {
+namespace {
+
+namespace pb = livechat::v1;
+using namespace std::string_literals;
+
+const limits lim;
+
+pb::ClientEnvelope hello() {
+  pb::ClientEnvelope e;
+  e.mutable_hello()->set_visitor_token("lcv1.abc.def");
+  return e;
+}
+
+pb::ClientEnvelope ping() {
+  pb::ClientEnvelope e;
+  e.mutable_ping();
+  return e;
+}
+
+pb::ClientEnvelope join() {
+  pb::ClientEnvelope e;
+  auto* j = e.mutable_join();
+  j->set_display_name("Grace");
+  j->set_email("grace@example.com");
+  j->set_department("sales");
+  j->set_first_message("Hello, I need help.\nThanks!");
+  j->set_client_msg_id("m-1");
+  j->set_page_url("https://example.com/pricing?plan=pro");
+  (*j->mutable_metadata())["plan"] = "pro";
+  return e;
+}
+
+pb::ClientEnvelope send() {
+  pb::ClientEnvelope e;
+  auto* s = e.mutable_send();
+  s->set_conversation_id("c-1");
+  s->set_client_msg_id("m-2");
+  s->set_text("hi");
+  return e;
+}
+
+pb::ClientEnvelope receipt() {
+  pb::ClientEnvelope e;
+  auto* r = e.mutable_receipt();
+  r->set_conversation_id("c-1");
+  r->set_seq(3);
+  r->set_kind(pb::RECEIPT_KIND_READ);
+  return e;
+}
+
+pb::ClientEnvelope typing() {
+  pb::ClientEnvelope e;
+  e.mutable_typing()->set_conversation_id("c-1");
+  e.mutable_typing()->set_typing(true);
+  return e;
+}
+
+pb::ClientEnvelope presence() {
+  pb::ClientEnvelope e;
+  e.mutable_presence()->set_status(pb::PRESENCE_STATUS_ONLINE);
+  e.mutable_presence()->set_capacity(3);
+  return e;
+}
+
+pb::ClientEnvelope transfer() {
+  pb::ClientEnvelope e;
+  e.mutable_transfer()->set_conversation_id("c-1");
+  e.mutable_transfer()->set_to_agent_id("agent-2");
+  e.mutable_transfer()->set_note("VIP customer");
+  return e;
+}
+
+pb::ClientEnvelope close() {
+  pb::ClientEnvelope e;
+  e.mutable_close()->set_conversation_id("c-1");
+  return e;
+}
+
+pb::ClientEnvelope rate() {
+  pb::ClientEnvelope e;
+  e.mutable_rate()->set_conversation_id("c-1");
+  e.mutable_rate()->set_rating(5);
+  e.mutable_rate()->set_comment("Great, thank you");
+  return e;
+}
+
+pb::ClientEnvelope offline() {
+  pb::ClientEnvelope e;
+  auto* o = e.mutable_offline_message();
+  o->set_display_name("Grace");
+  o->set_email("grace@example.com");
+  o->set_department("sales");
+  o->set_text("Please call me back.");
+  return e;
+}
+
+pb::ClientEnvelope list() {
+  pb::ClientEnvelope e;
+  e.mutable_list_offline_messages()->set_limit(50);
+  return e;
+}
+
+pb::ErrorCode code(const pb::ClientEnvelope& e, pb::Role role, const limits& l = lim) {
+  const auto err = validate_request(e, role, l);
+  return err ? err->code : pb::ERROR_CODE_UNSPECIFIED;
+}
+
+// Expects INVALID_ARGUMENT with a text that names `field` (and `detail`, when given).
+void expect_invalid(const pb::ClientEnvelope& e, pb::Role role, const std::string& field,
+                    const std::string& detail = "", const limits& l = lim) {
+  const auto err = validate_request(e, role, l);
+  ASSERT_TRUE(err.has_value()) << "accepted: " << e.ShortDebugString();
+  EXPECT_EQ(err->code, pb::ERROR_CODE_INVALID_ARGUMENT) << err->text;
+  EXPECT_NE(err->text.find(field), std::string::npos) << err->text;
+  if (!detail.empty()) {
+    EXPECT_NE(err->text.find(detail), std::string::npos) << err->text;
+  }
+}
+
+void expect_ok(const pb::ClientEnvelope& e, pb::Role role, const limits& l = lim) {
+  const auto err = validate_request(e, role, l);
+  EXPECT_FALSE(err.has_value()) << (err ? err->text : "") << " for " << e.ShortDebugString();
+}
+
+constexpr auto visitor = pb::ROLE_VISITOR;
+constexpr auto agent = pb::ROLE_AGENT;
+
+// --------------------------------------------------------------------------- is_valid_id
+
+TEST(is_valid_id, accepts_the_whole_charset) {
+  EXPECT_TRUE(is_valid_id("Az09_.:-", 64));
+  EXPECT_TRUE(is_valid_id("x", 1));
+}
+
+TEST(is_valid_id, length_boundaries) {
+  EXPECT_FALSE(is_valid_id("", 64));
+  EXPECT_TRUE(is_valid_id(std::string(64, 'a'), 64));
+  EXPECT_FALSE(is_valid_id(std::string(65, 'a'), 64));
+}
+
+TEST(is_valid_id, rejects_other_characters) {
+  for (std::string bad : {"a b"s, "a/b"s, "a@b"s, "a\nb"s, "ü"s, "a*"s, "{x}"s, "a\0b"s}) {
+    EXPECT_FALSE(is_valid_id(bad, 64)) << bad;
+  }
+}
+
+// --------------------------------------------------------------------------- roles
+
+TEST(validate_roles, empty_envelope_is_unknown_type_for_every_role) {
+  for (auto role : {pb::ROLE_UNSPECIFIED, visitor, agent, pb::ROLE_ADMIN}) {
+    EXPECT_EQ(code(pb::ClientEnvelope{}, role), pb::ERROR_CODE_UNKNOWN_TYPE);
+  }
+}
+
+TEST(validate_roles, before_hello_only_hello_and_ping) {
+  expect_ok(hello(), pb::ROLE_UNSPECIFIED);
+  expect_ok(ping(), pb::ROLE_UNSPECIFIED);
+  for (const auto& e : {join(), send(), receipt(), typing(), presence(), transfer(), close(),
+                        rate(), offline(), list()}) {
+    EXPECT_EQ(code(e, pb::ROLE_UNSPECIFIED), pb::ERROR_CODE_UNAUTHENTICATED)
+        << e.ShortDebugString();
+  }
+}
+
+TEST(validate_roles, second_hello_is_a_conflict) {
+  for (auto role : {visitor, agent, pb::ROLE_ADMIN}) {
+    EXPECT_EQ(code(hello(), role), pb::ERROR_CODE_CONFLICT);
+  }
+}
+
+TEST(validate_roles, visitor_requests) {
+  for (const auto& e : {join(), send(), receipt(), typing(), close(), rate(), offline(), ping()}) {
+    expect_ok(e, visitor);
+  }
+  for (const auto& e : {presence(), transfer(), list()}) {
+    EXPECT_EQ(code(e, visitor), pb::ERROR_CODE_FORBIDDEN) << e.ShortDebugString();
+  }
+}
+
+TEST(validate_roles, agent_and_admin_requests) {
+  for (auto role : {agent, pb::ROLE_ADMIN}) {
+    for (const auto& e :
+         {send(), receipt(), typing(), presence(), transfer(), close(), list(), ping()}) {
+      expect_ok(e, role);
+    }
+    for (const auto& e : {join(), rate(), offline()}) {
+      EXPECT_EQ(code(e, role), pb::ERROR_CODE_FORBIDDEN) << e.ShortDebugString();
+    }
+  }
+}
+
+TEST(validate_roles, system_role_may_not_send_requests) {
+  EXPECT_EQ(code(send(), pb::ROLE_SYSTEM), pb::ERROR_CODE_FORBIDDEN);
+  EXPECT_EQ(code(join(), pb::ROLE_SYSTEM), pb::ERROR_CODE_FORBIDDEN);
+}
+
+TEST(validate_roles, forbidden_text_names_the_request) {
+  const auto err = validate_request(transfer(), visitor, lim);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->text.find("transfer"), std::string::npos) << err->text;
+  const auto err2 = validate_request(list(), visitor, lim);
+  ASSERT_TRUE(err2);
+  EXPECT_NE(err2->text.find("list_offline_messages"), std::string::npos) << err2->text;
+}
+
+TEST(validate_roles, role_is_checked_before_fields) {
+  auto e = presence();
+  e.mutable_presence()->set_capacity(10'000);
+  EXPECT_EQ(code(e, visitor), pb::ERROR_CODE_FORBIDDEN);
+  auto s = send();
+  s.mutable_send()->clear_text();
+  EXPECT_EQ(code(s, pb::ROLE_UNSPECIFIED), pb::ERROR_CODE_UNAUTHENTICATED);
+}
+
+// --------------------------------------------------------------------------- send
+
+TEST(validate_send, requires_ids_and_text) {
+  auto e = send();
+  e.mutable_send()->clear_conversation_id();
+  expect_invalid(e, visitor, "conversation_id");
+  e = send();
+  e.mutable_send()->clear_client_msg_id();
+  expect_invalid(e, agent, "client_msg_id");
+  e = send();
+  e.mutable_send()->clear_text();
+  expect_invalid(e, visitor, "text");
+}
+
+TEST(validate_send, ids_must_be_valid) {
+  auto e = send();
+  e.mutable_send()->set_conversation_id("c 1");
+  expect_invalid(e, visitor, "conversation_id");
+  e = send();
+  e.mutable_send()->set_client_msg_id(std::string(65, 'm'));
+  expect_invalid(e, visitor, "client_msg_id");
+  e.mutable_send()->set_client_msg_id(std::string(64, 'm'));
+  expect_ok(e, visitor);
+}
+
+TEST(validate_send, text_length_boundary) {
+  auto e = send();
+  e.mutable_send()->set_text(std::string(8192, 'x'));
+  expect_ok(e, visitor);
+  e.mutable_send()->set_text(std::string(8193, 'x'));
+  expect_invalid(e, visitor, "text longer than 8192 bytes");
+}
+
+TEST(validate_send, text_limit_follows_the_limits) {
+  limits small;
+  small.max_text_bytes = 5;
+  auto e = send();
+  e.mutable_send()->set_text("12345");
+  expect_ok(e, visitor, small);
+  e.mutable_send()->set_text("123456");
+  expect_invalid(e, visitor, "text longer than 5 bytes", "", small);
+}
+
+TEST(validate_send, text_must_be_utf8) {
+  auto e = send();
+  e.mutable_send()->set_text("caf\xc3");
+  expect_invalid(e, visitor, "text is not valid UTF-8");
+  e.mutable_send()->set_text("\xed\xa0\x80");
+  expect_invalid(e, visitor, "text is not valid UTF-8");
+  e.mutable_send()->set_text("café 😀");
+  expect_ok(e, visitor);
+}
+
+TEST(validate_send, control_characters_other_than_line_breaks_and_tab) {
+  auto e = send();
+  e.mutable_send()->set_text("line one\r\nline\ttwo\n");
+  expect_ok(e, visitor);
+  for (std::string bad : {"a\x01"s, "a\0b"s, "\x1b[31mred"s, "a\x7f"s}) {
+    e.mutable_send()->set_text(bad);
+    expect_invalid(e, visitor, "text", "control");
+  }
+}
+
+// --------------------------------------------------------------------------- receipt, typing
+
+TEST(validate_receipt, needs_positive_seq_and_kind) {
+  auto e = receipt();
+  e.mutable_receipt()->set_seq(0);
+  expect_invalid(e, visitor, "seq");
+  e = receipt();
+  e.mutable_receipt()->set_kind(pb::RECEIPT_KIND_UNSPECIFIED);
+  expect_invalid(e, visitor, "kind");
+  e.mutable_receipt()->set_kind(static_cast<pb::ReceiptKind>(9));  // unknown wire value
+  expect_invalid(e, visitor, "kind");
+  e = receipt();
+  e.mutable_receipt()->set_kind(pb::RECEIPT_KIND_DELIVERED);
+  expect_ok(e, agent);
+  e.mutable_receipt()->clear_conversation_id();
+  expect_invalid(e, agent, "conversation_id");
+}
+
+TEST(validate_typing, needs_conversation_id) {
+  auto e = typing();
+  e.mutable_typing()->clear_conversation_id();
+  expect_invalid(e, visitor, "conversation_id");
+  e.mutable_typing()->set_conversation_id("bad/id");
+  expect_invalid(e, agent, "conversation_id");
+}
+
+// --------------------------------------------------------------------------- presence
+
+TEST(validate_presence, status_must_be_set) {
+  auto e = presence();
+  e.mutable_presence()->set_status(pb::PRESENCE_STATUS_UNSPECIFIED);
+  expect_invalid(e, agent, "status");
+  e.mutable_presence()->set_status(static_cast<pb::PresenceStatus>(42));
+  expect_invalid(e, agent, "status");
+  for (auto s :
+       {pb::PRESENCE_STATUS_ONLINE, pb::PRESENCE_STATUS_AWAY, pb::PRESENCE_STATUS_OFFLINE}) {
+    e.mutable_presence()->set_status(s);
+    expect_ok(e, agent);
+  }
+}
+
+TEST(validate_presence, capacity_boundary) {
+  auto e = presence();
+  e.mutable_presence()->set_capacity(0);
+  expect_ok(e, agent);
+  e.mutable_presence()->set_capacity(50);
+  expect_ok(e, agent);
+  e.mutable_presence()->set_capacity(51);
+  expect_invalid(e, agent, "capacity");
+}
+
+// --------------------------------------------------------------------------- transfer, close
+
+TEST(validate_transfer, exactly_one_target) {
+  auto e = transfer();
+  e.mutable_transfer()->set_to_department("billing");
+  expect_invalid(e, agent, "to_agent_id");
+  e.mutable_transfer()->clear_to_agent_id();
+  expect_ok(e, agent);
+  e.mutable_transfer()->clear_to_department();
+  expect_invalid(e, agent, "to_department");
+}
+
+TEST(validate_transfer, targets_and_note_are_checked) {
+  auto e = transfer();
+  e.mutable_transfer()->set_to_agent_id("agent 2");
+  expect_invalid(e, agent, "to_agent_id");
+  e = transfer();
+  e.mutable_transfer()->clear_to_agent_id();
+  e.mutable_transfer()->set_to_department("bill?ing");
+  expect_invalid(e, agent, "to_department");
+  e = transfer();
+  e.mutable_transfer()->set_note(std::string(2000, 'n'));
+  expect_ok(e, agent);
+  e.mutable_transfer()->set_note(std::string(2001, 'n'));
+  expect_invalid(e, agent, "note");
+  e.mutable_transfer()->set_note("\xff");
+  expect_invalid(e, agent, "note", "UTF-8");
+  e = transfer();
+  e.mutable_transfer()->clear_conversation_id();
+  expect_invalid(e, agent, "conversation_id");
+}
+
+TEST(validate_close, needs_conversation_id) {
+  auto e = close();
+  e.mutable_close()->clear_conversation_id();
+  expect_invalid(e, visitor, "conversation_id");
+  e.mutable_close()->set_conversation_id(std::string(65, 'c'));
+  expect_invalid(e, agent, "conversation_id");
+}
+
+// --------------------------------------------------------------------------- rate
+
+TEST(validate_rate, rating_range) {
+  auto e = rate();
+  for (unsigned r : {1u, 5u}) {
+    e.mutable_rate()->set_rating(r);
+    expect_ok(e, visitor);
+  }
+  for (unsigned r : {0u, 6u, 4'000'000'000u}) {
+    e.mutable_rate()->set_rating(r);
+    expect_invalid(e, visitor, "rating");
+  }
+}
+
+TEST(validate_rate, comment_is_optional_but_bounded) {
+  auto e = rate();
+  e.mutable_rate()->clear_comment();
+  expect_ok(e, visitor);
+  e.mutable_rate()->set_comment(std::string(2000, 'c'));
+  expect_ok(e, visitor);
+  e.mutable_rate()->set_comment(std::string(2001, 'c'));
+  expect_invalid(e, visitor, "comment");
+  e.mutable_rate()->set_comment("bad \xc0\xaf");
+  expect_invalid(e, visitor, "comment", "UTF-8");
+  e = rate();
+  e.mutable_rate()->clear_conversation_id();
+  expect_invalid(e, visitor, "conversation_id");
+}
+
+// --------------------------------------------------------------------------- join
+
+TEST(validate_join, minimal_join_is_fine) {
+  pb::ClientEnvelope e;
+  e.mutable_join()->set_display_name("Al");
+  e.mutable_join()->set_department("sales");
+  expect_ok(e, visitor);
+}
+
+TEST(validate_join, display_name_rules) {
+  auto e = join();
+  e.mutable_join()->clear_display_name();
+  expect_invalid(e, visitor, "display_name");
+  e.mutable_join()->set_display_name(" \t ");
+  expect_invalid(e, visitor, "display_name");
+  e.mutable_join()->set_display_name(std::string(80, 'n'));
+  expect_ok(e, visitor);
+  e.mutable_join()->set_display_name(std::string(81, 'n'));
+  expect_invalid(e, visitor, "display_name");
+  e.mutable_join()->set_display_name("Bob\x07");
+  expect_invalid(e, visitor, "display_name", "control");
+  e.mutable_join()->set_display_name("B\xc3");
+  expect_invalid(e, visitor, "display_name", "UTF-8");
+  e.mutable_join()->set_display_name("Zoë");
+  expect_ok(e, visitor);
+}
+
+TEST(validate_join, email_is_optional_but_must_look_like_one) {
+  auto e = join();
+  e.mutable_join()->clear_email();
+  expect_ok(e, visitor);
+  e.mutable_join()->set_email("a@b");
+  expect_ok(e, visitor);
+  for (std::string bad : {"ab", "@b", "a@", "a@b@c", "a b@c", "a@b\n"}) {
+    e.mutable_join()->set_email(bad);
+    expect_invalid(e, visitor, "email");
+  }
+  e.mutable_join()->set_email(std::string(250, 'a') + "@b.c");  // 254 bytes
+  expect_ok(e, visitor);
+  e.mutable_join()->set_email(std::string(251, 'a') + "@b.c");
+  expect_invalid(e, visitor, "email");
+}
+
+TEST(validate_join, department_is_required_and_an_id) {
+  auto e = join();
+  e.mutable_join()->clear_department();
+  expect_invalid(e, visitor, "department");
+  e.mutable_join()->set_department("sales team");
+  expect_invalid(e, visitor, "department");
+}
+
+TEST(validate_join, first_message_needs_a_client_msg_id) {
+  auto e = join();
+  e.mutable_join()->clear_client_msg_id();
+  expect_invalid(e, visitor, "client_msg_id");
+  e.mutable_join()->clear_first_message();
+  expect_ok(e, visitor);
+  e.mutable_join()->set_client_msg_id("bad id");
+  expect_invalid(e, visitor, "client_msg_id");
+}
+
+TEST(validate_join, first_message_limits) {
+  auto e = join();
+  e.mutable_join()->set_first_message(std::string(8192, 'x'));
+  expect_ok(e, visitor);
+  e.mutable_join()->set_first_message(std::string(8193, 'x'));
+  expect_invalid(e, visitor, "first_message");
+  e.mutable_join()->set_first_message("\x80");
+  expect_invalid(e, visitor, "first_message", "UTF-8");
+  e.mutable_join()->set_first_message("a\x02");
+  expect_invalid(e, visitor, "first_message", "control");
+}
+
+TEST(validate_join, page_url_limits) {
+  auto e = join();
+  e.mutable_join()->set_page_url("https://x/" + std::string(2038, 'p'));  // 2048 bytes
+  expect_ok(e, visitor);
+  e.mutable_join()->set_page_url("https://x/" + std::string(2039, 'p'));
+  expect_invalid(e, visitor, "page_url");
+  e.mutable_join()->set_page_url("https://x/\xfe");
+  expect_invalid(e, visitor, "page_url");
+}
+
+TEST(validate_join, metadata_limits) {
+  auto e = join();
+  auto& md = *e.mutable_join()->mutable_metadata();
+  md.clear();
+  for (int i = 0; i < 32; ++i) md["k" + std::to_string(i)] = "v";
+  expect_ok(e, visitor);
+  md["one-too-many"] = "v";
+  expect_invalid(e, visitor, "metadata");
+
+  md.clear();
+  md[std::string(64, 'k')] = std::string(512, 'v');
+  expect_ok(e, visitor);
+  md.clear();
+  md[std::string(65, 'k')] = "v";
+  expect_invalid(e, visitor, "metadata key");
+  md.clear();
+  md["k"] = std::string(513, 'v');
+  expect_invalid(e, visitor, "metadata value");
+  md.clear();
+  md["k"] = "\xc3\x28";
+  expect_invalid(e, visitor, "metadata value", "UTF-8");
+  md.clear();
+  md[""] = "v";
+  expect_invalid(e, visitor, "metadata key");
+}
+
+// --------------------------------------------------------------------------- offline message
+
+TEST(validate_offline, every_field_is_required) {
+  auto e = offline();
+  e.mutable_offline_message()->clear_display_name();
+  expect_invalid(e, visitor, "display_name");
+  e = offline();
+  e.mutable_offline_message()->clear_email();
+  expect_invalid(e, visitor, "email");
+  e = offline();
+  e.mutable_offline_message()->set_email("not-an-email");
+  expect_invalid(e, visitor, "email");
+  e = offline();
+  e.mutable_offline_message()->clear_department();
+  expect_invalid(e, visitor, "department");
+  e = offline();
+  e.mutable_offline_message()->clear_text();
+  expect_invalid(e, visitor, "text");
+  e = offline();
+  e.mutable_offline_message()->set_text(std::string(8193, 't'));
+  expect_invalid(e, visitor, "text longer than 8192 bytes");
+}
+
+// --------------------------------------------------------------------------- list
+
+TEST(validate_list, limit_and_department) {
+  auto e = list();
+  e.mutable_list_offline_messages()->set_limit(0);
+  expect_ok(e, agent);
+  e.mutable_list_offline_messages()->set_limit(200);
+  expect_ok(e, agent);
+  e.mutable_list_offline_messages()->set_limit(201);
+  expect_invalid(e, agent, "limit");
+  e = list();
+  e.mutable_list_offline_messages()->set_department("billing");
+  expect_ok(e, agent);
+  e.mutable_list_offline_messages()->set_department("bill ing");
+  expect_invalid(e, agent, "department");
+}
+
+// --------------------------------------------------------------------------- hello
+
+TEST(validate_hello, first_visit_hello_may_be_empty) {
+  pb::ClientEnvelope e;
+  e.mutable_hello();
+  expect_ok(e, pb::ROLE_UNSPECIFIED);
+}
+
+TEST(validate_hello, token_length_boundary) {
+  pb::ClientEnvelope e;
+  e.mutable_hello()->set_agent_token(std::string(4096, 't'));
+  expect_ok(e, pb::ROLE_UNSPECIFIED);
+  e.mutable_hello()->set_agent_token(std::string(4097, 't'));
+  expect_invalid(e, pb::ROLE_UNSPECIFIED, "agent_token");
+  e.mutable_hello()->clear_agent_token();
+  e.mutable_hello()->set_visitor_token(std::string(4097, 't'));
+  expect_invalid(e, pb::ROLE_UNSPECIFIED, "visitor_token");
+}
+
+TEST(validate_hello, not_both_tokens) {
+  auto e = hello();
+  e.mutable_hello()->set_agent_token("lca1.a.b");
+  expect_invalid(e, pb::ROLE_UNSPECIFIED, "agent_token");
+}
+
+TEST(validate_hello, resume_points) {
+  auto e = hello();
+  for (int i = 0; i < 64; ++i) {
+    auto* r = e.mutable_hello()->add_resume();
+    r->set_conversation_id("c-" + std::to_string(i));
+    r->set_last_seq(i);
+  }
+  expect_ok(e, pb::ROLE_UNSPECIFIED);
+  e.mutable_hello()->add_resume()->set_conversation_id("c-64");
+  expect_invalid(e, pb::ROLE_UNSPECIFIED, "resume");
+
+  e = hello();
+  e.mutable_hello()->add_resume()->set_conversation_id("c/1");
+  expect_invalid(e, pb::ROLE_UNSPECIFIED, "conversation_id");
+  e = hello();
+  e.mutable_hello()->add_resume();
+  expect_invalid(e, pb::ROLE_UNSPECIFIED, "conversation_id");
+}
+
+TEST(validate_hello, client_version_bounded) {
+  auto e = hello();
+  e.mutable_hello()->set_client_version("web/1.2.3");
+  expect_ok(e, pb::ROLE_UNSPECIFIED);
+  e.mutable_hello()->set_client_version(std::string(129, 'v'));
+  expect_invalid(e, pb::ROLE_UNSPECIFIED, "client_version");
+}
+
+}  // namespace
+}  // namespace lc::core

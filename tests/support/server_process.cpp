@@ -1,0 +1,108 @@
+#include "tests/support/server_process.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <stdexcept>
+#include <thread>
+
+#include "server/app/redis_launcher.hpp"
+
+namespace lc::test {
+
+std::unique_ptr<server_process> server_process::start(server_options options) {
+  if (options.binary.empty()) throw std::runtime_error("server_process: no binary given");
+  std::unique_ptr<server_process> proc(new server_process());
+  if (options.log_file.empty()) {
+    char tmpl[] = "/tmp/lc-server-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) {
+      throw std::runtime_error(std::string("server_process: mkdtemp: ") + std::strerror(errno));
+    }
+    proc->temp_dir_ = tmpl;
+    proc->log_file_ = proc->temp_dir_ / "server.log";
+  } else {
+    proc->log_file_ = options.log_file;
+  }
+
+  // A port picked here can be grabbed by someone else before the server binds it; retrying
+  // would hide real startup failures, so just report the log (it names the bind error).
+  proc->port_ = options.port != 0 ? options.port : app::free_loopback_port();
+  std::vector<std::string> args = {"--listen", proc->host_, "--port", std::to_string(proc->port_)};
+  args.insert(args.end(), options.args.begin(), options.args.end());
+
+  const auto fail = [&](const std::string& why) {
+    proc->child_.stop(std::chrono::seconds(5));
+    std::string message = "server_process: " + options.binary + " " + why + "; log " +
+                          proc->log_file_.string() + " ends with:\n" + proc->log_tail();
+    return std::runtime_error(message);
+  };
+
+  try {
+    proc->child_ = app::child_process::spawn({.executable = options.binary,
+                                              .args = args,
+                                              .env = options.env,
+                                              .output_file = proc->log_file_});
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("server_process: ") + e.what());
+  }
+
+  const auto deadline = std::chrono::steady_clock::now() + options.start_timeout;
+  std::string last_problem = "no answer";
+  while (true) {
+    if (!proc->child_.running()) {
+      throw fail("exited during startup (" +
+                 app::describe_wait_status(proc->child_.exit_status().value_or(0)) + ")");
+    }
+    try {
+      auto r = http_get(proc->host_, proc->port_, options.health_target, {},
+                        std::chrono::milliseconds(1000));
+      if (r.status == 200) return proc;
+      last_problem = options.health_target + " answered " + std::to_string(r.status);
+    } catch (const std::exception& e) {
+      last_problem = e.what();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw fail("not healthy within " + std::to_string(options.start_timeout.count()) +
+                 " ms (last: " + last_problem + ")");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+server_process::~server_process() {
+  stop();
+  if (!temp_dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(temp_dir_, ec);
+  }
+}
+
+void server_process::stop(std::chrono::milliseconds grace) {
+  if (!child_.running()) return;
+  child_.stop(grace);
+  // A server that had to be killed, or died on a signal, is worth a look at its log.
+  auto status = child_.exit_status();
+  if (status && !(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)) {
+    std::cerr << "[server_process] pid " << child_.pid() << " ended with "
+              << app::describe_wait_status(*status) << "; log tail:\n"
+              << log_tail(4096) << std::endl;
+  }
+}
+
+void server_process::kill(int signal) {
+  child_.kill(signal);
+}
+
+std::optional<int> server_process::wait_exit(std::chrono::milliseconds timeout) {
+  child_.wait_for(timeout);
+  return child_.exit_status();
+}
+
+std::string server_process::log_tail(std::size_t max_bytes) const {
+  return app::file_tail(log_file_, max_bytes);
+}
+
+}  // namespace lc::test
