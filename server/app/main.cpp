@@ -1,0 +1,159 @@
+// livechat: the live-chat server. With no flags it starts a private redis-server in ./data and
+// serves WebSocket (/ws), REST (/api), /metrics and health checks on 127.0.0.1:8080.
+#include <netdb.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "server/app/config.hpp"
+#include "server/app/redis_launcher.hpp"
+#include "server/app/token_command.hpp"
+#include "server/net/server.hpp"
+#include "server/service/chat_service.hpp"
+#include "server/store/functions.hpp"
+#include "server/store/redis_connection.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+
+int run_token(const std::vector<std::string>& args) {
+  auto parsed = lc::app::parse_token_args(args, lc::app::process_env());
+  if (parsed.show_help) {
+    std::cout << lc::app::token_help();
+    return 0;
+  }
+  if (!parsed.args) {
+    std::cerr << "livechat token: " << parsed.error << "\n" << lc::app::token_help();
+    return 2;
+  }
+  auto secret = lc::app::resolve_token_secret(*parsed.args);
+  auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  std::cout << lc::app::issue_agent_token(*parsed.args, secret, now_s) << "\n";
+  return 0;
+}
+
+// hiredis 0.14 resolves names with a blocking getaddrinfo inside its event loop; resolve once,
+// here, before the loop starts.
+std::string resolve_host(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || res == nullptr) {
+    throw std::runtime_error("cannot resolve redis host " + host);
+  }
+  char buf[64];
+  getnameinfo(res->ai_addr, res->ai_addrlen, buf, sizeof buf, nullptr, 0, NI_NUMERICHOST);
+  freeaddrinfo(res);
+  return buf;
+}
+
+int run_server(lc::app::config cfg) {
+  lc::app::complete_config(cfg);
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+
+  std::unique_ptr<lc::app::redis_process> embedded;
+  lc::store::endpoint ep;
+  if (cfg.redis_url.empty()) {
+    lc::app::redis_launch_options ro;
+    ro.data_dir = std::filesystem::path(cfg.data_dir) / "redis";
+    ro.use_unix_socket = true;
+    ro.appendfsync = cfg.appendfsync;
+    embedded = lc::app::redis_process::start(ro);
+    ep.unix_socket = embedded->unix_socket();
+    spdlog::info("embedded redis-server pid {} on {} (AOF on, appendfsync {})", embedded->pid(),
+                 embedded->url(), cfg.appendfsync);
+  } else {
+    auto parsed = lc::app::parse_redis_url(cfg.redis_url);
+    if (!parsed) {
+      std::cerr << "livechat: --redis: cannot parse '" << cfg.redis_url << "'\n";
+      return 2;
+    }
+    ep.unix_socket = parsed->unix_socket;
+    ep.port = parsed->port;
+    if (ep.unix_socket.empty()) ep.host = resolve_host(parsed->host);
+  }
+
+  asio::io_context io(1);
+  lc::store::redis_connection redis(io, ep, cfg.redis_timeout, lc::store::functions_source);
+
+  lc::service::service_options so;
+  so.node_id = cfg.node_id;
+  so.secret = cfg.secret;
+  so.limits.max_frame_bytes = cfg.max_frame_bytes;
+  so.limits.max_text_bytes = cfg.max_text_bytes;
+  so.agent_grace = cfg.agent_grace;
+  so.visitor_grace = cfg.visitor_grace;
+  so.tick = cfg.match_tick;
+  so.visitor_token_ttl = cfg.visitor_token_ttl;
+  lc::service::chat_service service(io, redis, ep, so);
+
+  lc::net::server_options no;
+  no.address = cfg.listen_address;
+  no.port = cfg.port;
+  no.static_dir = cfg.static_dir;
+  no.send_queue_limit = cfg.send_queue_limit;
+  lc::net::server server(io, service, no);
+  server.start();
+  redis.start();
+  service.start();
+  spdlog::info("node {} listening on http://{}:{} (WebSocket /ws)", cfg.node_id, cfg.listen_address,
+               server.port());
+
+  // SIGTERM/SIGINT: stop accepting, tell clients to reconnect, let queued frames and in-flight
+  // Redis writes finish, then stop (bounded).
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::steady_timer drain_timer(io);
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: draining", sig);
+    server.stop_accepting();
+    service.drain();
+    server.close_all(1012, "server restarting: reconnect");
+    drain_timer.expires_after(std::chrono::seconds(2));
+    drain_timer.async_wait([&](boost::system::error_code) {
+      server.abort_all();
+      redis.stop();
+      io.stop();
+    });
+  });
+  io.run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (!args.empty() && args.front() == "token") {
+      return run_token(std::vector<std::string>(args.begin() + 1, args.end()));
+    }
+    auto parsed = lc::app::parse_config(args, lc::app::process_env());
+    if (parsed.show_help) {
+      std::cout << lc::app::config_help();
+      return 0;
+    }
+    if (!parsed.cfg) {
+      std::cerr << "livechat: " << parsed.error << "\n(see livechat --help)\n";
+      return 2;
+    }
+    return run_server(*parsed.cfg);
+  } catch (const std::exception& e) {
+    std::cerr << "livechat: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,368 @@
+#include "server/store/chat_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "tests/store/store_env.hpp"
+
+namespace lc::test {
+namespace {
+
+namespace pb = livechat::v1;
+using store::store_error;
+
+class ChatStore : public redis_suite {
+ protected:
+  void SetUp() override {
+    redis_suite::SetUp();
+    env_ = std::make_unique<store_env>(redis());
+  }
+  store::chat_store& db() { return env_->store(); }
+
+  std::string join(const std::string& visitor, const std::string& dept = "billing",
+                   const std::string& text = "hello") {
+    store::join_params p;
+    p.conversation_id = "c-" + visitor + "-" + std::to_string(++joins_);
+    p.visitor_id = visitor;
+    p.name = "Visitor " + visitor;
+    p.department = dept;
+    p.first_message = text;
+    p.client_msg_id = text.empty() ? "" : "m-" + p.conversation_id;
+    p.node = "n1";
+    return env_->run(db().join(p)).conversation_id;
+  }
+  void agent_online(const std::string& agent, std::uint32_t cap,
+                    const std::string& depts = "billing", const std::string& node = "n1") {
+    env_->run(db().renew_lease(node, 60000));
+    env_->run(db().agent_connect(agent, "Agent " + agent, cap, {depts}, node));
+    env_->run(db().presence(agent, "online", 0));
+  }
+  std::vector<store::match_result> match(const std::string& dept = "billing") {
+    return env_->run(db().match(dept, 100));
+  }
+  pb::ErrorCode error_of(boost::asio::awaitable<store::post_result> t) {
+    try {
+      env_->run(std::move(t));
+    } catch (const store_error& e) {
+      return e.code();
+    }
+    return pb::ERROR_CODE_UNSPECIFIED;
+  }
+
+  std::unique_ptr<store_env> env_;
+  int joins_ = 0;
+};
+
+TEST_F(ChatStore, JoinQueuesConversationWithJoinedEventAndFirstMessage) {
+  auto conv = join("v1");
+  EXPECT_EQ(redis().command({"ZCARD", "lc:q:billing"}), "1");
+  auto events = env_->run(db().events(conv, 0));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].seq(), 1u);
+  EXPECT_EQ(events[0].kind(), pb::EVENT_KIND_JOINED);
+  EXPECT_EQ(events[1].seq(), 2u);
+  EXPECT_EQ(events[1].kind(), pb::EVENT_KIND_MESSAGE);
+  EXPECT_EQ(events[1].text(), "hello");
+  EXPECT_GT(events[1].at_ms(), 0);
+}
+
+TEST_F(ChatStore, SecondJoinWhileOpenIsConflictButSameMessageIdIsIdempotent) {
+  store::join_params p;
+  p.conversation_id = "c1";
+  p.visitor_id = "v1";
+  p.name = "V";
+  p.department = "billing";
+  p.first_message = "hi";
+  p.client_msg_id = "m1";
+  p.node = "n1";
+  auto first = env_->run(db().join(p));
+  EXPECT_FALSE(first.existing);
+  p.conversation_id = "c2";
+  auto retry = env_->run(db().join(p));
+  EXPECT_TRUE(retry.existing);
+  EXPECT_EQ(retry.conversation_id, "c1");
+  p.client_msg_id = "m2";
+  try {
+    env_->run(db().join(p));
+    FAIL() << "second join accepted";
+  } catch (const store_error& e) {
+    EXPECT_EQ(e.code(), pb::ERROR_CODE_CONFLICT);
+  }
+  EXPECT_EQ(redis().command({"ZCARD", "lc:q:billing"}), "1");
+  EXPECT_EQ(redis().command({"EXISTS", "lc:conv:c2"}), "0");
+}
+
+TEST_F(ChatStore, PostAssignsConsecutiveSeqsAndDeduplicatesClientIds) {
+  auto conv = join("v1");
+  agent_online("alice", 2);
+  ASSERT_EQ(match().size(), 1u);  // seq 3: ASSIGNED
+  auto a = env_->run(db().post(conv, pb::ROLE_VISITOR, "v1", "V", "x1", "one", "n1", "o"));
+  EXPECT_EQ(a.seq, 4u);
+  EXPECT_FALSE(a.duplicate);
+  auto again = env_->run(db().post(conv, pb::ROLE_VISITOR, "v1", "V", "x1", "one", "n1", "o"));
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.seq, 4u);
+  EXPECT_EQ(again.at_ms, a.at_ms);
+  auto b = env_->run(db().post(conv, pb::ROLE_AGENT, "alice", "A", "y1", "two", "n1", "o2"));
+  EXPECT_EQ(b.seq, 5u);
+  EXPECT_EQ(redis().command({"XLEN", "lc:conv:" + conv + ":s"}), "5");
+  auto after = env_->run(db().events(conv, 3));
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].text(), "one");
+  EXPECT_EQ(after[1].text(), "two");
+  EXPECT_EQ(after[1].sender_role(), pb::ROLE_AGENT);
+}
+
+TEST_F(ChatStore, PostByStrangersIsRefusedAndChangesNothing) {
+  auto conv = join("v1");
+  agent_online("alice", 2);
+  agent_online("bob", 2, "tech");
+  match();
+  const auto before = redis().command({"XLEN", "lc:conv:" + conv + ":s"});
+  EXPECT_EQ(error_of(db().post(conv, pb::ROLE_VISITOR, "v2", "X", "z", "hi", "n1", "")),
+            pb::ERROR_CODE_NOT_FOUND);
+  EXPECT_EQ(error_of(db().post(conv, pb::ROLE_AGENT, "bob", "B", "z", "hi", "n1", "")),
+            pb::ERROR_CODE_NOT_FOUND);
+  EXPECT_EQ(error_of(db().post("nope", pb::ROLE_VISITOR, "v1", "V", "z", "hi", "n1", "")),
+            pb::ERROR_CODE_NOT_FOUND);
+  EXPECT_EQ(redis().command({"XLEN", "lc:conv:" + conv + ":s"}), before);
+  env_->run(db().close(conv, pb::ROLE_VISITOR, "v1"));
+  EXPECT_EQ(error_of(db().post(conv, pb::ROLE_VISITOR, "v1", "V", "z", "hi", "n1", "")),
+            pb::ERROR_CODE_CONFLICT);
+}
+
+TEST_F(ChatStore, AgentMayNotWriteToQueuedConversation) {
+  auto conv = join("v1");
+  EXPECT_EQ(error_of(db().post(conv, pb::ROLE_AGENT, "alice", "A", "z", "hi", "n1", "")),
+            pb::ERROR_CODE_NOT_FOUND);
+}
+
+TEST_F(ChatStore, MatchPicksLeastLoadedThenLongestIdleAgent) {
+  agent_online("alice", 3);
+  agent_online("bob", 3);
+  auto c1 = join("v1");
+  auto m1 = match();
+  ASSERT_EQ(m1.size(), 1u);
+  const auto first = m1[0].agent_id;
+  join("v2");
+  auto m2 = match();
+  ASSERT_EQ(m2.size(), 1u);
+  EXPECT_NE(m2[0].agent_id, first) << "the idle agent must get the second chat";
+  join("v3");
+  auto m3 = match();
+  ASSERT_EQ(m3.size(), 1u);
+  EXPECT_EQ(m3[0].agent_id, first) << "equal load: the one idle longest";
+  EXPECT_GE(m1[0].wait_ms, 0);
+  (void)c1;
+}
+
+TEST_F(ChatStore, MatchServesFrontPriorityThenOldest) {
+  agent_online("alice", 1);
+  env_->run(db().presence("alice", "away", 0));
+  auto c1 = join("v1");
+  auto c2 = join("v2");
+  env_->run(db().presence("alice", "online", 0));
+  auto m = match();
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].conversation_id, c1);
+  (void)c2;
+}
+
+TEST_F(ChatStore, ConcurrentMatchingFromTwoConnectionsNeverOverAssigns) {
+  // Two connections stand for two server nodes calling the function at the same time.
+  store_env other(redis());
+  for (int a = 0; a < 3; ++a) agent_online("agent" + std::to_string(a), 2);
+  std::vector<std::string> convs;
+  for (int v = 0; v < 20; ++v) convs.push_back(join("v" + std::to_string(v)));
+  std::vector<std::future<std::vector<store::match_result>>> pending;
+  for (int i = 0; i < 10; ++i) {
+    pending.push_back(boost::asio::co_spawn(env_->io(), env_->store().match("billing", 3),
+                                            boost::asio::use_future));
+    pending.push_back(boost::asio::co_spawn(other.io(), other.store().match("billing", 3),
+                                            boost::asio::use_future));
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (auto& f : pending) {
+    while (f.wait_for(std::chrono::seconds(0)) != std::future_status::ready &&
+           std::chrono::steady_clock::now() < deadline) {
+      env_->io().run_for(std::chrono::milliseconds(1));
+      other.io().run_for(std::chrono::milliseconds(1));
+    }
+  }
+  std::map<std::string, int> per_agent;
+  std::set<std::string> assigned;
+  for (auto& f : pending) {
+    for (const auto& m : f.get()) {
+      EXPECT_TRUE(assigned.insert(m.conversation_id).second) << m.conversation_id << " twice";
+      ++per_agent[m.agent_id];
+    }
+  }
+  EXPECT_EQ(assigned.size(), 6u);
+  for (const auto& [agent, n] : per_agent) {
+    EXPECT_LE(n, 2) << agent;
+    EXPECT_EQ(redis().command({"HGET", "lc:agent:" + agent, "active"}), std::to_string(n));
+  }
+  EXPECT_EQ(redis().command({"ZCARD", "lc:q:billing"}), "14");
+  for (const auto& c : convs) {
+    auto events = env_->run(db().events(c, 0));
+    int assignments = 0;
+    for (const auto& e : events) assignments += e.kind() == pb::EVENT_KIND_ASSIGNED;
+    EXPECT_LE(assignments, 1) << c;
+  }
+}
+
+TEST_F(ChatStore, AgentWhoseNodeLeaseExpiredIsNotMatched) {
+  agent_online("alice", 2, "billing", "dead-node");
+  redis().command({"DEL", "lc:node:dead-node"});
+  join("v1");
+  EXPECT_TRUE(match().empty());
+  EXPECT_EQ(redis().command({"ZCARD", "lc:q:billing"}), "1");
+}
+
+TEST_F(ChatStore, ReturningVisitorGoesToPreviousAgentWhenFree) {
+  agent_online("alice", 5);
+  agent_online("bob", 5);
+  auto c1 = join("v1");
+  auto m1 = match();
+  ASSERT_EQ(m1.size(), 1u);
+  const auto previous = m1[0].agent_id;
+  // Load the previous agent so plain least-loaded matching would pick the other one.
+  join("v2");
+  join("v3");
+  match();
+  env_->run(db().close(c1, pb::ROLE_VISITOR, "v1"));
+  auto c4 = join("v1");
+  auto m4 = match();
+  ASSERT_EQ(m4.size(), 1u);
+  EXPECT_EQ(m4[0].conversation_id, c4);
+  EXPECT_EQ(m4[0].agent_id, previous);
+}
+
+TEST_F(ChatStore, AgentLostPastGraceHasChatsRequeuedAtTheFront) {
+  agent_online("alice", 1);
+  auto c1 = join("v1");
+  match();
+  join("v2");  // waiting behind
+  auto told = env_->run(db().agent_disconnect("alice", "n1", 0));
+  ASSERT_EQ(told.size(), 1u);
+  auto swept = env_->run(db().sweep(100));
+  ASSERT_EQ(swept.size(), 1u);
+  EXPECT_EQ(swept[0].what, "requeued");
+  EXPECT_EQ(swept[0].conversation_id, c1);
+  EXPECT_EQ(redis().command({"ZRANK", "lc:q:billing", c1}), "0");
+  EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c1, "state"}), "queued");
+  EXPECT_EQ(redis().command({"HGET", "lc:agent:alice", "active"}), "0");
+  auto events = env_->run(db().events(c1, 0));
+  EXPECT_EQ(events.back().kind(), pb::EVENT_KIND_REQUEUED);
+}
+
+TEST_F(ChatStore, AgentBackWithinGraceKeepsChats) {
+  agent_online("alice", 1);
+  auto c1 = join("v1");
+  match();
+  env_->run(db().agent_disconnect("alice", "n1", 60000));
+  auto back = env_->run(db().agent_connect("alice", "Agent alice", 1, {"billing"}, "n1"));
+  ASSERT_EQ(back.conversations.size(), 1u);
+  EXPECT_EQ(back.conversations[0], c1);
+  EXPECT_TRUE(env_->run(db().sweep(100)).empty());
+  EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c1, "state"}), "assigned");
+}
+
+TEST_F(ChatStore, TransferToAgentMovesTheSlotAndToDepartmentRequeues) {
+  agent_online("alice", 1, "billing,tech");
+  agent_online("bob", 1, "billing,tech");
+  auto c1 = join("v1");
+  auto m = match();
+  ASSERT_EQ(m.size(), 1u);
+  const auto from = m[0].agent_id;
+  const auto to = from == "alice" ? "bob" : "alice";
+  auto r = env_->run(db().transfer(c1, from, to, "", "over to you"));
+  EXPECT_TRUE(r.to_agent);
+  EXPECT_EQ(redis().command({"HGET", "lc:agent:" + from, "active"}), "0");
+  EXPECT_EQ(redis().command({"HGET", "lc:agent:" + std::string(to), "active"}), "1");
+  EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c1, "agent"}), to);
+  auto d = env_->run(db().transfer(c1, to, "", "tech", ""));
+  EXPECT_FALSE(d.to_agent);
+  EXPECT_EQ(redis().command({"ZRANK", "lc:q:tech", c1}), "0");
+  EXPECT_EQ(redis().command({"HGET", "lc:agent:" + std::string(to), "active"}), "0");
+  EXPECT_EQ(env_->run(db().events(c1, 0)).size(), 5u);  // joined, message, assigned, 2 transfers
+}
+
+TEST_F(ChatStore, CloseReleasesSlotAndRecordsAreWrittenOnce) {
+  agent_online("alice", 1);
+  auto c1 = join("v1");
+  match();
+  auto closed = env_->run(db().close(c1, pb::ROLE_AGENT, "alice"));
+  EXPECT_EQ(closed.agent_id, "alice");
+  EXPECT_EQ(redis().command({"HGET", "lc:agent:alice", "active"}), "0");
+  EXPECT_EQ(redis().command({"SISMEMBER", "lc:records:pending", c1}), "1");
+  std::vector<store::record_row> rows{{"resolution", 1000, c1 + "|0|billing|alice|500"}};
+  EXPECT_TRUE(env_->run(db().write_records(c1, false, 1, 0, rows)));
+  EXPECT_FALSE(env_->run(db().write_records(c1, false, 1, 0, rows)));
+  EXPECT_EQ(redis().command({"ZCARD", "lc:rec:resolution"}), "1");
+  EXPECT_EQ(redis().command({"SISMEMBER", "lc:records:pending", c1}), "0");
+  auto recs = env_->run(db().records("resolution", 0, 2000));
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].second, 1000);
+}
+
+TEST_F(ChatStore, RatingOnlyAfterCloseAndOnlyOnce) {
+  auto c1 = join("v1");
+  auto rate = [&](std::uint32_t n) -> pb::ErrorCode {
+    try {
+      env_->run(db().rate(c1, "v1", n, "ok"));
+    } catch (const store_error& e) {
+      return e.code();
+    }
+    return pb::ERROR_CODE_UNSPECIFIED;
+  };
+  EXPECT_EQ(rate(5), pb::ERROR_CODE_CONFLICT);
+  env_->run(db().close(c1, pb::ROLE_VISITOR, "v1"));
+  EXPECT_EQ(rate(9), pb::ERROR_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(rate(4), pb::ERROR_CODE_UNSPECIFIED);
+  EXPECT_EQ(rate(5), pb::ERROR_CODE_CONFLICT);
+  EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c1, "rating"}), "4");
+}
+
+TEST_F(ChatStore, VisitorGonePastGraceIsClosedAsAbandoned) {
+  auto c1 = join("v1");
+  env_->run(db().visitor_presence(c1, "v1", "n1", false, 0));
+  auto swept = env_->run(db().sweep(100));
+  ASSERT_EQ(swept.size(), 1u);
+  EXPECT_EQ(swept[0].what, "abandoned");
+  EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c1, "state"}), "closed");
+  EXPECT_EQ(redis().command({"ZCARD", "lc:q:billing"}), "0");
+}
+
+TEST_F(ChatStore, QueueStatusReportsRanksAndFreeSlots) {
+  auto c1 = join("v1");
+  auto c2 = join("v2");
+  auto q = env_->run(db().queue_status("billing", {c1, c2, "nope"}));
+  EXPECT_EQ(q.length, 2u);
+  ASSERT_EQ(q.ranks.size(), 3u);
+  EXPECT_EQ(q.ranks[0], 0);
+  EXPECT_EQ(q.ranks[1], 1);
+  EXPECT_EQ(q.ranks[2], -1);
+  EXPECT_EQ(q.agents_online, 0u);
+}
+
+TEST_F(ChatStore, OfflineMessagesAreStoredAndListedNewestFirstPerDepartment) {
+  env_->run(db().offline_leave("o1", "v1", "Ann", "ann@x.org", "billing", "call me"));
+  env_->run(db().offline_leave("o2", "v2", "Ben", "ben@x.org", "tech", "broken"));
+  auto billing = env_->run(db().offline_list({"billing"}, 10));
+  ASSERT_EQ(billing.size(), 1u);
+  EXPECT_EQ(billing[0].text(), "call me");
+  EXPECT_EQ(env_->run(db().offline_list({}, 10)).size(), 2u);
+}
+
+TEST_F(ChatStore, FunctionsSurviveRedisRestartBecauseTheyAreReloadedOnConnect) {
+  redis().command({"FUNCTION", "FLUSH"});
+  // A fresh connection (as after a reconnect) loads the library again.
+  store_env fresh(redis());
+  EXPECT_NO_THROW(fresh.run(fresh.store().sweep(1)));
+}
+
+}  // namespace
+}  // namespace lc::test
