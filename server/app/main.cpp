@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/stubs/logging.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -60,9 +62,17 @@ std::string resolve_host(const std::string& host) {
   return buf;
 }
 
+// protobuf logs to stderr when a client sends a string that is not UTF-8: client bytes must not
+// be able to write to our error log, so its messages go to debug.
+void protobuf_log(google::protobuf::LogLevel level, const char* file, int line,
+                  const std::string& message) {
+  spdlog::debug("protobuf: {}", message);
+}
+
 int run_server(lc::app::config cfg) {
   lc::app::complete_config(cfg);
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+  google::protobuf::SetLogHandler(&protobuf_log);
 
   std::unique_ptr<lc::app::redis_process> embedded;
   lc::store::endpoint ep;

@@ -1,5 +1,6 @@
 #include "server/service/session.hpp"
 
+#include "server/core/envelope_parse.hpp"
 #include "server/service/chat_service.hpp"
 
 namespace lc::service {
@@ -19,11 +20,12 @@ session::session(chat_service& service, std::shared_ptr<client_link> link, std::
 
 void session::on_frame(std::string_view bytes) {
   if (closed_) return;
-  pb::ClientEnvelope envelope;
-  if (!envelope.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    send_error(0, pb::ERROR_CODE_MALFORMED, "frame is not a livechat.v1.ClientEnvelope");
+  auto parsed = core::parse_client_envelope(bytes);
+  if (auto* failure = std::get_if<core::parse_failure>(&parsed)) {
+    send_error(failure->request_id, failure->err.code, failure->err.text);
     return;
   }
+  auto& envelope = std::get<pb::ClientEnvelope>(parsed);
   if (!limiter_.allow(wall_clock_ms())) {
     send_error(envelope.request_id(), pb::ERROR_CODE_RATE_LIMITED,
                "too many requests: slow down and retry");

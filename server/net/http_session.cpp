@@ -1,0 +1,291 @@
+#include <spdlog/spdlog.h>
+
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "server/net/sessions.hpp"
+#include "server/net/static_files.hpp"
+
+namespace lc::net::detail {
+namespace {
+
+constexpr std::size_t body_limit = 64 * 1024;
+constexpr std::size_t header_limit = 8 * 1024;
+// After an error response the client may still be sending; reading it away for a moment keeps
+// the kernel from answering with a RST that could destroy the response before it is read.
+constexpr auto linger_timeout = std::chrono::seconds(1);
+constexpr std::size_t linger_budget = 1024 * 1024;
+constexpr std::uintmax_t static_file_limit = 32 * 1024 * 1024;
+
+std::string json_escape(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (char c : in) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+          out += buf;
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  return out;
+}
+
+std::string endpoint_text(const tcp::socket& socket) {
+  error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (ec) return "?";
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+bool read_file(const std::filesystem::path& path, std::string& out) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec || size > static_file_limit) return false;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return !in.bad();
+}
+
+}  // namespace
+
+http_session::http_session(tcp::socket&& socket, std::shared_ptr<shared_state> state)
+    : stream_(std::move(socket)), state_(std::move(state)), peer_(endpoint_text(stream_.socket())) {
+  state_->http_sessions.insert(this);
+}
+
+http_session::~http_session() {
+  state_->http_sessions.erase(this);
+}
+
+void http_session::run() {
+  do_read();
+}
+
+void http_session::drain() {
+  // An idle keep-alive connection has nothing to finish; a busy one closes after its response
+  // because keep_alive is computed with state_->draining set.
+  if (reading_) do_close();
+}
+
+void http_session::abort() {
+  stream_.close();
+}
+
+void http_session::do_read() {
+  if (state_->draining) {
+    do_close();
+    return;
+  }
+  parser_.emplace();
+  parser_->body_limit(body_limit);
+  parser_->header_limit(header_limit);
+  stream_.expires_after(state_->options.idle_timeout);
+  reading_ = true;
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(error_code ec, std::size_t) {
+  reading_ = false;
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
+    do_close();
+    return;
+  }
+  if (ec == http::error::body_limit) {
+    send_error(413, "too_large", "request body over 64 KiB");
+    return;
+  }
+  if (ec == http::error::header_limit) {
+    send_error(400, "bad_request", "request header over 8 KiB");
+    return;
+  }
+  if (ec && ec.category() == http::make_error_code(http::error::bad_method).category()) {
+    spdlog::debug("net: {} bad request: {}", peer_, ec.message());
+    send_error(400, "bad_request", "malformed HTTP request");
+    return;
+  }
+  if (ec) {
+    if (ec != asio::error::operation_aborted) {
+      spdlog::debug("net: {} http read: {}", peer_, ec.message());
+    }
+    do_close();
+    return;
+  }
+  request req = parser_->release();
+  parser_.reset();
+  handle_request(std::move(req));
+}
+
+void http_session::handle_request(request req) {
+  version_ = req.version();
+  keep_alive_ = req.keep_alive();
+  head_ = req.method() == http::verb::head;
+
+  std::string_view target = req.target();
+  if (target.empty() || target.front() != '/') {
+    send_error(400, "bad_request", "request target must be origin-form");
+    return;
+  }
+  std::string_view path = target.substr(0, target.find_first_of("?#"));
+
+  if (path == "/ws" && websocket::is_upgrade(req)) {
+    stream_.expires_never();
+    auto ws = std::make_shared<ws_session>(stream_.release_socket(), state_, std::move(peer_));
+    ws->run(std::move(req));
+    return;  // this session ends here; the socket belongs to the ws_session now
+  }
+
+  const auto& static_dir = state_->options.static_dir;
+  if (!static_dir.empty() && (req.method() == http::verb::get || head_) &&
+      !is_dynamic_route(path)) {
+    auto found = find_static_file(static_dir, target);
+    if (found.outcome == static_lookup::result::bad_path) {
+      send_error(400, "bad_request", "invalid path");
+      return;
+    }
+    std::string body;
+    if (found.outcome == static_lookup::result::found && read_file(found.file, body)) {
+      auto res = std::make_shared<response>(http::status::ok, version_);
+      res->set(http::field::content_type, found.content_type);
+      res->set(http::field::cache_control, "no-cache");
+      res->set("X-Content-Type-Options", "nosniff");
+      res->keep_alive(keep_alive_ && !state_->draining);
+      if (head_) {
+        res->content_length(body.size());
+      } else {
+        res->body() = std::move(body);
+        res->prepare_payload();
+      }
+      do_write(std::move(res));
+      return;
+    }
+  }
+
+  if (state_->frontend == nullptr) {
+    send_error(503, "unavailable", "shutting down");
+    return;
+  }
+  lc::service::http_request out{std::string(req.method_string()), std::string(target),
+                                std::string(req[http::field::authorization]),
+                                std::move(req.body())};
+  // The callback owns the session, so a late `done` always finds it; if the peer left
+  // meanwhile, the write just fails. awaiting_ turns a second call into a no-op.
+  awaiting_ = true;
+  state_->frontend->handle_http(std::move(out),
+                                [self = shared_from_this()](lc::service::http_response res) {
+                                  if (!self->awaiting_) return;
+                                  self->awaiting_ = false;
+                                  self->on_handled(std::move(res));
+                                });
+}
+
+void http_session::on_handled(lc::service::http_response res) {
+  auto out = std::make_shared<response>();
+  out->version(version_);
+  try {
+    out->result(res.status);
+    for (auto& [name, value] : res.headers) out->set(name, value);
+    out->set(http::field::content_type, res.content_type);
+    out->keep_alive(keep_alive_ && !state_->draining);
+    unsigned status = res.status;
+    bool bodiless = (status >= 100 && status < 200) || status == 204 || status == 304;
+    if (head_) {
+      out->content_length(res.body.size());
+    } else if (!bodiless) {
+      out->body() = std::move(res.body);
+      out->prepare_payload();
+    }
+  } catch (const std::exception& e) {
+    // A status over 999 or a header Beast refuses: the frontend's bug, not the client's.
+    spdlog::warn("net: unusable response from frontend: {}", e.what());
+    send_error(500, "internal", "internal error");
+    return;
+  }
+  do_write(std::move(out));
+}
+
+void http_session::do_write(std::shared_ptr<response> res) {
+  stream_.expires_after(state_->options.idle_timeout);
+  auto& msg = *res;
+  http::async_write(
+      stream_, msg,
+      beast::bind_front_handler(&http_session::on_write, shared_from_this(), std::move(res)));
+}
+
+void http_session::on_write(std::shared_ptr<response> res, error_code ec, std::size_t) {
+  if (ec) {
+    spdlog::debug("net: {} http write: {}", peer_, ec.message());
+    do_close();
+    return;
+  }
+  if (linger_) {
+    do_linger();
+    return;
+  }
+  if (!res->keep_alive()) {
+    do_close();
+    return;
+  }
+  do_read();
+}
+
+void http_session::send_error(unsigned status, std::string_view code, std::string_view message) {
+  keep_alive_ = false;
+  linger_ = true;
+  auto res = std::make_shared<response>();
+  res->version(version_);
+  res->result(status);
+  res->set(http::field::content_type, "application/json");
+  res->keep_alive(false);
+  res->body() = "{\"error\":{\"code\":\"" + json_escape(code) + "\",\"message\":\"" +
+                json_escape(message) + "\"}}";
+  res->prepare_payload();
+  do_write(std::move(res));
+}
+
+void http_session::do_linger() {
+  error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(linger_timeout);
+  buffer_.consume(buffer_.size());
+  stream_.async_read_some(buffer_.prepare(4096),
+                          beast::bind_front_handler(&http_session::on_linger, shared_from_this()));
+}
+
+void http_session::on_linger(error_code ec, std::size_t bytes) {
+  lingered_ += bytes;
+  if (ec || lingered_ > linger_budget) {
+    do_close();
+    return;
+  }
+  stream_.async_read_some(buffer_.prepare(4096),
+                          beast::bind_front_handler(&http_session::on_linger, shared_from_this()));
+}
+
+void http_session::do_close() {
+  error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.close();  // also cancels the stream's timer, which would keep its state alive
+}
+
+}  // namespace lc::net::detail

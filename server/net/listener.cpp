@@ -1,0 +1,135 @@
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <vector>
+
+#include "server/net/server.hpp"
+#include "server/net/sessions.hpp"
+
+namespace lc::net {
+namespace detail {
+
+listener::listener(asio::io_context& ioc, std::shared_ptr<shared_state> state)
+    : ioc_(ioc), acceptor_(ioc), backoff_(ioc), state_(std::move(state)) {}
+
+void listener::open(const tcp::endpoint& endpoint) {
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+}
+
+void listener::run() {
+  do_accept();
+}
+
+void listener::stop() {
+  error_code ignored;
+  acceptor_.close(ignored);
+  backoff_.cancel();
+}
+
+void listener::do_accept() {
+  if (!acceptor_.is_open()) return;
+  acceptor_.async_accept(ioc_, beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+}
+
+void listener::on_accept(error_code ec, tcp::socket socket) {
+  if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+  if (ec) {
+    // Typically EMFILE/ENFILE: accepting again at once would spin; give closes a moment.
+    spdlog::warn("net: accept failed: {}", ec.message());
+    backoff_.expires_after(std::chrono::milliseconds(100));
+    backoff_.async_wait(beast::bind_front_handler(&listener::on_backoff, shared_from_this()));
+    return;
+  }
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);  // chat frames are small and latency-bound
+  std::make_shared<http_session>(std::move(socket), state_)->run();
+  do_accept();
+}
+
+void listener::on_backoff(error_code ec) {
+  if (ec) return;
+  do_accept();
+}
+
+}  // namespace detail
+
+struct server::impl {
+  boost::asio::io_context& ioc;
+  std::shared_ptr<detail::shared_state> state;
+  std::shared_ptr<detail::listener> listener;
+};
+
+server::server(boost::asio::io_context& ioc, lc::service::frontend& frontend,
+               server_options options)
+    : impl_(std::make_unique<impl>(impl{ioc,
+                                        std::make_shared<detail::shared_state>(detail::shared_state{
+                                            &frontend, std::move(options), {}, {}, false}),
+                                        nullptr})) {}
+
+server::~server() {
+  abort_all();
+  impl_->state->frontend = nullptr;
+}
+
+void server::start() {
+  auto address = boost::asio::ip::make_address(impl_->state->options.address);
+  auto l = std::make_shared<detail::listener>(impl_->ioc, impl_->state);
+  l->open(detail::tcp::endpoint(address, impl_->state->options.port));
+  l->run();
+  impl_->listener = std::move(l);
+  spdlog::info("net: listening on {}:{}", impl_->state->options.address, port());
+}
+
+std::uint16_t server::port() const {
+  return impl_->listener ? impl_->listener->port() : 0;
+}
+
+void server::stop_accepting() {
+  if (impl_->listener) impl_->listener->stop();
+}
+
+void server::close_all(std::uint16_t code, std::string_view reason) {
+  auto& state = *impl_->state;
+  state.draining = true;
+  // Collect owners first: closing may end sessions, which edits the sets.
+  std::vector<std::shared_ptr<detail::ws_session>> ws;
+  for (auto* s : state.ws_sessions) {
+    if (auto p = s->weak_from_this().lock()) ws.push_back(std::move(p));
+  }
+  std::vector<std::shared_ptr<detail::http_session>> http;
+  for (auto* s : state.http_sessions) {
+    if (auto p = s->weak_from_this().lock()) http.push_back(std::move(p));
+  }
+  for (auto& s : ws) s->close(code, reason);
+  for (auto& s : http) s->drain();
+}
+
+void server::abort_all() {
+  stop_accepting();
+  auto& state = *impl_->state;
+  std::vector<std::shared_ptr<detail::ws_session>> ws;
+  for (auto* s : state.ws_sessions) {
+    if (auto p = s->weak_from_this().lock()) ws.push_back(std::move(p));
+  }
+  std::vector<std::shared_ptr<detail::http_session>> http;
+  for (auto* s : state.http_sessions) {
+    if (auto p = s->weak_from_this().lock()) http.push_back(std::move(p));
+  }
+  for (auto& s : ws) s->abort();
+  for (auto& s : http) s->abort();
+}
+
+std::size_t server::connection_count() const {
+  return impl_->state->http_sessions.size() + impl_->state->ws_sessions.size();
+}
+
+std::size_t server::websocket_count() const {
+  return impl_->state->ws_sessions.size();
+}
+
+}  // namespace lc::net

@@ -1,0 +1,155 @@
+#pragma once
+
+// Private to server/net: the Beast types behind lc::net::server. Layered like Beast's
+// "websocket chat multi" example: listener -> http_session -> ws_session.
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "server/net/server.hpp"
+#include "server/service/transport.hpp"
+
+namespace lc::net::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+using tcp = boost::asio::ip::tcp;
+using error_code = boost::system::error_code;
+
+class http_session;
+class ws_session;
+
+// What every connection shares with the server; outlives the server so late completions that
+// still hold a session never touch freed memory.
+struct shared_state {
+  lc::service::frontend* frontend;  // null once the server is destroyed
+  server_options options;
+  std::unordered_set<http_session*> http_sessions;
+  std::unordered_set<ws_session*> ws_sessions;
+  bool draining = false;  // close_all was called: no more keep-alive
+};
+
+// Accepts TCP connections and starts an http_session for each.
+class listener : public std::enable_shared_from_this<listener> {
+ public:
+  listener(asio::io_context& ioc, std::shared_ptr<shared_state> state);
+  void open(const tcp::endpoint& endpoint);  // throws on failure
+  void run();
+  void stop();
+  std::uint16_t port() const { return port_; }
+
+ private:
+  void do_accept();
+  void on_accept(error_code ec, tcp::socket socket);
+  void on_backoff(error_code ec);
+
+  asio::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer backoff_;  // pause after accept errors such as EMFILE instead of spinning
+  std::shared_ptr<shared_state> state_;
+  std::uint16_t port_ = 0;
+};
+
+// Reads HTTP/1.1 requests on one connection: serves static files, forwards the rest to the
+// frontend, and hands a WebSocket upgrade on /ws over to a ws_session.
+class http_session : public std::enable_shared_from_this<http_session> {
+ public:
+  http_session(tcp::socket&& socket, std::shared_ptr<shared_state> state);
+  ~http_session();
+  void run();
+  void drain();  // close if idle, else after the current response
+  void abort();
+
+ private:
+  using request = http::request<http::string_body>;
+  using response = http::response<http::string_body>;
+
+  void do_read();
+  void on_read(error_code ec, std::size_t bytes);
+  void handle_request(request req);
+  void on_handled(lc::service::http_response res);
+  void do_write(std::shared_ptr<response> res);
+  void on_write(std::shared_ptr<response> res, error_code ec, std::size_t bytes);
+  void send_error(unsigned status, std::string_view code, std::string_view message);
+  void do_linger();
+  void on_linger(error_code ec, std::size_t bytes);
+  void do_close();
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<shared_state> state_;
+  std::string peer_;
+  // What the response being prepared must echo from its request.
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool head_ = false;
+  bool reading_ = false;   // idle, waiting for the next request
+  bool awaiting_ = false;  // the frontend has the request and has not called `done` yet
+  bool linger_ = false;    // an error response: read away the rest, then close
+  std::size_t lingered_ = 0;
+};
+
+// One WebSocket connection: a read loop feeding the frontend's handler, and a bounded queue of
+// outgoing frames written one at a time.
+class ws_session : public std::enable_shared_from_this<ws_session> {
+ public:
+  ws_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, std::string peer);
+  ~ws_session();
+  void run(http::request<http::string_body> req);
+
+  // client_link, forwarded by a small link object that only holds a weak_ptr to us.
+  bool send(std::shared_ptr<const std::string> frame);
+  void close(std::uint16_t code, std::string_view reason);
+  void abort();
+  const std::string& peer() const { return peer_; }
+
+ private:
+  void on_accept(error_code ec);
+  void do_read();
+  void on_read(error_code ec, std::size_t bytes);
+  void do_write();
+  void on_write(error_code ec, std::size_t bytes);
+  void do_close();
+  void on_close(error_code ec);
+  void notify_closed();
+  void drop_unsent();
+  void release_read_buffer();
+
+  websocket::stream<tcp::socket> ws_;
+  // Holds one incoming message; emptied and freed after each so idle connections hold nothing.
+  beast::flat_buffer buffer_;
+  // Frames not yet fully written; front() is in flight while writing_. A vector, not a deque:
+  // an empty std::deque still allocates ~600 bytes, which 100k idle connections cannot afford.
+  std::vector<std::shared_ptr<const std::string>> queue_;
+  std::shared_ptr<shared_state> state_;
+  std::shared_ptr<lc::service::connection_handler> handler_;
+  std::string peer_;
+  std::size_t max_message_ = 0;
+  // Set by close(), sent after the queue. Not a websocket::close_reason: that is a 123-byte
+  // static string on every connection.
+  std::uint16_t close_code_ = 0;
+  std::string close_text_;
+  bool writing_ = false;
+  bool closing_ = false;  // no more sends; the close frame is queued or sent
+  bool close_sent_ = false;
+  bool opened_ = false;    // the frontend knows about us
+  bool notified_ = false;  // on_close was called
+};
+
+}  // namespace lc::net::detail
