@@ -97,7 +97,7 @@ task<reply> chat_store::fcall(const char* function, std::vector<std::string> arg
   co_return co_await exec(std::move(args));
 }
 
-task<join_result> chat_store::join(const join_params& p) {
+task<join_result> chat_store::join(join_params p) {
   std::vector<std::string> args{p.conversation_id, p.visitor_id,    p.name,
                                 p.email,           p.department,    p.page_url,
                                 p.first_message,   p.client_msg_id, p.node};
@@ -110,7 +110,7 @@ task<join_result> chat_store::join(const join_params& p) {
                         at(r, 2).as_int(), at(r, 3).as_int() == 1};
 }
 
-task<std::vector<match_result>> chat_store::match(const std::string& department, int max) {
+task<std::vector<match_result>> chat_store::match(std::string department, int max) {
   std::vector<std::string> args{department, std::to_string(max)};
   auto r = co_await fcall("lc_match", std::move(args));
   std::vector<match_result> out;
@@ -120,52 +120,46 @@ task<std::vector<match_result>> chat_store::match(const std::string& department,
   co_return out;
 }
 
-task<post_result> chat_store::post(const std::string& conv, pb::Role role,
-                                   const std::string& sender, const std::string& name,
-                                   const std::string& cmid, const std::string& text,
-                                   const std::string& node, const std::string& origin) {
+task<post_result> chat_store::post(std::string conv, pb::Role role, std::string sender,
+                                   std::string name, std::string cmid, std::string text,
+                                   std::string node, std::string origin) {
   std::vector<std::string> args{conv, std::to_string(role), sender, name, cmid, text, node, origin};
   auto r = co_await fcall("lc_post", std::move(args));
   co_return post_result{static_cast<std::uint64_t>(at(r, 0).as_int()), at(r, 1).as_int(),
                         at(r, 2).as_int() == 1};
 }
 
-task<std::int64_t> chat_store::signal(const std::string& conv, pb::Role role,
-                                      const std::string& sender, const std::string& kind,
-                                      const std::string& value, const std::string& name) {
+task<std::int64_t> chat_store::signal(std::string conv, pb::Role role, std::string sender,
+                                      std::string kind, std::string value, std::string name) {
   std::vector<std::string> args{conv, std::to_string(role), sender, kind, value, name};
   auto r = co_await fcall("lc_signal", std::move(args));
   co_return r.as_int();
 }
 
-task<close_result> chat_store::close(const std::string& conv, pb::Role role,
-                                     const std::string& by) {
+task<close_result> chat_store::close(std::string conv, pb::Role role, std::string by) {
   std::vector<std::string> args{conv, std::to_string(role), by};
   auto r = co_await fcall("lc_close", std::move(args));
   co_return close_result{static_cast<std::uint64_t>(at(r, 0).as_int()), at(r, 1).as_string(),
                          at(r, 2).as_string(), at(r, 3).as_int() == 1};
 }
 
-task<void> chat_store::rate(const std::string& conv, const std::string& visitor,
-                            std::uint32_t rating, const std::string& comment) {
+task<void> chat_store::rate(std::string conv, std::string visitor, std::uint32_t rating,
+                            std::string comment) {
   std::vector<std::string> args{conv, visitor, std::to_string(rating), comment};
   co_await fcall("lc_rate", std::move(args));
 }
 
-task<transfer_result> chat_store::transfer(const std::string& conv, const std::string& from,
-                                           const std::string& to_agent,
-                                           const std::string& to_department,
-                                           const std::string& note) {
+task<transfer_result> chat_store::transfer(std::string conv, std::string from, std::string to_agent,
+                                           std::string to_department, std::string note) {
   std::vector<std::string> args{conv, from, to_agent, to_department, note};
   auto r = co_await fcall("lc_transfer", std::move(args));
   co_return transfer_result{at(r, 0).as_string() == "agent", at(r, 1).as_string()};
 }
 
-task<agent_connect_result> chat_store::agent_connect(const std::string& agent,
-                                                     const std::string& name,
+task<agent_connect_result> chat_store::agent_connect(std::string agent, std::string name,
                                                      std::uint32_t capacity,
-                                                     const std::vector<std::string>& departments,
-                                                     const std::string& node) {
+                                                     std::vector<std::string> departments,
+                                                     std::string node) {
   std::vector<std::string> args{agent, name, std::to_string(capacity), csv(departments), node};
   auto r = co_await fcall("lc_agent_connect", std::move(args));
   agent_connect_result out;
@@ -177,25 +171,22 @@ task<agent_connect_result> chat_store::agent_connect(const std::string& agent,
   co_return out;
 }
 
-task<std::vector<std::string>> chat_store::presence(const std::string& agent,
-                                                    const std::string& status,
+task<std::vector<std::string>> chat_store::presence(std::string agent, std::string status,
                                                     std::uint32_t capacity) {
   std::vector<std::string> args{agent, status, std::to_string(capacity)};
   auto r = co_await fcall("lc_presence", std::move(args));
   co_return strings_of(r);
 }
 
-task<std::vector<std::string>> chat_store::agent_disconnect(const std::string& agent,
-                                                            const std::string& node,
+task<std::vector<std::string>> chat_store::agent_disconnect(std::string agent, std::string node,
                                                             std::int64_t grace_ms) {
   std::vector<std::string> args{agent, node, std::to_string(grace_ms)};
   auto r = co_await fcall("lc_agent_disconnect", std::move(args));
   co_return strings_of(r);
 }
 
-task<void> chat_store::visitor_presence(const std::string& conv, const std::string& visitor,
-                                        const std::string& node, bool connected,
-                                        std::int64_t grace_ms) {
+task<void> chat_store::visitor_presence(std::string conv, std::string visitor, std::string node,
+                                        bool connected, std::int64_t grace_ms) {
   std::vector<std::string> args{conv, visitor, node, connected ? "1" : "0",
                                 std::to_string(grace_ms)};
   co_await fcall("lc_visitor_presence", std::move(args));
@@ -211,9 +202,8 @@ task<std::vector<sweep_item>> chat_store::sweep(int max) {
   co_return out;
 }
 
-task<bool> chat_store::write_records(const std::string& conv, bool missed,
-                                     std::uint32_t visitor_messages, std::uint32_t agent_messages,
-                                     const std::vector<record_row>& rows) {
+task<bool> chat_store::write_records(std::string conv, bool missed, std::uint32_t visitor_messages,
+                                     std::uint32_t agent_messages, std::vector<record_row> rows) {
   std::vector<std::string> args{conv, missed ? "1" : "0", std::to_string(visitor_messages),
                                 std::to_string(agent_messages)};
   for (const auto& row : rows) {
@@ -225,8 +215,8 @@ task<bool> chat_store::write_records(const std::string& conv, bool missed,
   co_return r.as_int() == 1;
 }
 
-task<queue_info> chat_store::queue_status(const std::string& department,
-                                          const std::vector<std::string>& conversations) {
+task<queue_info> chat_store::queue_status(std::string department,
+                                          std::vector<std::string> conversations) {
   std::vector<std::string> args{department};
   args.insert(args.end(), conversations.begin(), conversations.end());
   auto r = co_await fcall("lc_queue_status", std::move(args));
@@ -251,17 +241,16 @@ task<overview_result> chat_store::overview() {
   co_return out;
 }
 
-task<std::int64_t> chat_store::offline_leave(const std::string& id, const std::string& visitor,
-                                             const std::string& name, const std::string& email,
-                                             const std::string& department,
-                                             const std::string& text) {
+task<std::int64_t> chat_store::offline_leave(std::string id, std::string visitor, std::string name,
+                                             std::string email, std::string department,
+                                             std::string text) {
   std::vector<std::string> args{id, visitor, name, email, department, text};
   auto r = co_await fcall("lc_offline_leave", std::move(args));
   co_return r.as_int();
 }
 
-task<std::vector<pb::OfflineMessage>> chat_store::offline_list(
-    const std::vector<std::string>& departments, std::uint32_t limit) {
+task<std::vector<pb::OfflineMessage>> chat_store::offline_list(std::vector<std::string> departments,
+                                                               std::uint32_t limit) {
   std::vector<std::string> ids;
   if (departments.empty()) {
     ids = strings_of(co_await exec(cmd("ZREVRANGE", "lc:offline", "0", std::to_string(limit - 1))));
@@ -296,8 +285,8 @@ task<std::vector<pb::OfflineMessage>> chat_store::offline_list(
   co_return out;
 }
 
-task<std::vector<pb::ChatEvent>> chat_store::events(const std::string& conv,
-                                                    std::uint64_t after_seq, std::uint32_t limit,
+task<std::vector<pb::ChatEvent>> chat_store::events(std::string conv, std::uint64_t after_seq,
+                                                    std::uint32_t limit,
                                                     std::vector<std::string>* origins) {
   auto args = cmd("XRANGE", "lc:conv:" + conv + ":s", "(0-" + std::to_string(after_seq), "+");
   if (limit > 0) {
@@ -321,7 +310,7 @@ task<std::vector<pb::ChatEvent>> chat_store::events(const std::string& conv,
   co_return out;
 }
 
-task<std::optional<conversation_record>> chat_store::conversation(const std::string& conv) {
+task<std::optional<conversation_record>> chat_store::conversation(std::string conv) {
   auto r = co_await exec(cmd("HGETALL", "lc:conv:" + conv));
   if (r.elements.empty()) co_return std::nullopt;
   conversation_record out;
@@ -335,13 +324,13 @@ task<std::optional<conversation_record>> chat_store::conversation(const std::str
   co_return out;
 }
 
-task<std::vector<std::string>> chat_store::visitor_conversations(const std::string& visitor,
+task<std::vector<std::string>> chat_store::visitor_conversations(std::string visitor,
                                                                  std::uint32_t limit) {
   co_return strings_of(co_await exec(
       cmd("LRANGE", "lc:visitor:" + visitor + ":convs", "0", std::to_string(limit - 1))));
 }
 
-task<std::string> chat_store::visitor_open_conversation(const std::string& visitor) {
+task<std::string> chat_store::visitor_open_conversation(std::string visitor) {
   auto r = co_await exec(cmd("HGET", "lc:visitor:" + visitor, "open"));
   co_return r.as_string();
 }
@@ -352,8 +341,9 @@ task<std::vector<std::string>> chat_store::departments() {
   co_return out;
 }
 
-task<std::vector<std::pair<std::string, std::int64_t>>> chat_store::records(
-    const std::string& measure, std::int64_t from_ms, std::int64_t to_ms) {
+task<std::vector<std::pair<std::string, std::int64_t>>> chat_store::records(std::string measure,
+                                                                            std::int64_t from_ms,
+                                                                            std::int64_t to_ms) {
   auto r = co_await exec(cmd("ZRANGEBYSCORE", "lc:rec:" + measure, std::to_string(from_ms),
                              std::to_string(to_ms), "WITHSCORES"));
   std::vector<std::pair<std::string, std::int64_t>> out;
@@ -368,7 +358,7 @@ task<std::vector<std::string>> chat_store::pending_records() {
   co_return strings_of(co_await exec(cmd("SRANDMEMBER", "lc:records:pending", "100")));
 }
 
-task<void> chat_store::renew_lease(const std::string& node, std::int64_t ttl_ms) {
+task<void> chat_store::renew_lease(std::string node, std::int64_t ttl_ms) {
   co_await exec(cmd("SET", "lc:node:" + node, "1", "PX", std::to_string(ttl_ms)));
 }
 

@@ -95,7 +95,8 @@ struct record_row {
 };
 
 // The typed API over the Functions library and the keys (ARCHITECTURE.md lists them). One
-// FCALL per state change; reads are plain commands.
+// FCALL per state change; reads are plain commands. Coroutines take their arguments by value:
+// a caller may spawn one and let its own temporaries go before it runs.
 class chat_store {
  public:
   explicit chat_store(redis_connection& conn) : conn_(conn) {}
@@ -103,65 +104,56 @@ class chat_store {
   // Any command; throws store_error on connection failure or an error reply.
   task<reply> exec(std::vector<std::string> args);
 
-  task<join_result> join(const join_params& p);
-  task<std::vector<match_result>> match(const std::string& department, int max);
-  task<post_result> post(const std::string& conv, livechat::v1::Role role,
-                         const std::string& sender, const std::string& name,
-                         const std::string& cmid, const std::string& text, const std::string& node,
-                         const std::string& origin);
+  task<join_result> join(join_params p);
+  task<std::vector<match_result>> match(std::string department, int max);
+  task<post_result> post(std::string conv, livechat::v1::Role role, std::string sender,
+                         std::string name, std::string cmid, std::string text, std::string node,
+                         std::string origin);
   // kind: "typing" (value "0"/"1"), "delivered" or "read" (value = seq). Returns the delivery
   // latency in ms (Redis clock) for a delivered receipt that advanced, else 0.
-  task<std::int64_t> signal(const std::string& conv, livechat::v1::Role role,
-                            const std::string& sender, const std::string& kind,
-                            const std::string& value, const std::string& name);
-  task<close_result> close(const std::string& conv, livechat::v1::Role role, const std::string& by);
-  task<void> rate(const std::string& conv, const std::string& visitor, std::uint32_t rating,
-                  const std::string& comment);
-  task<transfer_result> transfer(const std::string& conv, const std::string& from,
-                                 const std::string& to_agent, const std::string& to_department,
-                                 const std::string& note);
-  task<agent_connect_result> agent_connect(const std::string& agent, const std::string& name,
+  task<std::int64_t> signal(std::string conv, livechat::v1::Role role, std::string sender,
+                            std::string kind, std::string value, std::string name);
+  task<close_result> close(std::string conv, livechat::v1::Role role, std::string by);
+  task<void> rate(std::string conv, std::string visitor, std::uint32_t rating, std::string comment);
+  task<transfer_result> transfer(std::string conv, std::string from, std::string to_agent,
+                                 std::string to_department, std::string note);
+  task<agent_connect_result> agent_connect(std::string agent, std::string name,
                                            std::uint32_t capacity,
-                                           const std::vector<std::string>& departments,
-                                           const std::string& node);
-  task<std::vector<std::string>> presence(const std::string& agent, const std::string& status,
+                                           std::vector<std::string> departments, std::string node);
+  task<std::vector<std::string>> presence(std::string agent, std::string status,
                                           std::uint32_t capacity);
-  task<std::vector<std::string>> agent_disconnect(const std::string& agent, const std::string& node,
+  task<std::vector<std::string>> agent_disconnect(std::string agent, std::string node,
                                                   std::int64_t grace_ms);
-  task<void> visitor_presence(const std::string& conv, const std::string& visitor,
-                              const std::string& node, bool connected, std::int64_t grace_ms);
+  task<void> visitor_presence(std::string conv, std::string visitor, std::string node,
+                              bool connected, std::int64_t grace_ms);
   task<std::vector<sweep_item>> sweep(int max);
-  task<bool> write_records(const std::string& conv, bool missed, std::uint32_t visitor_messages,
-                           std::uint32_t agent_messages, const std::vector<record_row>& rows);
-  task<queue_info> queue_status(const std::string& department,
-                                const std::vector<std::string>& conversations);
+  task<bool> write_records(std::string conv, bool missed, std::uint32_t visitor_messages,
+                           std::uint32_t agent_messages, std::vector<record_row> rows);
+  task<queue_info> queue_status(std::string department, std::vector<std::string> conversations);
   task<overview_result> overview();
-  task<std::int64_t> offline_leave(const std::string& id, const std::string& visitor,
-                                   const std::string& name, const std::string& email,
-                                   const std::string& department, const std::string& text);
+  task<std::int64_t> offline_leave(std::string id, std::string visitor, std::string name,
+                                   std::string email, std::string department, std::string text);
   // Newest first, from the given departments (all when empty).
-  task<std::vector<livechat::v1::OfflineMessage>> offline_list(
-      const std::vector<std::string>& departments, std::uint32_t limit);
+  task<std::vector<livechat::v1::OfflineMessage>> offline_list(std::vector<std::string> departments,
+                                                               std::uint32_t limit);
 
   // Stream entries with seq > after_seq, in order; at most `limit` (0: all). When `origins` is
   // given it receives each entry's sending connection ("" for system events).
-  task<std::vector<livechat::v1::ChatEvent>> events(const std::string& conv,
-                                                    std::uint64_t after_seq,
+  task<std::vector<livechat::v1::ChatEvent>> events(std::string conv, std::uint64_t after_seq,
                                                     std::uint32_t limit = 0,
                                                     std::vector<std::string>* origins = nullptr);
-  task<std::optional<conversation_record>> conversation(const std::string& conv);
+  task<std::optional<conversation_record>> conversation(std::string conv);
   // The visitor's conversations, newest first.
-  task<std::vector<std::string>> visitor_conversations(const std::string& visitor,
-                                                       std::uint32_t limit);
+  task<std::vector<std::string>> visitor_conversations(std::string visitor, std::uint32_t limit);
   task<std::vector<std::string>> departments();
   // The visitor's open conversation id, "" when none.
-  task<std::string> visitor_open_conversation(const std::string& visitor);
+  task<std::string> visitor_open_conversation(std::string visitor);
   // Records of one measure ("conv|i|dept|agent|value") with their at_ms in [from_ms, to_ms].
-  task<std::vector<std::pair<std::string, std::int64_t>>> records(const std::string& measure,
+  task<std::vector<std::pair<std::string, std::int64_t>>> records(std::string measure,
                                                                   std::int64_t from_ms,
                                                                   std::int64_t to_ms);
   task<std::vector<std::string>> pending_records();
-  task<void> renew_lease(const std::string& node, std::int64_t ttl_ms);
+  task<void> renew_lease(std::string node, std::int64_t ttl_ms);
 
  private:
   task<reply> fcall(const char* function, std::vector<std::string> args);
