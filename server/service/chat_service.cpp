@@ -308,10 +308,11 @@ chat_service::task chat_service::resume_conversation(session_ptr s, std::string 
   if (!rec || rec->get("state") == "closed" || rec->get("visitor") != s->user_id) co_return;
   s->open_conversation = conv;
   s->display_name = rec->get("vname");
-  follow(*s, conv, after_seq + 1);
+  const auto state = rec->get("state");
+  follow(*s, conv, after_seq + 1,
+         state == "assigned" ? pb::CONVERSATION_STATE_ASSIGNED : pb::CONVERSATION_STATE_QUEUED);
   co_await store_.visitor_presence(conv, s->user_id, options_.node_id, true, 0);
   co_await catch_up(s, conv);
-  const auto state = rec->get("state");
   const auto dept = rec->get("dept");
   if (state == "queued") {
     queued_local_[dept].insert(conv);
@@ -363,7 +364,7 @@ chat_service::task chat_service::on_join(session_ptr s, const pb::ClientEnvelope
   s->open_conversation = r.conversation_id;
   s->display_name = p.name;
   // The client already shows its own first message; it reads from the next seq on.
-  follow(*s, r.conversation_id, r.seq + 1);
+  follow(*s, r.conversation_id, r.seq + 1, pb::CONVERSATION_STATE_QUEUED);
   queued_local_[p.department].insert(r.conversation_id);
   queued_department_[r.conversation_id] = p.department;
   pb::ServerEnvelope env;
@@ -387,6 +388,11 @@ chat_service::task chat_service::on_send(session_ptr s, const pb::ClientEnvelope
   const auto& m = req.send();
   if (!s->follows.contains(m.conversation_id())) {
     s->send_error(req.request_id(), pb::ERROR_CODE_NOT_FOUND, "no such conversation");
+    co_return;
+  }
+  if (refused_locally(*s, req.request_id(), m.conversation_id(),
+                      s->role == pb::ROLE_AGENT ? core::conversation_action::agent_message
+                                                : core::conversation_action::visitor_message)) {
     co_return;
   }
   auto r = co_await store_.post(m.conversation_id(), s->role, s->user_id, s->display_name,
@@ -419,6 +425,10 @@ chat_service::task chat_service::on_receipt(session_ptr s, const pb::ClientEnvel
 
 chat_service::task chat_service::on_typing(session_ptr s, const pb::ClientEnvelope& req) {
   const auto& t = req.typing();
+  if (refused_locally(*s, req.request_id(), t.conversation_id(),
+                      core::conversation_action::typing)) {
+    co_return;
+  }
   co_await store_.signal(t.conversation_id(), s->role, s->user_id, "typing", t.typing() ? "1" : "0",
                          s->display_name);
   send_ack(*s, req.request_id(), t.conversation_id());
@@ -441,6 +451,10 @@ chat_service::task chat_service::on_presence(session_ptr s, const pb::ClientEnve
 
 chat_service::task chat_service::on_transfer(session_ptr s, const pb::ClientEnvelope& req) {
   const auto& t = req.transfer();
+  if (refused_locally(*s, req.request_id(), t.conversation_id(),
+                      core::conversation_action::transfer)) {
+    co_return;
+  }
   auto r = co_await store_.transfer(t.conversation_id(), s->user_id, t.to_agent_id(),
                                     t.to_department(), t.note());
   send_ack(*s, req.request_id(), t.conversation_id());
@@ -450,6 +464,7 @@ chat_service::task chat_service::on_transfer(session_ptr s, const pb::ClientEnve
 
 chat_service::task chat_service::on_close(session_ptr s, const pb::ClientEnvelope& req) {
   const auto& conv = req.close().conversation_id();
+  if (refused_locally(*s, req.request_id(), conv, core::conversation_action::close)) co_return;
   auto r = co_await store_.close(conv, s->role, s->user_id);
   if (s->open_conversation == conv) s->open_conversation.clear();
   send_ack(*s, req.request_id(), conv, r.seq);
@@ -542,10 +557,24 @@ chat_service::task chat_service::disconnected(std::string user_id, pb::Role role
 
 // ------------------------------------------------------------------------------ delivery
 
-void chat_service::follow(session& s, const std::string& conv, std::uint64_t next_seq) {
+void chat_service::follow(session& s, const std::string& conv, std::uint64_t next_seq,
+                          core::conversation_state state) {
   auto& f = s.follows[conv];
   f.next_seq = std::max(f.next_seq, next_seq);
+  f.state = state;
   by_conv_[conv].insert(&s);
+}
+
+bool chat_service::refused_locally(session& s, std::uint64_t request_id, const std::string& conv,
+                                   core::conversation_action action) {
+  auto it = s.follows.find(conv);
+  if (it == s.follows.end() || it->second.state == pb::CONVERSATION_STATE_UNSPECIFIED) {
+    return false;
+  }
+  auto bad = core::check_action(it->second.state, action);
+  if (!bad) return false;
+  s.send_error(request_id, bad->code, bad->text);
+  return true;
 }
 
 void chat_service::unfollow(session& s, const std::string& conv) {
@@ -648,6 +677,27 @@ void chat_service::deliver(session& s, follow_state& f, const pb::ChatEvent& eve
     return;
   }
   ++f.next_seq;
+  std::optional<core::conversation_transition> transition;
+  switch (event.kind()) {
+    case pb::EVENT_KIND_ASSIGNED:
+      transition = core::conversation_transition::assign;
+      break;
+    case pb::EVENT_KIND_TRANSFERRED:
+      transition = event.agent_id().empty() ? core::conversation_transition::requeue
+                                            : core::conversation_transition::transfer_to_agent;
+      break;
+    case pb::EVENT_KIND_REQUEUED:
+      transition = core::conversation_transition::requeue;
+      break;
+    case pb::EVENT_KIND_CLOSED:
+      transition = core::conversation_transition::close;
+      break;
+    default:
+      break;
+  }
+  if (transition) {
+    if (auto next = core::next_state(f.state, *transition)) f.state = *next;
+  }
   if (origin != s.origin) {
     pb::ServerEnvelope env;
     *env.mutable_event() = event;
@@ -723,6 +773,7 @@ chat_service::task chat_service::push_assigned(session_ptr s, std::string conv,
                                                std::uint64_t after_seq) {
   auto& f = s->follows[conv];
   by_conv_[conv].insert(s.get());
+  f.state = pb::CONVERSATION_STATE_ASSIGNED;
   f.catching_up = true;  // events announced meanwhile are read below or right after
   try {
     auto rec = co_await store_.conversation(conv);

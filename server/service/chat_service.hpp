@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "livechat/v1/livechat.pb.h"
+#include "server/core/conversation_state.hpp"
 #include "server/core/metrics.hpp"
 #include "server/core/queue_estimate.hpp"
 #include "server/service/options.hpp"
@@ -83,7 +84,12 @@ class chat_service : public frontend {
                const std::string& origin);
   task catch_up(session_ptr s, std::string conv);
   void catch_up_everything();
-  void follow(session& s, const std::string& conv, std::uint64_t next_seq);
+  void follow(session& s, const std::string& conv, std::uint64_t next_seq,
+              core::conversation_state state);
+  // Refuses a request the followed conversation's state does not allow (core state machine);
+  // conversations this connection does not follow are left to the store's own checks.
+  bool refused_locally(session& s, std::uint64_t request_id, const std::string& conv,
+                       core::conversation_action action);
   void unfollow(session& s, const std::string& conv);
   task push_assigned(session_ptr s, std::string conv, std::uint64_t after_seq);
   task on_assigned(std::string conv, std::string agent);

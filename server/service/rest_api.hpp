@@ -2,8 +2,8 @@
 
 #include <functional>
 #include <map>
-#include <string>
 #include <optional>
+#include <string>
 
 #include <boost/asio/awaitable.hpp>
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "livechat/v1/livechat.pb.h"
+#include "server/core/conversation_state.hpp"
 #include "server/core/rate_limiter.hpp"
 #include "server/core/token.hpp"
 #include "server/service/envelopes.hpp"
@@ -20,6 +21,8 @@ class chat_service;
 // pushed strictly in seq order; a gap is filled from the stream before anything newer.
 struct follow_state {
   std::uint64_t next_seq = 1;
+  // As far as the delivered events tell; lets requests in the wrong state fail without Redis.
+  core::conversation_state state = livechat::v1::CONVERSATION_STATE_UNSPECIFIED;
   bool catching_up = false;
   std::uint64_t newest_seen = 0;  // highest seq announced while a catch-up was running
 };

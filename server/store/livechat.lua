@@ -355,7 +355,6 @@ local function close(keys, args)
   release_slot(c.agent, conv)
   local vk = 'lc:visitor:' .. c.visitor
   if redis.call('HGET', vk, 'open') == conv then redis.call('HSET', vk, 'open', '') end
-  redis.call('ZADD', 'lc:closed', now, conv)
   redis.call('SADD', 'lc:records:pending', conv)
   redis.call('ZREM', 'lc:grace:visitors', conv)
   return { seq, c.dept, c.agent or '', was_queued }
