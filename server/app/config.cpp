@@ -128,8 +128,8 @@ struct option_spec {
 
 constexpr std::uint64_t day_s = 24 * 3600;
 
-const std::array<option_spec, 17>& option_table() {
-  static const std::array<option_spec, 17> table = {{
+const std::array<option_spec, 18>& option_table() {
+  static const std::array<option_spec, 18> table = {{
       {"--listen", "LIVECHAT_LISTEN", "HOST:PORT",
        "Address to accept HTTP/WebSocket on; \":PORT\" keeps the host, 0.0.0.0:PORT listens on "
        "all interfaces",
@@ -150,7 +150,8 @@ const std::array<option_spec, 17>& option_table() {
        [](config& c, const std::string& v) -> std::string {
          if (!v.empty() && !parse_redis_url(v)) {
            return "invalid Redis URL '" + v +
-                  "' (expected redis://HOST:PORT, HOST:PORT or unix:///PATH)";
+                  "' (expected redis://HOST:PORT, HOST:PORT, unix:///PATH or "
+                  "sentinel://HOST:PORT,.../MASTER)";
          }
          c.redis_url = v;
          return {};
@@ -231,6 +232,11 @@ const std::array<option_spec, 17>& option_table() {
        "Period of the matcher that assigns queued visitors to free agents",
        [](config& c, const std::string& v) { return set_duration(c.match_tick, v, 10, 600000); },
        [](const config& c) { return std::to_string(c.match_tick.count()); }},
+      {"--node-lease-ms", "LIVECHAT_NODE_LEASE_MS", "MS",
+       "Lifetime of this node's lease in Redis; renewed every match interval. A node silent "
+       "this long is dead: its agents get their grace period, its stale writes are refused",
+       [](config& c, const std::string& v) { return set_duration(c.node_lease, v, 200, 600000); },
+       [](const config& c) { return std::to_string(c.node_lease.count()); }},
       {"--redis-timeout-ms", "LIVECHAT_REDIS_TIMEOUT_MS", "MS",
        "Timeout of one Redis command; slower replies fail the request",
        [](config& c, const std::string& v) { return set_duration(c.redis_timeout, v, 10, 600000); },
@@ -411,6 +417,30 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url) {
     ep.host.clear();
     ep.port = 0;
     ep.unix_socket = std::string(path);
+    return ep;
+  }
+
+  constexpr std::string_view sentinel_scheme = "sentinel://";
+  if (url.substr(0, sentinel_scheme.size()) == sentinel_scheme) {
+    std::string_view rest = url.substr(sentinel_scheme.size());
+    auto slash = rest.find('/');
+    if (slash == std::string_view::npos || slash + 1 >= rest.size()) return std::nullopt;
+    std::string_view name = rest.substr(slash + 1);
+    if (name.find_first_of("/@?#, ") != std::string_view::npos) return std::nullopt;
+    redis_endpoint ep;
+    ep.master_name = std::string(name);
+    std::string_view hosts = rest.substr(0, slash);
+    while (!hosts.empty()) {
+      auto comma = hosts.find(',');
+      auto hp = split_host_port(hosts.substr(0, comma));
+      if (!hp || hp->host.empty()) return std::nullopt;
+      ep.sentinels.emplace_back(hp->host, hp->port.value_or(26379));
+      if (comma == std::string_view::npos) break;
+      hosts.remove_prefix(comma + 1);
+    }
+    if (ep.sentinels.empty()) return std::nullopt;
+    ep.host.clear();
+    ep.port = 0;
     return ep;
   }
 

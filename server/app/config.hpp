@@ -9,6 +9,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace lc::app {
 
@@ -27,6 +29,7 @@ struct config {
   std::chrono::seconds agent_grace{30};                    // --agent-grace-seconds
   std::chrono::seconds visitor_grace{120};                 // --visitor-grace-seconds
   std::chrono::milliseconds match_tick{1000};              // --match-interval-ms
+  std::chrono::milliseconds node_lease{10000};             // --node-lease-ms
   std::chrono::milliseconds redis_timeout{2000};           // --redis-timeout-ms
   std::size_t max_frame_bytes = 65536;                     // --max-frame-bytes
   std::size_t max_text_bytes = 8192;                       // --max-text-bytes
@@ -64,9 +67,13 @@ struct redis_endpoint {
   std::string host{};
   std::uint16_t port = 6379;
   std::string unix_socket{};
+  // sentinel://h1:26379,h2:26379/name: ask these sentinels for the primary of `master_name`.
+  std::vector<std::pair<std::string, std::uint16_t>> sentinels{};
+  std::string master_name{};
 };
 
-// Accepts "redis://host[:port][/0]", "host[:port]", "[::1]:port", "unix:///abs/path" and a bare
+// Accepts "sentinel://host[:port][,host[:port]...]/master-name" (port 26379 by default),
+// "redis://host[:port][/0]", "host[:port]", "[::1]:port", "unix:///abs/path" and a bare
 // absolute path. Nothing when malformed, and also for credentials or a non-zero database,
 // which the server cannot honour (silently dropping a password would be worse).
 std::optional<redis_endpoint> parse_redis_url(std::string_view url);

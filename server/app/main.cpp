@@ -107,6 +107,7 @@ int run_server(lc::app::config cfg) {
   so.agent_grace = cfg.agent_grace;
   so.visitor_grace = cfg.visitor_grace;
   so.tick = cfg.match_tick;
+  so.lease_ttl = cfg.node_lease;
   so.visitor_token_ttl = cfg.visitor_token_ttl;
   lc::service::chat_service service(io, redis, ep, so);
 
@@ -132,11 +133,15 @@ int run_server(lc::app::config cfg) {
     server.stop_accepting();
     service.drain();
     server.close_all(1012, "server restarting: reconnect");
-    drain_timer.expires_after(std::chrono::seconds(2));
-    drain_timer.async_wait([&](boost::system::error_code) {
-      server.abort_all();
-      redis.stop();
-      io.stop();
+    // In-flight requests finish (their writes land in Redis), then the lease is released so
+    // other nodes treat anyone still bound here as disconnected at once.
+    service.finish_drain(std::chrono::seconds(3), [&] {
+      drain_timer.expires_after(std::chrono::milliseconds(200));  // let close frames go out
+      drain_timer.async_wait([&](boost::system::error_code) {
+        server.abort_all();
+        redis.stop();
+        io.stop();
+      });
     });
   });
   io.run();

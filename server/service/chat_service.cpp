@@ -99,7 +99,28 @@ void chat_service::drain() {
 }
 
 bool chat_service::ready() const {
-  return redis_.ready() && subscriber_->subscribed();
+  return redis_.ready() && subscriber_->subscribed() && lease_epoch_ != 0 && !draining_;
+}
+
+void chat_service::finish_drain(std::chrono::milliseconds max_wait, std::function<void()> done) {
+  spawn(release_when_idle(std::chrono::steady_clock::now() + max_wait, std::move(done)), "drain");
+}
+
+chat_service::task chat_service::release_when_idle(std::chrono::steady_clock::time_point deadline,
+                                                   std::function<void()> done) {
+  asio::steady_timer wait(io_);
+  while (in_flight_ > 0 && std::chrono::steady_clock::now() < deadline) {
+    wait.expires_after(std::chrono::milliseconds(20));
+    co_await wait.async_wait(asio::use_awaitable);
+  }
+  try {
+    if (lease_epoch_ != 0 && redis_.ready()) {
+      co_await store_.release(options_.node_id, lease_epoch_);
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("drain: releasing the lease failed: {}", e.what());
+  }
+  done();
 }
 
 std::size_t chat_service::connected(pb::Role role) const {
@@ -139,11 +160,15 @@ void chat_service::on_session_frame(const session_ptr& s) {
 }
 
 chat_service::task chat_service::drain_inbox(session_ptr s) {
+  // handle() answers every failure itself, so this loop always reaches its end. A closed
+  // connection's queued requests are dropped: unacknowledged, the client retries them.
+  ++in_flight_;
   while (!s->inbox_.empty() && !s->closed()) {
     auto req = std::move(s->inbox_.front());
     s->inbox_.pop_front();
     co_await handle(s, std::move(req));
   }
+  --in_flight_;
   s->draining_ = false;
 }
 
@@ -396,7 +421,8 @@ chat_service::task chat_service::on_send(session_ptr s, const pb::ClientEnvelope
     co_return;
   }
   auto r = co_await store_.post(m.conversation_id(), s->role, s->user_id, s->display_name,
-                                m.client_msg_id(), m.text(), options_.node_id, s->origin);
+                                m.client_msg_id(), m.text(), options_.node_id, s->origin,
+                                s->follows[m.conversation_id()].assignment_epoch);
   pb::ServerEnvelope env;
   env.set_request_id(req.request_id());
   auto* ack = env.mutable_ack();
@@ -814,6 +840,7 @@ chat_service::task chat_service::push_assigned(session_ptr s, std::string conv,
     for (auto& e : history) *a->add_history() = std::move(e);
     auto it = s->follows.find(conv);
     if (s->closed() || it == s->follows.end()) co_return;
+    it->second.assignment_epoch = rec->get("epoch");
     if (!history.empty() || after_seq > 0) {
       auto last = a->history_size() > 0 ? a->history(a->history_size() - 1).seq() : after_seq;
       it->second.next_seq = std::max(it->second.next_seq, last + 1);
@@ -956,10 +983,31 @@ void chat_service::do_tick() {
   });
 }
 
+chat_service::task chat_service::renew_lease() {
+  const auto ttl = options_.lease_ttl.count();
+  if (lease_epoch_ != 0) {
+    if (co_await store_.lease(options_.node_id, ttl, lease_epoch_) != 0) co_return;
+    spdlog::warn("node {}: lease lost (paused or cut off past {} ms): rejoining", options_.node_id,
+                 ttl);
+    fenced();
+  }
+  lease_epoch_ = co_await store_.lease(options_.node_id, ttl, 0);
+  store_.set_fence(options_.node_id, lease_epoch_);
+  spdlog::info("node {}: lease acquired, epoch {}", options_.node_id, lease_epoch_);
+}
+
+void chat_service::fenced() {
+  lease_epoch_ = 0;
+  for (auto* s : std::vector<session*>(sessions_.begin(), sessions_.end())) {
+    s->close(1012, "node rejoining: reconnect");
+  }
+}
+
 chat_service::task chat_service::tick() {
-  if (!redis_.ready()) co_return;
-  co_await store_.renew_lease(options_.node_id, options_.lease_ttl.count());
-  for (const auto& item : co_await store_.sweep(100)) {
+  if (!redis_.ready() || draining_) co_return;
+  co_await renew_lease();
+  for (const auto& item :
+       co_await store_.sweep(100, options_.agent_grace.count(), options_.visitor_grace.count())) {
     if (item.what == "requeued") request_match(item.department);
     if (item.what == "abandoned") {
       metrics_.add("livechat_conversations_closed_total", 1, {{"department", item.department}});

@@ -38,6 +38,8 @@ class chat_service : public frontend {
   void start();
   // Graceful drain: tell every client to reconnect elsewhere and stop the periodic work.
   void drain();
+  // After drain(): waits (bounded) for in-flight requests, releases the node lease, then `done`.
+  void finish_drain(std::chrono::milliseconds max_wait, std::function<void()> done);
 
   std::shared_ptr<connection_handler> open(std::shared_ptr<client_link> link) override;
   void handle_http(http_request request, std::function<void(http_response)> done) override;
@@ -104,6 +106,13 @@ class chat_service : public frontend {
   void do_tick();
   task tick();
   task finalize(std::string conv);
+  task renew_lease();
+  // The lease was lost (the process was paused or cut off past its TTL): everything this node
+  // believed about its clients may be stale, so it drops them (they reconnect and resume from
+  // Redis) and rejoins with a new epoch.
+  void fenced();
+  task release_when_idle(std::chrono::steady_clock::time_point deadline,
+                         std::function<void()> done);
   void spawn(task t, const char* what);
 
   boost::asio::io_context& io_;
@@ -127,6 +136,8 @@ class chat_service : public frontend {
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer queue_timer_;
   std::uint64_t next_session_ = 1;
+  std::int64_t lease_epoch_ = 0;  // 0: no lease held yet
+  std::size_t in_flight_ = 0;     // connections with requests being handled
   bool draining_ = false;
   bool stopped_ = false;
 };

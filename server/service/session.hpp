@@ -25,6 +25,7 @@ struct follow_state {
   core::conversation_state state = livechat::v1::CONVERSATION_STATE_UNSPECIFIED;
   bool catching_up = false;
   std::uint64_t newest_seen = 0;  // highest seq announced while a catch-up was running
+  std::string assignment_epoch;   // agents: the assignment they were given (fences their writes)
 };
 
 // One client connection: who it is, what it follows, and the requests waiting to be handled.

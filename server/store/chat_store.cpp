@@ -59,6 +59,7 @@ pb::ErrorCode error_code_from_reply(const std::string& text) {
   if (word == "CONFLICT") return pb::ERROR_CODE_CONFLICT;
   if (word == "FORBIDDEN") return pb::ERROR_CODE_FORBIDDEN;
   if (word == "INVALID") return pb::ERROR_CODE_INVALID_ARGUMENT;
+  if (word == "FENCED") return pb::ERROR_CODE_UNAVAILABLE;
   return pb::ERROR_CODE_INTERNAL;
 }
 
@@ -91,6 +92,12 @@ task<reply> chat_store::exec(std::vector<std::string> args) {
   co_return r;
 }
 
+task<reply> chat_store::fenced_fcall(const char* function, std::vector<std::string> args) {
+  std::vector<std::string> fence{fence_node_, fence_epoch_};
+  args.insert(args.begin(), fence.begin(), fence.end());
+  co_return co_await fcall(function, std::move(args));
+}
+
 task<reply> chat_store::fcall(const char* function, std::vector<std::string> args) {
   auto head = cmd("FCALL", function, "0");
   args.insert(args.begin(), head.begin(), head.end());
@@ -105,7 +112,7 @@ task<join_result> chat_store::join(join_params p) {
     args.push_back(k);
     args.push_back(v);
   }
-  auto r = co_await fcall("lc_join", std::move(args));
+  auto r = co_await fenced_fcall("lc_join", std::move(args));
   co_return join_result{at(r, 0).as_string(), static_cast<std::uint64_t>(at(r, 1).as_int()),
                         at(r, 2).as_int(), at(r, 3).as_int() == 1};
 }
@@ -122,9 +129,11 @@ task<std::vector<match_result>> chat_store::match(std::string department, int ma
 
 task<post_result> chat_store::post(std::string conv, pb::Role role, std::string sender,
                                    std::string name, std::string cmid, std::string text,
-                                   std::string node, std::string origin) {
-  std::vector<std::string> args{conv, std::to_string(role), sender, name, cmid, text, node, origin};
-  auto r = co_await fcall("lc_post", std::move(args));
+                                   std::string node, std::string origin,
+                                   std::string assignment_epoch) {
+  std::vector<std::string> args{conv,   std::to_string(role), sender, name, cmid, text, node,
+                                origin, assignment_epoch};
+  auto r = co_await fenced_fcall("lc_post", std::move(args));
   co_return post_result{static_cast<std::uint64_t>(at(r, 0).as_int()), at(r, 1).as_int(),
                         at(r, 2).as_int() == 1};
 }
@@ -132,13 +141,13 @@ task<post_result> chat_store::post(std::string conv, pb::Role role, std::string 
 task<std::int64_t> chat_store::signal(std::string conv, pb::Role role, std::string sender,
                                       std::string kind, std::string value, std::string name) {
   std::vector<std::string> args{conv, std::to_string(role), sender, kind, value, name};
-  auto r = co_await fcall("lc_signal", std::move(args));
+  auto r = co_await fenced_fcall("lc_signal", std::move(args));
   co_return r.as_int();
 }
 
 task<close_result> chat_store::close(std::string conv, pb::Role role, std::string by) {
   std::vector<std::string> args{conv, std::to_string(role), by};
-  auto r = co_await fcall("lc_close", std::move(args));
+  auto r = co_await fenced_fcall("lc_close", std::move(args));
   co_return close_result{static_cast<std::uint64_t>(at(r, 0).as_int()), at(r, 1).as_string(),
                          at(r, 2).as_string(), at(r, 3).as_int() == 1};
 }
@@ -146,13 +155,13 @@ task<close_result> chat_store::close(std::string conv, pb::Role role, std::strin
 task<void> chat_store::rate(std::string conv, std::string visitor, std::uint32_t rating,
                             std::string comment) {
   std::vector<std::string> args{conv, visitor, std::to_string(rating), comment};
-  co_await fcall("lc_rate", std::move(args));
+  co_await fenced_fcall("lc_rate", std::move(args));
 }
 
 task<transfer_result> chat_store::transfer(std::string conv, std::string from, std::string to_agent,
                                            std::string to_department, std::string note) {
   std::vector<std::string> args{conv, from, to_agent, to_department, note};
-  auto r = co_await fcall("lc_transfer", std::move(args));
+  auto r = co_await fenced_fcall("lc_transfer", std::move(args));
   co_return transfer_result{at(r, 0).as_string() == "agent", at(r, 1).as_string()};
 }
 
@@ -161,7 +170,7 @@ task<agent_connect_result> chat_store::agent_connect(std::string agent, std::str
                                                      std::vector<std::string> departments,
                                                      std::string node) {
   std::vector<std::string> args{agent, name, std::to_string(capacity), csv(departments), node};
-  auto r = co_await fcall("lc_agent_connect", std::move(args));
+  auto r = co_await fenced_fcall("lc_agent_connect", std::move(args));
   agent_connect_result out;
   auto all = strings_of(r);
   if (!all.empty()) {
@@ -174,14 +183,14 @@ task<agent_connect_result> chat_store::agent_connect(std::string agent, std::str
 task<std::vector<std::string>> chat_store::presence(std::string agent, std::string status,
                                                     std::uint32_t capacity) {
   std::vector<std::string> args{agent, status, std::to_string(capacity)};
-  auto r = co_await fcall("lc_presence", std::move(args));
+  auto r = co_await fenced_fcall("lc_presence", std::move(args));
   co_return strings_of(r);
 }
 
 task<std::vector<std::string>> chat_store::agent_disconnect(std::string agent, std::string node,
                                                             std::int64_t grace_ms) {
   std::vector<std::string> args{agent, node, std::to_string(grace_ms)};
-  auto r = co_await fcall("lc_agent_disconnect", std::move(args));
+  auto r = co_await fenced_fcall("lc_agent_disconnect", std::move(args));
   co_return strings_of(r);
 }
 
@@ -189,11 +198,13 @@ task<void> chat_store::visitor_presence(std::string conv, std::string visitor, s
                                         bool connected, std::int64_t grace_ms) {
   std::vector<std::string> args{conv, visitor, node, connected ? "1" : "0",
                                 std::to_string(grace_ms)};
-  co_await fcall("lc_visitor_presence", std::move(args));
+  co_await fenced_fcall("lc_visitor_presence", std::move(args));
 }
 
-task<std::vector<sweep_item>> chat_store::sweep(int max) {
-  std::vector<std::string> args{std::to_string(max)};
+task<std::vector<sweep_item>> chat_store::sweep(int max, std::int64_t agent_grace_ms,
+                                                std::int64_t visitor_grace_ms) {
+  std::vector<std::string> args{std::to_string(max), std::to_string(agent_grace_ms),
+                                std::to_string(visitor_grace_ms)};
   auto r = co_await fcall("lc_sweep", std::move(args));
   std::vector<sweep_item> out;
   for (const auto& e : r.elements) {
@@ -358,8 +369,15 @@ task<std::vector<std::string>> chat_store::pending_records() {
   co_return strings_of(co_await exec(cmd("SRANDMEMBER", "lc:records:pending", "100")));
 }
 
-task<void> chat_store::renew_lease(std::string node, std::int64_t ttl_ms) {
-  co_await exec(cmd("SET", "lc:node:" + node, "1", "PX", std::to_string(ttl_ms)));
+task<std::int64_t> chat_store::lease(std::string node, std::int64_t ttl_ms, std::int64_t epoch) {
+  std::vector<std::string> args{node, std::to_string(ttl_ms), std::to_string(epoch)};
+  auto r = co_await fcall("lc_lease", std::move(args));
+  co_return r.as_int();
+}
+
+task<void> chat_store::release(std::string node, std::int64_t epoch) {
+  std::vector<std::string> args{node, std::to_string(epoch)};
+  co_await fcall("lc_release", std::move(args));
 }
 
 }  // namespace lc::store

@@ -101,6 +101,12 @@ class chat_store {
  public:
   explicit chat_store(redis_connection& conn) : conn_(conn) {}
 
+  // The node and lease epoch that fenced functions run for; set after each lease acquisition.
+  void set_fence(std::string node, std::int64_t epoch) {
+    fence_node_ = std::move(node);
+    fence_epoch_ = std::to_string(epoch);
+  }
+
   // Any command; throws store_error on connection failure or an error reply.
   task<reply> exec(std::vector<std::string> args);
 
@@ -108,7 +114,7 @@ class chat_store {
   task<std::vector<match_result>> match(std::string department, int max);
   task<post_result> post(std::string conv, livechat::v1::Role role, std::string sender,
                          std::string name, std::string cmid, std::string text, std::string node,
-                         std::string origin);
+                         std::string origin, std::string assignment_epoch = "");
   // kind: "typing" (value "0"/"1"), "delivered" or "read" (value = seq). Returns the delivery
   // latency in ms (Redis clock) for a delivered receipt that advanced, else 0.
   task<std::int64_t> signal(std::string conv, livechat::v1::Role role, std::string sender,
@@ -126,7 +132,8 @@ class chat_store {
                                                   std::int64_t grace_ms);
   task<void> visitor_presence(std::string conv, std::string visitor, std::string node,
                               bool connected, std::int64_t grace_ms);
-  task<std::vector<sweep_item>> sweep(int max);
+  task<std::vector<sweep_item>> sweep(int max, std::int64_t agent_grace_ms,
+                                      std::int64_t visitor_grace_ms);
   task<bool> write_records(std::string conv, bool missed, std::uint32_t visitor_messages,
                            std::uint32_t agent_messages, std::vector<record_row> rows);
   task<queue_info> queue_status(std::string department, std::vector<std::string> conversations);
@@ -153,11 +160,17 @@ class chat_store {
                                                                   std::int64_t from_ms,
                                                                   std::int64_t to_ms);
   task<std::vector<std::string>> pending_records();
-  task<void> renew_lease(std::string node, std::int64_t ttl_ms);
+  // Acquires (epoch 0) or renews the node's lease; returns its epoch, or 0 when it was lost.
+  task<std::int64_t> lease(std::string node, std::int64_t ttl_ms, std::int64_t epoch);
+  task<void> release(std::string node, std::int64_t epoch);
 
  private:
   task<reply> fcall(const char* function, std::vector<std::string> args);
+  // For functions that act for this node: the lease check runs inside the same atomic call.
+  task<reply> fenced_fcall(const char* function, std::vector<std::string> args);
   redis_connection& conn_;
+  std::string fence_node_;
+  std::string fence_epoch_ = "0";
 };
 
 // "NOT_FOUND text" (a function's refusal) as the protocol's error code.

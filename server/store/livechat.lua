@@ -182,6 +182,31 @@ local function requeue(conv, dept, now, kind, note, extra_nodes)
   queue_changed(dept)
 end
 
+-- Records which node holds the visitor's connection, with a per-node index so the sweeper can
+-- find a dead node's visitors.
+local function set_vnode(conv, node)
+  if node == nil or node == '' then return end
+  local old = redis.call('HGET', ck(conv), 'vnode')
+  if old == node then return end
+  if old and old ~= '' then redis.call('SREM', 'lc:node:' .. old .. ':convs', conv) end
+  redis.call('SADD', 'lc:node:' .. node .. ':convs', conv)
+  redis.call('HSET', ck(conv), 'vnode', node)
+end
+
+-- The agent's connection is gone: they keep their chats until `deadline`, take no new ones, and
+-- their visitors are told.
+local function start_agent_grace(agent, deadline, grace_ms)
+  redis.call('HSET', ak(agent), 'gone', deadline)
+  redis.call('ZADD', 'lc:grace:agents', deadline, agent)
+  refresh_agent(agent)
+  local convs = redis.call('SMEMBERS', ak(agent) .. ':convs')
+  for _, conv in ipairs(convs) do
+    notify({ redis.call('HGET', ck(conv), 'vnode') },
+      'c|' .. conv .. '|0|' .. math.floor(grace_ms / 1000))
+  end
+  return convs
+end
+
 -- A participant may act on a conversation only if it is theirs: the visitor who opened it or
 -- the agent it is assigned to. Anything else looks like a missing conversation.
 local function member_check(c, role, id)
@@ -217,8 +242,9 @@ local function join(keys, args)
   local last_agent = redis.call('HGET', vk, 'last_agent') or ''
   redis.call('HSET', ck(conv), 'id', conv, 'visitor', visitor, 'vname', name, 'email', email,
     'dept', dept, 'page', page, 'state', 'queued', 'joined', now, 'qsince', now, 'seq', 0,
-    'epoch', 0, 'prio', 0, 'pref', last_agent, 'vnode', node, 'first', text, 'first_cmid', cmid,
+    'epoch', 0, 'prio', 0, 'pref', last_agent, 'first', text, 'first_cmid', cmid,
     'vmsgs', 0, 'amsgs', 0)
+  set_vnode(conv, node)
   if #args > 9 then
     local meta = {}
     for i = 10, #args do meta[#meta + 1] = args[i] end
@@ -270,11 +296,14 @@ local function match(keys, args)
   return out
 end
 
--- post(conv, role, sender, name, cmid, text, node, origin) -> {seq, ts, duplicate(0|1)}
--- origin names the sending connection, so its node does not echo the message back to it.
+-- post(conv, role, sender, name, cmid, text, node, origin, epoch) -> {seq, ts, duplicate(0|1)}
+-- origin names the sending connection, so its node does not echo the message back to it. An
+-- agent passes the assignment epoch it saw: a write for an assignment that has since changed
+-- (requeued and matched again) is refused.
 local function post(keys, args)
-  local conv, role, sender, name, cmid, text, node, origin =
-    args[1], tonumber(args[2]), args[3], args[4], args[5], args[6], args[7], args[8] or ''
+  local conv, role, sender, name, cmid, text, node, origin, epoch =
+    args[1], tonumber(args[2]), args[3], args[4], args[5], args[6], args[7], args[8] or '',
+    args[9] or ''
   local c = hgetall_map(ck(conv))
   local bad = member_check(c, role, sender)
   if bad then return bad end
@@ -289,8 +318,11 @@ local function post(keys, args)
   if role == ROLE_AGENT and c.state ~= 'assigned' then
     return err('CONFLICT', 'conversation is not assigned')
   end
+  if role == ROLE_AGENT and epoch ~= '' and epoch ~= c.epoch then
+    return err('CONFLICT', 'the assignment changed; reload the conversation')
+  end
   local now = now_ms()
-  if role == ROLE_VISITOR and node ~= '' then redis.call('HSET', ck(conv), 'vnode', node) end
+  if role == ROLE_VISITOR then set_vnode(conv, node) end
   local seq = append(conv, now, { 'k', EV_MESSAGE, 'r', role, 'id', sender, 'n', name, 't', text,
     'c', cmid, 'o', origin })
   redis.call('HSET', ck(conv) .. ':c', cmid, seq)
@@ -357,6 +389,7 @@ local function close(keys, args)
   if redis.call('HGET', vk, 'open') == conv then redis.call('HSET', vk, 'open', '') end
   redis.call('SADD', 'lc:records:pending', conv)
   redis.call('ZREM', 'lc:grace:visitors', conv)
+  if c.vnode and c.vnode ~= '' then redis.call('SREM', 'lc:node:' .. c.vnode .. ':convs', conv) end
   return { seq, c.dept, c.agent or '', was_queued }
 end
 
@@ -412,6 +445,8 @@ local function agent_connect(keys, args)
     redis.call('SREM', 'lc:online:' .. d, agent)
   end
   local was_gone = old.gone ~= nil and old.gone ~= ''
+  if old.node and old.node ~= node then redis.call('SREM', 'lc:node:' .. old.node .. ':agents', agent) end
+  redis.call('SADD', 'lc:node:' .. node .. ':agents', agent)
   redis.call('HSET', k, 'name', name, 'depts', depts, 'node', node, 'gone', '',
     'status', old.status or 'offline', 'active', old.active or 0, 'last', old.last or 0)
   -- A capacity lowered with SetPresence survives a reconnect with the same token.
@@ -460,16 +495,7 @@ local function agent_disconnect(keys, args)
   local agent, node, grace = args[1], args[2], tonumber(args[3])
   local k = ak(agent)
   if redis.call('HGET', k, 'node') ~= node then return {} end
-  local deadline = now_ms() + grace
-  redis.call('HSET', k, 'gone', deadline)
-  redis.call('ZADD', 'lc:grace:agents', deadline, agent)
-  refresh_agent(agent)
-  local convs = redis.call('SMEMBERS', k .. ':convs')
-  for _, conv in ipairs(convs) do
-    notify({ redis.call('HGET', ck(conv), 'vnode') },
-      'c|' .. conv .. '|0|' .. math.floor(grace / 1000))
-  end
-  return convs
+  return start_agent_grace(agent, now_ms() + grace, grace)
 end
 
 -- visitor_presence(conv, visitor, node, connected(0|1), grace_ms): a visitor's connection came
@@ -480,7 +506,7 @@ local function visitor_presence(keys, args)
   local c = hgetall_map(ck(conv))
   if c.visitor ~= visitor or c.state == 'closed' then return 0 end
   if connected == '1' then
-    redis.call('HSET', ck(conv), 'vnode', node)
+    set_vnode(conv, node)
     redis.call('ZREM', 'lc:grace:visitors', conv)
   elseif c.vnode == node then
     redis.call('ZADD', 'lc:grace:visitors', now_ms() + grace, conv)
@@ -488,12 +514,35 @@ local function visitor_presence(keys, args)
   return 1
 end
 
--- sweep(max) -> {{'requeued', dept, conv}, {'abandoned', dept, conv}, ...}: agents whose grace ran
--- out lose their chats to the queue; visitors gone past theirs have their chats closed.
+-- sweep(max, agent_grace_ms, visitor_grace_ms) -> {{'requeued', dept, conv},
+-- {'abandoned', dept, conv}, ...}. A node whose lease expired died without saying so: its agents
+-- and visitors start their grace periods as if their connections had closed. Then agents whose
+-- grace ran out lose their chats to the queue; visitors gone past theirs have their chats closed.
 local function sweep(keys, args)
   local max = tonumber(args[1] or '100')
+  local agent_grace = tonumber(args[2] or '30000')
+  local visitor_grace = tonumber(args[3] or '120000')
   local now = now_ms()
   local out = {}
+  for _, node in ipairs(redis.call('SMEMBERS', 'lc:nodes')) do
+    if redis.call('EXISTS', 'lc:node:' .. node) == 0 then
+      for _, agent in ipairs(redis.call('SMEMBERS', 'lc:node:' .. node .. ':agents')) do
+        local a = hgetall_map(ak(agent))
+        if a.node == node and (a.gone == nil or a.gone == '') then
+          start_agent_grace(agent, now + agent_grace, agent_grace)
+        end
+      end
+      for _, conv in ipairs(redis.call('SMEMBERS', 'lc:node:' .. node .. ':convs')) do
+        local vnode, state = unpack(redis.call('HMGET', ck(conv), 'vnode', 'state'))
+        if vnode == node and state ~= 'closed' and
+            not redis.call('ZSCORE', 'lc:grace:visitors', conv) then
+          redis.call('ZADD', 'lc:grace:visitors', now + visitor_grace, conv)
+        end
+      end
+      redis.call('DEL', 'lc:node:' .. node .. ':agents', 'lc:node:' .. node .. ':convs')
+      redis.call('SREM', 'lc:nodes', node)
+    end
+  end
   for _, agent in ipairs(redis.call('ZRANGEBYSCORE', 'lc:grace:agents', '-inf', now, 'LIMIT', 0, max)) do
     redis.call('ZREM', 'lc:grace:agents', agent)
     local k = ak(agent)
@@ -579,17 +628,58 @@ local function offline_leave(keys, args)
   return now
 end
 
-redis.register_function('lc_join', join)
+-- lease(node, ttl_ms, epoch): epoch 0 acquires a new lease with a fresh fencing epoch (returned);
+-- otherwise renews it if it is still ours, else returns 0: the lease was lost (the node was
+-- paused or cut off past its TTL) and every write it makes with the old epoch is refused.
+local function lease(keys, args)
+  local node, ttl, epoch = args[1], args[2], args[3]
+  local k = 'lc:node:' .. node
+  if epoch == '0' then
+    local e = redis.call('INCR', 'lc:node_epoch')
+    redis.call('SET', k, e, 'PX', ttl)
+    redis.call('SADD', 'lc:nodes', node)
+    return e
+  end
+  if redis.call('GET', k) == epoch then
+    redis.call('PEXPIRE', k, ttl)
+    return tonumber(epoch)
+  end
+  return 0
+end
+
+-- release(node, epoch): a draining node gives its lease up, so the sweeper treats whoever is
+-- still bound to it as disconnected right away.
+local function release(keys, args)
+  if redis.call('GET', 'lc:node:' .. args[1]) == args[2] then redis.call('DEL', 'lc:node:' .. args[1]) end
+  return 1
+end
+
+-- Functions that act for a node take (node, epoch) first and refuse to run for a node whose
+-- lease is no longer the one it holds (fencing).
+local function fenced(f)
+  return function(keys, args)
+    if redis.call('GET', 'lc:node:' .. args[1]) ~= args[2] then
+      return err('FENCED', 'node ' .. args[1] .. ' does not hold its lease')
+    end
+    local rest = {}
+    for i = 3, #args do rest[#rest + 1] = args[i] end
+    return f(keys, rest)
+  end
+end
+
+redis.register_function('lc_lease', lease)
+redis.register_function('lc_release', release)
+redis.register_function('lc_join', fenced(join))
 redis.register_function('lc_match', match)
-redis.register_function('lc_post', post)
-redis.register_function('lc_signal', signal)
-redis.register_function('lc_close', close)
-redis.register_function('lc_rate', rate)
-redis.register_function('lc_transfer', transfer)
-redis.register_function('lc_agent_connect', agent_connect)
-redis.register_function('lc_presence', presence)
-redis.register_function('lc_agent_disconnect', agent_disconnect)
-redis.register_function('lc_visitor_presence', visitor_presence)
+redis.register_function('lc_post', fenced(post))
+redis.register_function('lc_signal', fenced(signal))
+redis.register_function('lc_close', fenced(close))
+redis.register_function('lc_rate', fenced(rate))
+redis.register_function('lc_transfer', fenced(transfer))
+redis.register_function('lc_agent_connect', fenced(agent_connect))
+redis.register_function('lc_presence', fenced(presence))
+redis.register_function('lc_agent_disconnect', fenced(agent_disconnect))
+redis.register_function('lc_visitor_presence', fenced(visitor_presence))
 redis.register_function('lc_sweep', sweep)
 redis.register_function('lc_records', records)
 redis.register_function('lc_queue_status', queue_status)

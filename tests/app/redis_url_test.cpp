@@ -76,3 +76,28 @@ TEST(RedisUrl, Malformed) {
 
 }  // namespace
 }  // namespace lc::app
+
+namespace lc::app {
+namespace {
+
+TEST(RedisUrlSentinel, ParsesSentinelListAndMasterName) {
+  auto ep = parse_redis_url("sentinel://10.0.0.1:26380,sentinel-b/mymaster");
+  ASSERT_TRUE(ep);
+  EXPECT_EQ(ep->master_name, "mymaster");
+  ASSERT_EQ(ep->sentinels.size(), 2u);
+  EXPECT_EQ(ep->sentinels[0].first, "10.0.0.1");
+  EXPECT_EQ(ep->sentinels[0].second, 26380);
+  EXPECT_EQ(ep->sentinels[1].first, "sentinel-b");
+  EXPECT_EQ(ep->sentinels[1].second, 26379);
+}
+
+TEST(RedisUrlSentinel, RejectsMissingNameOrHosts) {
+  EXPECT_FALSE(parse_redis_url("sentinel://h1:26379"));
+  EXPECT_FALSE(parse_redis_url("sentinel://h1:26379/"));
+  EXPECT_FALSE(parse_redis_url("sentinel:///mymaster"));
+  EXPECT_FALSE(parse_redis_url("sentinel://h1:notaport/m"));
+  EXPECT_FALSE(parse_redis_url("sentinel://h1,,h2/m"));
+}
+
+}  // namespace
+}  // namespace lc::app

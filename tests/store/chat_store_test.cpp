@@ -35,7 +35,6 @@ class ChatStore : public redis_suite {
   }
   void agent_online(const std::string& agent, std::uint32_t cap,
                     const std::string& depts = "billing", const std::string& node = "n1") {
-    env_->run(db().renew_lease(node, 60000));
     env_->run(db().agent_connect(agent, "Agent " + agent, cap, {depts}, node));
     env_->run(db().presence(agent, "online", 0));
   }
@@ -172,7 +171,7 @@ TEST_F(ChatStore, MatchServesFrontPriorityThenOldest) {
 
 TEST_F(ChatStore, ConcurrentMatchingFromTwoConnectionsNeverOverAssigns) {
   // Two connections stand for two server nodes calling the function at the same time.
-  store_env other(redis());
+  store_env other(redis(), "n2");
   for (int a = 0; a < 3; ++a) agent_online("agent" + std::to_string(a), 2);
   std::vector<std::string> convs;
   for (int v = 0; v < 20; ++v) convs.push_back(join("v" + std::to_string(v)));
@@ -214,8 +213,7 @@ TEST_F(ChatStore, ConcurrentMatchingFromTwoConnectionsNeverOverAssigns) {
 }
 
 TEST_F(ChatStore, AgentWhoseNodeLeaseExpiredIsNotMatched) {
-  agent_online("alice", 2, "billing", "dead-node");
-  redis().command({"DEL", "lc:node:dead-node"});
+  agent_online("alice", 2, "billing", "dead-node");  // a node that never held a lease
   join("v1");
   EXPECT_TRUE(match().empty());
   EXPECT_EQ(redis().command({"ZCARD", "lc:q:billing"}), "1");
@@ -247,7 +245,7 @@ TEST_F(ChatStore, AgentLostPastGraceHasChatsRequeuedAtTheFront) {
   join("v2");  // waiting behind
   auto told = env_->run(db().agent_disconnect("alice", "n1", 0));
   ASSERT_EQ(told.size(), 1u);
-  auto swept = env_->run(db().sweep(100));
+  auto swept = env_->run(db().sweep(100, 0, 0));
   ASSERT_EQ(swept.size(), 1u);
   EXPECT_EQ(swept[0].what, "requeued");
   EXPECT_EQ(swept[0].conversation_id, c1);
@@ -266,7 +264,7 @@ TEST_F(ChatStore, AgentBackWithinGraceKeepsChats) {
   auto back = env_->run(db().agent_connect("alice", "Agent alice", 1, {"billing"}, "n1"));
   ASSERT_EQ(back.conversations.size(), 1u);
   EXPECT_EQ(back.conversations[0], c1);
-  EXPECT_TRUE(env_->run(db().sweep(100)).empty());
+  EXPECT_TRUE(env_->run(db().sweep(100, 0, 0)).empty());
   EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c1, "state"}), "assigned");
 }
 
@@ -329,7 +327,7 @@ TEST_F(ChatStore, RatingOnlyAfterCloseAndOnlyOnce) {
 TEST_F(ChatStore, VisitorGonePastGraceIsClosedAsAbandoned) {
   auto c1 = join("v1");
   env_->run(db().visitor_presence(c1, "v1", "n1", false, 0));
-  auto swept = env_->run(db().sweep(100));
+  auto swept = env_->run(db().sweep(100, 0, 0));
   ASSERT_EQ(swept.size(), 1u);
   EXPECT_EQ(swept[0].what, "abandoned");
   EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c1, "state"}), "closed");
@@ -357,11 +355,58 @@ TEST_F(ChatStore, OfflineMessagesAreStoredAndListedNewestFirstPerDepartment) {
   EXPECT_EQ(env_->run(db().offline_list({}, 10)).size(), 2u);
 }
 
+TEST_F(ChatStore, NodeThatLostItsLeaseIsFencedUntilItRejoins) {
+  auto conv = join("v1");
+  // Another process took n1's lease (as after this node paused past its TTL).
+  store_env usurper(redis(), "n1");
+  const auto before = redis().command({"XLEN", "lc:conv:" + conv + ":s"});
+  EXPECT_EQ(error_of(db().post(conv, pb::ROLE_VISITOR, "v1", "V", "late", "stale", "n1", "o")),
+            pb::ERROR_CODE_UNAVAILABLE);
+  EXPECT_EQ(redis().command({"XLEN", "lc:conv:" + conv + ":s"}), before);
+  EXPECT_EQ(env_->run(db().lease("n1", 60000, 1)), 0) << "renewing a lost lease must fail";
+  db().set_fence("n1", env_->run(db().lease("n1", 60000, 0)));
+  EXPECT_EQ(error_of(db().post(conv, pb::ROLE_VISITOR, "v1", "V", "late", "fresh", "n1", "o")),
+            pb::ERROR_CODE_UNSPECIFIED);
+}
+
+TEST_F(ChatStore, AgentWritesForAnOldAssignmentAreRefused) {
+  agent_online("alice", 2);
+  auto conv = join("v1");
+  match();
+  const auto epoch = redis().command({"HGET", "lc:conv:" + conv, "epoch"});
+  EXPECT_EQ(error_of(db().post(conv, pb::ROLE_AGENT, "alice", "A", "a1", "ok", "n1", "o", epoch)),
+            pb::ERROR_CODE_UNSPECIFIED);
+  env_->run(db().agent_disconnect("alice", "n1", 0));
+  env_->run(db().sweep(100, 0, 0));  // requeued
+  env_->run(db().agent_connect("alice", "Agent alice", 2, {"billing"}, "n1"));
+  env_->run(db().presence("alice", "online", 0));
+  ASSERT_EQ(match().size(), 1u);  // alice again, under a new epoch
+  EXPECT_EQ(
+      error_of(db().post(conv, pb::ROLE_AGENT, "alice", "A", "a2", "stale", "n1", "o", epoch)),
+      pb::ERROR_CODE_CONFLICT);
+}
+
+TEST_F(ChatStore, DeadNodesAgentsAndVisitorsStartTheirGrace) {
+  store_env doomed(redis(), "n9");
+  doomed.run(doomed.store().agent_connect("bob", "Bob", 2, {"billing"}, "n9"));
+  doomed.run(doomed.store().presence("bob", "online", 0));
+  auto conv = join("v1");
+  ASSERT_EQ(match().size(), 1u);
+  redis().command({"DEL", "lc:node:n9"});  // n9 was killed: its lease simply expires
+  auto swept = env_->run(db().sweep(100, 0, 600000));
+  // Zero agent grace: bob's chat goes straight back to the queue.
+  ASSERT_EQ(swept.size(), 1u);
+  EXPECT_EQ(swept[0].what, "requeued");
+  EXPECT_EQ(swept[0].conversation_id, conv);
+  EXPECT_EQ(redis().command({"SISMEMBER", "lc:nodes", "n9"}), "0");
+  EXPECT_EQ(redis().command({"HGET", "lc:agent:bob", "status"}), "offline");
+}
+
 TEST_F(ChatStore, FunctionsSurviveRedisRestartBecauseTheyAreReloadedOnConnect) {
   redis().command({"FUNCTION", "FLUSH"});
   // A fresh connection (as after a reconnect) loads the library again.
-  store_env fresh(redis());
-  EXPECT_NO_THROW(fresh.run(fresh.store().sweep(1)));
+  store_env fresh(redis(), "n3");
+  EXPECT_NO_THROW(fresh.run(fresh.store().sweep(1, 0, 0)));
 }
 
 }  // namespace

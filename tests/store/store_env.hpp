@@ -21,7 +21,7 @@ namespace lc::test {
 // way to run store coroutines to completion from a test body (bounded in time).
 class store_env {
  public:
-  explicit store_env(redis_fixture& redis)
+  explicit store_env(redis_fixture& redis, const std::string& node = "n1")
       : conn_(io_, store::endpoint{redis.host(), redis.port(), ""}, std::chrono::seconds(5),
               store::functions_source),
         store_(conn_) {
@@ -31,6 +31,8 @@ class store_env {
       io_.run_for(std::chrono::milliseconds(10));
     }
     if (!conn_.ready()) throw std::runtime_error("store connection not ready");
+    // Fenced functions act for `node`, as a server node would after taking its lease.
+    store_.set_fence(node, run(store_.lease(node, 600000, 0)));
   }
 
   store::chat_store& store() { return store_; }
