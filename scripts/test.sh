@@ -4,6 +4,6 @@
 # real binary over real WebSockets. Every test starts and stops its own processes.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-./scripts/setup.sh
+./scripts/setup.sh --test
 jobs=$(nproc 2>/dev/null || echo 2)
 ctest --preset release -j "$jobs"

@@ -93,7 +93,10 @@ int run_server(lc::app::config cfg) {
     }
     ep.unix_socket = parsed->unix_socket;
     ep.port = parsed->port;
-    if (ep.unix_socket.empty()) ep.host = resolve_host(parsed->host);
+    ep.master_name = parsed->master_name;
+    for (const auto& [host, port] : parsed->sentinels)
+      ep.sentinels.emplace_back(resolve_host(host), port);
+    if (ep.unix_socket.empty() && ep.sentinels.empty()) ep.host = resolve_host(parsed->host);
   }
 
   asio::io_context io(1);

@@ -102,6 +102,14 @@ void redis_connection::on_reply_cb(redisAsyncContext* c, void* r, void* privdata
   if (!self->in_flight_.empty() && self->in_flight_.front().first == p->id) {
     self->in_flight_.pop_front();
   }
+  // A primary demoted by a failover answers writes with READONLY: reconnect, and the link asks
+  // the sentinels where the primary is now. The request fails as unavailable, to be retried.
+  if (out.is_error() && out.str.rfind("READONLY", 0) == 0 && !self->demoted_) {
+    self->demoted_ = true;
+    out = reply{};
+    ec = std::make_error_code(std::errc::not_connected);
+    asio::post(self->io(), [self] { self->drop(); });
+  }
   // Never run user code inside hiredis's callback: it may issue commands or drop the link.
   asio::post(self->io(), [cb = std::move(p->cb), ec, out = std::move(out)]() mutable {
     cb(ec, std::move(out));
@@ -148,6 +156,7 @@ void redis_connection::on_up() {
 
 void redis_connection::on_down() {
   ready_ = false;
+  demoted_ = false;
   in_flight_.clear();
   deadline_timer_.cancel();
 }

@@ -57,6 +57,7 @@ class redis_connection : public redis_link {
   boost::asio::steady_timer deadline_timer_;
   bool deadline_armed_ = false;
   bool timed_out_ = false;
+  bool demoted_ = false;  // saw READONLY: a reconnect is on its way
   bool ready_ = false;
   std::function<void()> on_ready_;
   std::function<void(double)> on_latency_;

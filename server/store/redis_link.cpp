@@ -1,9 +1,18 @@
 #include "server/store/redis_link.hpp"
 
 #include <hiredis/async.h>
+#include <hiredis/hiredis.h>
 #include <spdlog/spdlog.h>
 
 #include "server/store/hiredis_asio.hpp"
+
+#include <cstdlib>
+#include <optional>
+#include <tuple>
+
+#include <cstdlib>
+#include <optional>
+#include <tuple>
 
 namespace lc::store {
 
@@ -39,10 +48,52 @@ void redis_link::drop() {
   redisAsyncFree(ctx_);  // fails pending callbacks, then on_disconnect_cb
 }
 
+namespace {
+
+// Asks the sentinels, in order, for the current primary of `name`. Blocking, bounded by a short
+// timeout per sentinel: it runs only when (re)connecting, never per request.
+std::optional<std::pair<std::string, std::uint16_t>> ask_sentinels(const endpoint& ep) {
+  const timeval timeout{0, 250000};
+  for (const auto& [host, port] : ep.sentinels) {
+    redisContext* c = redisConnectWithTimeout(host.c_str(), port, timeout);
+    if (c == nullptr || c->err != 0) {
+      if (c != nullptr) redisFree(c);
+      continue;
+    }
+    redisSetTimeout(c, timeout);
+    auto* r = static_cast<redisReply*>(
+        redisCommand(c, "SENTINEL get-master-addr-by-name %s", ep.master_name.c_str()));
+    std::optional<std::pair<std::string, std::uint16_t>> out;
+    if (r != nullptr && r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+      out.emplace(std::string(r->element[0]->str, r->element[0]->len),
+                  static_cast<std::uint16_t>(std::atoi(r->element[1]->str)));
+    }
+    if (r != nullptr) freeReplyObject(r);
+    redisFree(c);
+    if (out) return out;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 void redis_link::do_connect() {
   if (stopped_) return;
-  redisAsyncContext* c = ep_.unix_socket.empty() ? redisAsyncConnect(ep_.host.c_str(), ep_.port)
-                                                 : redisAsyncConnectUnix(ep_.unix_socket.c_str());
+  std::string host = ep_.host;
+  std::uint16_t port = ep_.port;
+  if (!ep_.sentinels.empty()) {
+    auto primary = ask_sentinels(ep_);
+    if (!primary) {
+      spdlog::warn("redis {}: no sentinel knows a primary for '{}'", name_, ep_.master_name);
+      do_schedule_reconnect();
+      return;
+    }
+    std::tie(host, port) = *primary;
+    spdlog::info("redis {}: sentinels report primary {}:{}", name_, host, port);
+  }
+  redisAsyncContext* c = ep_.unix_socket.empty() || !ep_.sentinels.empty()
+                             ? redisAsyncConnect(host.c_str(), port)
+                             : redisAsyncConnectUnix(ep_.unix_socket.c_str());
   if (c == nullptr || c->err != 0) {
     spdlog::debug("redis {}: connect failed: {}", name_, c ? c->errstr : "out of memory");
     if (c != nullptr) redisAsyncFree(c);
