@@ -5,6 +5,5 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./scripts/setup.sh
-args=()
-[ -d client-web/dist ] && args+=(--static-dir client-web/dist)
-exec ./build/release/server/app/livechat "${args[@]}" "$@"
+echo "livechat: pages: / (demo site with the widget), /agent (agent console), /ops (dashboard)"
+exec ./build/release/server/app/livechat --static-dir client-web/dist "$@"

@@ -7,8 +7,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(g++ cmake ninja-build pkg-config ccache libboost1.81-dev libhiredis-dev redis-server
   libprotobuf-dev protobuf-compiler libspdlog-dev libgtest-dev libssl-dev)
+# The web client builds with node (>= 20.19 for Vite 7; the machine image ships node 20).
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(nginx python3 python3-yaml prometheus)
+  packages+=(nginx python3 python3-yaml prometheus chromium)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -36,3 +38,4 @@ fi
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$jobs"
+./client-web/scripts/build.sh

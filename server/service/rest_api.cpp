@@ -156,6 +156,7 @@ asio::awaitable<http_response> rest_api::route(http_request request) {
   if (path == "/api/stats") co_return co_await stats(target->params, false);
   if (path == "/api/stats/export.csv") co_return co_await stats(target->params, true);
   if (path == "/api/offline-messages") co_return co_await offline_messages(*who, target->params);
+  if (path == "/api/agents") co_return co_await agents();
   co_return error_reply(404, "not_found", "no such resource");
 }
 
@@ -367,6 +368,35 @@ asio::awaitable<http_response> rest_api::stats(const std::map<std::string, std::
     r.body = std::move(out_csv);
     co_return r;
   }
+  co_return json_reply(200, j.str());
+}
+
+asio::awaitable<http_response> rest_api::agents() {
+  auto list = co_await service_.store().agents();
+  core::json_writer j;
+  j.begin_object().key("agents").begin_array();
+  std::uint64_t active = 0, capacity = 0;
+  for (const auto& a : list) {
+    const bool online = a.status == "online" && a.connected;
+    j.begin_object();
+    j.key("id").value(a.id);
+    j.key("name").value(a.name);
+    // What a person would call them: reconnecting agents are not available.
+    j.key("status").value(!a.connected && a.status != "offline" ? "reconnecting" : a.status);
+    j.key("connected").value(a.connected);
+    j.key("active").value(static_cast<std::uint64_t>(a.active));
+    j.key("capacity").value(static_cast<std::uint64_t>(a.capacity));
+    j.key("departments").value(a.departments);
+    j.end_object();
+    if (online) {
+      active += a.active;
+      capacity += a.capacity;
+    }
+  }
+  j.end_array();
+  j.key("utilisation");
+  capacity > 0 ? j.value(static_cast<double>(active) / static_cast<double>(capacity)) : j.null();
+  j.end_object();
   co_return json_reply(200, j.str());
 }
 

@@ -32,6 +32,7 @@ class rest_api {
                                               bool csv);
   boost::asio::awaitable<http_response> offline_messages(
       const core::agent_claims& who, const std::map<std::string, std::string>& params);
+  boost::asio::awaitable<http_response> agents();
   std::optional<core::agent_claims> authenticate(const http_request& request) const;
 
   chat_service& service_;

@@ -252,6 +252,18 @@ task<overview_result> chat_store::overview() {
   co_return out;
 }
 
+task<std::vector<agent_summary>> chat_store::agents() {
+  auto r = co_await fcall("lc_agents", std::vector<std::string>());
+  std::vector<agent_summary> out;
+  for (const auto& a : r.elements) {
+    out.push_back({at(a, 0).as_string(), at(a, 1).as_string(), at(a, 2).as_string(),
+                   at(a, 5).as_string(), static_cast<std::uint32_t>(at(a, 3).as_int()),
+                   static_cast<std::uint32_t>(at(a, 4).as_int()), at(a, 6).as_int() == 1});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
+  co_return out;
+}
+
 task<std::int64_t> chat_store::offline_leave(std::string id, std::string visitor, std::string name,
                                              std::string email, std::string department,
                                              std::string text) {

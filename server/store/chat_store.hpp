@@ -76,6 +76,11 @@ struct department_overview {
   std::int64_t oldest_enqueue_ms = 0;  // 0 when empty
   std::uint32_t agents_online = 0, free_agents = 0;
 };
+struct agent_summary {
+  std::string id, name, status, departments;
+  std::uint32_t active = 0, capacity = 0;
+  bool connected = false;
+};
 struct overview_result {
   std::int64_t now_ms = 0;
   std::vector<department_overview> departments;
@@ -138,6 +143,7 @@ class chat_store {
                            std::uint32_t agent_messages, std::vector<record_row> rows);
   task<queue_info> queue_status(std::string department, std::vector<std::string> conversations);
   task<overview_result> overview();
+  task<std::vector<agent_summary>> agents();
   task<std::int64_t> offline_leave(std::string id, std::string visitor, std::string name,
                                    std::string email, std::string department, std::string text);
   // Newest first, from the given departments (all when empty).

@@ -447,6 +447,7 @@ local function agent_connect(keys, args)
   local was_gone = old.gone ~= nil and old.gone ~= ''
   if old.node and old.node ~= node then redis.call('SREM', 'lc:node:' .. old.node .. ':agents', agent) end
   redis.call('SADD', 'lc:node:' .. node .. ':agents', agent)
+  redis.call('SADD', 'lc:agents', agent)
   redis.call('HSET', k, 'name', name, 'depts', depts, 'node', node, 'gone', '',
     'status', old.status or 'offline', 'active', old.active or 0, 'last', old.last or 0)
   -- A capacity lowered with SetPresence survives a reconnect with the same token.
@@ -616,6 +617,20 @@ local function overview(keys, args)
   return out
 end
 
+-- agents() -> {{id, name, status, active, cap, depts, connected(0|1)}, ...}: the team at a glance
+-- for the on-call dashboard; 'connected' is false while gone (grace) or when the node is dead.
+local function agents(keys, args)
+  local out = {}
+  for _, agent in ipairs(redis.call('SMEMBERS', 'lc:agents')) do
+    local a = hgetall_map(ak(agent))
+    local connected = (a.gone == nil or a.gone == '') and a.node ~= nil and
+      redis.call('EXISTS', 'lc:node:' .. a.node) == 1
+    out[#out + 1] = { agent, a.name or agent, a.status or 'offline', tonumber(a.active or '0'),
+      tonumber(a.cap or '0'), a.depts or '', connected and 1 or 0 }
+  end
+  return out
+end
+
 -- offline_leave(id, visitor, name, email, dept, text) -> ts
 local function offline_leave(keys, args)
   local id, visitor, name, email, dept, text = args[1], args[2], args[3], args[4], args[5], args[6]
@@ -684,4 +699,5 @@ redis.register_function('lc_sweep', sweep)
 redis.register_function('lc_records', records)
 redis.register_function('lc_queue_status', queue_status)
 redis.register_function('lc_overview', overview)
+redis.register_function('lc_agents', agents)
 redis.register_function('lc_offline_leave', offline_leave)

@@ -185,6 +185,45 @@ TEST_F(ChatFlow, OfflineMessageWhenNoAgentIsOnline) {
       403);
 }
 
+TEST_F(ChatFlow, AgentsEndpointShowsStatusLoadAndUtilisation) {
+  auto node = start_node("n1");
+  auto alice = connect(*node);
+  agent_hello(*alice, agent_token("alice", {"billing"}, 2));
+  set_presence(*alice, pb::PRESENCE_STATUS_ONLINE);
+  auto bob = connect(*node);
+  agent_hello(*bob, agent_token("bob", {"billing"}, 4));
+  set_presence(*bob, pb::PRESENCE_STATUS_AWAY);
+  auto visitor = connect(*node);
+  visitor_hello(*visitor);
+  auto conv = join(*visitor, "Una", "billing").conversation_id();
+  ASSERT_TRUE(wait_assigned(*alice, conv));
+
+  const http_headers auth{{"Authorization", "Bearer " + agent_token("ops", {}, 1, true)}};
+  auto r = node->get("/api/agents", auth);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(
+      r.body.find(
+          R"({"id":"alice","name":"Agent alice","status":"online","connected":true,"active":1,"capacity":2)"),
+      std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find(R"("id":"bob","name":"Agent bob","status":"away")"), std::string::npos);
+  EXPECT_NE(r.body.find(R"("utilisation":0.5)"), std::string::npos) << r.body;
+
+  alice->drop();
+  std::string after;
+  for (int i = 0; i < 50; ++i) {
+    after = node->get("/api/agents", auth).body;
+    if (after.find(R"("id":"alice","name":"Agent alice","status":"reconnecting")") !=
+        std::string::npos)
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_NE(after.find(R"("id":"alice","name":"Agent alice","status":"reconnecting")"),
+            std::string::npos)
+      << after;
+  EXPECT_EQ(node->get("/api/agents").status, 401);
+}
+
 TEST_F(ChatFlow, ReturningVisitorIsRoutedToTheirPreviousAgent) {
   auto node = start_node("n1");
   auto alice = connect(*node);

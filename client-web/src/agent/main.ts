@@ -1,0 +1,664 @@
+// Agent console: sign in with an agent token; presence and capacity; many conversations at once
+// with unread counts and waiting times; visitor context; typing and read receipts both ways;
+// canned responses; transfer, close; the offline-message inbox; sound and title badge.
+import "../styles/base.css";
+import "./agent.css";
+import { ChatClient, ServerError, wsUrl } from "../lib/client.js";
+import type { LogItem } from "../lib/conversation.js";
+import { formatDuration, formatTime, h } from "../lib/format.js";
+import {
+  ErrorCode,
+  EventKind,
+  PresenceStatus,
+  ReceiptKind,
+  Role,
+  type OfflineMessage,
+  type ServerEnvelope,
+  type VisitorContext,
+} from "../lib/proto.js";
+import { TranscriptView } from "../lib/transcript.js";
+import { cannedResponses, matchCanned } from "./canned.js";
+import { Notifier } from "./notify.js";
+
+const TOKEN_KEY = "livechat:agent-token";
+const PREFS_KEY = "livechat:agent-prefs";
+
+interface Prefs {
+  presence: PresenceStatus;
+  capacity: number;
+  sound: boolean;
+}
+
+interface Chat {
+  id: string;
+  department: string;
+  visitor?: VisitorContext;
+  joinedAtMs: number;
+  unread: number;
+  closed: boolean;
+  typing: boolean;
+  typingTimer?: ReturnType<typeof setTimeout>;
+  lastRead: number;
+  lastDelivered: number;
+  draft: string;
+  gone?: string;
+}
+
+const app = document.getElementById("app")!;
+let client: ChatClient | undefined;
+const chats = new Map<string, Chat>();
+let active = "";
+let tab: "chats" | "inbox" = "chats";
+let inbox: OfflineMessage[] = [];
+let prefs: Prefs = loadPrefs();
+const notifier = new Notifier("Agent console");
+let departments: string[] = [];
+let typingSentAt = 0;
+let typingIdle: ReturnType<typeof setTimeout> | undefined;
+
+function loadPrefs(): Prefs {
+  try {
+    return { presence: PresenceStatus.ONLINE, capacity: 0, sound: true, ...JSON.parse(localStorage.getItem(PREFS_KEY) ?? "{}") };
+  } catch {
+    return { presence: PresenceStatus.ONLINE, capacity: 0, sound: true };
+  }
+}
+function savePrefs(): void {
+  localStorage.setItem(PREFS_KEY, JSON.stringify(prefs));
+}
+
+// ------------------------------------------------------------------ sign in
+
+function showSignIn(error = ""): void {
+  client?.stop();
+  client = undefined;
+  chats.clear();
+  active = "";
+  const token = h("textarea", { id: "token", required: true, spellcheck: false, autocomplete: "off", "aria-describedby": "token-help" });
+  const err = h("p", { class: "error", role: "alert" }, error);
+  app.replaceChildren(
+    h(
+      "form",
+      {
+        class: "signin",
+        onsubmit: (e: Event) => {
+          e.preventDefault();
+          const t = token.value.trim();
+          if (!t) return;
+          localStorage.setItem(TOKEN_KEY, t);
+          start(t);
+        },
+      },
+      h("h1", {}, "Agent console"),
+      h("label", { for: "token" }, "Agent token"),
+      token,
+      h("p", { id: "token-help", class: "muted" }, "Ask your admin, or run: livechat token --agent ID --name NAME --departments A,B --capacity N"),
+      err,
+      h("button", { class: "btn primary", type: "submit" }, "Sign in"),
+    ),
+  );
+  token.focus();
+}
+
+// ------------------------------------------------------------------ layout
+
+const el = {
+  status: h("span", { class: "pill connecting", role: "status", "aria-live": "polite" }, "Connecting"),
+  who: h("span", {}),
+  presence: h("select", { id: "presence", "aria-label": "Presence" },
+    h("option", { value: String(PresenceStatus.ONLINE) }, "Online"),
+    h("option", { value: String(PresenceStatus.AWAY) }, "Away"),
+    h("option", { value: String(PresenceStatus.OFFLINE) }, "Offline")),
+  capacity: h("input", { id: "capacity", type: "number", min: "1", max: "50", "aria-label": "Capacity", style: "width:64px" }),
+  sound: h("input", { id: "sound", type: "checkbox" }),
+  tabs: h("div", { class: "tabs", role: "tablist" }),
+  list: h("ul", { class: "chat-list", "aria-label": "Conversations" }),
+  main: h("section", { class: "main", "aria-label": "Conversation" }),
+  side: h("aside", { class: "side", "aria-label": "Visitor" }),
+  announcer: h("div", { class: "sr", "aria-live": "polite" }),
+  dialog: h("dialog", { class: "dialog", "aria-labelledby": "transfer-title" }),
+};
+
+function layout(): void {
+  el.presence.value = String(prefs.presence);
+  el.sound.checked = prefs.sound;
+  app.replaceChildren(
+    h("div", { class: "topbar" },
+      h("div", { class: "brand" }, "Live chat", h("small", {}, "Agent console")),
+      el.status,
+      el.who,
+      h("label", {}, "Status", el.presence),
+      h("label", {}, "Capacity", el.capacity),
+      h("label", {}, el.sound, "Sound"),
+      h("button", { class: "btn", type: "button", onclick: () => { localStorage.removeItem(TOKEN_KEY); showSignIn(); } }, "Sign out")),
+    h("div", { class: "layout" },
+      h("nav", { class: "sidebar", "aria-label": "Conversations and inbox" }, el.tabs, el.list),
+      el.main,
+      el.side),
+    el.announcer,
+    el.dialog,
+  );
+  el.presence.onchange = () => {
+    prefs.presence = Number(el.presence.value) as PresenceStatus;
+    savePrefs();
+    void applyPresence();
+  };
+  el.capacity.onchange = () => {
+    prefs.capacity = Math.max(1, Number(el.capacity.value) || 1);
+    savePrefs();
+    void applyPresence();
+  };
+  el.sound.onchange = () => {
+    prefs.sound = el.sound.checked;
+    notifier.sound = prefs.sound;
+    savePrefs();
+  };
+}
+
+// ------------------------------------------------------------------ protocol
+
+function start(token: string): void {
+  layout();
+  notifier.sound = prefs.sound;
+  client?.stop();
+  const c = new ChatClient({ url: wsUrl(location.origin), hello: () => ({ agentToken: token }) });
+  client = c;
+  c.on("state", (s) => {
+    el.status.className = `pill ${s}`;
+    el.status.textContent = { connecting: "Connecting", ready: "Connected", offline: "Reconnecting", stopped: "Signed out" }[s];
+  });
+  c.on("fatal", (err) => {
+    if (err.code === ErrorCode.UNAUTHENTICATED) {
+      localStorage.removeItem(TOKEN_KEY);
+      showSignIn("That token was refused: " + err.message);
+    }
+  });
+  c.on("welcome", (w) => {
+    el.who.textContent = `${w.displayName} · ${w.departments.join(", ")}`;
+    departments = [...new Set([...w.departments, ...w.departmentStatus.map((d) => d.department)])];
+    el.capacity.max = String(w.capacity);
+    if (!prefs.capacity || prefs.capacity > w.capacity) prefs.capacity = w.capacity;
+    el.capacity.value = String(prefs.capacity);
+    void applyPresence();
+    void loadInbox();
+    for (const chat of chats.values()) {
+      chat.lastRead = 0;
+      chat.lastDelivered = 0;
+    }
+  });
+  c.on("push", onPush);
+  c.start();
+  render();
+}
+
+async function applyPresence(): Promise<void> {
+  if (!client || client.state !== "ready") return;
+  try {
+    await client.request({ case: "presence", value: { status: prefs.presence, capacity: prefs.capacity } });
+  } catch (err) {
+    announce(`Could not change presence: ${String(err)}`);
+  }
+}
+
+async function loadInbox(): Promise<void> {
+  if (!client || client.state !== "ready") return;
+  try {
+    const reply = await client.request({ case: "listOfflineMessages", value: { limit: 100 } });
+    if (reply.body.case === "offlineMessages") inbox = reply.body.value.messages;
+    renderTabs();
+    if (tab === "inbox") renderList();
+  } catch {
+    /* retried on the next welcome or tab switch */
+  }
+}
+
+function onPush(env: ServerEnvelope): void {
+  const c = client!;
+  const b = env.body;
+  switch (b.case) {
+    case "assigned": {
+      const a = b.value;
+      const existing = chats.get(a.conversationId);
+      const chat: Chat = existing ?? {
+        id: a.conversationId, department: a.department, joinedAtMs: Number(a.joinedAtMs), unread: 0,
+        closed: false, typing: false, lastRead: 0, lastDelivered: 0, draft: "",
+      };
+      chat.department = a.department;
+      chat.closed = false;
+      chat.gone = undefined;
+      if (a.visitor) chat.visitor = a.visitor;
+      chats.set(a.conversationId, chat);
+      if (!existing) {
+        const log = c.conversation(a.conversationId);
+        chat.unread = log.items().filter((i) => i.kind === EventKind.MESSAGE && !i.own && i.seq! > log.readByOther).length;
+        notifier.alert(`New chat: ${chat.visitor?.displayName ?? "visitor"}`);
+        announce(`New chat from ${chat.visitor?.displayName ?? "a visitor"}`);
+        if (!active) active = a.conversationId;
+      }
+      delivered(chat);
+      render();
+      return;
+    }
+    case "unassigned": {
+      const chat = chats.get(b.value.conversationId);
+      if (chat) {
+        chat.closed = true;
+        chat.gone = b.value.reason || "transferred";
+      }
+      c.forget(b.value.conversationId);
+      chats.delete(b.value.conversationId);
+      if (active === b.value.conversationId) active = [...chats.keys()][0] ?? "";
+      announce(`Conversation left your queue (${b.value.reason || "transferred"})`);
+      render();
+      return;
+    }
+    case "event": {
+      const ev = b.value;
+      const chat = chats.get(ev.conversationId);
+      if (!chat) return;
+      if (ev.kind === EventKind.MESSAGE && ev.senderRole === Role.VISITOR) {
+        chat.typing = false;
+        if (!isVisible(chat)) {
+          chat.unread++;
+          notifier.alert(`${chat.visitor?.displayName ?? "Visitor"}: ${ev.text}`);
+        }
+        announce(`${chat.visitor?.displayName ?? "Visitor"}: ${ev.text}`);
+        delivered(chat);
+      }
+      if (ev.kind === EventKind.CLOSED) chat.closed = true;
+      render();
+      return;
+    }
+    case "receipt":
+      if (b.value.conversationId === active) renderTranscript();
+      return;
+    case "typing": {
+      const chat = chats.get(b.value.conversationId);
+      if (!chat || b.value.role !== Role.VISITOR) return;
+      chat.typing = b.value.typing;
+      clearTimeout(chat.typingTimer);
+      if (chat.typing) chat.typingTimer = setTimeout(() => { chat.typing = false; renderTyping(); }, 8000);
+      renderTyping();
+      return;
+    }
+  }
+}
+
+function isVisible(chat: Chat): boolean {
+  return tab === "chats" && active === chat.id && document.visibilityState === "visible" && document.hasFocus();
+}
+
+function delivered(chat: Chat): void {
+  const seq = client!.conversation(chat.id).lastOtherMessageSeq();
+  if (seq > chat.lastDelivered) {
+    chat.lastDelivered = seq;
+    client!.request({ case: "receipt", value: { conversationId: chat.id, seq: BigInt(seq), kind: ReceiptKind.DELIVERED } }).catch(() => (chat.lastDelivered = 0));
+  }
+  markRead();
+}
+
+function markRead(): void {
+  const chat = chats.get(active);
+  if (!chat || !client || !isVisible(chat)) return;
+  chat.unread = 0;
+  const seq = client.conversation(chat.id).lastOtherMessageSeq();
+  if (seq > chat.lastRead) {
+    chat.lastRead = seq;
+    client.request({ case: "receipt", value: { conversationId: chat.id, seq: BigInt(seq), kind: ReceiptKind.READ } }).catch(() => (chat.lastRead = 0));
+  }
+  updateBadge();
+}
+
+window.addEventListener("offline", () => client?.dropConnection());
+window.addEventListener("online", () => client?.reconnectNow());
+document.addEventListener("visibilitychange", () => { markRead(); renderList(); });
+window.addEventListener("focus", () => { markRead(); renderList(); });
+
+function announce(text: string): void {
+  el.announcer.textContent = text;
+}
+
+function updateBadge(): void {
+  let n = 0;
+  for (const c of chats.values()) n += c.unread;
+  notifier.setCount(n);
+}
+
+/** When the visitor's oldest unanswered message was written (0: nothing waits for the agent). */
+function waitingSince(chatId: string): number {
+  let since = 0;
+  for (const item of client!.conversation(chatId).items()) {
+    if (item.kind !== EventKind.MESSAGE) continue;
+    if (item.role === Role.VISITOR) since ||= item.atMs;
+    else since = 0;
+  }
+  return since;
+}
+
+// ------------------------------------------------------------------ rendering
+
+function render(): void {
+  renderTabs();
+  renderList();
+  renderMain();
+  renderSide();
+  updateBadge();
+}
+
+function renderTabs(): void {
+  const mk = (id: "chats" | "inbox", label: string, count: number) =>
+    h("button", {
+      class: `tab ${tab === id ? "on" : ""}`, role: "tab", type: "button", id: `tab-${id}`,
+      "aria-selected": String(tab === id),
+      onclick: () => { tab = id; if (id === "inbox") void loadInbox(); render(); },
+    }, label, h("span", { class: "count" }, String(count)));
+  el.tabs.replaceChildren(mk("chats", "Chats", chats.size), mk("inbox", "Offline inbox", inbox.length));
+}
+
+function renderList(): void {
+  if (tab === "inbox") {
+    el.list.replaceChildren(...inbox.map((m) =>
+      h("li", { class: "inbox-item" },
+        h("div", { class: "row" }, h("strong", {}, m.displayName || "Visitor"), h("span", { class: "muted" }, formatTime(Number(m.atMs)))),
+        h("div", {}, h("a", { href: `mailto:${m.email}` }, m.email), " · ", m.department),
+        h("p", { dir: "auto" }, m.text))));
+    if (!inbox.length) el.list.replaceChildren(h("li", { class: "empty muted" }, "No offline messages."));
+    return;
+  }
+  if (!chats.size) {
+    el.list.replaceChildren(h("li", { class: "empty muted" }, prefs.presence === PresenceStatus.ONLINE ? "No chats yet — new ones appear here." : "Set yourself online to receive chats."));
+    return;
+  }
+  const now = Date.now();
+  const items = [...chats.values()].map((chat) => {
+    const log = client!.conversation(chat.id);
+    const last = [...log.items()].reverse().find((i) => i.kind === EventKind.MESSAGE);
+    const since = chat.closed ? 0 : waitingSince(chat.id);
+    const waitS = since ? (now - since) / 1000 : 0;
+    return h("li", {},
+      h("button", {
+        type: "button", class: `chat-item ${chat.id === active ? "on" : ""} ${chat.closed ? "closed" : ""}`,
+        "aria-current": chat.id === active ? "true" : undefined,
+        "data-conv": chat.id,
+        onclick: () => select(chat.id),
+      },
+        h("div", { class: "row" },
+          h("strong", { class: "name" }, chat.visitor?.displayName || "Visitor"),
+          chat.unread ? h("span", { class: "unread", "aria-label": `${chat.unread} unread` }, String(chat.unread)) : null),
+        h("div", { class: "preview", dir: "auto" }, chat.typing ? "typing…" : last ? (last.own ? "You: " : "") + last.text : ""),
+        h("div", { class: "row small" },
+          h("span", { class: "dept" }, chat.department),
+          chat.closed ? h("span", { class: "muted" }, "closed")
+            : since ? h("span", { class: `wait ${waitS > 60 ? "late" : ""}`, title: "Since the visitor's last unanswered message" }, `waiting ${formatDuration(waitS)}`)
+            : h("span", { class: "muted" }, "answered"))));
+  });
+  const focused = (document.activeElement as HTMLElement | null)?.dataset?.["conv"];
+  el.list.replaceChildren(...items);
+  if (focused) el.list.querySelector<HTMLElement>(`[data-conv="${CSS.escape(focused)}"]`)?.focus();
+}
+
+function select(id: string): void {
+  const prev = chats.get(active);
+  const ta = el.main.querySelector<HTMLTextAreaElement>("textarea");
+  if (prev && ta) prev.draft = ta.value;
+  active = id;
+  tab = "chats";
+  render();
+  markRead();
+  el.main.querySelector<HTMLTextAreaElement>("textarea")?.focus();
+}
+
+let view: TranscriptView | undefined;
+let viewConv = "";
+
+function systemText(item: LogItem): string | undefined {
+  switch (item.kind) {
+    case EventKind.JOINED: return `Joined the queue${item.department ? ` for ${item.department}` : ""}`;
+    case EventKind.ASSIGNED: return `Assigned to ${item.senderName || item.agentId}`;
+    case EventKind.TRANSFERRED: return item.agentId ? `Transferred to ${item.senderName || item.agentId}` : `Transferred to ${item.department}`;
+    case EventKind.REQUEUED: return "Back in the queue";
+    case EventKind.CLOSED: return "Conversation closed";
+    default: return undefined;
+  }
+}
+
+function renderMain(): void {
+  const chat = chats.get(active);
+  if (!chat || tab !== "chats") {
+    view = undefined;
+    viewConv = "";
+    el.main.replaceChildren(h("div", { class: "placeholder muted" }, tab === "inbox" ? "Offline messages are listed on the left. Reply by email." : "Select a conversation."));
+    return;
+  }
+  if (viewConv !== chat.id || !view) {
+    const ol = h("ol", { class: "log", role: "log", "aria-label": `Messages with ${chat.visitor?.displayName ?? "visitor"}` });
+    view = new TranscriptView(ol, {
+      you: "You", other: chat.visitor?.displayName || "Visitor",
+      status: { queued: "Waiting to send", sent: "Sent", delivered: "Delivered", read: "Read", failed: "Not sent" },
+      system: systemText,
+    });
+    viewConv = chat.id;
+    const input = h("textarea", { id: "composer", rows: "2", placeholder: "Reply…  (Enter sends, Shift+Enter new line, / or Alt+1…9 for canned responses)", "aria-label": "Reply", "aria-describedby": "canned-help" });
+    input.value = chat.draft;
+    const canned = h("ul", { class: "canned", role: "listbox", id: "canned", "aria-label": "Canned responses", hidden: true });
+    const form = h("form", { class: "composer", onsubmit: (e: Event) => { e.preventDefault(); sendReply(input); } },
+      h("div", { class: "compose-box" }, canned, input),
+      h("button", { class: "btn primary", type: "submit" }, "Send"));
+    setupCanned(input, canned);
+    input.addEventListener("input", () => onTyping(chat.id));
+    input.addEventListener("focus", () => markRead());
+    el.main.replaceChildren(
+      h("header", { class: "conv-head" },
+        h("div", {}, h("h2", {}, chat.visitor?.displayName || "Visitor"), h("div", { class: "muted small" }, `${chat.department} · started ${formatTime(chat.joinedAtMs)}`)),
+        h("div", { class: "actions" },
+          h("button", { class: "btn", type: "button", onclick: () => openTransfer(chat), disabled: chat.closed }, "Transfer"),
+          h("button", { class: "btn danger", type: "button", id: "close-chat", onclick: () => void closeChat(chat), disabled: chat.closed }, "Close"),
+          chat.closed ? h("button", { class: "btn", type: "button", onclick: () => dismiss(chat) }, "Dismiss") : null)),
+      h("div", { class: "scroll" }, ol),
+      h("div", { class: "typing", "aria-live": "polite" }),
+      chat.closed ? h("p", { class: "closed-note muted" }, "This conversation is closed.") : form,
+      h("p", { id: "canned-help", class: "sr" }, "Type a slash to pick a canned response, or press Alt and a number from 1 to 9."),
+    );
+  }
+  renderTranscript();
+  renderTyping();
+}
+
+function renderTranscript(): void {
+  const chat = chats.get(active);
+  if (!chat || !view || viewConv !== chat.id) return;
+  view.update(client!.conversation(chat.id));
+  const scroll = el.main.querySelector(".scroll");
+  if (scroll) scroll.scrollTop = scroll.scrollHeight;
+}
+
+function renderTyping(): void {
+  const chat = chats.get(active);
+  const t = el.main.querySelector<HTMLElement>(".typing");
+  if (t) t.textContent = chat?.typing ? `${chat.visitor?.displayName || "Visitor"} is typing…` : "";
+  renderList();
+}
+
+function renderSide(): void {
+  const chat = chats.get(active);
+  const v = chat?.visitor;
+  if (!chat || !v || tab !== "chats") {
+    el.side.replaceChildren();
+    return;
+  }
+  const meta = Object.entries(v.metadata);
+  el.side.replaceChildren(
+    h("h3", {}, "Visitor"),
+    h("dl", { class: "ctx" },
+      h("dt", {}, "Name"), h("dd", { "data-field": "name" }, v.displayName || "—"),
+      h("dt", {}, "Email"), h("dd", { "data-field": "email" }, v.email ? h("a", { href: `mailto:${v.email}` }, v.email) : "—"),
+      h("dt", {}, "Page"), h("dd", { "data-field": "page" }, v.pageUrl ? h("a", { href: v.pageUrl, target: "_blank", rel: "noopener noreferrer" }, v.pageUrl) : "—"),
+      h("dt", {}, "Visitor id"), h("dd", { class: "mono" }, v.visitorId),
+      ...meta.flatMap(([k, val]) => [h("dt", {}, k), h("dd", { "data-meta": k }, val)])),
+    h("h3", {}, `Previous conversations (${v.previousConversations.length})`),
+    v.previousConversations.length
+      ? h("ul", { class: "prev" }, ...v.previousConversations.map((p) =>
+          h("li", {},
+            h("div", { class: "row" }, h("span", {}, new Date(Number(p.joinedAtMs)).toLocaleString()), p.rating ? h("span", { "aria-label": `rated ${p.rating} of 5` }, "★".repeat(p.rating)) : null),
+            h("div", { class: "muted small" }, `${p.department} · ${p.agentId || "unassigned"}`),
+            h("div", { dir: "auto" }, p.firstMessage))))
+      : h("p", { class: "muted" }, "First visit."),
+  );
+}
+
+// ------------------------------------------------------------------ actions
+
+function sendReply(input: HTMLTextAreaElement): void {
+  const text = input.value;
+  if (!text.trim() || !active || !client) return;
+  const conv = active;
+  input.value = "";
+  const chat = chats.get(conv);
+  if (chat) chat.draft = "";
+  stopTyping(conv);
+  client.sendMessage(conv, text).then(() => { renderTranscript(); renderList(); }, (err: unknown) => { announce(`Message not sent: ${String(err)}`); renderTranscript(); });
+  renderTranscript();
+  renderList();
+}
+
+function onTyping(conv: string): void {
+  const now = Date.now();
+  if (now - typingSentAt > 3000) {
+    typingSentAt = now;
+    client?.request({ case: "typing", value: { conversationId: conv, typing: true } }).catch(() => {});
+  }
+  clearTimeout(typingIdle);
+  typingIdle = setTimeout(() => stopTyping(conv), 4000);
+}
+
+function stopTyping(conv: string): void {
+  clearTimeout(typingIdle);
+  if (!typingSentAt) return;
+  typingSentAt = 0;
+  client?.request({ case: "typing", value: { conversationId: conv, typing: false } }).catch(() => {});
+}
+
+async function closeChat(chat: Chat): Promise<void> {
+  try {
+    await client!.request({ case: "close", value: { conversationId: chat.id } }, { retry: true });
+  } catch (err) {
+    if (!(err instanceof ServerError && err.code === ErrorCode.CONFLICT)) {
+      announce(`Could not close: ${String(err)}`);
+      return;
+    }
+  }
+  chat.closed = true;
+  viewConv = "";
+  render();
+}
+
+function dismiss(chat: Chat): void {
+  chats.delete(chat.id);
+  client?.forget(chat.id);
+  active = [...chats.keys()][0] ?? "";
+  viewConv = "";
+  render();
+}
+
+function openTransfer(chat: Chat): void {
+  const dept = h("select", { id: "to-dept" }, h("option", { value: "" }, "— choose —"), ...departments.map((d) => h("option", { value: d }, d)));
+  const agent = h("input", { id: "to-agent", placeholder: "agent id, e.g. bob", autocomplete: "off" });
+  const note = h("input", { id: "transfer-note", maxlength: "500" });
+  const err = h("p", { class: "error", role: "alert" });
+  el.dialog.replaceChildren(
+    h("form", {
+      method: "dialog",
+      class: "transfer",
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        if (!agent.value.trim() && !dept.value) {
+          err.textContent = "Choose a department or type an agent id.";
+          return;
+        }
+        try {
+          await client!.request({
+            case: "transfer",
+            value: { conversationId: chat.id, toAgentId: agent.value.trim(), toDepartment: agent.value.trim() ? "" : dept.value, note: note.value },
+          });
+          el.dialog.close();
+          announce("Transferred");
+        } catch (e2) {
+          err.textContent = e2 instanceof Error ? e2.message : String(e2);
+        }
+      },
+    },
+      h("h2", { id: "transfer-title" }, "Transfer conversation"),
+      h("label", { for: "to-agent" }, "To agent"), agent,
+      h("p", { class: "muted small" }, "or"),
+      h("label", { for: "to-dept" }, "To department"), dept,
+      h("label", { for: "transfer-note" }, "Note for the next agent"), note,
+      err,
+      h("div", { class: "actions" },
+        h("button", { class: "btn", type: "button", onclick: () => el.dialog.close() }, "Cancel"),
+        h("button", { class: "btn primary", type: "submit", id: "do-transfer" }, "Transfer"))),
+  );
+  el.dialog.showModal();
+  agent.focus();
+}
+
+function setupCanned(input: HTMLTextAreaElement, list: HTMLUListElement): void {
+  let options: string[] = [];
+  let index = 0;
+  const close = () => { list.hidden = true; options = []; input.removeAttribute("aria-activedescendant"); };
+  const insert = (text: string) => {
+    const name = chats.get(active)?.visitor?.displayName ?? "";
+    input.value = text.replace(/\{name\}/g, name.split(" ")[0] ?? "");
+    close();
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+    onTyping(active);
+  };
+  const show = () => {
+    list.replaceChildren(...options.map((o, i) =>
+      h("li", { role: "option", id: `canned-${i}`, "aria-selected": String(i === index), class: i === index ? "on" : "", onmousedown: (e: Event) => { e.preventDefault(); insert(o); } },
+        h("kbd", {}, i < 9 ? `Alt+${i + 1}` : ""), o)));
+    list.hidden = !options.length;
+    if (options.length) input.setAttribute("aria-activedescendant", `canned-${index}`);
+  };
+  input.setAttribute("aria-controls", "canned");
+  input.addEventListener("input", () => {
+    if (input.value.startsWith("/")) {
+      options = matchCanned(input.value.slice(1));
+      index = 0;
+      show();
+    } else close();
+  });
+  input.addEventListener("keydown", (e) => {
+    if (e.altKey && /^[1-9]$/.test(e.key)) {
+      const c = cannedResponses[Number(e.key) - 1];
+      if (c) { e.preventDefault(); insert(c); }
+      return;
+    }
+    if (!list.hidden && options.length) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        index = (index + (e.key === "ArrowDown" ? 1 : options.length - 1)) % options.length;
+        show();
+        return;
+      }
+      if (e.key === "Enter" || e.key === "Tab") { e.preventDefault(); insert(options[index]!); return; }
+      if (e.key === "Escape") { e.preventDefault(); close(); return; }
+    }
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      input.form?.requestSubmit();
+    }
+  });
+}
+
+// Waiting times tick.
+setInterval(() => { if (client && tab === "chats") renderList(); }, 1000);
+
+const saved = localStorage.getItem(TOKEN_KEY);
+const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
+if (fromHash) {
+  localStorage.setItem(TOKEN_KEY, fromHash);
+  history.replaceState(null, "", location.pathname);
+  start(fromHash);
+} else if (saved) start(saved);
+else showSignIn();

@@ -1,0 +1,3 @@
+export * from "./client.js";
+export * from "./conversation.js";
+export * from "./ids.js";

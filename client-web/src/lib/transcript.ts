@@ -1,0 +1,89 @@
+// Renders a ConversationLog into an <ol role="log"> incrementally: existing rows are kept (so a
+// screen reader does not re-read them) and only their receipt marks change.
+import type { ConversationLog, LogItem, OwnStatus } from "./conversation.js";
+import { formatTime, h } from "./format.js";
+import { EventKind } from "./proto.js";
+
+export interface TranscriptLabels {
+  you: string;
+  other: string;
+  status: Record<OwnStatus, string>;
+  /** Text of a non-message event, or undefined to hide it. */
+  system: (item: LogItem) => string | undefined;
+  locale?: string;
+}
+
+const glyphs: Record<OwnStatus, string> = { queued: "◷", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" };
+
+export class TranscriptView {
+  private readonly rows = new Map<string, HTMLLIElement>();
+
+  constructor(
+    readonly el: HTMLOListElement,
+    private readonly labels: TranscriptLabels,
+  ) {}
+
+  clear(): void {
+    this.rows.clear();
+    this.el.replaceChildren();
+  }
+
+  update(log: ConversationLog): void {
+    const keep = new Set<string>();
+    let index = 0;
+    for (const item of log.items()) {
+      const key = item.clientMsgId || `s${item.seq}`;
+      let li = this.rows.get(key);
+      if (!li) {
+        const made = this.row(item);
+        if (!made) continue;
+        li = made;
+        this.rows.set(key, li);
+      }
+      keep.add(key);
+      this.marks(li, item, log);
+      if (this.el.children[index] !== li) this.el.insertBefore(li, this.el.children[index] ?? null);
+      index++;
+    }
+    for (const [key, li] of this.rows) {
+      if (!keep.has(key)) {
+        li.remove();
+        this.rows.delete(key);
+      }
+    }
+  }
+
+  private row(item: LogItem): HTMLLIElement | undefined {
+    if (item.kind !== EventKind.MESSAGE) {
+      const text = this.labels.system(item);
+      if (text === undefined) return undefined;
+      return h("li", { class: "sys", "data-seq": String(item.seq ?? "") }, text);
+    }
+    const who = item.own ? this.labels.you : item.senderName || this.labels.other;
+    return h(
+      "li",
+      { class: `msg ${item.own ? "own" : "other"}`, "data-seq": String(item.seq ?? "") },
+      h("span", { class: "sr" }, `${who}: `),
+      h("div", { class: "bubble", dir: "auto" }, item.text),
+      h("div", { class: "meta" }, h("time", {}, formatTime(item.atMs, this.labels.locale)), h("span", { class: "mark" })),
+    );
+  }
+
+  private marks(li: HTMLLIElement, item: LogItem, log: ConversationLog): void {
+    if (item.seq !== undefined) li.dataset["seq"] = String(item.seq);
+    if (!item.own || item.kind !== EventKind.MESSAGE) return;
+    const status = log.status(item);
+    if (li.dataset["status"] === status) return;
+    li.dataset["status"] = status;
+    li.classList.toggle("pending", status === "queued" || status === "failed");
+    const mark = li.querySelector<HTMLElement>(".mark");
+    if (mark) {
+      mark.textContent = glyphs[status];
+      mark.className = `mark ${status}`;
+      mark.setAttribute("aria-label", this.labels.status[status]);
+      mark.title = this.labels.status[status];
+    }
+    const time = li.querySelector("time");
+    if (time) time.textContent = formatTime(item.atMs, this.labels.locale);
+  }
+}

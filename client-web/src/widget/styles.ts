@@ -1,0 +1,98 @@
+// The widget's CSS, inside its shadow root so the host page's styles neither leak in nor out.
+export const widgetCss = `
+:host { all: initial; }
+* { box-sizing: border-box; }
+.root {
+  --accent: #4f46e5; --accent-text: #fff; --bg: #fff; --fg: #111827; --muted: #6b7280;
+  --line: #e5e7eb; --soft: #f3f4f6; --radius: 16px;
+  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue",
+    Arial, "Apple Color Emoji", "Segoe UI Emoji", "Noto Color Emoji", sans-serif;
+  color: var(--fg); position: fixed; z-index: 2147483000; bottom: 20px; right: 20px;
+}
+.root.left { right: auto; left: 20px; }
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+button, input, textarea, select { font: inherit; color: inherit; }
+:focus-visible { outline: 3px solid color-mix(in srgb, var(--accent) 55%, white); outline-offset: 2px; }
+.launcher {
+  width: 60px; height: 60px; border-radius: 50%; border: 0; cursor: pointer; margin-left: auto;
+  background: var(--accent); color: var(--accent-text); display: grid; place-items: center;
+  box-shadow: 0 8px 24px rgba(17,24,39,.25); transition: transform .15s; position: relative;
+}
+.launcher:hover { transform: scale(1.05); }
+.launcher svg { width: 28px; height: 28px; }
+.launcher .badge {
+  position: absolute; top: -2px; right: -2px; min-width: 20px; height: 20px; border-radius: 10px;
+  background: #dc2626; color: #fff; font-size: 12px; font-weight: 700; display: grid; place-items: center; padding: 0 5px;
+}
+.panel {
+  position: absolute; bottom: 76px; right: 0; width: 380px; height: min(620px, calc(100vh - 110px));
+  background: var(--bg); border-radius: var(--radius); box-shadow: 0 16px 48px rgba(17,24,39,.28);
+  display: flex; flex-direction: column; overflow: hidden;
+}
+.root.left .panel { right: auto; left: 0; }
+.panel[hidden] { display: none; }
+header {
+  background: var(--accent); color: var(--accent-text); padding: 14px 14px 14px 18px;
+  display: flex; align-items: center; gap: 10px;
+}
+header .who { flex: 1; min-width: 0; }
+header h2 { margin: 0; font-size: 16px; font-weight: 650; }
+header p { margin: 2px 0 0; font-size: 12.5px; opacity: .9; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.avatar { width: 36px; height: 36px; border-radius: 50%; background: rgba(255,255,255,.22);
+  display: grid; place-items: center; font-weight: 700; flex: none; }
+.icon-btn { background: transparent; border: 0; color: inherit; width: 34px; height: 34px; border-radius: 8px; cursor: pointer; display: grid; place-items: center; }
+.icon-btn:hover { background: rgba(255,255,255,.18); }
+.dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; background: #22c55e; margin-right: 6px; vertical-align: 1px; }
+.dot.off { background: #f59e0b; }
+.banner { padding: 8px 14px; font-size: 13px; background: #fef3c7; color: #78350f; border-bottom: 1px solid #fde68a; }
+.banner.info { background: #eef2ff; color: #3730a3; border-color: #e0e7ff; }
+.body { flex: 1; overflow-y: auto; padding: 16px; display: flex; flex-direction: column; gap: 12px; }
+form.card, .card { display: flex; flex-direction: column; gap: 12px; }
+label { display: flex; flex-direction: column; gap: 4px; font-size: 13px; font-weight: 550; color: #374151; }
+input, textarea, select {
+  border: 1px solid #d1d5db; border-radius: 10px; padding: 9px 11px; background: #fff; font-weight: 400; width: 100%;
+}
+textarea { resize: vertical; min-height: 70px; }
+input:focus, textarea:focus, select:focus { border-color: var(--accent); outline: 2px solid color-mix(in srgb, var(--accent) 30%, transparent); }
+.primary {
+  background: var(--accent); color: var(--accent-text); border: 0; border-radius: 10px; padding: 10px 14px;
+  font-weight: 600; cursor: pointer;
+}
+.primary:disabled { opacity: .55; cursor: default; }
+.link { background: none; border: 0; color: var(--accent); cursor: pointer; padding: 4px 0; text-decoration: underline; align-self: flex-start; }
+.muted { color: var(--muted); font-size: 12.5px; }
+.notice { background: var(--soft); border-radius: 12px; padding: 12px 14px; font-size: 13.5px; }
+.queue { text-align: center; background: color-mix(in srgb, var(--accent) 8%, white); border: 1px solid color-mix(in srgb, var(--accent) 20%, white); border-radius: 14px; padding: 14px; }
+.queue .pos { font-size: 28px; font-weight: 750; color: var(--accent); }
+.log { display: flex; flex-direction: column; gap: 6px; margin: 0; padding: 0; list-style: none; }
+.msg { max-width: 82%; align-self: flex-start; display: flex; flex-direction: column; }
+.msg.own { align-self: flex-end; align-items: flex-end; }
+.bubble { padding: 8px 12px; border-radius: 16px 16px 16px 4px; background: var(--soft); white-space: pre-wrap; overflow-wrap: anywhere; unicode-bidi: plaintext; }
+.msg.own .bubble { background: var(--accent); color: var(--accent-text); border-radius: 16px 16px 4px 16px; }
+.msg.pending .bubble { opacity: .7; }
+.meta { font-size: 11.5px; color: var(--muted); margin: 2px 4px 0; display: flex; gap: 6px; align-items: center; }
+.mark { font-weight: 700; letter-spacing: -2px; }
+.mark.read { color: #2563eb; }
+.mark.failed { color: #dc2626; letter-spacing: 0; }
+.sys { align-self: center; font-size: 12px; color: var(--muted); background: var(--soft); border-radius: 999px; padding: 3px 10px; text-align: center; }
+.typing { font-size: 12.5px; color: var(--muted); min-height: 18px; padding: 0 16px 4px; }
+.typing[hidden] { display: block; visibility: hidden; }
+.composer { border-top: 1px solid var(--line); display: flex; gap: 8px; padding: 10px; align-items: flex-end; }
+.composer textarea { min-height: 42px; max-height: 140px; resize: none; border-radius: 12px; }
+.composer .primary { height: 42px; }
+.footer-actions { display: flex; justify-content: space-between; padding: 0 12px 8px; }
+.small { background: none; border: 0; color: var(--muted); cursor: pointer; font-size: 12.5px; padding: 4px; text-decoration: underline; }
+.stars { display: flex; gap: 4px; border: 0; padding: 0; margin: 0; justify-content: center; }
+.stars legend { font-size: 13px; font-weight: 550; margin-bottom: 6px; text-align: center; width: 100%; }
+.stars input { position: absolute; opacity: 0; width: 1px; height: 1px; }
+.stars label { font-size: 30px; cursor: pointer; color: #d1d5db; line-height: 1; padding: 2px; border-radius: 6px; }
+.stars label.on { color: #f59e0b; }
+.stars input:focus-visible + label { outline: 3px solid color-mix(in srgb, var(--accent) 55%, white); }
+@media (max-width: 480px) {
+  .root { bottom: 12px; right: 12px; }
+  .root.left { left: 12px; }
+  .root.open { inset: 0; }
+  .root.open .launcher { display: none; }
+  .panel { position: fixed; inset: 0; width: 100vw; height: 100dvh; border-radius: 0; }
+}
+`;

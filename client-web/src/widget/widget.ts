@@ -1,0 +1,799 @@
+// The visitor widget: launcher + panel in a shadow root. Pre-chat form, queue, chat, offline form,
+// rating. State that must survive a reload (token, open conversation, unsent messages) lives in
+// localStorage; everything else is rebuilt from the server's replay on resume.
+import { ChatClient, OfflineError, ServerError, wsUrl } from "../lib/client.js";
+import type { LogItem } from "../lib/conversation.js";
+import { download, h } from "../lib/format.js";
+import { TranscriptView } from "../lib/transcript.js";
+import { newId } from "../lib/ids.js";
+import { ErrorCode, EventKind, ReceiptKind, Role, type ServerEnvelope } from "../lib/proto.js";
+import { fill, strings, type Strings } from "./i18n.js";
+import { widgetCss } from "./styles.js";
+
+export interface WidgetConfig {
+  /** Base URL of the chat server (http(s):// or ws(s)://). */
+  server: string;
+  department: string;
+  /** Departments offered in the forms; the default department comes first. */
+  departments: string[];
+  color?: string;
+  textColor?: string;
+  lang: string;
+  strings?: Partial<Strings>;
+  position?: "left" | "right";
+  open?: boolean;
+  metadata?: Record<string, string>;
+  pingIntervalMs?: number;
+}
+
+type Phase = "connecting" | "prechat" | "offline" | "offline-sent" | "queued" | "chat" | "closed" | "rated";
+
+interface Saved {
+  token?: string;
+  conversationId?: string;
+  /** Messages typed but not yet acknowledged: re-sent with the same ids after a reload. */
+  outbox?: { id: string; text: string }[];
+  closed?: { id: string; transcript: string; rated?: boolean };
+  name?: string;
+  email?: string;
+  /** The panel was open: a reload keeps it open. */
+  open?: boolean;
+}
+
+const chatIcon = `<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/></svg>`;
+const closeIcon = `<svg viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>`;
+
+export class Widget {
+  private readonly t: Strings;
+  private readonly client: ChatClient;
+  private readonly storeKey: string;
+  private saved: Saved;
+  private phase: Phase = "connecting";
+  private conv = "";
+  private agentName = "";
+  private queue?: { position: number; length: number; waitS: number; agents: number };
+  private agentsOnline = new Map<string, number>();
+  private offlineChoice = false;
+  private open = false;
+  private unread = 0;
+  private typingTimer?: ReturnType<typeof setTimeout>;
+  private typingSentAt = 0;
+  private typingIdle?: ReturnType<typeof setTimeout>;
+  private lastDelivered = 0;
+  private lastRead = 0;
+  private notice = "";
+
+  private readonly root: HTMLDivElement;
+  private readonly panel: HTMLDivElement;
+  private readonly launcher: HTMLButtonElement;
+  private readonly headerTitle: HTMLHeadingElement;
+  private readonly headerSub: HTMLParagraphElement;
+  private readonly avatar: HTMLDivElement;
+  private readonly banner: HTMLDivElement;
+  private readonly body: HTMLDivElement;
+  private readonly live: HTMLDivElement;
+  private readonly typingEl: HTMLDivElement;
+  private readonly bottom: HTMLDivElement;
+  private view?: TranscriptView;
+  private composer?: HTMLTextAreaElement;
+
+  constructor(
+    host: HTMLElement,
+    private readonly cfg: WidgetConfig,
+  ) {
+    this.t = strings(cfg.lang, cfg.strings);
+    this.storeKey = `livechat:${cfg.server}`;
+    this.saved = this.load();
+    const shadow = host.attachShadow({ mode: "open" });
+    shadow.append(h("style", {}, widgetCss));
+    this.root = h("div", { class: `root ${cfg.position === "left" ? "left" : ""}`, lang: cfg.lang });
+    if (cfg.color) this.root.style.setProperty("--accent", cfg.color);
+    if (cfg.textColor) this.root.style.setProperty("--accent-text", cfg.textColor);
+
+    this.headerTitle = h("h2", { id: "lc-title" }, this.t.title);
+    this.headerSub = h("p", {}, this.t.subtitle);
+    this.avatar = h("div", { class: "avatar", "aria-hidden": "true" }, "?");
+    this.banner = h("div", { class: "banner", role: "status", hidden: true });
+    this.body = h("div", { class: "body" });
+    this.live = h("div", { class: "sr", "aria-live": "polite", "aria-atomic": "false" });
+    this.typingEl = h("div", { class: "typing", "aria-live": "polite", hidden: true });
+    this.bottom = h("div", {});
+    const minimize = h("button", { class: "icon-btn", type: "button", "aria-label": this.t.minimize, onclick: () => this.toggle(false) });
+    minimize.innerHTML = closeIcon;
+    this.panel = h(
+      "div",
+      { class: "panel", role: "dialog", "aria-labelledby": "lc-title", id: "lc-panel", hidden: true },
+      h("header", {}, this.avatar, h("div", { class: "who" }, this.headerTitle, this.headerSub), minimize),
+      this.banner,
+      this.body,
+      this.typingEl,
+      this.bottom,
+      this.live,
+    );
+    this.launcher = h("button", {
+      class: "launcher",
+      type: "button",
+      "aria-label": this.t.launcherOpen,
+      "aria-expanded": "false",
+      "aria-controls": "lc-panel",
+      onclick: () => this.toggle(),
+    });
+    this.launcher.innerHTML = chatIcon;
+    this.root.append(this.panel, this.launcher);
+    shadow.append(this.root);
+    this.panel.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") this.toggle(false);
+    });
+
+    this.client = new ChatClient({
+      url: wsUrl(cfg.server),
+      hello: () => ({ visitorToken: this.saved.token ?? "" }),
+      pingIntervalMs: cfg.pingIntervalMs,
+    });
+    this.client.on("welcome", () => this.onWelcome());
+    this.client.on("push", (e) => this.onPush(e));
+    this.client.on("state", () => this.renderBanner());
+    this.client.on("fatal", (err) => {
+      if (err.code === ErrorCode.UNAUTHENTICATED) {
+        // Expired or foreign token: start over as a new visitor.
+        this.saved = {};
+        this.persist();
+        this.client.start();
+      }
+    });
+    window.addEventListener("offline", () => this.client.dropConnection());
+    window.addEventListener("online", () => this.client.reconnectNow());
+    document.addEventListener("visibilitychange", () => this.markRead());
+    window.addEventListener("focus", () => this.markRead());
+    this.render();
+    this.client.start();
+    if (cfg.open || this.saved.open) this.toggle(true);
+  }
+
+  // ------------------------------------------------------------------ persistence
+
+  private load(): Saved {
+    try {
+      return JSON.parse(localStorage.getItem(this.storeKey) ?? "{}") as Saved;
+    } catch {
+      return {};
+    }
+  }
+
+  private persist(): void {
+    if (this.conv && this.client.hasConversation(this.conv)) {
+      this.saved.outbox = this.client
+        .conversation(this.conv)
+        .pendingItems()
+        .map((p) => ({ id: p.clientMsgId, text: p.text }));
+    }
+    try {
+      localStorage.setItem(this.storeKey, JSON.stringify(this.saved));
+    } catch {
+      /* private mode: resume by token is lost, the chat still works */
+    }
+  }
+
+  // ------------------------------------------------------------------ protocol
+
+  private onWelcome(): void {
+    const w = this.client.welcome!;
+    this.saved.token = w.visitorToken;
+    this.agentsOnline.clear();
+    for (const d of w.departmentStatus) this.agentsOnline.set(d.department, d.agentsOnline);
+    const open = w.openConversationId;
+    if (open) {
+      const fresh = this.conv !== open;
+      this.conv = open;
+      this.saved.conversationId = open;
+      this.client.conversation(open);
+      if (fresh) {
+        for (const m of this.saved.outbox ?? []) this.sendText(m.text, m.id);
+      }
+      if (this.phase === "connecting" || this.phase === "prechat" || this.phase === "offline") {
+        this.phase = this.phaseFromLog() ?? "queued";
+      }
+    } else if (this.conv && (this.phase === "queued" || this.phase === "chat")) {
+      // It was closed while we were away.
+      this.endConversation();
+    } else if (this.phase === "connecting") {
+      this.phase = this.saved.closed ? (this.saved.closed.rated ? "rated" : "closed") : "prechat";
+    }
+    this.persist();
+    this.render();
+    this.markRead();
+  }
+
+  private phaseFromLog(): Phase | undefined {
+    let phase: Phase | undefined;
+    for (const item of this.client.conversation(this.conv).items()) {
+      if (item.kind === EventKind.JOINED || item.kind === EventKind.REQUEUED) phase = "queued";
+      if (item.kind === EventKind.ASSIGNED) {
+        phase = "chat";
+        this.agentName = item.senderName || this.agentName;
+      }
+      if (item.kind === EventKind.TRANSFERRED && item.agentId) phase = "chat";
+      if (item.kind === EventKind.CLOSED) phase = "closed";
+    }
+    return phase;
+  }
+
+  private onPush(env: ServerEnvelope): void {
+    const b = env.body;
+    switch (b.case) {
+      case "queueStatus":
+        if (b.value.conversationId !== this.conv) return;
+        this.queue = {
+          position: b.value.position,
+          length: b.value.queueLength,
+          waitS: b.value.estimatedWaitSeconds,
+          agents: b.value.agentsOnline,
+        };
+        if (this.phase !== "queued") this.phase = "queued";
+        this.render();
+        return;
+      case "assigned":
+        if (b.value.conversationId !== this.conv) return;
+        this.agentName = b.value.agentName;
+        this.phase = "chat";
+        this.notice = "";
+        this.render();
+        return;
+      case "event": {
+        const ev = b.value;
+        if (ev.conversationId !== this.conv) return;
+        if (ev.kind === EventKind.ASSIGNED) {
+          this.agentName = ev.senderName || this.agentName;
+          this.phase = "chat";
+        } else if (ev.kind === EventKind.TRANSFERRED && ev.agentId) {
+          this.agentName = ev.senderName || this.agentName;
+        } else if (ev.kind === EventKind.REQUEUED) {
+          this.phase = "queued";
+        } else if (ev.kind === EventKind.CLOSED) {
+          this.renderLog();
+          this.endConversation();
+          return;
+        } else if (ev.kind === EventKind.MESSAGE && ev.senderRole !== Role.VISITOR) {
+          this.typingEl.hidden = true;
+          this.live.textContent = `${ev.senderName || this.t.agent}: ${ev.text}`;
+          if (!this.open) this.unread++;
+          this.sendReceipt(ReceiptKind.DELIVERED, Number(ev.seq));
+        }
+        this.render();
+        this.markRead();
+        return;
+      }
+      case "receipt":
+        if (b.value.conversationId === this.conv) this.renderLog();
+        return;
+      case "typing":
+        if (b.value.conversationId !== this.conv || b.value.role === Role.VISITOR) return;
+        clearTimeout(this.typingTimer);
+        this.typingEl.textContent = fill(this.t.typing, { name: b.value.name || this.agentName || this.t.agent });
+        this.typingEl.hidden = !b.value.typing;
+        if (b.value.typing) this.typingTimer = setTimeout(() => (this.typingEl.hidden = true), 8000);
+        return;
+      case "agentConnection":
+        if (b.value.conversationId !== this.conv) return;
+        this.notice = b.value.connected
+          ? ""
+          : fill(this.t.agentAway, { name: this.agentName || this.t.agent, n: b.value.graceSeconds });
+        this.renderBanner();
+        return;
+    }
+  }
+
+  private endConversation(): void {
+    if (this.phase === "closed" || this.phase === "rated") return;
+    const transcript = this.transcript();
+    this.saved.closed = { id: this.conv, transcript };
+    this.saved.outbox = [];
+    this.phase = "closed";
+    this.typingEl.hidden = true;
+    this.notice = "";
+    this.persist();
+    this.render();
+  }
+
+  private sendText(text: string, id = newId("m")): void {
+    const conv = this.conv;
+    this.client.sendMessage(conv, text, id).then(
+      () => {
+        this.persist();
+        this.renderLog();
+      },
+      (err: unknown) => {
+        console.warn("livechat: message not sent", err);
+        this.renderLog();
+      },
+    );
+    this.persist();
+    this.renderLog();
+  }
+
+  private sendReceipt(kind: ReceiptKind, seq: number): void {
+    if (!seq || !this.conv) return;
+    if (kind === ReceiptKind.DELIVERED) {
+      if (seq <= this.lastDelivered) return;
+      this.lastDelivered = seq;
+    } else {
+      if (seq <= this.lastRead) return;
+      this.lastRead = seq;
+    }
+    this.client
+      .request({ case: "receipt", value: { conversationId: this.conv, seq: BigInt(seq), kind } })
+      .catch(() => {
+        if (kind === ReceiptKind.READ) this.lastRead = 0;
+        else this.lastDelivered = 0;
+      });
+  }
+
+  private markRead(): void {
+    if (!this.open || document.visibilityState !== "visible" || !this.conv) return;
+    if (this.phase !== "chat" && this.phase !== "queued") return;
+    if (!this.client.hasConversation(this.conv)) return;
+    const seq = this.client.conversation(this.conv).lastOtherMessageSeq();
+    this.sendReceipt(ReceiptKind.DELIVERED, seq);
+    this.sendReceipt(ReceiptKind.READ, seq);
+  }
+
+  private onComposerInput(): void {
+    const now = Date.now();
+    if (now - this.typingSentAt > 3000) {
+      this.typingSentAt = now;
+      this.client.request({ case: "typing", value: { conversationId: this.conv, typing: true } }).catch(() => {});
+    }
+    clearTimeout(this.typingIdle);
+    this.typingIdle = setTimeout(() => this.stopTyping(), 4000);
+  }
+
+  private stopTyping(): void {
+    clearTimeout(this.typingIdle);
+    if (!this.typingSentAt) return;
+    this.typingSentAt = 0;
+    this.client.request({ case: "typing", value: { conversationId: this.conv, typing: false } }).catch(() => {});
+  }
+
+  // ------------------------------------------------------------------ rendering
+
+  private toggle(force?: boolean): void {
+    this.open = force ?? !this.open;
+    this.panel.hidden = !this.open;
+    this.root.classList.toggle("open", this.open);
+    this.launcher.setAttribute("aria-expanded", String(this.open));
+    this.saved.open = this.open;
+    this.persist();
+    this.launcher.setAttribute("aria-label", this.open ? this.t.launcherClose : this.t.launcherOpen);
+    if (this.open) {
+      this.unread = 0;
+      this.renderBadge();
+      this.markRead();
+      const first = this.panel.querySelector<HTMLElement>(".body input, .body textarea, .composer textarea");
+      (first ?? this.panel.querySelector<HTMLElement>("button"))?.focus();
+      this.scrollDown();
+    } else {
+      this.launcher.focus();
+    }
+  }
+
+  private renderBadge(): void {
+    this.launcher.querySelector(".badge")?.remove();
+    if (this.unread > 0 && !this.open) this.launcher.append(h("span", { class: "badge", "aria-hidden": "true" }, String(this.unread)));
+  }
+
+  private renderBanner(): void {
+    const st = this.client.state;
+    let text = "";
+    let info = false;
+    if ((st === "offline" || st === "connecting") && this.phase !== "connecting") text = this.t.offlineBanner;
+    else if (this.notice) {
+      text = this.notice;
+      info = true;
+    }
+    this.banner.hidden = !text;
+    this.banner.textContent = text;
+    this.banner.classList.toggle("info", info);
+    this.headerSub.replaceChildren();
+    if (this.phase === "chat" && this.agentName) {
+      this.headerSub.append(h("span", { class: `dot ${this.notice ? "off" : ""}`, "aria-hidden": "true" }), this.t.agent);
+    } else {
+      this.headerSub.append(st === "ready" || this.phase === "connecting" ? this.t.subtitle : this.t.reconnecting);
+    }
+  }
+
+  private render(): void {
+    const inChat = this.phase === "chat" && this.agentName;
+    this.headerTitle.textContent = inChat ? this.agentName : this.t.title;
+    if (inChat) this.avatar.textContent = this.agentName.trim().charAt(0).toUpperCase();
+    else this.avatar.innerHTML = chatIcon.replace("<svg ", '<svg width="20" height="20" ');
+    this.renderBanner();
+    this.renderBadge();
+    this.root.dataset["phase"] = this.phase;
+    const focusInBody = this.body.contains(this.panel.getRootNode() instanceof ShadowRoot ? (this.panel.getRootNode() as ShadowRoot).activeElement : null);
+    switch (this.phase) {
+      case "connecting":
+        this.setBody(h("p", { class: "muted", role: "status" }, this.t.connecting));
+        this.bottom.replaceChildren();
+        break;
+      case "prechat":
+      case "offline":
+        if (this.body.dataset["view"] !== this.phase) this.setBody(this.phase === "prechat" ? this.prechatForm() : this.offlineForm());
+        this.bottom.replaceChildren();
+        break;
+      case "offline-sent":
+        this.setBody(h("div", { class: "notice", role: "status" }, this.t.offlineThanks));
+        this.bottom.replaceChildren();
+        break;
+      case "queued":
+      case "chat":
+        this.renderConversation();
+        break;
+      case "closed":
+      case "rated":
+        this.renderClosed();
+        break;
+    }
+    this.body.dataset["view"] = this.phase;
+    if (focusInBody && this.open && !this.body.contains(document.activeElement)) {
+      this.composer?.focus();
+    }
+  }
+
+  private setBody(...nodes: Node[]): void {
+    this.body.replaceChildren(...nodes);
+    this.view = undefined;
+  }
+
+  private departmentSelect(id: string): HTMLSelectElement {
+    const all = [...new Set([this.cfg.department, ...this.cfg.departments])].filter(Boolean);
+    const sel = h("select", { name: "department", id });
+    for (const d of all) sel.append(h("option", { value: d }, d));
+    sel.value = this.cfg.department;
+    return sel;
+  }
+
+  private noAgents(dept: string): boolean {
+    return (this.agentsOnline.get(dept) ?? 0) === 0;
+  }
+
+  private prechatForm(): HTMLElement {
+    const dept = this.departmentSelect("lc-dept");
+    const note = h("div", { class: "notice", role: "status" });
+    const updateNote = () => {
+      const none = this.noAgents(dept.value);
+      note.hidden = !none;
+      note.replaceChildren(
+        fill(this.t.noAgents, { dept: dept.value }),
+        h("br"),
+        h("button", { class: "link", type: "button", onclick: () => { this.phase = "offline"; this.render(); } }, this.t.leaveMessage),
+      );
+    };
+    dept.addEventListener("change", updateNote);
+    updateNote();
+    if (!note.hidden && !this.offlineChoice) {
+      // Nobody online: offer the offline form first, the queue on request.
+      queueMicrotask(() => {
+        if (this.phase === "prechat" && this.noAgents(dept.value)) {
+          this.phase = "offline";
+          this.render();
+        }
+      });
+    }
+    const name = h("input", { name: "name", required: true, autocomplete: "name", maxlength: "100", value: this.saved.name ?? "" });
+    const email = h("input", { name: "email", type: "email", autocomplete: "email", maxlength: "200", value: this.saved.email ?? "" });
+    const question = h("textarea", { name: "question", required: true, rows: "3", maxlength: "4000" });
+    const submit = h("button", { class: "primary", type: "submit" }, this.t.startChat);
+    const form = h(
+      "form",
+      { class: "card", "aria-label": this.t.startChat, onsubmit: (e: Event) => { e.preventDefault(); void this.join(name.value, email.value, dept.value, question.value, submit); } },
+      note,
+      h("label", {}, this.t.name, name),
+      h("label", {}, this.t.emailOptional, email),
+      h("label", {}, this.t.department, dept),
+      h("label", {}, this.t.question, question),
+      submit,
+    );
+    question.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey) {
+        e.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    return form;
+  }
+
+  private offlineForm(): HTMLElement {
+    const dept = this.departmentSelect("lc-odept");
+    const name = h("input", { name: "name", required: true, autocomplete: "name", maxlength: "100", value: this.saved.name ?? "" });
+    const email = h("input", { name: "email", type: "email", required: true, autocomplete: "email", maxlength: "200", value: this.saved.email ?? "" });
+    const text = h("textarea", { name: "message", required: true, rows: "4", maxlength: "4000" });
+    const submit = h("button", { class: "primary", type: "submit" }, this.t.sendOffline);
+    const error = h("p", { class: "muted", role: "alert" });
+    return h(
+      "form",
+      {
+        class: "card offline-form",
+        "aria-label": this.t.leaveMessage,
+        onsubmit: async (e: Event) => {
+          e.preventDefault();
+          submit.disabled = true;
+          try {
+            await this.client.request(
+              { case: "offlineMessage", value: { displayName: name.value.trim(), email: email.value.trim(), department: dept.value, text: text.value } },
+              { retry: true },
+            );
+            this.saved.name = name.value.trim();
+            this.saved.email = email.value.trim();
+            this.persist();
+            this.phase = "offline-sent";
+            this.render();
+          } catch (err) {
+            error.textContent = err instanceof Error ? err.message : String(err);
+            submit.disabled = false;
+          }
+        },
+      },
+      h("div", { class: "notice", role: "status" }, fill(this.t.noAgents, { dept: dept.value })),
+      h("label", {}, this.t.name, name),
+      h("label", {}, this.t.email, email),
+      h("label", {}, this.t.department, dept),
+      h("label", {}, this.t.message, text),
+      error,
+      submit,
+      h("button", { class: "link", type: "button", onclick: () => { this.offlineChoice = true; this.phase = "prechat"; this.render(); } }, this.t.waitAnyway),
+    );
+  }
+
+  private async join(name: string, email: string, dept: string, question: string, submit: HTMLButtonElement): Promise<void> {
+    name = name.trim();
+    if (!name || !question.trim()) return;
+    submit.disabled = true;
+    this.saved.name = name;
+    this.saved.email = email.trim();
+    const clientMsgId = newId("j");
+    const metadata: Record<string, string> = {
+      language: navigator.language,
+      referrer: document.referrer,
+      screen: `${window.innerWidth}x${window.innerHeight}`,
+      title: document.title,
+      ...(this.cfg.metadata ?? {}),
+    };
+    for (const [k, v] of Object.entries(metadata)) if (!v) delete metadata[k];
+    try {
+      const reply = await this.client.request(
+        {
+          case: "join",
+          value: { displayName: name, email: email.trim(), department: dept, firstMessage: question, clientMsgId, pageUrl: location.href, metadata },
+        },
+        { retry: true },
+      );
+      if (reply.body.case !== "ack") return;
+      const ack = reply.body.value;
+      this.conv = ack.conversationId;
+      this.saved.conversationId = this.conv;
+      this.saved.closed = undefined;
+      this.lastDelivered = this.lastRead = 0;
+      const log = this.client.conversation(this.conv);
+      log.addPending(clientMsgId, question, name, Number(ack.atMs) || Date.now());
+      log.confirm(clientMsgId, Number(ack.seq), Number(ack.atMs));
+      log.markKnownThrough(Number(ack.seq));
+      if (this.phase !== "chat") this.phase = "queued";
+      this.persist();
+      this.render();
+    } catch (err) {
+      const w = this.client.welcome;
+      if (err instanceof ServerError && err.code === ErrorCode.CONFLICT && w?.openConversationId) {
+        this.onWelcome();
+        return;
+      }
+      submit.disabled = false;
+      console.warn("livechat: join failed", err);
+    }
+  }
+
+  private renderConversation(): void {
+    if (this.body.dataset["view"] !== "queued" && this.body.dataset["view"] !== "chat") {
+      const ol = h("ol", { class: "log", role: "log", "aria-label": this.t.title });
+      this.setBody(ol);
+      this.view = new TranscriptView(ol, {
+        you: this.t.you,
+        other: this.t.agent,
+        status: { queued: this.t.queued, sent: this.t.sent, delivered: this.t.delivered, read: this.t.read, failed: this.t.failed },
+        system: (item) => this.systemText(item),
+        locale: this.cfg.lang,
+      });
+      this.renderComposer();
+    }
+    let queueEl = this.body.querySelector<HTMLElement>(".queue");
+    if (this.phase === "queued") {
+      if (!queueEl) {
+        queueEl = h("div", { class: "queue", role: "status", "aria-live": "polite" });
+        this.body.append(queueEl);
+      }
+      const q = this.queue;
+      const parts: (Node | string)[] = [];
+      if (q && q.position > 0) {
+        parts.push(
+          h("div", { class: "pos", "data-testid": "queue-position" }, `#${q.position}`),
+          h("div", {}, fill(this.t.queuePosition, { n: q.position, total: Math.max(q.length, q.position) })),
+        );
+        if (q.agents > 0) parts.push(h("div", { class: "muted" }, fill(this.t.queueWait, { wait: this.formatWait(q.waitS) })));
+        else parts.push(h("div", { class: "muted" }, this.t.queueNoAgents));
+      } else {
+        parts.push(h("div", {}, this.t.waitingForAgent));
+      }
+      queueEl.replaceChildren(...parts);
+    } else {
+      queueEl?.remove();
+    }
+    this.renderLog();
+  }
+
+  private formatWait(s: number): string {
+    if (s < 60) return this.t.lessThanMinute;
+    return fill(this.t.minutes, { n: Math.round(s / 60) });
+  }
+
+  private renderComposer(): void {
+    const input = h("textarea", { rows: "1", "aria-label": this.t.composer, placeholder: this.t.composer, maxlength: "8000" });
+    const send = h("button", { class: "primary", type: "submit" }, this.t.send);
+    const form = h("form", {
+      class: "composer",
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        const text = input.value;
+        if (!text.trim()) return;
+        input.value = "";
+        this.stopTyping();
+        this.sendText(text);
+        input.focus();
+      },
+    }, input, send);
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    input.addEventListener("input", () => this.onComposerInput());
+    const end = h("button", {
+      class: "small",
+      type: "button",
+      onclick: () => {
+        if (end.dataset["confirm"] !== "1") {
+          // Two steps instead of a blocking confirm(): the second click ends the chat.
+          end.dataset["confirm"] = "1";
+          end.textContent = this.t.endChatConfirm;
+          setTimeout(() => {
+            end.dataset["confirm"] = "";
+            end.textContent = this.t.endChat;
+          }, 5000);
+          return;
+        }
+        this.client
+          .request({ case: "close", value: { conversationId: this.conv } }, { retry: true })
+          .then(() => this.phase !== "closed" && this.endConversation())
+          .catch((err: unknown) => {
+            if (err instanceof ServerError && (err.code === ErrorCode.CONFLICT || err.code === ErrorCode.NOT_FOUND)) this.endConversation();
+          });
+      },
+    }, this.t.endChat);
+    const dl = h("button", { class: "small", type: "button", onclick: () => this.downloadTranscript() }, this.t.download);
+    this.composer = input;
+    this.bottom.replaceChildren(form, h("div", { class: "footer-actions" }, dl, end));
+  }
+
+  private renderLog(): void {
+    if (!this.view || !this.conv || !this.client.hasConversation(this.conv)) return;
+    this.view.update(this.client.conversation(this.conv));
+    this.scrollDown();
+  }
+
+  private scrollDown(): void {
+    requestAnimationFrame(() => (this.body.scrollTop = this.body.scrollHeight));
+  }
+
+  private systemText(item: LogItem): string | undefined {
+    switch (item.kind) {
+      case EventKind.ASSIGNED: return fill(this.t.agentJoined, { name: item.senderName || this.t.agent });
+      case EventKind.TRANSFERRED: return item.agentId ? fill(this.t.transferred, { name: item.senderName || item.agentId }) : this.t.requeued;
+      case EventKind.REQUEUED: return this.t.requeued;
+      case EventKind.CLOSED: return this.t.chatEnded;
+      default: return undefined;
+    }
+  }
+
+  private transcript(): string {
+    if (!this.conv || !this.client.hasConversation(this.conv)) return this.saved.closed?.transcript ?? "";
+    const lines = [`${this.t.title} — ${this.conv}`, ""];
+    for (const item of this.client.conversation(this.conv).items()) {
+      const when = item.atMs ? new Date(item.atMs).toISOString().replace("T", " ").slice(0, 19) : "";
+      const sys = this.systemText(item);
+      if (item.kind === EventKind.JOINED) continue;
+      if (sys) lines.push(`[${when}] — ${sys}`);
+      else lines.push(`[${when}] ${item.own ? this.saved.name || this.t.you : item.senderName || this.t.agent}: ${item.text}`);
+    }
+    return lines.join("\n") + "\n";
+  }
+
+  private downloadTranscript(): void {
+    const text = this.phase === "closed" || this.phase === "rated" ? (this.saved.closed?.transcript ?? this.transcript()) : this.transcript();
+    download(`chat-${this.saved.closed?.id ?? this.conv}.txt`, text);
+  }
+
+  private renderClosed(): void {
+    this.bottom.replaceChildren();
+    if (this.phase === "rated") {
+      this.setBody(
+        h("div", { class: "card" },
+          h("div", { class: "notice", role: "status" }, this.t.ratingThanks),
+          h("button", { class: "primary", type: "button", onclick: () => this.downloadTranscript() }, this.t.download),
+          h("button", { class: "link", type: "button", onclick: () => this.restart() }, this.t.newChat)),
+      );
+      return;
+    }
+    if (this.body.dataset["view"] === "closed") return;
+    let rating = 0;
+    const stars = h("fieldset", { class: "stars" }, h("legend", {}, this.t.rateTitle));
+    const labels: HTMLLabelElement[] = [];
+    for (let n = 1; n <= 5; n++) {
+      const input = h("input", { type: "radio", name: "rating", value: String(n), id: `lc-star-${n}` });
+      const label = h("label", { for: `lc-star-${n}`, title: fill(this.t.stars, { n }) }, "★", h("span", { class: "sr" }, fill(this.t.stars, { n })));
+      input.addEventListener("change", () => {
+        rating = n;
+        labels.forEach((l, i) => l.classList.toggle("on", i < n));
+        submit.disabled = false;
+      });
+      labels.push(label);
+      stars.append(input, label);
+    }
+    const comment = h("textarea", { name: "comment", rows: "3", maxlength: "2000" });
+    const submit = h("button", { class: "primary", type: "submit", disabled: true }, this.t.submitRating);
+    const error = h("p", { class: "muted", role: "alert" });
+    const conv = this.saved.closed?.id ?? this.conv;
+    const form = h(
+      "form",
+      {
+        class: "card rating-form",
+        onsubmit: async (e: Event) => {
+          e.preventDefault();
+          if (!rating) return;
+          submit.disabled = true;
+          try {
+            await this.client.request({ case: "rate", value: { conversationId: conv, rating, comment: comment.value } }, { retry: true });
+            this.phase = "rated";
+            this.saved.closed = { id: conv, transcript: this.saved.closed?.transcript ?? "", rated: true };
+            this.persist();
+            this.render();
+          } catch (err) {
+            error.textContent = err instanceof OfflineError ? this.t.offlineBanner : err instanceof Error ? err.message : String(err);
+            submit.disabled = false;
+          }
+        },
+      },
+      h("div", { class: "notice", role: "status" }, this.t.chatEnded),
+      stars,
+      h("label", {}, this.t.comment, comment),
+      error,
+      submit,
+      h("button", { class: "link", type: "button", onclick: () => this.downloadTranscript() }, this.t.download),
+      h("button", { class: "link", type: "button", onclick: () => this.restart() }, this.t.newChat),
+    );
+    this.setBody(form);
+  }
+
+  private restart(): void {
+    if (this.conv) this.client.forget(this.conv);
+    this.conv = "";
+    this.saved.conversationId = undefined;
+    this.saved.closed = undefined;
+    this.saved.outbox = [];
+    this.queue = undefined;
+    this.agentName = "";
+    this.offlineChoice = false;
+    this.phase = "prechat";
+    this.persist();
+    this.render();
+    this.body.querySelector<HTMLElement>("input")?.focus();
+  }
+}

@@ -1,0 +1,165 @@
+// End-to-end harness: the real server binary (embedded Redis) on a free loopback port, serving
+// client-web/dist, and Debian's Chromium driven by playwright-core. Nothing is downloaded.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from "playwright-core";
+import { expect } from "vitest";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const clientDir = resolve(here, "../..");
+export const artifacts = join(clientDir, "test-artifacts");
+const bin = process.env["LIVECHAT_BIN"] ?? resolve(clientDir, "../build/release/server/app/livechat");
+const chromiumPath = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
+const SECRET = "e2e-secret-not-for-production";
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+export interface Server {
+  base: string;
+  token(agent: string, opts?: { name?: string; departments?: string[]; capacity?: number; admin?: boolean }): string;
+  get(path: string, token?: string): Promise<{ status: number; body: string }>;
+  stop(): Promise<void>;
+}
+
+export async function startServer(opts: { agentGraceSeconds?: number } = {}): Promise<Server> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-"));
+  const args = [
+    "--port", String(port), "--data-dir", dataDir, "--secret", SECRET,
+    "--agent-grace-seconds", String(opts.agentGraceSeconds ?? 5),
+    "--static-dir", join(clientDir, "dist"), "--match-interval-ms", "200", "--log-level", "warn",
+  ];
+  const child: ChildProcess = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  if (child.pid && process.env["LIVECHAT_TEST_PIDFILE"]) appendFileSync(process.env["LIVECHAT_TEST_PIDFILE"], `${child.pid}\n`);
+  const exited = new Promise<void>((ok) => child.once("exit", () => ok()));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
+    try {
+      if ((await fetch(`${base}/readyz`)).status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`server not ready in 20 s: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    token(agent, o = {}) {
+      const a = ["token", "--agent", agent, "--secret", SECRET, "--name", o.name ?? agent];
+      if (o.admin) a.push("--admin");
+      else a.push("--departments", (o.departments ?? ["billing"]).join(","), "--capacity", String(o.capacity ?? 4));
+      return execFileSync(bin, a).toString().trim();
+    },
+    async get(path, token) {
+      const r = await fetch(base + path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+      return { status: r.status, body: await r.text() };
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(t);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const launchArgs = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+  "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync",
+];
+
+/** Chromium from Debian; playwright-core gives every launch a fresh temporary --user-data-dir. */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: launchArgs, timeout: 30_000 });
+}
+
+/** Console errors and uncaught exceptions of a page; expected network noise is left out. */
+export function watchErrors(page: Page, errors: string[], label: string): void {
+  const expected = /ERR_INTERNET_DISCONNECTED|ERR_NETWORK_CHANGED|WebSocket connection to .* failed|net::ERR_/;
+  page.on("console", (m: ConsoleMessage) => {
+    if (m.type() === "error" && !expected.test(m.text())) errors.push(`${label}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => errors.push(`${label}: ${e.message}`));
+}
+
+export async function newPage(browser: Browser, errors: string[], label: string, viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport, locale: "en-US" });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  watchErrors(page, errors, label);
+  return { context, page };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, `${name}.png`) });
+}
+
+// ------------------------------------------------------------------ page helpers
+
+export async function openWidget(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.getByRole("button", { name: "Chat with us" }).click();
+  await expect.poll(() => page.locator("#livechat-widget .root").getAttribute("data-phase")).not.toBe("connecting");
+}
+
+export async function joinChat(page: Page, o: { name: string; email?: string; department?: string; question: string }): Promise<void> {
+  const w = page.locator("#livechat-widget");
+  if ((await w.locator(".root").getAttribute("data-phase")) === "offline") {
+    await w.getByRole("button", { name: "Wait in the queue instead" }).click();
+  }
+  await w.getByLabel("Your name").fill(o.name);
+  if (o.email) await w.getByLabel("Email (optional)").fill(o.email);
+  if (o.department) await w.getByLabel("Department").selectOption(o.department);
+  await w.getByLabel("How can we help?").fill(o.question);
+  await w.getByRole("button", { name: "Start chat" }).click();
+  await w.locator('.root[data-phase="queued"], .root[data-phase="chat"]').waitFor();
+}
+
+export async function agentSignIn(page: Page, base: string, token: string): Promise<void> {
+  await page.goto(`${base}/agent`);
+  await page.getByLabel("Agent token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText("Connected", { exact: true }).waitFor();
+}
+
+/** Texts of the messages in a transcript, in display order. */
+export async function messages(scope: ReturnType<Page["locator"]>): Promise<string[]> {
+  return scope.locator("li.msg .bubble").allTextContents();
+}
+
+export async function widgetSend(page: Page, text: string): Promise<void> {
+  const box = page.locator("#livechat-widget").getByLabel("Type your message");
+  await box.fill(text);
+  await box.press("Enter");
+}
+
+export async function agentSend(page: Page, text: string): Promise<void> {
+  const box = page.getByLabel("Reply", { exact: true });
+  await box.fill(text);
+  await box.press("Enter");
+}
