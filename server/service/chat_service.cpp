@@ -128,9 +128,12 @@ std::size_t chat_service::connected(pb::Role role) const {
 }
 
 std::shared_ptr<connection_handler> chat_service::open(std::shared_ptr<client_link> link) {
-  auto s = std::make_shared<session>(*this, std::move(link),
+  auto s = std::make_shared<session>(*this, link,
                                      options_.node_id + "/" + std::to_string(next_session_++));
   sessions_.insert(s.get());
+  // A node without Redis, without its lease, or draining would only fail every request: send
+  // the client on (behind a load balancer, to another node) instead.
+  if (!ready()) link->close(1013, "node not ready: reconnect");
   return s;
 }
 

@@ -2,8 +2,12 @@
 // function must never assign a conversation twice or put an agent over capacity.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
+#include <csignal>
 #include <map>
 
+#include "server/app/redis_launcher.hpp"
 #include "tests/e2e/e2e_env.hpp"
 
 namespace lc::test {
@@ -70,6 +74,55 @@ TEST_F(MultiNode, ConcurrentMatchingAcrossNodesRespectsCapacityAndAssignsOnce) {
   int told = 0;
   for (auto& v : visitors) told += wait_assigned(*v, "", 200ms).has_value();
   EXPECT_EQ(told, 6);
+}
+
+TEST_F(MultiNode, SigtermDrainsSendsClientsElsewhereAndReleasesTheLease) {
+  auto n1 = start_node("n1");
+  auto n2 = start_node("n2");
+  auto agent = connect(*n2);
+  agent_hello(*agent, agent_token("alice", {"billing"}, 1));
+  set_presence(*agent, pb::PRESENCE_STATUS_ONLINE);
+  auto visitor = connect(*n1);
+  auto token = visitor_hello(*visitor).visitor_token();
+  auto conv = join(*visitor, "Dee", "billing").conversation_id();
+  ASSERT_TRUE(wait_assigned(*agent, conv));
+  auto sent = send_text(*visitor, conv, "v1", "before the drain");
+  ASSERT_TRUE(sent.has_ack());
+  ASSERT_TRUE(send_text(*agent, conv, "a1", "reply one").has_ack());
+  auto seen = wait_message(*visitor, conv, "reply one");
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(redis().command({"EXISTS", "lc:node:n1"}), "1");
+
+  n1->kill(SIGTERM);
+  auto told = visitor->wait_for([](const pb::ServerEnvelope& e) { return e.has_reconnect(); }, 5s);
+  EXPECT_TRUE(told) << "clients must be told to reconnect";
+  ASSERT_TRUE(visitor->wait_closed(5s));
+  EXPECT_EQ(visitor->close_code(), 1012);
+  auto status = n1->wait_exit(10s);
+  ASSERT_TRUE(status) << "the node did not exit after draining";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+  EXPECT_EQ(redis().command({"EXISTS", "lc:node:n1"}), "0") << "the lease was not released";
+
+  // Meanwhile the agent wrote again; the visitor resumes on the other node with nothing lost.
+  ASSERT_TRUE(send_text(*agent, conv, "a2", "reply two").has_ack());
+  auto back = connect(*n2);
+  visitor_hello(*back, token, {{conv, seen->seq()}});
+  EXPECT_TRUE(wait_message(*back, conv, "reply two"));
+  EXPECT_TRUE(send_text(*back, conv, "v2", "after the drain").has_ack());
+  EXPECT_TRUE(wait_message(*agent, conv, "after the drain"));
+}
+
+TEST_F(MultiNode, NodeWithoutRedisSendsWebSocketClientsElsewhere) {
+  server_options o;
+  o.binary = LIVECHAT_BINARY;
+  o.args = {"--redis",     "127.0.0.1:" + std::to_string(app::free_loopback_port()),
+            "--secret",    test_secret,
+            "--log-level", "error"};
+  auto orphan = server_process::start(o);  // alive (/healthz) but never ready
+  EXPECT_EQ(orphan->get("/readyz").status, 503);
+  auto ws = connect(*orphan);
+  ASSERT_TRUE(ws->wait_closed(5s));
+  EXPECT_EQ(ws->close_code(), 1013);
 }
 
 TEST_F(MultiNode, VisitorAndAgentOnDifferentNodesChat) {
