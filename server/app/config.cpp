@@ -1,7 +1,8 @@
 #include "server/app/config.hpp"
 
+#include "server/core/ids.hpp"
+
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -393,7 +394,7 @@ std::string config_help() {
 }
 
 void complete_config(config& cfg) {
-  if (cfg.node_id.empty()) cfg.node_id = "node-" + random_hex(6);
+  if (cfg.node_id.empty()) cfg.node_id = "node-" + core::random_id(6);
   if (cfg.secret.empty()) cfg.secret = load_or_create_secret(cfg.data_dir);
 }
 
@@ -464,27 +465,6 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url) {
   return ep;
 }
 
-std::string random_hex(std::size_t bytes) {
-  std::vector<unsigned char> buf(bytes);
-  std::size_t got = 0;
-  while (got < bytes) {
-    ssize_t n = ::getrandom(buf.data() + got, bytes - got, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error(std::string("getrandom: ") + std::strerror(errno));
-    }
-    got += static_cast<std::size_t>(n);
-  }
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes * 2);
-  for (unsigned char b : buf) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 0xf]);
-  }
-  return out;
-}
-
 namespace {
 
 // nullopt when the file does not exist; throws on other errors.
@@ -532,8 +512,9 @@ std::string load_or_create_secret(const std::filesystem::path& data_dir) {
 
   // Write a private temp file completely, then link() it into place: link fails with EEXIST
   // instead of overwriting, so a concurrent starter's secret wins and both read the same one.
-  const std::string secret = random_hex(32);
-  const auto tmp = data_dir / ("secret.tmp." + std::to_string(::getpid()) + "." + random_hex(4));
+  const std::string secret = core::random_id(32);
+  const auto tmp =
+      data_dir / ("secret.tmp." + std::to_string(::getpid()) + "." + core::random_id(4));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     throw std::runtime_error("cannot create secret file in " + data_dir.string() + ": " +

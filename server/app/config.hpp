@@ -83,7 +83,4 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url);
 // std::runtime_error when the file cannot be read or created or is empty.
 std::string load_or_create_secret(const std::filesystem::path& data_dir);
 
-// `bytes` bytes from the kernel's CSPRNG as lower-case hex.
-std::string random_hex(std::size_t bytes);
-
 }  // namespace lc::app

@@ -11,7 +11,7 @@ struct limits {
   std::size_t max_text_bytes = 8 * 1024;    // one chat message
   std::size_t max_name_bytes = 80;
   std::size_t max_email_bytes = 254;
-  std::size_t max_id_bytes = 64;            // conversation ids, client message ids, departments
+  std::size_t max_id_bytes = 64;  // conversation ids, client message ids, departments
   std::size_t max_url_bytes = 2048;
   std::size_t max_metadata_entries = 32;
   std::size_t max_metadata_key_bytes = 64;

@@ -22,8 +22,8 @@ class assignment_rate {
 };
 
 struct queue_snapshot {
-  std::uint32_t position = 0;       // 1 = next
-  std::uint32_t free_slots = 0;     // free chat slots of online agents in the department
+  std::uint32_t position = 0;    // 1 = next
+  std::uint32_t free_slots = 0;  // free chat slots of online agents in the department
   std::uint32_t agents_online = 0;
   double assignments_per_second = 0.0;
 };

@@ -32,8 +32,8 @@ std::string sign_visitor_token(const visitor_claims& claims, std::string_view se
 // Nothing when the token is malformed, forged, of the other kind, or expired at now_s.
 std::optional<agent_claims> verify_agent_token(std::string_view token, std::string_view secret,
                                                std::int64_t now_s);
-std::optional<visitor_claims> verify_visitor_token(std::string_view token,
-                                                   std::string_view secret, std::int64_t now_s);
+std::optional<visitor_claims> verify_visitor_token(std::string_view token, std::string_view secret,
+                                                   std::int64_t now_s);
 
 std::string base64url_encode(std::string_view bytes);
 std::optional<std::string> base64url_decode(std::string_view text);

@@ -8,6 +8,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "server/core/json.hpp"
 #include "server/net/sessions.hpp"
 #include "server/net/static_files.hpp"
 
@@ -21,33 +22,6 @@ constexpr std::size_t header_limit = 8 * 1024;
 constexpr auto linger_timeout = std::chrono::seconds(1);
 constexpr std::size_t linger_budget = 1024 * 1024;
 constexpr std::uintmax_t static_file_limit = 32 * 1024 * 1024;
-
-std::string json_escape(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (char c : in) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  return out;
-}
 
 std::string endpoint_text(const tcp::socket& socket) {
   error_code ec;
@@ -257,8 +231,7 @@ void http_session::send_error(unsigned status, std::string_view code, std::strin
   res->result(status);
   res->set(http::field::content_type, "application/json");
   res->keep_alive(false);
-  res->body() = "{\"error\":{\"code\":\"" + json_escape(code) + "\",\"message\":\"" +
-                json_escape(message) + "\"}}";
+  res->body() = core::json_error(code, message);
   res->prepare_payload();
   do_write(std::move(res));
 }

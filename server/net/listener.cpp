@@ -93,10 +93,13 @@ void server::stop_accepting() {
   if (impl_->listener) impl_->listener->stop();
 }
 
-void server::close_all(std::uint16_t code, std::string_view reason) {
-  auto& state = *impl_->state;
-  state.draining = true;
-  // Collect owners first: closing may end sessions, which edits the sets.
+namespace {
+
+// Owning references to every open session, taken before acting on them: closing may end
+// sessions, which edits the sets being walked.
+std::pair<std::vector<std::shared_ptr<detail::ws_session>>,
+          std::vector<std::shared_ptr<detail::http_session>>>
+owners(detail::shared_state& state) {
   std::vector<std::shared_ptr<detail::ws_session>> ws;
   for (auto* s : state.ws_sessions) {
     if (auto p = s->weak_from_this().lock()) ws.push_back(std::move(p));
@@ -105,21 +108,22 @@ void server::close_all(std::uint16_t code, std::string_view reason) {
   for (auto* s : state.http_sessions) {
     if (auto p = s->weak_from_this().lock()) http.push_back(std::move(p));
   }
+  return {std::move(ws), std::move(http)};
+}
+
+}  // namespace
+
+void server::close_all(std::uint16_t code, std::string_view reason) {
+  auto& state = *impl_->state;
+  state.draining = true;
+  auto [ws, http] = owners(state);
   for (auto& s : ws) s->close(code, reason);
   for (auto& s : http) s->drain();
 }
 
 void server::abort_all() {
   stop_accepting();
-  auto& state = *impl_->state;
-  std::vector<std::shared_ptr<detail::ws_session>> ws;
-  for (auto* s : state.ws_sessions) {
-    if (auto p = s->weak_from_this().lock()) ws.push_back(std::move(p));
-  }
-  std::vector<std::shared_ptr<detail::http_session>> http;
-  for (auto* s : state.http_sessions) {
-    if (auto p = s->weak_from_this().lock()) http.push_back(std::move(p));
-  }
+  auto [ws, http] = owners(*impl_->state);
   for (auto& s : ws) s->abort();
   for (auto& s : http) s->abort();
 }

@@ -306,11 +306,5 @@ TEST(Config, CompleteConfigFillsSecretAndNodeId) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "unused"));
 }
 
-TEST(Config, RandomHex) {
-  EXPECT_EQ(random_hex(0), "");
-  EXPECT_EQ(random_hex(16).size(), 32u);
-  EXPECT_NE(random_hex(16), random_hex(16));
-}
-
 }  // namespace
 }  // namespace lc::app
