@@ -168,9 +168,10 @@ chat_service::task chat_service::drain_inbox(session_ptr s) {
   ++in_flight_;
   while (!s->inbox_.empty() && !s->closed()) {
     auto req = std::move(s->inbox_.front());
-    s->inbox_.pop_front();
+    s->inbox_.erase(s->inbox_.begin());  // at most 64 queued: cheap
     co_await handle(s, std::move(req));
   }
+  std::vector<pb::ClientEnvelope>().swap(s->inbox_);  // idle connections hold no buffer
   --in_flight_;
   s->draining_ = false;
 }
@@ -1007,7 +1008,19 @@ void chat_service::fenced() {
 }
 
 chat_service::task chat_service::tick() {
-  if (!redis_.ready() || draining_) co_return;
+  // One at a time: a tick on (re)connect and the periodic one must not both take a lease.
+  if (!redis_.ready() || draining_ || ticking_) co_return;
+  ticking_ = true;
+  try {
+    co_await tick_once();
+  } catch (...) {
+    ticking_ = false;
+    throw;
+  }
+  ticking_ = false;
+}
+
+chat_service::task chat_service::tick_once() {
   co_await renew_lease();
   for (const auto& item :
        co_await store_.sweep(100, options_.agent_grace.count(), options_.visitor_grace.count())) {

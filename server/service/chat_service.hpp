@@ -105,6 +105,7 @@ class chat_service : public frontend {
   task run_match(std::string department);
   void do_tick();
   task tick();
+  task tick_once();
   task finalize(std::string conv);
   task renew_lease();
   // The lease was lost (the process was paused or cut off past its TTL): everything this node
@@ -139,6 +140,7 @@ class chat_service : public frontend {
   std::int64_t lease_epoch_ = 0;  // 0: no lease held yet
   std::size_t in_flight_ = 0;     // connections with requests being handled
   bool draining_ = false;
+  bool ticking_ = false;
   bool stopped_ = false;
 };
 

@@ -1,10 +1,10 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "livechat/v1/livechat.pb.h"
 #include "server/core/conversation_state.hpp"
@@ -56,7 +56,8 @@ class session : public connection_handler, public std::enable_shared_from_this<s
   friend class chat_service;
   chat_service& service_;
   std::shared_ptr<client_link> link_;
-  std::deque<livechat::v1::ClientEnvelope> inbox_;
+  // A vector, not a deque: an empty deque still allocates, and most connections sit idle.
+  std::vector<livechat::v1::ClientEnvelope> inbox_;
   bool draining_ = false;
   bool closed_ = false;
   int consecutive_errors_ = 0;
