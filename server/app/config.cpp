@@ -1,5 +1,7 @@
 #include "server/app/config.hpp"
 
+#include "server/app/flags.hpp"
+
 #include "server/core/ids.hpp"
 
 #include <fcntl.h>
@@ -308,28 +310,19 @@ parse_result parse_config(std::span<const std::string> args, const env_lookup& e
   }
 
   // Collect flags first (last occurrence wins) so that they can be layered after env.
+  auto split = split_flags(args, nullptr, "(see --help)");
+  if (!split.error.empty()) {
+    result.error = split.error;
+    return result;
+  }
   std::map<const option_spec*, std::string> flag_values;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
-      result.error = "unexpected argument '" + arg + "' (see --help)";
-      return result;
-    }
-    auto eq = arg.find('=');
-    std::string name = arg.substr(0, eq);
-    const option_spec* spec = find_flag(name);
+  for (auto& f : split.flags) {
+    const option_spec* spec = find_flag(f.name);
     if (spec == nullptr) {
-      result.error = "unknown flag '" + name + "' (see --help)";
+      result.error = "unknown flag '" + f.name + "' (see --help)";
       return result;
     }
-    if (eq != std::string::npos) {
-      flag_values[spec] = arg.substr(eq + 1);
-    } else if (i + 1 < args.size() && args[i + 1].compare(0, 2, "--") != 0) {
-      flag_values[spec] = args[++i];
-    } else {
-      result.error = name + " requires a value";
-      return result;
-    }
+    flag_values[spec] = std::move(*f.value);
   }
 
   config cfg;

@@ -1,5 +1,7 @@
 #include "server/app/token_command.hpp"
 
+#include "server/app/flags.hpp"
+
 #include <charconv>
 
 #include "server/core/limits.hpp"
@@ -49,17 +51,17 @@ token_parse_result parse_token_args(std::span<const std::string> args, const env
   bool has_secret = false;
   bool has_data_dir = false;
 
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
-      result.error = "unexpected argument '" + arg + "' (see livechat token --help)";
-      return result;
-    }
-    auto eq = arg.find('=');
-    const std::string name = arg.substr(0, eq);
+  auto split = split_flags(
+      args, [](std::string_view name) { return name == "--admin"; }, "(see livechat token --help)");
+  if (!split.error.empty()) {
+    result.error = split.error;
+    return result;
+  }
+  for (const auto& f : split.flags) {
+    const std::string& name = f.name;
     if (name == "--admin") {
       // A boolean: bare, or =true/=false for scripts.
-      std::string v = eq == std::string::npos ? "true" : arg.substr(eq + 1);
+      std::string v = f.value.value_or("true");
       if (v != "true" && v != "false") {
         result.error = "--admin: invalid value '" + v + "' (expected no value, true or false)";
         return result;
@@ -74,15 +76,7 @@ token_parse_result parse_token_args(std::span<const std::string> args, const env
       result.error = "unknown flag '" + name + "' (see livechat token --help)";
       return result;
     }
-    std::string value;
-    if (eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-    } else if (i + 1 < args.size() && args[i + 1].compare(0, 2, "--") != 0) {
-      value = args[++i];
-    } else {
-      result.error = name + " requires a value";
-      return result;
-    }
+    const std::string& value = *f.value;
 
     if (name == "--agent") {
       if (!core::is_valid_id(value, lim.max_id_bytes)) {

@@ -1,0 +1,32 @@
+#include "server/app/flags.hpp"
+
+namespace lc::app {
+
+split_result split_flags(std::span<const std::string> args,
+                         const std::function<bool(std::string_view)>& is_boolean,
+                         std::string_view help_hint) {
+  split_result out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
+      out.error = "unexpected argument '" + arg + "' " + std::string(help_hint);
+      return out;
+    }
+    auto eq = arg.find('=');
+    flag_arg f{arg.substr(0, eq), std::nullopt};
+    if (eq != std::string::npos) {
+      f.value = arg.substr(eq + 1);
+    } else if (is_boolean && is_boolean(f.name)) {
+      // bare boolean
+    } else if (i + 1 < args.size() && args[i + 1].compare(0, 2, "--") != 0) {
+      f.value = args[++i];
+    } else {
+      out.error = f.name + " requires a value";
+      return out;
+    }
+    out.flags.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace lc::app

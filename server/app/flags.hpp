@@ -1,0 +1,31 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lc::app {
+
+// One flag of a command line: "--name value", "--name=value", or a bare boolean "--name".
+struct flag_arg {
+  std::string name;
+  std::optional<std::string> value;  // nothing for a bare boolean flag
+};
+
+// The result of splitting a command line into flags.
+struct split_result {
+  std::vector<flag_arg> flags;
+  std::string error;  // a stray argument, or a flag that needs a value and has none
+};
+
+// Splits `args` into flags. A flag takes the next argument as its value unless that starts with
+// "--" or `is_boolean(name)` says it takes none (an explicit "--name=value" always works).
+// `help_hint` ends the error texts, e.g. "(see --help)".
+split_result split_flags(std::span<const std::string> args,
+                         const std::function<bool(std::string_view)>& is_boolean,
+                         std::string_view help_hint);
+
+}  // namespace lc::app
