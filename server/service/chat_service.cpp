@@ -908,8 +908,12 @@ void chat_service::mark_queue_dirty(const std::string& department) {
   dirty_departments_.insert(department);
   if (queue_flush_scheduled_ || stopped_) return;
   queue_flush_scheduled_ = true;
-  // Coalesce: a burst of joins and matches costs one status round per department.
-  queue_timer_.expires_after(std::chrono::milliseconds(100));
+  // Coalesce: a burst of joins and matches costs one status round per department. With many
+  // waiting visitors on this node, positions move constantly; once a second is enough for them
+  // and keeps a join storm from turning into a storm of status frames.
+  std::size_t waiting = 0;
+  for (const auto& [dept, convs] : queued_local_) waiting += convs.size();
+  queue_timer_.expires_after(std::chrono::milliseconds(waiting > 500 ? 1000 : 100));
   queue_timer_.async_wait([this](boost::system::error_code ec) {
     queue_flush_scheduled_ = false;
     if (!ec) spawn(flush_queue_status(), "queue status");
@@ -927,18 +931,28 @@ chat_service::task chat_service::flush_queue_status() {
     const auto rate = assignment_rates_[dept].per_second(wall_clock_ms());
     for (std::size_t i = 0; i < convs.size() && i < info.ranks.size(); ++i) {
       if (info.ranks[i] < 0) continue;
-      pb::ServerEnvelope env;
-      auto* q = env.mutable_queue_status();
-      q->set_conversation_id(convs[i]);
-      q->set_department(dept);
-      q->set_position(static_cast<std::uint32_t>(info.ranks[i] + 1));
-      q->set_queue_length(info.length);
-      q->set_agents_online(info.agents_online);
-      q->set_estimated_wait_seconds(
-          core::estimate_wait_seconds({q->position(), info.free_slots, info.agents_online, rate}));
-      auto f = encode(env);
+      const auto position = static_cast<std::uint32_t>(info.ranks[i] + 1);
+      const auto wait_s =
+          core::estimate_wait_seconds({position, info.free_slots, info.agents_online, rate});
+      frame f;  // encoded once, and only if some connection has not seen this status yet
       for_conv(convs[i], [&](session& s) {
-        if (s.role == pb::ROLE_VISITOR) s.send(f);
+        auto it = s.follows.find(convs[i]);
+        if (s.role != pb::ROLE_VISITOR || it == s.follows.end()) return;
+        if (it->second.shown_position == position && it->second.shown_wait_s == wait_s) return;
+        it->second.shown_position = position;
+        it->second.shown_wait_s = wait_s;
+        if (!f) {
+          pb::ServerEnvelope env;
+          auto* q = env.mutable_queue_status();
+          q->set_conversation_id(convs[i]);
+          q->set_department(dept);
+          q->set_position(position);
+          q->set_queue_length(info.length);
+          q->set_agents_online(info.agents_online);
+          q->set_estimated_wait_seconds(wait_s);
+          f = encode(env);
+        }
+        s.send(f);
       });
     }
   }

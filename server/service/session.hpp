@@ -24,8 +24,10 @@ struct follow_state {
   // As far as the delivered events tell; lets requests in the wrong state fail without Redis.
   core::conversation_state state = livechat::v1::CONVERSATION_STATE_UNSPECIFIED;
   bool catching_up = false;
-  std::uint64_t newest_seen = 0;  // highest seq announced while a catch-up was running
-  std::string assignment_epoch;   // agents: the assignment they were given (fences their writes)
+  std::uint64_t newest_seen = 0;     // highest seq announced while a catch-up was running
+  std::string assignment_epoch;      // agents: the assignment they were given (fences their writes)
+  std::uint32_t shown_position = 0;  // visitors: the queue position and ETA last pushed, so an
+  std::uint32_t shown_wait_s = 0;    // unchanged status is not sent again
 };
 
 // One client connection: who it is, what it follows, and the requests waiting to be handled.
