@@ -32,6 +32,16 @@ local function split_csv(s)
   return out
 end
 
+-- Only the named fields of a conversation (missing ones nil): the per-message paths read these
+-- instead of the whole hash.
+local function conv_fields(conv, ...)
+  local names = { ... }
+  local values = redis.call('HMGET', 'lc:conv:' .. conv, unpack(names))
+  local c = {}
+  for i, n in ipairs(names) do if values[i] then c[n] = values[i] end end
+  return c
+end
+
 local function hgetall_map(key)
   local flat = redis.call('HGETALL', key)
   local m = {}
@@ -69,12 +79,13 @@ end
 
 -- Appends one event to the conversation's stream with the next seq and tells the nodes of both
 -- participants. `f` holds the event's fields besides seq and ts.
-local function append(conv, now, f, extra_nodes)
+-- `nodes`, when the caller already knows them, saves reading them again.
+local function append(conv, now, f, extra_nodes, nodes)
   local seq = redis.call('HINCRBY', ck(conv), 'seq', 1)
   local fields = { 'seq', seq, 'ts', now }
   for i = 1, #f do fields[#fields + 1] = f[i] end
   redis.call('XADD', ck(conv) .. ':s', '0-' .. seq, unpack(fields))
-  local nodes = conv_nodes(conv)
+  nodes = nodes or conv_nodes(conv)
   if extra_nodes then for _, n in ipairs(extra_nodes) do nodes[#nodes + 1] = n end end
   notify(nodes, 'e|' .. conv .. '|' .. netstrings(fields))
   return seq
@@ -304,7 +315,7 @@ local function post(keys, args)
   local conv, role, sender, name, cmid, text, node, origin, epoch =
     args[1], tonumber(args[2]), args[3], args[4], args[5], args[6], args[7], args[8] or '',
     args[9] or ''
-  local c = hgetall_map(ck(conv))
+  local c = conv_fields(conv, 'state', 'visitor', 'agent', 'epoch', 'vnode')
   local bad = member_check(c, role, sender)
   if bad then return bad end
   local seen = redis.call('HGET', ck(conv) .. ':c', cmid)
@@ -322,9 +333,15 @@ local function post(keys, args)
     return err('CONFLICT', 'the assignment changed; reload the conversation')
   end
   local now = now_ms()
-  if role == ROLE_VISITOR then set_vnode(conv, node) end
+  local vnode = c.vnode
+  if role == ROLE_VISITOR and node ~= '' then
+    set_vnode(conv, node)
+    vnode = node
+  end
+  local nodes = { vnode }
+  if c.agent and c.agent ~= '' then nodes[2] = redis.call('HGET', ak(c.agent), 'node') end
   local seq = append(conv, now, { 'k', EV_MESSAGE, 'r', role, 'id', sender, 'n', name, 't', text,
-    'c', cmid, 'o', origin })
+    'c', cmid, 'o', origin }, nil, nodes)
   redis.call('HSET', ck(conv) .. ':c', cmid, seq)
   redis.call('HINCRBY', ck(conv), role == ROLE_VISITOR and 'vmsgs' or 'amsgs', 1)
   return { seq, now, 0 }
@@ -335,7 +352,8 @@ end
 local function signal(keys, args)
   local conv, role, sender, kind, value, name =
     args[1], tonumber(args[2]), args[3], args[4], args[5], args[6] or ''
-  local c = hgetall_map(ck(conv))
+  local field = (kind == 'read' and 'rd' or 'dl') .. role
+  local c = conv_fields(conv, 'state', 'visitor', 'agent', 'seq', field)
   local bad = member_check(c, role, sender)
   if bad then return bad end
   local latency = 0
@@ -348,7 +366,6 @@ local function signal(keys, args)
   end
   local seq = tonumber(value)
   if seq > tonumber(c.seq or '0') then return err('INVALID', 'seq is beyond the conversation') end
-  local field = (kind == 'read' and 'rd' or 'dl') .. role
   local prev = tonumber(c[field] or '0')
   if seq <= prev then return 0 end
   redis.call('HSET', ck(conv), field, seq)
