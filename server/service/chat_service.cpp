@@ -392,8 +392,10 @@ chat_service::task chat_service::on_join(session_ptr s, const pb::ClientEnvelope
   auto r = co_await store_.join(p);
   s->open_conversation = r.conversation_id;
   s->display_name = p.name;
-  // The client already shows its own first message; it reads from the next seq on.
+  // The client already shows its own first message; it reads from the next seq on. Matching
+  // may already have assigned the chat (its wake-up came before this follow): read the stream.
   follow(*s, r.conversation_id, r.seq + 1, pb::CONVERSATION_STATE_QUEUED);
+  spawn(catch_up(s, r.conversation_id), "catch-up after join");
   queued_local_[p.department].insert(r.conversation_id);
   queued_department_[r.conversation_id] = p.department;
   pb::ServerEnvelope env;
@@ -643,7 +645,7 @@ void chat_service::on_pubsub(const std::string& channel, std::string payload) {
   }
   auto parts = split(rest, '|', 5);
   if (kind == 'a' && parts.size() >= 2) {
-    spawn(on_assigned(parts[0], parts[1]), "assignment");
+    on_assigned(parts[0], parts[1]);
   } else if (kind == 'u' && parts.size() >= 2) {
     on_unassigned(parts[0], parts[1]);
   } else if (kind == 't' && parts.size() >= 4) {
@@ -738,7 +740,14 @@ void chat_service::deliver(session& s, follow_state& f, const pb::ChatEvent& eve
     case pb::EVENT_KIND_ASSIGNED:
     case pb::EVENT_KIND_TRANSFERRED:
       if (s.role == pb::ROLE_VISITOR && !event.agent_id().empty()) {
+        pb::ServerEnvelope env;
+        auto* a = env.mutable_assigned();
+        a->set_conversation_id(conv);
+        a->set_agent_id(event.agent_id());
+        a->set_agent_name(event.sender_name());
         auto d = queued_department_.find(conv);
+        if (d != queued_department_.end()) a->set_department(d->second);
+        s.send(env);
         if (d != queued_department_.end()) {
           queued_local_[d->second].erase(conv);
           queued_department_.erase(d);
@@ -859,31 +868,14 @@ chat_service::task chat_service::push_assigned(session_ptr s, std::string conv,
   }
 }
 
-chat_service::task chat_service::on_assigned(std::string conv, std::string agent) {
+void chat_service::on_assigned(const std::string& conv, const std::string& agent) {
+  // Visitors learn of their agent from the ASSIGNED event itself, delivered in seq order (see
+  // deliver); only the agent's side needs the conversation loaded.
   auto agents = by_agent_.find(agent);
-  if (agents != by_agent_.end()) {
-    for (auto* s : std::vector<session*>(agents->second.begin(), agents->second.end())) {
-      if (!s->follows.contains(conv))
-        spawn(push_assigned(s->shared_from_this(), conv, 0), "assign");
-    }
+  if (agents == by_agent_.end()) return;
+  for (auto* s : std::vector<session*>(agents->second.begin(), agents->second.end())) {
+    if (!s->follows.contains(conv)) spawn(push_assigned(s->shared_from_this(), conv, 0), "assign");
   }
-  bool has_visitor = false;
-  for_conv(conv, [&](session& s) { has_visitor = has_visitor || s.role == pb::ROLE_VISITOR; });
-  if (!has_visitor) co_return;
-  auto rec = co_await store_.conversation(conv);
-  if (!rec || rec->get("agent") != agent) co_return;
-  pb::ServerEnvelope env;
-  auto* a = env.mutable_assigned();
-  a->set_conversation_id(conv);
-  a->set_agent_id(agent);
-  a->set_agent_name(rec->get("aname"));
-  a->set_department(rec->get("dept"));
-  a->set_epoch(static_cast<std::uint64_t>(rec->get_int("epoch")));
-  a->set_joined_at_ms(rec->get_int("joined"));
-  auto f = encode(env);
-  for_conv(conv, [&](session& s) {
-    if (s.role == pb::ROLE_VISITOR) s.send(f);
-  });
 }
 
 void chat_service::on_unassigned(const std::string& conv, const std::string& agent) {

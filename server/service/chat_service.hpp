@@ -94,7 +94,7 @@ class chat_service : public frontend {
                        core::conversation_action action);
   void unfollow(session& s, const std::string& conv);
   task push_assigned(session_ptr s, std::string conv, std::uint64_t after_seq);
-  task on_assigned(std::string conv, std::string agent);
+  void on_assigned(const std::string& conv, const std::string& agent);
   void on_unassigned(const std::string& conv, const std::string& agent);
   void for_conv(const std::string& conv, const std::function<void(session&)>& f);
 

@@ -268,7 +268,7 @@ local function join(keys, args)
   if text ~= '' then
     seq = append(conv, now, { 'k', EV_MESSAGE, 'r', ROLE_VISITOR, 'id', visitor, 'n', name,
       't', text, 'c', cmid })
-    redis.call('HSET', ck(conv) .. ':c', cmid, seq)
+    redis.call('HSET', ck(conv) .. ':c', ROLE_VISITOR .. ':' .. visitor .. ':' .. cmid, seq)
     redis.call('HINCRBY', ck(conv), 'vmsgs', 1)
   end
   enqueue(conv, dept, 0, now)
@@ -318,7 +318,9 @@ local function post(keys, args)
   local c = conv_fields(conv, 'state', 'visitor', 'agent', 'epoch', 'vnode')
   local bad = member_check(c, role, sender)
   if bad then return bad end
-  local seen = redis.call('HGET', ck(conv) .. ':c', cmid)
+  -- Client ids are the sender's own: a visitor's "m1" and an agent's "m1" are two messages.
+  local dedup = role .. ':' .. sender .. ':' .. cmid
+  local seen = redis.call('HGET', ck(conv) .. ':c', dedup)
   if seen then
     local e = redis.call('XRANGE', ck(conv) .. ':s', '0-' .. seen, '0-' .. seen)[1]
     local ts = 0
@@ -342,7 +344,7 @@ local function post(keys, args)
   if c.agent and c.agent ~= '' then nodes[2] = redis.call('HGET', ak(c.agent), 'node') end
   local seq = append(conv, now, { 'k', EV_MESSAGE, 'r', role, 'id', sender, 'n', name, 't', text,
     'c', cmid, 'o', origin }, nil, nodes)
-  redis.call('HSET', ck(conv) .. ':c', cmid, seq)
+  redis.call('HSET', ck(conv) .. ':c', dedup, seq)
   redis.call('HINCRBY', ck(conv), role == ROLE_VISITOR and 'vmsgs' or 'amsgs', 1)
   return { seq, now, 0 }
 end

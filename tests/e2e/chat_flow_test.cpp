@@ -185,6 +185,46 @@ TEST_F(ChatFlow, OfflineMessageWhenNoAgentIsOnline) {
       403);
 }
 
+TEST_F(ChatFlow, VisitorsMatchedAtOnceAreToldOfTheirAgent) {
+  // Joins arrive together on two nodes while matching runs on both: a match can land before a
+  // join's reply is processed, and each visitor must still hear of it.
+  auto n1 = start_node("n1");
+  auto n2 = start_node("n2");
+  auto agent = connect(*n2);
+  agent_hello(*agent, agent_token("alice", {"billing"}, 40));
+  set_presence(*agent, pb::PRESENCE_STATUS_ONLINE);
+  constexpr int count = 40;
+  std::vector<std::unique_ptr<ws_client>> visitors;
+  for (int i = 0; i < count; ++i) {
+    visitors.push_back(connect(i % 2 == 0 ? *n1 : *n2));
+    visitor_hello(*visitors.back());
+  }
+  for (int i = 0; i < count; ++i) {
+    pb::ClientEnvelope req;
+    req.set_request_id(1000 + i);
+    auto* j = req.mutable_join();
+    j->set_display_name("V" + std::to_string(i));
+    j->set_department("billing");
+    j->set_first_message("hi");
+    j->set_client_msg_id("j" + std::to_string(i));
+    visitors[i]->send(req);
+  }
+  for (int i = 0; i < count; ++i) {
+    auto ack = visitors[i]->wait_for([](const pb::ServerEnvelope& e) { return e.has_ack(); }, 5s);
+    ASSERT_TRUE(ack) << "visitor " << i << " got no join ack";
+    const auto conv = ack->ack().conversation_id();
+    auto assigned = wait_assigned(*visitors[i], conv, 3s);
+    ASSERT_TRUE(assigned) << "visitor " << i << " was never told of the assignment";
+    EXPECT_EQ(assigned->agent_name(), "Agent alice");
+    EXPECT_TRUE(visitors[i]->wait_for(
+        [&](const pb::ServerEnvelope& e) {
+          return e.has_event() && e.event().kind() == pb::EVENT_KIND_ASSIGNED;
+        },
+        3s))
+        << "visitor " << i << " never got the ASSIGNED event";
+  }
+}
+
 TEST_F(ChatFlow, AgentsEndpointShowsStatusLoadAndUtilisation) {
   auto node = start_node("n1");
   auto alice = connect(*node);

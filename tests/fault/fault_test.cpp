@@ -229,7 +229,8 @@ TEST_P(Fault, NothingAcknowledgedIsLostThroughNodeAndRedisFailures) {
     // The stream holds each acknowledged message exactly once: the client id maps to one seq.
     for (const auto& [cmid, acked] :
          r.acked.count(conv) ? r.acked.at(conv) : decltype(r.acked)::mapped_type{}) {
-      EXPECT_EQ(redis.command({"HGET", "lc:conv:" + conv + ":c", cmid}),
+      const auto visitor = redis.command({"HGET", "lc:conv:" + conv, "visitor"});
+      EXPECT_EQ(redis.command({"HGET", "lc:conv:" + conv + ":c", "1:" + visitor + ":" + cmid}),
                 std::to_string(acked.first));
     }
     // Never assigned twice at once: between two assignments the chat went back to a queue.

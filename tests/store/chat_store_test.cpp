@@ -114,6 +114,22 @@ TEST_F(ChatStore, PostAssignsConsecutiveSeqsAndDeduplicatesClientIds) {
   EXPECT_EQ(after[1].sender_role(), pb::ROLE_AGENT);
 }
 
+TEST_F(ChatStore, ClientMessageIdsBelongToTheirSender) {
+  auto conv = join("v1");
+  agent_online("alice", 2);
+  match();
+  auto v =
+      env_->run(db().post(conv, pb::ROLE_VISITOR, "v1", "V", "m1", "from the visitor", "n1", ""));
+  auto a =
+      env_->run(db().post(conv, pb::ROLE_AGENT, "alice", "A", "m1", "from the agent", "n1", ""));
+  EXPECT_FALSE(a.duplicate) << "the agent's m1 is not the visitor's m1";
+  EXPECT_NE(a.seq, v.seq);
+  auto again =
+      env_->run(db().post(conv, pb::ROLE_AGENT, "alice", "A", "m1", "from the agent", "n1", ""));
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.seq, a.seq);
+}
+
 TEST_F(ChatStore, PostByStrangersIsRefusedAndChangesNothing) {
   auto conv = join("v1");
   agent_online("alice", 2);
