@@ -111,6 +111,7 @@ int run_server(lc::app::config cfg) {
   so.visitor_grace = cfg.visitor_grace;
   so.tick = cfg.match_tick;
   so.lease_ttl = cfg.node_lease;
+  so.redis_timeout = cfg.redis_timeout;
   so.visitor_token_ttl = cfg.visitor_token_ttl;
   lc::service::chat_service service(io, redis, ep, so);
 

@@ -15,6 +15,7 @@
 #include "server/service/rest_api.hpp"
 #include "server/service/service_metrics.hpp"
 #include "server/store/event_codec.hpp"
+#include "server/store/functions.hpp"
 
 namespace lc::service {
 
@@ -24,7 +25,7 @@ namespace pb = livechat::v1;
 namespace {
 
 constexpr std::uint32_t protocol_version = 1;
-constexpr int match_batch = 16;
+constexpr int match_batch = 128;
 constexpr std::uint32_t catch_up_page = 500;
 
 std::vector<std::string> split(std::string_view s, char sep, std::size_t max_parts) {
@@ -61,6 +62,8 @@ chat_service::chat_service(asio::io_context& io, store::redis_connection& redis,
     : io_(io),
       redis_(redis),
       store_(redis),
+      match_redis_(io, redis_endpoint, options.redis_timeout, store::functions_source),
+      match_store_(match_redis_),
       options_(std::move(options)),
       tick_timer_(io),
       queue_timer_(io) {
@@ -80,6 +83,7 @@ chat_service::chat_service(asio::io_context& io, store::redis_connection& redis,
 chat_service::~chat_service() = default;
 
 void chat_service::start() {
+  match_redis_.start();
   subscriber_->start();
   do_tick();
 }
@@ -814,14 +818,16 @@ chat_service::task chat_service::push_assigned(session_ptr s, std::string conv,
   by_conv_[conv].insert(s.get());
   f.state = pb::CONVERSATION_STATE_ASSIGNED;
   f.catching_up = true;  // events announced meanwhile are read below or right after
+  // Reads for an assignment use the matching connection: it is not queued behind a join burst.
+  auto& assign_store = match_redis_.ready() ? match_store_ : store_;
   try {
-    auto rec = co_await store_.conversation(conv);
+    auto rec = co_await assign_store.conversation(conv);
     if (!rec || rec->get("agent") != s->user_id || rec->get("state") != "assigned") {
       unfollow(*s, conv);
       co_return;
     }
     std::vector<std::string> origins;
-    auto history = co_await store_.events(conv, after_seq, 0, &origins);
+    auto history = co_await assign_store.events(conv, after_seq, 0, &origins);
     pb::ServerEnvelope env;
     auto* a = env.mutable_assigned();
     a->set_conversation_id(conv);
@@ -836,10 +842,10 @@ chat_service::task chat_service::push_assigned(session_ptr s, std::string conv,
     v->set_email(rec->get("email"));
     v->set_page_url(rec->get("page"));
     v->mutable_metadata()->insert(rec->metadata.begin(), rec->metadata.end());
-    auto previous = co_await store_.visitor_conversations(rec->get("visitor"), 6);
+    auto previous = co_await assign_store.visitor_conversations(rec->get("visitor"), 6);
     for (const auto& id : previous) {
       if (id == conv || v->previous_conversations_size() >= 5) continue;
-      auto old = co_await store_.conversation(id);
+      auto old = co_await assign_store.conversation(id);
       if (!old) continue;
       auto* p = v->add_previous_conversations();
       p->set_conversation_id(id);
@@ -963,7 +969,8 @@ void chat_service::request_match(const std::string& department) {
 chat_service::task chat_service::run_match(std::string department) {
   try {
     for (int round = 0; round < 1000; ++round) {
-      auto matched = co_await store_.match(department, match_batch);
+      auto& matcher = match_redis_.ready() ? match_store_ : store_;
+      auto matched = co_await matcher.match(department, match_batch);
       const auto now = wall_clock_ms();
       for (const auto& m : matched) {
         metrics_.observe("livechat_queue_wait_seconds", static_cast<double>(m.wait_ms) / 1000,

@@ -119,6 +119,10 @@ class chat_service : public frontend {
   boost::asio::io_context& io_;
   store::redis_connection& redis_;
   store::chat_store store_;
+  // Matching has its own connection: on the shared one a match call would wait behind every
+  // pipelined join of a burst, while Redis serves its connections in turn.
+  store::redis_connection match_redis_;
+  store::chat_store match_store_;
   std::unique_ptr<store::redis_subscriber> subscriber_;
   service_options options_;
   core::metrics_registry metrics_;

@@ -16,6 +16,7 @@ struct service_options {
   std::chrono::milliseconds visitor_grace{120000};
   std::chrono::milliseconds tick{1000};  // periodic matching, sweeps, lease renewal
   std::chrono::milliseconds lease_ttl{10000};
+  std::chrono::milliseconds redis_timeout{2000};
   std::chrono::seconds visitor_token_ttl{30 * 24 * 3600};
   double messages_per_second = 20;  // per connection, sustained
   double message_burst = 40;
