@@ -10,7 +10,7 @@ packages=(g++ cmake ninja-build pkg-config ccache libboost1.81-dev libhiredis-de
 # The web client builds with node (>= 20.19 for Vite 7; the machine image ships node 20).
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(nginx python3 python3-yaml prometheus chromium)
+  packages+=(nginx libnginx-mod-nchan python3 python3-yaml prometheus chromium)
 fi
 missing=()
 for p in "${packages[@]}"; do
