@@ -22,8 +22,7 @@ namespace lc::test {
 class store_env {
  public:
   explicit store_env(redis_fixture& redis, const std::string& node = "n1")
-      : conn_(io_, store::endpoint{redis.host(), redis.port(), ""}, std::chrono::seconds(5),
-              store::functions_source),
+      : conn_(io_, endpoint_of(redis), std::chrono::seconds(5), store::functions_source),
         store_(conn_) {
     conn_.start();
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -33,6 +32,13 @@ class store_env {
     if (!conn_.ready()) throw std::runtime_error("store connection not ready");
     // Fenced functions act for `node`, as a server node would after taking its lease.
     store_.set_fence(node, run(store_.lease(node, 600000, 0)));
+  }
+
+  static store::endpoint endpoint_of(redis_fixture& redis) {
+    store::endpoint ep;
+    ep.host = redis.host();
+    ep.port = redis.port();
+    return ep;
   }
 
   store::chat_store& store() { return store_; }
