@@ -302,11 +302,9 @@ const option_spec* find_flag(std::string_view flag) {
 
 parse_result parse_config(std::span<const std::string> args, const env_lookup& env) {
   parse_result result;
-  for (const auto& a : args) {
-    if (a == "-h" || a == "--help") {
-      result.show_help = true;
-      return result;
-    }
+  if (wants_help(args)) {
+    result.show_help = true;
+    return result;
   }
 
   // Collect flags first (last occurrence wins) so that they can be layered after env.

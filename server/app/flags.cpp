@@ -2,6 +2,13 @@
 
 namespace lc::app {
 
+bool wants_help(std::span<const std::string> args) {
+  for (const auto& a : args) {
+    if (a == "-h" || a == "--help") return true;
+  }
+  return false;
+}
+
 split_result split_flags(std::span<const std::string> args,
                          const std::function<bool(std::string_view)>& is_boolean,
                          std::string_view help_hint) {

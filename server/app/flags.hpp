@@ -21,6 +21,9 @@ struct split_result {
   std::string error;  // a stray argument, or a flag that needs a value and has none
 };
 
+// True when the command line asks for help (-h or --help anywhere).
+bool wants_help(std::span<const std::string> args);
+
 // Splits `args` into flags. A flag takes the next argument as its value unless that starts with
 // "--" or `is_boolean(name)` says it takes none (an explicit "--name=value" always works).
 // `help_hint` ends the error texts, e.g. "(see --help)".

@@ -38,11 +38,9 @@ std::vector<std::string> split_list(std::string_view text) {
 
 token_parse_result parse_token_args(std::span<const std::string> args, const env_lookup& env) {
   token_parse_result result;
-  for (const auto& a : args) {
-    if (a == "-h" || a == "--help") {
-      result.show_help = true;
-      return result;
-    }
+  if (wants_help(args)) {
+    result.show_help = true;
+    return result;
   }
   const core::limits lim;
   token_args out;

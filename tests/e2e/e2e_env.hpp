@@ -54,16 +54,21 @@ class e2e : public redis_suite {
     return std::make_unique<ws_client>(node.host(), node.port());
   }
 
+  static void add_resume(pb::Hello& hello,
+                         const std::vector<std::pair<std::string, std::uint64_t>>& resume) {
+    for (const auto& [conv, seq] : resume) {
+      auto* p = hello.add_resume();
+      p->set_conversation_id(conv);
+      p->set_last_seq(seq);
+    }
+  }
+
   // Hello as a visitor; returns the Welcome.
   static pb::Welcome visitor_hello(ws_client& ws, const std::string& token = "",
                                    std::vector<std::pair<std::string, std::uint64_t>> resume = {}) {
     pb::ClientEnvelope req;
     req.mutable_hello()->set_visitor_token(token);
-    for (const auto& [conv, seq] : resume) {
-      auto* p = req.mutable_hello()->add_resume();
-      p->set_conversation_id(conv);
-      p->set_last_seq(seq);
-    }
+    add_resume(*req.mutable_hello(), resume);
     auto env = ws.request(req);
     EXPECT_TRUE(env.has_welcome()) << env.DebugString();
     return env.welcome();
@@ -73,11 +78,7 @@ class e2e : public redis_suite {
                                  std::vector<std::pair<std::string, std::uint64_t>> resume = {}) {
     pb::ClientEnvelope req;
     req.mutable_hello()->set_agent_token(token);
-    for (const auto& [conv, seq] : resume) {
-      auto* p = req.mutable_hello()->add_resume();
-      p->set_conversation_id(conv);
-      p->set_last_seq(seq);
-    }
+    add_resume(*req.mutable_hello(), resume);
     auto env = ws.request(req);
     EXPECT_TRUE(env.has_welcome()) << env.DebugString();
     return env.welcome();
