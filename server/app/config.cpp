@@ -22,15 +22,6 @@
 namespace lc::app {
 namespace {
 
-// Parses a whole string of decimal digits; no sign, no spaces, no trailing junk.
-std::optional<std::uint64_t> parse_uint(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  std::uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 std::string range_error(std::string_view value, std::uint64_t lo, std::uint64_t hi) {
   return "invalid value '" + std::string(value) + "' (expected an integer in " +
          std::to_string(lo) + ".." + std::to_string(hi) + ")";

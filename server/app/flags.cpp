@@ -1,6 +1,16 @@
 #include "server/app/flags.hpp"
 
+#include <charconv>
+
 namespace lc::app {
+
+std::optional<std::uint64_t> parse_uint(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return value;
+}
 
 bool wants_help(std::span<const std::string> args) {
   for (const auto& a : args) {

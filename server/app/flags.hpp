@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -20,6 +21,9 @@ struct split_result {
   std::vector<flag_arg> flags;
   std::string error;  // a stray argument, or a flag that needs a value and has none
 };
+
+// A whole string of decimal digits as a number; nothing for a sign, spaces or trailing junk.
+std::optional<std::uint64_t> parse_uint(std::string_view text);
 
 // True when the command line asks for help (-h or --help anywhere).
 bool wants_help(std::span<const std::string> args);

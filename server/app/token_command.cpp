@@ -11,14 +11,6 @@
 namespace lc::app {
 namespace {
 
-std::optional<std::uint64_t> parse_uint(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  std::uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 std::vector<std::string> split_list(std::string_view text) {
   std::vector<std::string> out;
   std::size_t begin = 0;
