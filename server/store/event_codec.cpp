@@ -16,7 +16,7 @@ std::int64_t to_int(const std::string& s) {
 }  // namespace
 
 livechat::v1::ChatEvent event_from_fields(const std::string& conversation_id,
-                                          const field_list& fields, std::string* origin) {
+                                          const field_list& fields) {
   livechat::v1::ChatEvent e;
   e.set_conversation_id(conversation_id);
   for (const auto& [k, v] : fields) {
@@ -43,8 +43,6 @@ livechat::v1::ChatEvent event_from_fields(const std::string& conversation_id,
       e.set_agent_id(v);
     } else if (k == "d") {
       e.set_department(v);
-    } else if (k == "o" && origin != nullptr) {
-      *origin = v;
     }
   }
   return e;

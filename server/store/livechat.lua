@@ -22,8 +22,38 @@ end
 
 local function err(code, text) return redis.error_reply(code .. ' ' .. text) end
 
-local function ck(id) return 'lc:conv:' .. id end
-local function ak(id) return 'lc:agent:' .. id end
+-- Keys and channels: the library's one table of names, mirrored by server/store/keys.hpp.
+-- Nothing else in this file spells a key.
+local K = {
+  conv = function(id) return 'lc:conv:' .. id end,                 -- hash: the conversation
+  stream = function(id) return 'lc:conv:' .. id .. ':s' end,       -- stream: its events
+  dedup = function(id) return 'lc:conv:' .. id .. ':c' end,        -- hash: client ids -> seq
+  meta = function(id) return 'lc:conv:' .. id .. ':meta' end,      -- hash: visitor metadata
+  agent = function(id) return 'lc:agent:' .. id end,               -- hash
+  agent_convs = function(id) return 'lc:agent:' .. id .. ':convs' end,
+  visitor = function(id) return 'lc:visitor:' .. id end,           -- hash
+  visitor_convs = function(id) return 'lc:visitor:' .. id .. ':convs' end,
+  queue = function(dept) return 'lc:q:' .. dept end,               -- zset by priority, time
+  queue_times = function(dept) return 'lc:qt:' .. dept end,        -- zset by enqueue time
+  free = function(dept) return 'lc:free:' .. dept end,             -- zset of agents with room
+  online = function(dept) return 'lc:online:' .. dept end,         -- set
+  departments = 'lc:depts',
+  agents = 'lc:agents',
+  agent_grace = 'lc:grace:agents',
+  visitor_grace = 'lc:grace:visitors',
+  records_pending = 'lc:records:pending',
+  records = function(measure) return 'lc:rec:' .. measure end,
+  offline = function(id) return 'lc:offline:' .. id end,
+  offline_all = 'lc:offline',
+  offline_dept = function(dept) return 'lc:offline:d:' .. dept end,
+  lease = function(node) return 'lc:node:' .. node end,            -- string (PX): fencing epoch
+  node_epoch = 'lc:node_epoch',
+  nodes = 'lc:nodes',
+  node_agents = function(node) return 'lc:node:' .. node .. ':agents' end,
+  node_convs = function(node) return 'lc:node:' .. node .. ':convs' end,
+  node_channel = function(node) return 'lc:n:' .. node end,        -- Pub/Sub wake-ups
+  all_channel = 'lc:all',
+}
 
 local function split_csv(s)
   local out = {}
@@ -36,7 +66,7 @@ end
 -- instead of the whole hash.
 local function conv_fields(conv, ...)
   local names = { ... }
-  local values = redis.call('HMGET', 'lc:conv:' .. conv, unpack(names))
+  local values = redis.call('HMGET', K.conv(conv), unpack(names))
   local c = {}
   for i, n in ipairs(names) do if values[i] then c[n] = values[i] end end
   return c
@@ -65,15 +95,15 @@ local function notify(nodes, msg)
   for _, node in ipairs(nodes) do
     if node and node ~= '' and not seen[node] then
       seen[node] = true
-      redis.call('PUBLISH', 'lc:n:' .. node, msg)
+      redis.call('PUBLISH', K.node_channel(node), msg)
     end
   end
 end
 
 local function conv_nodes(conv)
-  local vnode, agent = unpack(redis.call('HMGET', ck(conv), 'vnode', 'agent'))
+  local vnode, agent = unpack(redis.call('HMGET', K.conv(conv), 'vnode', 'agent'))
   local nodes = { vnode }
-  if agent and agent ~= '' then nodes[#nodes + 1] = redis.call('HGET', ak(agent), 'node') end
+  if agent and agent ~= '' then nodes[#nodes + 1] = redis.call('HGET', K.agent(agent), 'node') end
   return nodes
 end
 
@@ -81,10 +111,10 @@ end
 -- participants. `f` holds the event's fields besides seq and ts.
 -- `nodes`, when the caller already knows them, saves reading them again.
 local function append(conv, now, f, extra_nodes, nodes)
-  local seq = redis.call('HINCRBY', ck(conv), 'seq', 1)
+  local seq = redis.call('HINCRBY', K.conv(conv), 'seq', 1)
   local fields = { 'seq', seq, 'ts', now }
   for i = 1, #f do fields[#fields + 1] = f[i] end
-  redis.call('XADD', ck(conv) .. ':s', '0-' .. seq, unpack(fields))
+  redis.call('XADD', K.stream(conv), '0-' .. seq, unpack(fields))
   nodes = nodes or conv_nodes(conv)
   if extra_nodes then for _, n in ipairs(extra_nodes) do nodes[#nodes + 1] = n end end
   notify(nodes, 'e|' .. conv .. '|' .. netstrings(fields))
@@ -92,38 +122,38 @@ local function append(conv, now, f, extra_nodes, nodes)
 end
 
 local function queue_changed(dept)
-  redis.call('PUBLISH', 'lc:all', 'q|' .. dept)
+  redis.call('PUBLISH', K.all_channel, 'q|' .. dept)
 end
 
 local function enqueue(conv, dept, prio, now)
-  redis.call('ZADD', 'lc:q:' .. dept, (FRONT - prio) * PRIO_SPAN + now, conv)
-  redis.call('ZADD', 'lc:qt:' .. dept, now, conv)
-  redis.call('SADD', 'lc:depts', dept)
+  redis.call('ZADD', K.queue(dept), (FRONT - prio) * PRIO_SPAN + now, conv)
+  redis.call('ZADD', K.queue_times(dept), now, conv)
+  redis.call('SADD', K.departments, dept)
 end
 
 local function dequeue(conv, dept)
-  redis.call('ZREM', 'lc:q:' .. dept, conv)
-  redis.call('ZREM', 'lc:qt:' .. dept, conv)
+  redis.call('ZREM', K.queue(dept), conv)
+  redis.call('ZREM', K.queue_times(dept), conv)
 end
 
 -- Keeps the agent's entry in each department's free set true to its status and load:
 -- present only while online, connected and below capacity; scored by load then last assignment
 -- so the least-loaded, longest-idle agent sorts first.
 local function refresh_agent(agent)
-  local a = hgetall_map(ak(agent))
+  local a = hgetall_map(K.agent(agent))
   local active = tonumber(a.active or '0')
   local cap = tonumber(a.cap or '0')
   local available = a.status == 'online' and (a.gone == nil or a.gone == '')
   for _, d in ipairs(split_csv(a.depts)) do
     if available then
-      redis.call('SADD', 'lc:online:' .. d, agent)
+      redis.call('SADD', K.online(d), agent)
     else
-      redis.call('SREM', 'lc:online:' .. d, agent)
+      redis.call('SREM', K.online(d), agent)
     end
     if available and active < cap then
-      redis.call('ZADD', 'lc:free:' .. d, active * PRIO_SPAN + tonumber(a.last or '0'), agent)
+      redis.call('ZADD', K.free(d), active * PRIO_SPAN + tonumber(a.last or '0'), agent)
     else
-      redis.call('ZREM', 'lc:free:' .. d, agent)
+      redis.call('ZREM', K.free(d), agent)
     end
   end
 end
@@ -136,38 +166,38 @@ end
 -- Re-checks everything matching relies on, inside the same atomic call.
 local function agent_can_take(agent, dept)
   if agent == nil or agent == '' then return false end
-  local a = hgetall_map(ak(agent))
+  local a = hgetall_map(K.agent(agent))
   if a.status ~= 'online' or (a.gone ~= nil and a.gone ~= '') then return false end
   if tonumber(a.active or '0') >= tonumber(a.cap or '0') then return false end
   if dept and not has_dept(a, dept) then return false end
-  if a.node == nil or redis.call('EXISTS', 'lc:node:' .. a.node) == 0 then return false end
+  if a.node == nil or redis.call('EXISTS', K.lease(a.node)) == 0 then return false end
   return true
 end
 
 local function take_slot(agent, now)
-  redis.call('HINCRBY', ak(agent), 'active', 1)
-  redis.call('HSET', ak(agent), 'last', now)
+  redis.call('HINCRBY', K.agent(agent), 'active', 1)
+  redis.call('HSET', K.agent(agent), 'last', now)
   refresh_agent(agent)
 end
 
 local function release_slot(agent, conv)
   if agent == nil or agent == '' then return end
-  if redis.call('SREM', ak(agent) .. ':convs', conv) == 1 then
-    local active = redis.call('HINCRBY', ak(agent), 'active', -1)
-    if active < 0 then redis.call('HSET', ak(agent), 'active', 0) end
+  if redis.call('SREM', K.agent_convs(agent), conv) == 1 then
+    local active = redis.call('HINCRBY', K.agent(agent), 'active', -1)
+    if active < 0 then redis.call('HSET', K.agent(agent), 'active', 0) end
   end
   refresh_agent(agent)
 end
 
 local function assign(conv, agent, now, kind, note)
-  local aname = redis.call('HGET', ak(agent), 'name') or agent
-  local epoch = redis.call('HINCRBY', ck(conv), 'epoch', 1)
-  redis.call('HSET', ck(conv), 'state', 'assigned', 'agent', agent, 'aname', aname,
+  local aname = redis.call('HGET', K.agent(agent), 'name') or agent
+  local epoch = redis.call('HINCRBY', K.conv(conv), 'epoch', 1)
+  redis.call('HSET', K.conv(conv), 'state', 'assigned', 'agent', agent, 'aname', aname,
     'assigned', now, 'pref', '')
-  redis.call('SADD', ak(agent) .. ':convs', conv)
+  redis.call('SADD', K.agent_convs(agent), conv)
   take_slot(agent, now)
-  local visitor = redis.call('HGET', ck(conv), 'visitor')
-  redis.call('HSET', 'lc:visitor:' .. visitor, 'last_agent', agent)
+  local visitor = redis.call('HGET', K.conv(conv), 'visitor')
+  redis.call('HSET', K.visitor(visitor), 'last_agent', agent)
   local f = { 'k', kind, 'r', ROLE_SYSTEM, 'a', agent, 'n', aname }
   if note and note ~= '' then f[#f + 1] = 't'; f[#f + 1] = note end
   append(conv, now, f)
@@ -177,16 +207,16 @@ end
 
 -- Back to the front of its department's queue (agent lost, offline, department transfer).
 local function requeue(conv, dept, now, kind, note, extra_nodes)
-  local c = hgetall_map(ck(conv))
+  local c = hgetall_map(K.conv(conv))
   local old_agent = c.agent
-  redis.call('HSET', ck(conv), 'state', 'queued', 'agent', '', 'aname', '', 'dept', dept,
+  redis.call('HSET', K.conv(conv), 'state', 'queued', 'agent', '', 'aname', '', 'dept', dept,
     'prio', FRONT, 'qsince', now, 'pref', '')
   local f = { 'k', kind, 'r', ROLE_SYSTEM, 'd', dept }
   if note and note ~= '' then f[#f + 1] = 't'; f[#f + 1] = note end
   append(conv, now, f, extra_nodes)
   enqueue(conv, dept, FRONT, now)
   if old_agent and old_agent ~= '' then
-    local node = redis.call('HGET', ak(old_agent), 'node')
+    local node = redis.call('HGET', K.agent(old_agent), 'node')
     release_slot(old_agent, conv)
     notify({ node }, 'u|' .. conv .. '|' .. old_agent)
   end
@@ -197,22 +227,22 @@ end
 -- find a dead node's visitors.
 local function set_vnode(conv, node)
   if node == nil or node == '' then return end
-  local old = redis.call('HGET', ck(conv), 'vnode')
+  local old = redis.call('HGET', K.conv(conv), 'vnode')
   if old == node then return end
-  if old and old ~= '' then redis.call('SREM', 'lc:node:' .. old .. ':convs', conv) end
-  redis.call('SADD', 'lc:node:' .. node .. ':convs', conv)
-  redis.call('HSET', ck(conv), 'vnode', node)
+  if old and old ~= '' then redis.call('SREM', K.node_convs(old), conv) end
+  redis.call('SADD', K.node_convs(node), conv)
+  redis.call('HSET', K.conv(conv), 'vnode', node)
 end
 
 -- The agent's connection is gone: they keep their chats until `deadline`, take no new ones, and
 -- their visitors are told.
 local function start_agent_grace(agent, deadline, grace_ms)
-  redis.call('HSET', ak(agent), 'gone', deadline)
-  redis.call('ZADD', 'lc:grace:agents', deadline, agent)
+  redis.call('HSET', K.agent(agent), 'gone', deadline)
+  redis.call('ZADD', K.agent_grace, deadline, agent)
   refresh_agent(agent)
-  local convs = redis.call('SMEMBERS', ak(agent) .. ':convs')
+  local convs = redis.call('SMEMBERS', K.agent_convs(agent))
   for _, conv in ipairs(convs) do
-    notify({ redis.call('HGET', ck(conv), 'vnode') },
+    notify({ redis.call('HGET', K.conv(conv), 'vnode') },
       'c|' .. conv .. '|0|' .. math.floor(grace_ms / 1000))
   end
   return convs
@@ -232,44 +262,46 @@ local function member_check(c, role, id)
   return nil
 end
 
--- join(conv, visitor, name, email, dept, page, first_text, cmid, node, meta_k1, meta_v1, ...)
--- -> {conv, seq, joined_ms, existing(0|1)}
-local function join(keys, args)
-  local conv, visitor, name, email, dept, page, text, cmid, node =
-    args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9]
-  local vk = 'lc:visitor:' .. visitor
+-- join(conv, visitor, name, email, dept, page, first_text, cmid, meta_k1, meta_v1, ...)
+-- -> {conv, seq, joined_ms, existing(0|1)}; seq is the first message's (JOINED's without one),
+-- also when a retry of the same join finds the conversation it opened.
+local function join(node, args)
+  local conv, visitor, name, email, dept, page, text, cmid =
+    args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8]
+  local vk = K.visitor(visitor)
   local open = redis.call('HGET', vk, 'open')
   if open and open ~= '' then
-    local c = hgetall_map(ck(open))
+    local c = hgetall_map(K.conv(open))
     if c.state and c.state ~= 'closed' then
       if cmid ~= '' and c.first_cmid == cmid then
-        return { open, tonumber(c.seq), tonumber(c.joined), 1 }
+        local first = redis.call('HGET', K.dedup(open), ROLE_VISITOR .. ':' .. visitor .. ':' .. cmid)
+        return { open, tonumber(first or '1'), tonumber(c.joined), 1 }
       end
       return err('CONFLICT', 'visitor already has an open conversation ' .. open)
     end
   end
-  if redis.call('EXISTS', ck(conv)) == 1 then return err('CONFLICT', 'conversation id taken') end
+  if redis.call('EXISTS', K.conv(conv)) == 1 then return err('CONFLICT', 'conversation id taken') end
   local now = now_ms()
   local last_agent = redis.call('HGET', vk, 'last_agent') or ''
-  redis.call('HSET', ck(conv), 'id', conv, 'visitor', visitor, 'vname', name, 'email', email,
+  redis.call('HSET', K.conv(conv), 'id', conv, 'visitor', visitor, 'vname', name, 'email', email,
     'dept', dept, 'page', page, 'state', 'queued', 'joined', now, 'qsince', now, 'seq', 0,
     'epoch', 0, 'prio', 0, 'pref', last_agent, 'first', text, 'first_cmid', cmid,
     'vmsgs', 0, 'amsgs', 0)
   set_vnode(conv, node)
-  if #args > 9 then
+  if #args > 8 then
     local meta = {}
-    for i = 10, #args do meta[#meta + 1] = args[i] end
-    redis.call('HSET', ck(conv) .. ':meta', unpack(meta))
+    for i = 9, #args do meta[#meta + 1] = args[i] end
+    redis.call('HSET', K.meta(conv), unpack(meta))
   end
   redis.call('HSET', vk, 'open', conv, 'name', name, 'email', email)
-  redis.call('LPUSH', vk .. ':convs', conv)
+  redis.call('LPUSH', K.visitor_convs(visitor), conv)
   local seq = append(conv, now, { 'k', EV_JOINED, 'r', ROLE_VISITOR, 'id', visitor, 'n', name,
     'd', dept })
   if text ~= '' then
     seq = append(conv, now, { 'k', EV_MESSAGE, 'r', ROLE_VISITOR, 'id', visitor, 'n', name,
       't', text, 'c', cmid })
-    redis.call('HSET', ck(conv) .. ':c', ROLE_VISITOR .. ':' .. visitor .. ':' .. cmid, seq)
-    redis.call('HINCRBY', ck(conv), 'vmsgs', 1)
+    redis.call('HSET', K.dedup(conv), ROLE_VISITOR .. ':' .. visitor .. ':' .. cmid, seq)
+    redis.call('HINCRBY', K.conv(conv), 'vmsgs', 1)
   end
   enqueue(conv, dept, 0, now)
   queue_changed(dept)
@@ -282,19 +314,19 @@ local function match(keys, args)
   local out = {}
   local now = now_ms()
   while #out < max do
-    local head = redis.call('ZRANGE', 'lc:q:' .. dept, 0, 0)[1]
+    local head = redis.call('ZRANGE', K.queue(dept), 0, 0)[1]
     if not head then break end
-    local c = hgetall_map(ck(head))
+    local c = hgetall_map(K.conv(head))
     if c.state ~= 'queued' or c.dept ~= dept then
       dequeue(head, dept) -- stale entry: the conversation moved on
     else
       local agent = nil
       if agent_can_take(c.pref, dept) then agent = c.pref end
       if not agent then
-        local candidates = redis.call('ZRANGE', 'lc:free:' .. dept, 0, 31)
+        local candidates = redis.call('ZRANGE', K.free(dept), 0, 31)
         for _, cand in ipairs(candidates) do
           if agent_can_take(cand, dept) then agent = cand; break end
-          redis.call('ZREM', 'lc:free:' .. dept, cand)
+          redis.call('ZREM', K.free(dept), cand)
         end
       end
       if not agent then break end
@@ -307,22 +339,21 @@ local function match(keys, args)
   return out
 end
 
--- post(conv, role, sender, name, cmid, text, node, origin, epoch) -> {seq, ts, duplicate(0|1)}
+-- post(conv, role, sender, name, cmid, text, epoch) -> {seq, ts, duplicate(0|1)}
 -- origin names the sending connection, so its node does not echo the message back to it. An
 -- agent passes the assignment epoch it saw: a write for an assignment that has since changed
 -- (requeued and matched again) is refused.
-local function post(keys, args)
-  local conv, role, sender, name, cmid, text, node, origin, epoch =
-    args[1], tonumber(args[2]), args[3], args[4], args[5], args[6], args[7], args[8] or '',
-    args[9] or ''
+local function post(node, args)
+  local conv, role, sender, name, cmid, text, epoch =
+    args[1], tonumber(args[2]), args[3], args[4], args[5], args[6], args[7] or ''
   local c = conv_fields(conv, 'state', 'visitor', 'agent', 'epoch', 'vnode')
   local bad = member_check(c, role, sender)
   if bad then return bad end
   -- Client ids are the sender's own: a visitor's "m1" and an agent's "m1" are two messages.
   local dedup = role .. ':' .. sender .. ':' .. cmid
-  local seen = redis.call('HGET', ck(conv) .. ':c', dedup)
+  local seen = redis.call('HGET', K.dedup(conv), dedup)
   if seen then
-    local e = redis.call('XRANGE', ck(conv) .. ':s', '0-' .. seen, '0-' .. seen)[1]
+    local e = redis.call('XRANGE', K.stream(conv), '0-' .. seen, '0-' .. seen)[1]
     local ts = 0
     if e then for i = 1, #e[2], 2 do if e[2][i] == 'ts' then ts = tonumber(e[2][i + 1]) end end end
     return { tonumber(seen), ts, 1 }
@@ -341,38 +372,39 @@ local function post(keys, args)
     vnode = node
   end
   local nodes = { vnode }
-  if c.agent and c.agent ~= '' then nodes[2] = redis.call('HGET', ak(c.agent), 'node') end
+  if c.agent and c.agent ~= '' then nodes[2] = redis.call('HGET', K.agent(c.agent), 'node') end
   local seq = append(conv, now, { 'k', EV_MESSAGE, 'r', role, 'id', sender, 'n', name, 't', text,
-    'c', cmid, 'o', origin }, nil, nodes)
-  redis.call('HSET', ck(conv) .. ':c', dedup, seq)
-  redis.call('HINCRBY', ck(conv), role == ROLE_VISITOR and 'vmsgs' or 'amsgs', 1)
+    'c', cmid }, nil, nodes)
+  redis.call('HSET', K.dedup(conv), dedup, seq)
+  redis.call('HINCRBY', K.conv(conv), role == ROLE_VISITOR and 'vmsgs' or 'amsgs', 1)
   return { seq, now, 0 }
 end
 
--- signal(conv, role, sender, kind, value) kind: typing (value 0|1, name in args[6]) or
--- delivered/read (value seq). -> latency ms for delivered receipts (Redis clock), else 0.
-local function signal(keys, args)
+-- signal(conv, role, sender, kind, value, name) kind: typing (value 0|1) or delivered/read
+-- (value seq). -> the delivery latency in ms (Redis clock, may be 0) of a delivered receipt that
+-- moved the high-water mark, else -1.
+local function signal(node, args)
   local conv, role, sender, kind, value, name =
     args[1], tonumber(args[2]), args[3], args[4], args[5], args[6] or ''
   local field = (kind == 'read' and 'rd' or 'dl') .. role
   local c = conv_fields(conv, 'state', 'visitor', 'agent', 'seq', field)
   local bad = member_check(c, role, sender)
   if bad then return bad end
-  local latency = 0
+  local latency = -1
   if kind == 'typing' then
     if c.state ~= 'assigned' and not (c.state == 'queued' and role == ROLE_VISITOR) then
       return err('CONFLICT', 'conversation is ' .. c.state)
     end
     notify(conv_nodes(conv), 't|' .. conv .. '|' .. role .. '|' .. value .. '|' .. name)
-    return 0
+    return -1
   end
   local seq = tonumber(value)
   if seq > tonumber(c.seq or '0') then return err('INVALID', 'seq is beyond the conversation') end
   local prev = tonumber(c[field] or '0')
-  if seq <= prev then return 0 end
-  redis.call('HSET', ck(conv), field, seq)
+  if seq <= prev then return -1 end
+  redis.call('HSET', K.conv(conv), field, seq)
   if kind == 'delivered' then
-    local e = redis.call('XRANGE', ck(conv) .. ':s', '0-' .. seq, '0-' .. seq)[1]
+    local e = redis.call('XRANGE', K.stream(conv), '0-' .. seq, '0-' .. seq)[1]
     if e then
       for i = 1, #e[2], 2 do
         if e[2][i] == 'ts' then latency = now_ms() - tonumber(e[2][i + 1]) end
@@ -384,9 +416,9 @@ local function signal(keys, args)
 end
 
 -- close(conv, role, id) -> {seq, dept, agent, was_queued(0|1)}
-local function close(keys, args)
+local function close(node, args)
   local conv, role, id = args[1], tonumber(args[2]), args[3]
-  local c = hgetall_map(ck(conv))
+  local c = hgetall_map(K.conv(conv))
   if role ~= ROLE_SYSTEM then
     local bad = member_check(c, role, id)
     if bad then return bad end
@@ -396,7 +428,7 @@ local function close(keys, args)
   if c.state == 'closed' then return err('CONFLICT', 'conversation is closed') end
   local now = now_ms()
   local seq = append(conv, now, { 'k', EV_CLOSED, 'r', role, 'id', id })
-  redis.call('HSET', ck(conv), 'state', 'closed', 'closed', now, 'closed_by', role)
+  redis.call('HSET', K.conv(conv), 'state', 'closed', 'closed', now, 'closed_by', role)
   local was_queued = 0
   if c.state == 'queued' then
     dequeue(conv, c.dept)
@@ -404,48 +436,48 @@ local function close(keys, args)
     queue_changed(c.dept)
   end
   release_slot(c.agent, conv)
-  local vk = 'lc:visitor:' .. c.visitor
+  local vk = K.visitor(c.visitor)
   if redis.call('HGET', vk, 'open') == conv then redis.call('HSET', vk, 'open', '') end
-  redis.call('SADD', 'lc:records:pending', conv)
-  redis.call('ZREM', 'lc:grace:visitors', conv)
-  if c.vnode and c.vnode ~= '' then redis.call('SREM', 'lc:node:' .. c.vnode .. ':convs', conv) end
+  redis.call('SADD', K.records_pending, conv)
+  redis.call('ZREM', K.visitor_grace, conv)
+  if c.vnode and c.vnode ~= '' then redis.call('SREM', K.node_convs(c.vnode), conv) end
   return { seq, c.dept, c.agent or '', was_queued }
 end
 
 -- rate(conv, visitor, rating, comment) -> 1
-local function rate(keys, args)
+local function rate(node, args)
   local conv, visitor, rating, comment = args[1], args[2], tonumber(args[3]), args[4]
-  local c = hgetall_map(ck(conv))
+  local c = hgetall_map(K.conv(conv))
   local bad = member_check(c, ROLE_VISITOR, visitor)
   if bad then return bad end
   if c.state ~= 'closed' then return err('CONFLICT', 'rate the conversation after it is closed') end
   if c.rating and c.rating ~= '' then return err('CONFLICT', 'conversation already rated') end
   if rating < 1 or rating > 5 then return err('INVALID', 'rating must be 1..5') end
   local now = now_ms()
-  redis.call('HSET', ck(conv), 'rating', rating, 'comment', comment, 'rated', now)
-  redis.call('ZADD', 'lc:rec:rating', now,
+  redis.call('HSET', K.conv(conv), 'rating', rating, 'comment', comment, 'rated', now)
+  redis.call('ZADD', K.records('rating'), now,
     conv .. '|0|' .. (c.dept or '') .. '|' .. (c.agent or '') .. '|' .. rating)
   return 1
 end
 
 -- transfer(conv, from_agent, to_agent, to_dept, note) -> {kind('agent'|'dept'), target}
-local function transfer(keys, args)
+local function transfer(node, args)
   local conv, from, to_agent, to_dept, note = args[1], args[2], args[3], args[4], args[5]
-  local c = hgetall_map(ck(conv))
+  local c = hgetall_map(K.conv(conv))
   local bad = member_check(c, ROLE_AGENT, from)
   if bad then return bad end
   if c.state ~= 'assigned' then return err('CONFLICT', 'conversation is ' .. c.state) end
   local now = now_ms()
   if to_agent ~= '' then
     if to_agent == from then return err('CONFLICT', 'conversation is already yours') end
-    if redis.call('EXISTS', ak(to_agent)) == 0 then return err('NOT_FOUND', 'no such agent') end
+    if redis.call('EXISTS', K.agent(to_agent)) == 0 then return err('NOT_FOUND', 'no such agent') end
     if not agent_can_take(to_agent, nil) then
       return err('CONFLICT', 'agent ' .. to_agent .. ' is not available')
     end
-    local from_node = redis.call('HGET', ak(from), 'node')
+    local from_node = redis.call('HGET', K.agent(from), 'node')
     release_slot(from, conv)
     notify({ from_node }, 'u|' .. conv .. '|' .. from)
-    redis.call('HSET', ck(conv), 'agent', to_agent)
+    redis.call('HSET', K.conv(conv), 'agent', to_agent)
     assign(conv, to_agent, now, EV_TRANSFERRED, note)
     return { 'agent', to_agent }
   end
@@ -453,32 +485,33 @@ local function transfer(keys, args)
   return { 'dept', to_dept }
 end
 
--- agent_connect(agent, name, cap, depts_csv, node) -> {status, conv...}
-local function agent_connect(keys, args)
-  local agent, name, cap, depts, node = args[1], args[2], args[3], args[4], args[5]
-  local k = ak(agent)
+-- agent_connect(agent, name, cap, depts_csv) -> {status, conv...}: the agent is now connected
+-- through `node`.
+local function agent_connect(node, args)
+  local agent, name, cap, depts = args[1], args[2], args[3], args[4]
+  local k = K.agent(agent)
   local old = hgetall_map(k)
   -- Departments the token no longer grants must not keep the agent in their sets.
   for _, d in ipairs(split_csv(old.depts)) do
-    redis.call('ZREM', 'lc:free:' .. d, agent)
-    redis.call('SREM', 'lc:online:' .. d, agent)
+    redis.call('ZREM', K.free(d), agent)
+    redis.call('SREM', K.online(d), agent)
   end
   local was_gone = old.gone ~= nil and old.gone ~= ''
-  if old.node and old.node ~= node then redis.call('SREM', 'lc:node:' .. old.node .. ':agents', agent) end
-  redis.call('SADD', 'lc:node:' .. node .. ':agents', agent)
-  redis.call('SADD', 'lc:agents', agent)
+  if old.node and old.node ~= node then redis.call('SREM', K.node_agents(old.node), agent) end
+  redis.call('SADD', K.node_agents(node), agent)
+  redis.call('SADD', K.agents, agent)
   redis.call('HSET', k, 'name', name, 'depts', depts, 'node', node, 'gone', '',
     'status', old.status or 'offline', 'active', old.active or 0, 'last', old.last or 0)
   -- A capacity lowered with SetPresence survives a reconnect with the same token.
   if old.cap == nil or old.maxcap ~= cap then redis.call('HSET', k, 'cap', cap) end
   redis.call('HSET', k, 'maxcap', cap)
-  redis.call('ZREM', 'lc:grace:agents', agent)
-  for _, d in ipairs(split_csv(depts)) do redis.call('SADD', 'lc:depts', d) end
+  redis.call('ZREM', K.agent_grace, agent)
+  for _, d in ipairs(split_csv(depts)) do redis.call('SADD', K.departments, d) end
   refresh_agent(agent)
-  local convs = redis.call('SMEMBERS', k .. ':convs')
+  local convs = redis.call('SMEMBERS', K.agent_convs(agent))
   if was_gone then
     for _, conv in ipairs(convs) do
-      notify({ redis.call('HGET', ck(conv), 'vnode') }, 'c|' .. conv .. '|1|0')
+      notify({ redis.call('HGET', K.conv(conv), 'vnode') }, 'c|' .. conv .. '|1|0')
     end
   end
   local out = { redis.call('HGET', k, 'status') }
@@ -487,9 +520,9 @@ local function agent_connect(keys, args)
 end
 
 -- presence(agent, status, cap) -> {requeued conv...}; cap 0 keeps the current capacity.
-local function presence(keys, args)
+local function presence(node, args)
   local agent, status, cap = args[1], args[2], tonumber(args[3])
-  local k = ak(agent)
+  local k = K.agent(agent)
   if redis.call('EXISTS', k) == 0 then return err('NOT_FOUND', 'no such agent') end
   local maxcap = tonumber(redis.call('HGET', k, 'maxcap') or '0')
   if cap > maxcap then return err('INVALID', 'capacity above the token\'s ' .. maxcap) end
@@ -499,8 +532,8 @@ local function presence(keys, args)
   if status == 'offline' then
     -- Going offline hands every open chat back: nobody's chat waits on an absent agent.
     local now = now_ms()
-    for _, conv in ipairs(redis.call('SMEMBERS', k .. ':convs')) do
-      local dept = redis.call('HGET', ck(conv), 'dept')
+    for _, conv in ipairs(redis.call('SMEMBERS', K.agent_convs(agent))) do
+      local dept = redis.call('HGET', K.conv(conv), 'dept')
       requeue(conv, dept, now, EV_REQUEUED, 'agent went offline')
       requeued[#requeued + 1] = conv
     end
@@ -509,27 +542,26 @@ local function presence(keys, args)
   return requeued
 end
 
--- agent_disconnect(agent, node, grace_ms) -> {conv...} told "reconnecting"; only when the agent's
+-- agent_disconnect(agent, grace_ms) -> {conv...} told "reconnecting"; only when the agent's
 -- current connection is on `node` (a newer connection elsewhere wins).
-local function agent_disconnect(keys, args)
-  local agent, node, grace = args[1], args[2], tonumber(args[3])
-  local k = ak(agent)
+local function agent_disconnect(node, args)
+  local agent, grace = args[1], tonumber(args[2])
+  local k = K.agent(agent)
   if redis.call('HGET', k, 'node') ~= node then return {} end
   return start_agent_grace(agent, now_ms() + grace, grace)
 end
 
--- visitor_presence(conv, visitor, node, connected(0|1), grace_ms): a visitor's connection came
--- or went; a visitor gone past the grace has their conversation closed (abandoned).
-local function visitor_presence(keys, args)
-  local conv, visitor, node, connected, grace =
-    args[1], args[2], args[3], args[4], tonumber(args[5])
-  local c = hgetall_map(ck(conv))
+-- visitor_presence(conv, visitor, connected(0|1), grace_ms): a visitor's connection through
+-- `node` came or went; a visitor gone past the grace has their conversation closed (abandoned).
+local function visitor_presence(node, args)
+  local conv, visitor, connected, grace = args[1], args[2], args[3], tonumber(args[4])
+  local c = hgetall_map(K.conv(conv))
   if c.visitor ~= visitor or c.state == 'closed' then return 0 end
   if connected == '1' then
     set_vnode(conv, node)
-    redis.call('ZREM', 'lc:grace:visitors', conv)
+    redis.call('ZREM', K.visitor_grace, conv)
   elseif c.vnode == node then
-    redis.call('ZADD', 'lc:grace:visitors', now_ms() + grace, conv)
+    redis.call('ZADD', K.visitor_grace, now_ms() + grace, conv)
   end
   return 1
 end
@@ -544,32 +576,32 @@ local function sweep(keys, args)
   local visitor_grace = tonumber(args[3] or '120000')
   local now = now_ms()
   local out = {}
-  for _, node in ipairs(redis.call('SMEMBERS', 'lc:nodes')) do
-    if redis.call('EXISTS', 'lc:node:' .. node) == 0 then
-      for _, agent in ipairs(redis.call('SMEMBERS', 'lc:node:' .. node .. ':agents')) do
-        local a = hgetall_map(ak(agent))
+  for _, node in ipairs(redis.call('SMEMBERS', K.nodes)) do
+    if redis.call('EXISTS', K.lease(node)) == 0 then
+      for _, agent in ipairs(redis.call('SMEMBERS', K.node_agents(node))) do
+        local a = hgetall_map(K.agent(agent))
         if a.node == node and (a.gone == nil or a.gone == '') then
           start_agent_grace(agent, now + agent_grace, agent_grace)
         end
       end
-      for _, conv in ipairs(redis.call('SMEMBERS', 'lc:node:' .. node .. ':convs')) do
-        local vnode, state = unpack(redis.call('HMGET', ck(conv), 'vnode', 'state'))
+      for _, conv in ipairs(redis.call('SMEMBERS', K.node_convs(node))) do
+        local vnode, state = unpack(redis.call('HMGET', K.conv(conv), 'vnode', 'state'))
         if vnode == node and state ~= 'closed' and
-            not redis.call('ZSCORE', 'lc:grace:visitors', conv) then
-          redis.call('ZADD', 'lc:grace:visitors', now + visitor_grace, conv)
+            not redis.call('ZSCORE', K.visitor_grace, conv) then
+          redis.call('ZADD', K.visitor_grace, now + visitor_grace, conv)
         end
       end
-      redis.call('DEL', 'lc:node:' .. node .. ':agents', 'lc:node:' .. node .. ':convs')
-      redis.call('SREM', 'lc:nodes', node)
+      redis.call('DEL', K.node_agents(node), K.node_convs(node))
+      redis.call('SREM', K.nodes, node)
     end
   end
-  for _, agent in ipairs(redis.call('ZRANGEBYSCORE', 'lc:grace:agents', '-inf', now, 'LIMIT', 0, max)) do
-    redis.call('ZREM', 'lc:grace:agents', agent)
-    local k = ak(agent)
+  for _, agent in ipairs(redis.call('ZRANGEBYSCORE', K.agent_grace, '-inf', now, 'LIMIT', 0, max)) do
+    redis.call('ZREM', K.agent_grace, agent)
+    local k = K.agent(agent)
     local gone = redis.call('HGET', k, 'gone')
     if gone and gone ~= '' and tonumber(gone) <= now then
-      for _, conv in ipairs(redis.call('SMEMBERS', k .. ':convs')) do
-        local dept = redis.call('HGET', ck(conv), 'dept')
+      for _, conv in ipairs(redis.call('SMEMBERS', K.agent_convs(agent))) do
+        local dept = redis.call('HGET', K.conv(conv), 'dept')
         requeue(conv, dept, now, EV_REQUEUED, 'agent connection lost')
         out[#out + 1] = { 'requeued', dept, conv }
       end
@@ -577,11 +609,11 @@ local function sweep(keys, args)
       refresh_agent(agent)
     end
   end
-  for _, conv in ipairs(redis.call('ZRANGEBYSCORE', 'lc:grace:visitors', '-inf', now, 'LIMIT', 0, max)) do
-    redis.call('ZREM', 'lc:grace:visitors', conv)
-    local c = hgetall_map(ck(conv))
+  for _, conv in ipairs(redis.call('ZRANGEBYSCORE', K.visitor_grace, '-inf', now, 'LIMIT', 0, max)) do
+    redis.call('ZREM', K.visitor_grace, conv)
+    local c = hgetall_map(K.conv(conv))
     if c.state and c.state ~= 'closed' then
-      close({}, { conv, tostring(ROLE_SYSTEM), 'visitor-left' })
+      close(nil, { conv, tostring(ROLE_SYSTEM), 'visitor-left' })
       out[#out + 1] = { 'abandoned', c.dept, conv }
     end
   end
@@ -593,32 +625,32 @@ end
 -- written once here.
 local function records(keys, args)
   local conv = args[1]
-  if redis.call('HGET', ck(conv), 'rec') == '1' then
-    redis.call('SREM', 'lc:records:pending', conv)
+  if redis.call('HGET', K.conv(conv), 'rec') == '1' then
+    redis.call('SREM', K.records_pending, conv)
     return 0
   end
   for i = 5, #args, 3 do
-    redis.call('ZADD', 'lc:rec:' .. args[i], args[i + 1], args[i + 2])
+    redis.call('ZADD', K.records(args[i]), args[i + 1], args[i + 2])
   end
-  redis.call('HSET', ck(conv), 'rec', 1, 'missed', args[2], 'vmsgs', args[3], 'amsgs', args[4])
-  redis.call('SREM', 'lc:records:pending', conv)
+  redis.call('HSET', K.conv(conv), 'rec', 1, 'missed', args[2], 'vmsgs', args[3], 'amsgs', args[4])
+  redis.call('SREM', K.records_pending, conv)
   return 1
 end
 
 -- queue_status(dept, conv...) -> {length, agents_online, free_slots, rank1|-1, ...}
 local function queue_status(keys, args)
   local dept = args[1]
-  local len = redis.call('ZCARD', 'lc:q:' .. dept)
-  local online = redis.call('SCARD', 'lc:online:' .. dept)
+  local len = redis.call('ZCARD', K.queue(dept))
+  local online = redis.call('SCARD', K.online(dept))
   local free = 0
-  for _, agent in ipairs(redis.call('ZRANGE', 'lc:free:' .. dept, 0, 199)) do
-    local active, cap = unpack(redis.call('HMGET', ak(agent), 'active', 'cap'))
+  for _, agent in ipairs(redis.call('ZRANGE', K.free(dept), 0, 199)) do
+    local active, cap = unpack(redis.call('HMGET', K.agent(agent), 'active', 'cap'))
     local slots = tonumber(cap or '0') - tonumber(active or '0')
     if slots > 0 then free = free + slots end
   end
   local out = { len, online, free }
   for i = 2, #args do
-    local r = redis.call('ZRANK', 'lc:q:' .. dept, args[i])
+    local r = redis.call('ZRANK', K.queue(dept), args[i])
     out[#out + 1] = r or -1
   end
   return out
@@ -627,11 +659,11 @@ end
 -- overview() -> {now, {dept, queue_len, oldest_enqueue_ms|0, agents_online, free}, ...}
 local function overview(keys, args)
   local out = { now_ms() }
-  for _, d in ipairs(redis.call('SMEMBERS', 'lc:depts')) do
-    local oldest = redis.call('ZRANGE', 'lc:qt:' .. d, 0, 0, 'WITHSCORES')
-    local free = redis.call('ZCARD', 'lc:free:' .. d)
-    out[#out + 1] = { d, redis.call('ZCARD', 'lc:q:' .. d), tonumber(oldest[2] or '0'),
-      redis.call('SCARD', 'lc:online:' .. d), free }
+  for _, d in ipairs(redis.call('SMEMBERS', K.departments)) do
+    local oldest = redis.call('ZRANGE', K.queue_times(d), 0, 0, 'WITHSCORES')
+    local free = redis.call('ZCARD', K.free(d))
+    out[#out + 1] = { d, redis.call('ZCARD', K.queue(d)), tonumber(oldest[2] or '0'),
+      redis.call('SCARD', K.online(d)), free }
   end
   return out
 end
@@ -640,10 +672,10 @@ end
 -- for the on-call dashboard; 'connected' is false while gone (grace) or when the node is dead.
 local function agents(keys, args)
   local out = {}
-  for _, agent in ipairs(redis.call('SMEMBERS', 'lc:agents')) do
-    local a = hgetall_map(ak(agent))
+  for _, agent in ipairs(redis.call('SMEMBERS', K.agents)) do
+    local a = hgetall_map(K.agent(agent))
     local connected = (a.gone == nil or a.gone == '') and a.node ~= nil and
-      redis.call('EXISTS', 'lc:node:' .. a.node) == 1
+      redis.call('EXISTS', K.lease(a.node)) == 1
     out[#out + 1] = { agent, a.name or agent, a.status or 'offline', tonumber(a.active or '0'),
       tonumber(a.cap or '0'), a.depts or '', connected and 1 or 0 }
   end
@@ -654,11 +686,11 @@ end
 local function offline_leave(keys, args)
   local id, visitor, name, email, dept, text = args[1], args[2], args[3], args[4], args[5], args[6]
   local now = now_ms()
-  redis.call('HSET', 'lc:offline:' .. id, 'id', id, 'visitor', visitor, 'name', name,
+  redis.call('HSET', K.offline(id), 'id', id, 'visitor', visitor, 'name', name,
     'email', email, 'dept', dept, 'text', text, 'ts', now)
-  redis.call('ZADD', 'lc:offline', now, id)
-  redis.call('ZADD', 'lc:offline:d:' .. dept, now, id)
-  redis.call('SADD', 'lc:depts', dept)
+  redis.call('ZADD', K.offline_all, now, id)
+  redis.call('ZADD', K.offline_dept(dept), now, id)
+  redis.call('SADD', K.departments, dept)
   return now
 end
 
@@ -667,11 +699,11 @@ end
 -- paused or cut off past its TTL) and every write it makes with the old epoch is refused.
 local function lease(keys, args)
   local node, ttl, epoch = args[1], args[2], args[3]
-  local k = 'lc:node:' .. node
+  local k = K.lease(node)
   if epoch == '0' then
-    local e = redis.call('INCR', 'lc:node_epoch')
+    local e = redis.call('INCR', K.node_epoch)
     redis.call('SET', k, e, 'PX', ttl)
-    redis.call('SADD', 'lc:nodes', node)
+    redis.call('SADD', K.nodes, node)
     return e
   end
   if redis.call('GET', k) == epoch then
@@ -684,7 +716,7 @@ end
 -- release(node, epoch): a draining node gives its lease up, so the sweeper treats whoever is
 -- still bound to it as disconnected right away.
 local function release(keys, args)
-  if redis.call('GET', 'lc:node:' .. args[1]) == args[2] then redis.call('DEL', 'lc:node:' .. args[1]) end
+  if redis.call('GET', K.lease(args[1])) == args[2] then redis.call('DEL', K.lease(args[1])) end
   return 1
 end
 
@@ -692,15 +724,24 @@ end
 -- lease is no longer the one it holds (fencing).
 local function fenced(f)
   return function(keys, args)
-    if redis.call('GET', 'lc:node:' .. args[1]) ~= args[2] then
-      return err('FENCED', 'node ' .. args[1] .. ' does not hold its lease')
+    local node = args[1]
+    if redis.call('GET', K.lease(node)) ~= args[2] then
+      return err('FENCED', 'node ' .. node .. ' does not hold its lease')
     end
-    local rest = {}
-    for i = 3, #args do rest[#rest + 1] = args[i] end
-    return f(keys, rest)
+    return f(node, { unpack(args, 3) })
   end
 end
 
+-- enums() -> {name, number, ...}: the protocol numbers this library writes into streams and
+-- wake-ups, so a test can hold them against livechat.proto.
+local function enums(keys, args)
+  return { 'EVENT_KIND_MESSAGE', EV_MESSAGE, 'EVENT_KIND_JOINED', EV_JOINED,
+    'EVENT_KIND_ASSIGNED', EV_ASSIGNED, 'EVENT_KIND_TRANSFERRED', EV_TRANSFERRED,
+    'EVENT_KIND_REQUEUED', EV_REQUEUED, 'EVENT_KIND_CLOSED', EV_CLOSED,
+    'ROLE_VISITOR', ROLE_VISITOR, 'ROLE_AGENT', ROLE_AGENT, 'ROLE_SYSTEM', ROLE_SYSTEM }
+end
+
+redis.register_function{ function_name = 'lc_enums', callback = enums, flags = { 'no-writes' } }
 redis.register_function('lc_lease', lease)
 redis.register_function('lc_release', release)
 redis.register_function('lc_join', fenced(join))

@@ -20,6 +20,7 @@ class ChatStore : public redis_suite {
     env_ = std::make_unique<store_env>(redis());
   }
   store::chat_store& db() { return env_->store(); }
+  store::chat_reads& reads() { return env_->reads(); }
 
   std::string join(const std::string& visitor, const std::string& dept = "billing",
                    const std::string& text = "hello") {
@@ -30,18 +31,46 @@ class ChatStore : public redis_suite {
     p.department = dept;
     p.first_message = text;
     p.client_msg_id = text.empty() ? "" : "m-" + p.conversation_id;
-    p.node = "n1";
     return env_->run(db().join(p)).conversation_id;
   }
+  static void agent_online(store_env& env, const std::string& agent, std::uint32_t cap,
+                           const std::string& depts = "billing") {
+    env.run(env.store().agent_connect({agent, "Agent " + agent, cap, {depts}}));
+    env.run(env.store().presence({agent, pb::PRESENCE_STATUS_ONLINE, 0}));
+  }
   void agent_online(const std::string& agent, std::uint32_t cap,
-                    const std::string& depts = "billing", const std::string& node = "n1") {
-    env_->run(db().agent_connect(agent, "Agent " + agent, cap, {depts}, node));
-    env_->run(db().presence(agent, "online", 0));
+                    const std::string& depts = "billing") {
+    agent_online(*env_, agent, cap, depts);
+  }
+  store::post_result post(const std::string& conv, pb::Role role, const std::string& sender,
+                          const std::string& cmid, const std::string& text,
+                          std::uint64_t epoch = 0) {
+    return env_->run(db().post(post_params(conv, role, sender, cmid, text, epoch)));
+  }
+  static store::post_params post_params(const std::string& conv, pb::Role role,
+                                        const std::string& sender, const std::string& cmid,
+                                        const std::string& text, std::uint64_t epoch = 0) {
+    store::post_params p;
+    p.conversation_id = conv;
+    p.role = role;
+    p.sender_id = sender;
+    p.sender_name = sender;
+    p.client_msg_id = cmid;
+    p.text = text;
+    p.assignment_epoch = epoch;
+    return p;
+  }
+  void close(const std::string& conv, pb::Role role, const std::string& by) {
+    env_->run(db().close({conv, role, by}));
+  }
+  std::vector<pb::ChatEvent> events(const std::string& conv, std::uint64_t after = 0) {
+    return env_->run(reads().events(conv, after));
   }
   std::vector<store::match_result> match(const std::string& dept = "billing") {
     return env_->run(db().match(dept, 100));
   }
-  pb::ErrorCode error_of(boost::asio::awaitable<store::post_result> t) {
+  template <class T>
+  pb::ErrorCode error_of(boost::asio::awaitable<T> t) {
     try {
       env_->run(std::move(t));
     } catch (const store_error& e) {
@@ -57,14 +86,14 @@ class ChatStore : public redis_suite {
 TEST_F(ChatStore, JoinQueuesConversationWithJoinedEventAndFirstMessage) {
   auto conv = join("v1");
   EXPECT_EQ(redis().command({"ZCARD", "lc:q:billing"}), "1");
-  auto events = env_->run(db().events(conv, 0));
-  ASSERT_EQ(events.size(), 2u);
-  EXPECT_EQ(events[0].seq(), 1u);
-  EXPECT_EQ(events[0].kind(), pb::EVENT_KIND_JOINED);
-  EXPECT_EQ(events[1].seq(), 2u);
-  EXPECT_EQ(events[1].kind(), pb::EVENT_KIND_MESSAGE);
-  EXPECT_EQ(events[1].text(), "hello");
-  EXPECT_GT(events[1].at_ms(), 0);
+  auto all = events(conv, 0);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].seq(), 1u);
+  EXPECT_EQ(all[0].kind(), pb::EVENT_KIND_JOINED);
+  EXPECT_EQ(all[1].seq(), 2u);
+  EXPECT_EQ(all[1].kind(), pb::EVENT_KIND_MESSAGE);
+  EXPECT_EQ(all[1].text(), "hello");
+  EXPECT_GT(all[1].at_ms(), 0);
 }
 
 TEST_F(ChatStore, SecondJoinWhileOpenIsConflictButSameMessageIdIsIdempotent) {
@@ -75,7 +104,6 @@ TEST_F(ChatStore, SecondJoinWhileOpenIsConflictButSameMessageIdIsIdempotent) {
   p.department = "billing";
   p.first_message = "hi";
   p.client_msg_id = "m1";
-  p.node = "n1";
   auto first = env_->run(db().join(p));
   EXPECT_FALSE(first.existing);
   p.conversation_id = "c2";
@@ -93,21 +121,42 @@ TEST_F(ChatStore, SecondJoinWhileOpenIsConflictButSameMessageIdIsIdempotent) {
   EXPECT_EQ(redis().command({"EXISTS", "lc:conv:c2"}), "0");
 }
 
+TEST_F(ChatStore, RetriedJoinReturnsTheFirstMessagesSeqEvenAfterTheChatMovedOn) {
+  store::join_params p;
+  p.conversation_id = "c1";
+  p.visitor_id = "v1";
+  p.name = "V";
+  p.department = "billing";
+  p.first_message = "hi";
+  p.client_msg_id = "m1";
+  auto first = env_->run(db().join(p));
+  EXPECT_EQ(first.seq, 2u);
+  agent_online("alice", 1);
+  ASSERT_EQ(match().size(), 1u);                     // seq 3
+  post("c1", pb::ROLE_VISITOR, "v1", "m2", "more");  // seq 4
+  p.conversation_id = "c-retry";
+  auto retry = env_->run(db().join(p));
+  EXPECT_TRUE(retry.existing);
+  EXPECT_EQ(retry.conversation_id, "c1");
+  EXPECT_EQ(retry.seq, first.seq) << "the Ack of a retried join is the original Ack";
+  EXPECT_EQ(retry.joined_ms, first.joined_ms);
+}
+
 TEST_F(ChatStore, PostAssignsConsecutiveSeqsAndDeduplicatesClientIds) {
   auto conv = join("v1");
   agent_online("alice", 2);
   ASSERT_EQ(match().size(), 1u);  // seq 3: ASSIGNED
-  auto a = env_->run(db().post(conv, pb::ROLE_VISITOR, "v1", "V", "x1", "one", "n1", "o"));
+  auto a = post(conv, pb::ROLE_VISITOR, "v1", "x1", "one");
   EXPECT_EQ(a.seq, 4u);
   EXPECT_FALSE(a.duplicate);
-  auto again = env_->run(db().post(conv, pb::ROLE_VISITOR, "v1", "V", "x1", "one", "n1", "o"));
+  auto again = post(conv, pb::ROLE_VISITOR, "v1", "x1", "one");
   EXPECT_TRUE(again.duplicate);
   EXPECT_EQ(again.seq, 4u);
   EXPECT_EQ(again.at_ms, a.at_ms);
-  auto b = env_->run(db().post(conv, pb::ROLE_AGENT, "alice", "A", "y1", "two", "n1", "o2"));
+  auto b = post(conv, pb::ROLE_AGENT, "alice", "y1", "two");
   EXPECT_EQ(b.seq, 5u);
   EXPECT_EQ(redis().command({"XLEN", "lc:conv:" + conv + ":s"}), "5");
-  auto after = env_->run(db().events(conv, 3));
+  auto after = events(conv, 3);
   ASSERT_EQ(after.size(), 2u);
   EXPECT_EQ(after[0].text(), "one");
   EXPECT_EQ(after[1].text(), "two");
@@ -118,14 +167,11 @@ TEST_F(ChatStore, ClientMessageIdsBelongToTheirSender) {
   auto conv = join("v1");
   agent_online("alice", 2);
   match();
-  auto v =
-      env_->run(db().post(conv, pb::ROLE_VISITOR, "v1", "V", "m1", "from the visitor", "n1", ""));
-  auto a =
-      env_->run(db().post(conv, pb::ROLE_AGENT, "alice", "A", "m1", "from the agent", "n1", ""));
+  auto v = post(conv, pb::ROLE_VISITOR, "v1", "m1", "from the visitor");
+  auto a = post(conv, pb::ROLE_AGENT, "alice", "m1", "from the agent");
   EXPECT_FALSE(a.duplicate) << "the agent's m1 is not the visitor's m1";
   EXPECT_NE(a.seq, v.seq);
-  auto again =
-      env_->run(db().post(conv, pb::ROLE_AGENT, "alice", "A", "m1", "from the agent", "n1", ""));
+  auto again = post(conv, pb::ROLE_AGENT, "alice", "m1", "from the agent");
   EXPECT_TRUE(again.duplicate);
   EXPECT_EQ(again.seq, a.seq);
 }
@@ -136,21 +182,21 @@ TEST_F(ChatStore, PostByStrangersIsRefusedAndChangesNothing) {
   agent_online("bob", 2, "tech");
   match();
   const auto before = redis().command({"XLEN", "lc:conv:" + conv + ":s"});
-  EXPECT_EQ(error_of(db().post(conv, pb::ROLE_VISITOR, "v2", "X", "z", "hi", "n1", "")),
+  EXPECT_EQ(error_of(db().post(post_params(conv, pb::ROLE_VISITOR, "v2", "z", "hi"))),
             pb::ERROR_CODE_NOT_FOUND);
-  EXPECT_EQ(error_of(db().post(conv, pb::ROLE_AGENT, "bob", "B", "z", "hi", "n1", "")),
+  EXPECT_EQ(error_of(db().post(post_params(conv, pb::ROLE_AGENT, "bob", "z", "hi"))),
             pb::ERROR_CODE_NOT_FOUND);
-  EXPECT_EQ(error_of(db().post("nope", pb::ROLE_VISITOR, "v1", "V", "z", "hi", "n1", "")),
+  EXPECT_EQ(error_of(db().post(post_params("nope", pb::ROLE_VISITOR, "v1", "z", "hi"))),
             pb::ERROR_CODE_NOT_FOUND);
   EXPECT_EQ(redis().command({"XLEN", "lc:conv:" + conv + ":s"}), before);
-  env_->run(db().close(conv, pb::ROLE_VISITOR, "v1"));
-  EXPECT_EQ(error_of(db().post(conv, pb::ROLE_VISITOR, "v1", "V", "z", "hi", "n1", "")),
+  close(conv, pb::ROLE_VISITOR, "v1");
+  EXPECT_EQ(error_of(db().post(post_params(conv, pb::ROLE_VISITOR, "v1", "z", "hi"))),
             pb::ERROR_CODE_CONFLICT);
 }
 
 TEST_F(ChatStore, AgentMayNotWriteToQueuedConversation) {
   auto conv = join("v1");
-  EXPECT_EQ(error_of(db().post(conv, pb::ROLE_AGENT, "alice", "A", "z", "hi", "n1", "")),
+  EXPECT_EQ(error_of(db().post(post_params(conv, pb::ROLE_AGENT, "alice", "z", "hi"))),
             pb::ERROR_CODE_NOT_FOUND);
 }
 
@@ -175,10 +221,10 @@ TEST_F(ChatStore, MatchPicksLeastLoadedThenLongestIdleAgent) {
 
 TEST_F(ChatStore, MatchServesFrontPriorityThenOldest) {
   agent_online("alice", 1);
-  env_->run(db().presence("alice", "away", 0));
+  env_->run(db().presence({"alice", pb::PRESENCE_STATUS_AWAY, 0}));
   auto c1 = join("v1");
   auto c2 = join("v2");
-  env_->run(db().presence("alice", "online", 0));
+  env_->run(db().presence({"alice", pb::PRESENCE_STATUS_ONLINE, 0}));
   auto m = match();
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0].conversation_id, c1);
@@ -221,15 +267,17 @@ TEST_F(ChatStore, ConcurrentMatchingFromTwoConnectionsNeverOverAssigns) {
   }
   EXPECT_EQ(redis().command({"ZCARD", "lc:q:billing"}), "14");
   for (const auto& c : convs) {
-    auto events = env_->run(db().events(c, 0));
+    auto all = events(c, 0);
     int assignments = 0;
-    for (const auto& e : events) assignments += e.kind() == pb::EVENT_KIND_ASSIGNED;
+    for (const auto& e : all) assignments += e.kind() == pb::EVENT_KIND_ASSIGNED;
     EXPECT_LE(assignments, 1) << c;
   }
 }
 
 TEST_F(ChatStore, AgentWhoseNodeLeaseExpiredIsNotMatched) {
-  agent_online("alice", 2, "billing", "dead-node");  // a node that never held a lease
+  store_env dead(redis(), "dead-node");
+  agent_online(dead, "alice", 2);
+  redis().command({"DEL", "lc:node:dead-node"});  // its lease expired
   join("v1");
   EXPECT_TRUE(match().empty());
   EXPECT_EQ(redis().command({"ZCARD", "lc:q:billing"}), "1");
@@ -246,7 +294,7 @@ TEST_F(ChatStore, ReturningVisitorGoesToPreviousAgentWhenFree) {
   join("v2");
   join("v3");
   match();
-  env_->run(db().close(c1, pb::ROLE_VISITOR, "v1"));
+  close(c1, pb::ROLE_VISITOR, "v1");
   auto c4 = join("v1");
   auto m4 = match();
   ASSERT_EQ(m4.size(), 1u);
@@ -259,28 +307,28 @@ TEST_F(ChatStore, AgentLostPastGraceHasChatsRequeuedAtTheFront) {
   auto c1 = join("v1");
   match();
   join("v2");  // waiting behind
-  auto told = env_->run(db().agent_disconnect("alice", "n1", 0));
+  auto told = env_->run(db().agent_disconnect("alice", std::chrono::milliseconds(0)));
   ASSERT_EQ(told.size(), 1u);
-  auto swept = env_->run(db().sweep(100, 0, 0));
+  auto swept = env_->run(db().sweep({100, {}, {}}));
   ASSERT_EQ(swept.size(), 1u);
-  EXPECT_EQ(swept[0].what, "requeued");
+  EXPECT_EQ(swept[0].what, store::sweep_item::outcome::requeued);
   EXPECT_EQ(swept[0].conversation_id, c1);
   EXPECT_EQ(redis().command({"ZRANK", "lc:q:billing", c1}), "0");
   EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c1, "state"}), "queued");
   EXPECT_EQ(redis().command({"HGET", "lc:agent:alice", "active"}), "0");
-  auto events = env_->run(db().events(c1, 0));
-  EXPECT_EQ(events.back().kind(), pb::EVENT_KIND_REQUEUED);
+  auto all = events(c1, 0);
+  EXPECT_EQ(all.back().kind(), pb::EVENT_KIND_REQUEUED);
 }
 
 TEST_F(ChatStore, AgentBackWithinGraceKeepsChats) {
   agent_online("alice", 1);
   auto c1 = join("v1");
   match();
-  env_->run(db().agent_disconnect("alice", "n1", 60000));
-  auto back = env_->run(db().agent_connect("alice", "Agent alice", 1, {"billing"}, "n1"));
+  env_->run(db().agent_disconnect("alice", std::chrono::minutes(1)));
+  auto back = env_->run(db().agent_connect({"alice", "Agent alice", 1, {"billing"}}));
   ASSERT_EQ(back.conversations.size(), 1u);
   EXPECT_EQ(back.conversations[0], c1);
-  EXPECT_TRUE(env_->run(db().sweep(100, 0, 0)).empty());
+  EXPECT_TRUE(env_->run(db().sweep({100, {}, {}})).empty());
   EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c1, "state"}), "assigned");
 }
 
@@ -292,48 +340,52 @@ TEST_F(ChatStore, TransferToAgentMovesTheSlotAndToDepartmentRequeues) {
   ASSERT_EQ(m.size(), 1u);
   const auto from = m[0].agent_id;
   const auto to = from == "alice" ? "bob" : "alice";
-  auto r = env_->run(db().transfer(c1, from, to, "", "over to you"));
+  auto r = env_->run(db().transfer({c1, from, to, "", "over to you"}));
   EXPECT_TRUE(r.to_agent);
   EXPECT_EQ(redis().command({"HGET", "lc:agent:" + from, "active"}), "0");
   EXPECT_EQ(redis().command({"HGET", "lc:agent:" + std::string(to), "active"}), "1");
   EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c1, "agent"}), to);
-  auto d = env_->run(db().transfer(c1, to, "", "tech", ""));
+  auto d = env_->run(db().transfer({c1, to, "", "tech", ""}));
   EXPECT_FALSE(d.to_agent);
   EXPECT_EQ(redis().command({"ZRANK", "lc:q:tech", c1}), "0");
   EXPECT_EQ(redis().command({"HGET", "lc:agent:" + std::string(to), "active"}), "0");
-  EXPECT_EQ(env_->run(db().events(c1, 0)).size(), 5u);  // joined, message, assigned, 2 transfers
+  EXPECT_EQ(events(c1, 0).size(), 5u);  // joined, message, assigned, 2 transfers
 }
 
 TEST_F(ChatStore, CloseReleasesSlotAndRecordsAreWrittenOnce) {
   agent_online("alice", 1);
   auto c1 = join("v1");
   match();
-  auto closed = env_->run(db().close(c1, pb::ROLE_AGENT, "alice"));
+  auto closed = env_->run(db().close({c1, pb::ROLE_AGENT, "alice"}));
   EXPECT_EQ(closed.agent_id, "alice");
   EXPECT_EQ(redis().command({"HGET", "lc:agent:alice", "active"}), "0");
   EXPECT_EQ(redis().command({"SISMEMBER", "lc:records:pending", c1}), "1");
-  std::vector<store::record_row> rows{{"resolution", 1000, c1 + "|0|billing|alice|500"}};
-  EXPECT_TRUE(env_->run(db().write_records(c1, false, 1, 0, rows)));
-  EXPECT_FALSE(env_->run(db().write_records(c1, false, 1, 0, rows)));
+  store::records_params rec{
+      c1, false, 1, 0, {{"resolution", 1000, c1, 0, "billing", "alice", 500}}};
+  EXPECT_TRUE(env_->run(db().write_records(rec)));
+  EXPECT_FALSE(env_->run(db().write_records(rec)));
   EXPECT_EQ(redis().command({"ZCARD", "lc:rec:resolution"}), "1");
   EXPECT_EQ(redis().command({"SISMEMBER", "lc:records:pending", c1}), "0");
-  auto recs = env_->run(db().records("resolution", 0, 2000));
+  auto recs = env_->run(reads().records("resolution", 0, 2000));
   ASSERT_EQ(recs.size(), 1u);
-  EXPECT_EQ(recs[0].second, 1000);
+  EXPECT_EQ(recs[0].at_ms, 1000);
+  EXPECT_EQ(recs[0].conversation_id, c1);
+  EXPECT_EQ(recs[0].agent_id, "alice");
+  EXPECT_EQ(recs[0].value, 500);
 }
 
 TEST_F(ChatStore, RatingOnlyAfterCloseAndOnlyOnce) {
   auto c1 = join("v1");
   auto rate = [&](std::uint32_t n) -> pb::ErrorCode {
     try {
-      env_->run(db().rate(c1, "v1", n, "ok"));
+      env_->run(db().rate({c1, "v1", n, "ok"}));
     } catch (const store_error& e) {
       return e.code();
     }
     return pb::ERROR_CODE_UNSPECIFIED;
   };
   EXPECT_EQ(rate(5), pb::ERROR_CODE_CONFLICT);
-  env_->run(db().close(c1, pb::ROLE_VISITOR, "v1"));
+  close(c1, pb::ROLE_VISITOR, "v1");
   EXPECT_EQ(rate(9), pb::ERROR_CODE_INVALID_ARGUMENT);
   EXPECT_EQ(rate(4), pb::ERROR_CODE_UNSPECIFIED);
   EXPECT_EQ(rate(5), pb::ERROR_CODE_CONFLICT);
@@ -342,10 +394,10 @@ TEST_F(ChatStore, RatingOnlyAfterCloseAndOnlyOnce) {
 
 TEST_F(ChatStore, VisitorGonePastGraceIsClosedAsAbandoned) {
   auto c1 = join("v1");
-  env_->run(db().visitor_presence(c1, "v1", "n1", false, 0));
-  auto swept = env_->run(db().sweep(100, 0, 0));
+  env_->run(db().visitor_presence({c1, "v1", false, std::chrono::milliseconds(0)}));
+  auto swept = env_->run(db().sweep({100, {}, {}}));
   ASSERT_EQ(swept.size(), 1u);
-  EXPECT_EQ(swept[0].what, "abandoned");
+  EXPECT_EQ(swept[0].what, store::sweep_item::outcome::abandoned);
   EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c1, "state"}), "closed");
   EXPECT_EQ(redis().command({"ZCARD", "lc:q:billing"}), "0");
 }
@@ -353,7 +405,7 @@ TEST_F(ChatStore, VisitorGonePastGraceIsClosedAsAbandoned) {
 TEST_F(ChatStore, QueueStatusReportsRanksAndFreeSlots) {
   auto c1 = join("v1");
   auto c2 = join("v2");
-  auto q = env_->run(db().queue_status("billing", {c1, c2, "nope"}));
+  auto q = env_->run(reads().queue_status("billing", {c1, c2, "nope"}));
   EXPECT_EQ(q.length, 2u);
   ASSERT_EQ(q.ranks.size(), 3u);
   EXPECT_EQ(q.ranks[0], 0);
@@ -363,12 +415,12 @@ TEST_F(ChatStore, QueueStatusReportsRanksAndFreeSlots) {
 }
 
 TEST_F(ChatStore, OfflineMessagesAreStoredAndListedNewestFirstPerDepartment) {
-  env_->run(db().offline_leave("o1", "v1", "Ann", "ann@x.org", "billing", "call me"));
-  env_->run(db().offline_leave("o2", "v2", "Ben", "ben@x.org", "tech", "broken"));
-  auto billing = env_->run(db().offline_list({"billing"}, 10));
+  env_->run(db().offline_leave({"o1", "v1", "Ann", "ann@x.org", "billing", "call me"}));
+  env_->run(db().offline_leave({"o2", "v2", "Ben", "ben@x.org", "tech", "broken"}));
+  auto billing = env_->run(reads().offline_list({"billing"}, 10));
   ASSERT_EQ(billing.size(), 1u);
   EXPECT_EQ(billing[0].text(), "call me");
-  EXPECT_EQ(env_->run(db().offline_list({}, 10)).size(), 2u);
+  EXPECT_EQ(env_->run(reads().offline_list({}, 10)).size(), 2u);
 }
 
 TEST_F(ChatStore, NodeThatLostItsLeaseIsFencedUntilItRejoins) {
@@ -376,12 +428,13 @@ TEST_F(ChatStore, NodeThatLostItsLeaseIsFencedUntilItRejoins) {
   // Another process took n1's lease (as after this node paused past its TTL).
   store_env usurper(redis(), "n1");
   const auto before = redis().command({"XLEN", "lc:conv:" + conv + ":s"});
-  EXPECT_EQ(error_of(db().post(conv, pb::ROLE_VISITOR, "v1", "V", "late", "stale", "n1", "o")),
+  EXPECT_EQ(error_of(db().post(post_params(conv, pb::ROLE_VISITOR, "v1", "late", "stale"))),
             pb::ERROR_CODE_UNAVAILABLE);
   EXPECT_EQ(redis().command({"XLEN", "lc:conv:" + conv + ":s"}), before);
-  EXPECT_EQ(env_->run(db().lease("n1", 60000, 1)), 0) << "renewing a lost lease must fail";
-  db().set_fence("n1", env_->run(db().lease("n1", 60000, 0)));
-  EXPECT_EQ(error_of(db().post(conv, pb::ROLE_VISITOR, "v1", "V", "late", "fresh", "n1", "o")),
+  EXPECT_EQ(env_->run(db().lease("n1", std::chrono::minutes(1), 1)), 0)
+      << "renewing a lost lease must fail";
+  db().set_fence("n1", env_->run(db().lease("n1", std::chrono::minutes(1), 0)));
+  EXPECT_EQ(error_of(db().post(post_params(conv, pb::ROLE_VISITOR, "v1", "late", "fresh"))),
             pb::ERROR_CODE_UNSPECIFIED);
 }
 
@@ -389,30 +442,27 @@ TEST_F(ChatStore, AgentWritesForAnOldAssignmentAreRefused) {
   agent_online("alice", 2);
   auto conv = join("v1");
   match();
-  const auto epoch = redis().command({"HGET", "lc:conv:" + conv, "epoch"});
-  EXPECT_EQ(error_of(db().post(conv, pb::ROLE_AGENT, "alice", "A", "a1", "ok", "n1", "o", epoch)),
+  const auto epoch = std::stoull(redis().command({"HGET", "lc:conv:" + conv, "epoch"}));
+  EXPECT_EQ(error_of(db().post(post_params(conv, pb::ROLE_AGENT, "alice", "a1", "ok", epoch))),
             pb::ERROR_CODE_UNSPECIFIED);
-  env_->run(db().agent_disconnect("alice", "n1", 0));
-  env_->run(db().sweep(100, 0, 0));  // requeued
-  env_->run(db().agent_connect("alice", "Agent alice", 2, {"billing"}, "n1"));
-  env_->run(db().presence("alice", "online", 0));
+  env_->run(db().agent_disconnect("alice", std::chrono::milliseconds(0)));
+  env_->run(db().sweep({100, {}, {}}));  // requeued
+  agent_online("alice", 2);
   ASSERT_EQ(match().size(), 1u);  // alice again, under a new epoch
-  EXPECT_EQ(
-      error_of(db().post(conv, pb::ROLE_AGENT, "alice", "A", "a2", "stale", "n1", "o", epoch)),
-      pb::ERROR_CODE_CONFLICT);
+  EXPECT_EQ(error_of(db().post(post_params(conv, pb::ROLE_AGENT, "alice", "a2", "stale", epoch))),
+            pb::ERROR_CODE_CONFLICT);
 }
 
 TEST_F(ChatStore, DeadNodesAgentsAndVisitorsStartTheirGrace) {
   store_env doomed(redis(), "n9");
-  doomed.run(doomed.store().agent_connect("bob", "Bob", 2, {"billing"}, "n9"));
-  doomed.run(doomed.store().presence("bob", "online", 0));
+  agent_online(doomed, "bob", 2);
   auto conv = join("v1");
   ASSERT_EQ(match().size(), 1u);
   redis().command({"DEL", "lc:node:n9"});  // n9 was killed: its lease simply expires
-  auto swept = env_->run(db().sweep(100, 0, 600000));
+  auto swept = env_->run(db().sweep({100, std::chrono::milliseconds(0), std::chrono::minutes(10)}));
   // Zero agent grace: bob's chat goes straight back to the queue.
   ASSERT_EQ(swept.size(), 1u);
-  EXPECT_EQ(swept[0].what, "requeued");
+  EXPECT_EQ(swept[0].what, store::sweep_item::outcome::requeued);
   EXPECT_EQ(swept[0].conversation_id, conv);
   EXPECT_EQ(redis().command({"SISMEMBER", "lc:nodes", "n9"}), "0");
   EXPECT_EQ(redis().command({"HGET", "lc:agent:bob", "status"}), "offline");
@@ -422,7 +472,7 @@ TEST_F(ChatStore, FunctionsSurviveRedisRestartBecauseTheyAreReloadedOnConnect) {
   redis().command({"FUNCTION", "FLUSH"});
   // A fresh connection (as after a reconnect) loads the library again.
   store_env fresh(redis(), "n3");
-  EXPECT_NO_THROW(fresh.run(fresh.store().sweep(1, 0, 0)));
+  EXPECT_NO_THROW(fresh.run(fresh.store().sweep({1, {}, {}})));
 }
 
 }  // namespace

@@ -22,25 +22,21 @@ TEST(EventCodec, RejectsMalformedPayloads) {
   EXPECT_TRUE(decode_netstrings(""));
 }
 
-TEST(EventCodec, BuildsChatEventAndOrigin) {
-  std::string origin;
-  auto e = event_from_fields("c1",
-                             {{"seq", "4"},
-                              {"ts", "1700"},
-                              {"k", "1"},
-                              {"r", "2"},
-                              {"id", "alice"},
-                              {"t", "hi"},
-                              {"o", "n1/3"},
-                              {"k2", "x"}},
-                             &origin);
+TEST(EventCodec, BuildsChatEvent) {
+  auto e = event_from_fields("c1", {{"seq", "4"},
+                                    {"ts", "1700"},
+                                    {"k", "1"},
+                                    {"r", "2"},
+                                    {"id", "alice"},
+                                    {"t", "hi"},
+                                    {"o", "n1/3"},
+                                    {"k2", "x"}});
   EXPECT_EQ(e.conversation_id(), "c1");
   EXPECT_EQ(e.seq(), 4u);
   EXPECT_EQ(e.at_ms(), 1700);
   EXPECT_EQ(e.kind(), livechat::v1::EVENT_KIND_MESSAGE);
   EXPECT_EQ(e.sender_role(), livechat::v1::ROLE_AGENT);
   EXPECT_EQ(e.text(), "hi");
-  EXPECT_EQ(origin, "n1/3");
   auto bad = event_from_fields("c1", {{"k", "99"}, {"r", "-1"}});
   EXPECT_EQ(bad.kind(), livechat::v1::EVENT_KIND_UNSPECIFIED);
   EXPECT_EQ(bad.sender_role(), livechat::v1::ROLE_UNSPECIFIED);

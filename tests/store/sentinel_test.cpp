@@ -80,7 +80,7 @@ TEST(Sentinel, ConnectsToThePrimaryItReportsAndFollowsAFailoverWhenItDies) {
   };
   for (int i = 0; i < 400 && !conn.ready(); ++i) io.run_for(5ms);
   ASSERT_TRUE(conn.ready());
-  EXPECT_GT(run(db.lease("n1", 60000, 0)), 0);
+  EXPECT_GT(run(db.lease("n1", std::chrono::minutes(1), 0)), 0);
   EXPECT_EQ(primary.command({"EXISTS", "lc:node:n1"}), "1");
 
   // The sentinel learns about replicas from the primary's INFO; wait until it knows ours.
@@ -101,7 +101,7 @@ TEST(Sentinel, ConnectsToThePrimaryItReportsAndFollowsAFailoverWhenItDies) {
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (!written && std::chrono::steady_clock::now() < deadline) {
     try {
-      run(db.lease("n2", 60000, 0));
+      run(db.lease("n2", std::chrono::minutes(1), 0));
       // A fresh connection: Redis closes its clients when a failover changes its role.
       written =
           resp_client("127.0.0.1", replica.port()).call({"EXISTS", "lc:node:n2"}).integer == 1;

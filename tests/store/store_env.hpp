@@ -11,19 +11,22 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include "server/store/chat_reads.hpp"
 #include "server/store/chat_store.hpp"
 #include "server/store/functions.hpp"
 #include "tests/support/redis_fixture.hpp"
 
 namespace lc::test {
 
-// A real command connection to the fixture's Redis, with the Functions library loaded, and a
-// way to run store coroutines to completion from a test body (bounded in time).
+// A real command connection to the fixture's Redis, with the Functions library loaded, the
+// store's write and read sides on it, and a way to run store coroutines to completion from a test
+// body (bounded in time).
 class store_env {
  public:
   explicit store_env(redis_fixture& redis, const std::string& node = "n1")
       : conn_(io_, endpoint_of(redis), std::chrono::seconds(5), store::functions_source),
-        store_(conn_) {
+        store_(conn_),
+        reads_(conn_) {
     conn_.start();
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!conn_.ready() && std::chrono::steady_clock::now() < deadline) {
@@ -31,7 +34,7 @@ class store_env {
     }
     if (!conn_.ready()) throw std::runtime_error("store connection not ready");
     // Fenced functions act for `node`, as a server node would after taking its lease.
-    store_.set_fence(node, run(store_.lease(node, 600000, 0)));
+    store_.set_fence(node, run(store_.lease(node, std::chrono::minutes(10), 0)));
   }
 
   static store::endpoint endpoint_of(redis_fixture& redis) {
@@ -42,6 +45,7 @@ class store_env {
   }
 
   store::chat_store& store() { return store_; }
+  store::chat_reads& reads() { return reads_; }
   boost::asio::io_context& io() { return io_; }
 
   template <class T>
@@ -68,6 +72,7 @@ class store_env {
   boost::asio::io_context io_;
   store::redis_connection conn_;
   store::chat_store store_;
+  store::chat_reads reads_;
 };
 
 }  // namespace lc::test

@@ -1,0 +1,208 @@
+#include "server/store/chat_reads.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "server/store/command.hpp"
+#include "server/store/event_codec.hpp"
+#include "server/store/keys.hpp"
+
+namespace lc::store {
+
+namespace pb = livechat::v1;
+using detail::at;
+using detail::command;
+using detail::fcall;
+using detail::run;
+using detail::strings_of;
+
+namespace {
+
+field_list pairs_of(const reply& flat) {
+  field_list out;
+  out.reserve(flat.elements.size() / 2);
+  for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2) {
+    out.emplace_back(flat.elements[i].str, flat.elements[i + 1].str);
+  }
+  return out;
+}
+
+std::vector<std::string> split_csv(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    auto comma = s.find(',', start);
+    auto part = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!part.empty()) out.push_back(std::move(part));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::uint32_t u32(const reply& r) {
+  return static_cast<std::uint32_t>(r.as_int());
+}
+
+}  // namespace
+
+task<std::vector<pb::ChatEvent>> chat_reads::events(std::string conv, std::uint64_t after_seq,
+                                                    std::uint32_t limit) {
+  auto args = command("XRANGE", keys::stream(conv), "(0-" + std::to_string(after_seq), "+");
+  if (limit > 0) {
+    args.emplace_back("COUNT");
+    args.push_back(std::to_string(limit));
+  }
+  auto r = co_await run(conn_, std::move(args));
+  std::vector<pb::ChatEvent> out;
+  out.reserve(r.elements.size());
+  for (const auto& entry : r.elements)
+    out.push_back(event_from_fields(conv, pairs_of(at(entry, 1))));
+  co_return out;
+}
+
+task<std::optional<conversation_record>> chat_reads::conversation(std::string conv) {
+  auto hash = co_await run(conn_, command("HGETALL", keys::conversation(conv)));
+  if (hash.elements.empty()) co_return std::nullopt;
+  auto meta = co_await run(conn_, command("HGETALL", keys::metadata(conv)));
+  co_return decode_conversation(pairs_of(hash), pairs_of(meta));
+}
+
+task<std::vector<std::string>> chat_reads::visitor_conversations(std::string visitor,
+                                                                 std::uint32_t limit) {
+  if (limit == 0) co_return std::vector<std::string>{};
+  co_return strings_of(co_await run(conn_, command("LRANGE", keys::visitor_conversations(visitor),
+                                                   "0", std::to_string(limit - 1))));
+}
+
+task<std::string> chat_reads::visitor_open_conversation(std::string visitor) {
+  co_return (co_await run(conn_, command("HGET", keys::visitor(visitor), "open"))).as_string();
+}
+
+task<std::vector<std::string>> chat_reads::agent_conversations(std::string agent) {
+  co_return strings_of(co_await run(conn_, command("SMEMBERS", keys::agent_conversations(agent))));
+}
+
+task<std::optional<std::int64_t>> chat_reads::agent_grace_deadline(std::string agent) {
+  auto gone = co_await run(conn_, command("HGET", keys::agent(agent), "gone"));
+  if (gone.as_string().empty()) co_return std::nullopt;
+  co_return gone.as_int();
+}
+
+task<queue_info> chat_reads::queue_status(std::string department,
+                                          std::vector<std::string> conversations) {
+  std::vector<std::string> args{std::move(department)};
+  for (auto& c : conversations) args.push_back(std::move(c));
+  auto r = co_await fcall(conn_, "lc_queue_status", std::move(args));
+  queue_info out;
+  out.length = u32(at(r, 0));
+  out.agents_online = u32(at(r, 1));
+  out.free_slots = u32(at(r, 2));
+  for (std::size_t i = 3; i < r.elements.size(); ++i) out.ranks.push_back(r.elements[i].as_int());
+  co_return out;
+}
+
+task<overview_result> chat_reads::overview() {
+  auto r = co_await fcall(conn_, "lc_overview", std::vector<std::string>());
+  overview_result out;
+  out.now_ms = at(r, 0).as_int();
+  for (std::size_t i = 1; i < r.elements.size(); ++i) {
+    const auto& d = r.elements[i];
+    out.departments.push_back(
+        {at(d, 0).as_string(), u32(at(d, 1)), at(d, 2).as_int(), u32(at(d, 3)), u32(at(d, 4))});
+  }
+  co_return out;
+}
+
+task<std::vector<agent_summary>> chat_reads::agents() {
+  auto r = co_await fcall(conn_, "lc_agents", std::vector<std::string>());
+  std::vector<agent_summary> out;
+  for (const auto& a : r.elements) {
+    agent_summary s;
+    s.id = at(a, 0).as_string();
+    s.name = at(a, 1).as_string();
+    s.status = presence_from_name(at(a, 2).as_string());
+    s.active = u32(at(a, 3));
+    s.capacity = u32(at(a, 4));
+    s.departments = split_csv(at(a, 5).as_string());
+    s.connected = at(a, 6).as_int() == 1;
+    out.push_back(std::move(s));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
+  co_return out;
+}
+
+task<std::vector<std::string>> chat_reads::departments() {
+  auto out = strings_of(co_await run(conn_, command("SMEMBERS", keys::departments)));
+  std::sort(out.begin(), out.end());
+  co_return out;
+}
+
+task<std::vector<measurement_row>> chat_reads::records(std::string measure, std::int64_t from_ms,
+                                                       std::int64_t to_ms) {
+  auto r =
+      co_await run(conn_, command("ZRANGEBYSCORE", keys::records(measure), std::to_string(from_ms),
+                                  std::to_string(to_ms), "WITHSCORES"));
+  std::vector<measurement_row> out;
+  out.reserve(r.elements.size() / 2);
+  for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+    auto row = decode_measurement_member(measure, r.elements[i].str, r.elements[i + 1].as_int());
+    if (row) out.push_back(std::move(*row));
+  }
+  co_return out;
+}
+
+task<std::vector<std::string>> chat_reads::pending_records() {
+  co_return strings_of(co_await run(conn_, command("SRANDMEMBER", keys::records_pending, "100")));
+}
+
+task<std::vector<pb::OfflineMessage>> chat_reads::offline_list(std::vector<std::string> departments,
+                                                               std::uint32_t limit) {
+  if (limit == 0) co_return std::vector<pb::OfflineMessage>{};
+  const auto last = std::to_string(limit - 1);
+  std::vector<std::string> ids;
+  if (departments.empty()) {
+    ids = strings_of(co_await run(conn_, command("ZREVRANGE", keys::offline_all, "0", last)));
+  } else {
+    for (const auto& d : departments) {
+      auto some = strings_of(
+          co_await run(conn_, command("ZREVRANGE", keys::offline_department(d), "0", last)));
+      ids.insert(ids.end(), some.begin(), some.end());
+    }
+  }
+  std::vector<pb::OfflineMessage> out;
+  for (const auto& id : ids) {
+    auto fields = pairs_of(co_await run(conn_, command("HGETALL", keys::offline(id))));
+    if (fields.empty()) continue;
+    pb::OfflineMessage m;
+    m.set_id(id);
+    for (const auto& [k, v] : fields) {
+      if (k == "name") m.set_display_name(v);
+      if (k == "email") m.set_email(v);
+      if (k == "dept") m.set_department(v);
+      if (k == "text") m.set_text(v);
+      if (k == "visitor") m.set_visitor_id(v);
+      if (k == "ts") {
+        std::int64_t ts = 0;
+        std::from_chars(v.data(), v.data() + v.size(), ts);
+        m.set_at_ms(ts);
+      }
+    }
+    out.push_back(std::move(m));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.at_ms() > b.at_ms(); });
+  if (out.size() > limit) out.resize(limit);
+  co_return out;
+}
+
+task<std::vector<std::pair<std::string, std::int64_t>>> chat_reads::library_enums() {
+  auto r = co_await fcall(conn_, "lc_enums", std::vector<std::string>());
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+    out.emplace_back(r.elements[i].as_string(), r.elements[i + 1].as_int());
+  }
+  co_return out;
+}
+
+}  // namespace lc::store

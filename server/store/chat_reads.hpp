@@ -1,0 +1,74 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "livechat/v1/livechat.pb.h"
+#include "server/store/records.hpp"
+#include "server/store/redis_connection.hpp"
+
+namespace lc::store {
+
+template <class T>
+using task = boost::asio::awaitable<T>;
+
+// A department's queue as a waiting visitor's status needs it.
+struct queue_info {
+  std::uint32_t length = 0, agents_online = 0, free_slots = 0;
+  std::vector<std::int64_t> ranks;  // per asked conversation; -1 when not queued
+};
+struct department_overview {
+  std::string department;
+  std::uint32_t queue_length = 0;
+  std::int64_t oldest_enqueue_ms = 0;  // 0 when empty
+  std::uint32_t agents_online = 0, free_agents = 0;
+};
+struct overview_result {
+  std::int64_t now_ms = 0;  // Redis clock
+  std::vector<department_overview> departments;
+};
+
+// The read side of the store port: what a node, the REST API and the dashboards look up. Plain
+// reads and read-only functions; nothing here changes state. Coroutines take their arguments by
+// value: a caller may spawn one and let its own temporaries go before it runs. Each throws
+// store_error (UNAVAILABLE) when Redis cannot answer.
+class chat_reads {
+ public:
+  explicit chat_reads(redis_connection& conn) : conn_(conn) {}
+
+  // Stream entries with seq > after_seq, in order; at most `limit` (0: all).
+  task<std::vector<livechat::v1::ChatEvent>> events(std::string conv, std::uint64_t after_seq,
+                                                    std::uint32_t limit = 0);
+  task<std::optional<conversation_record>> conversation(std::string conv);
+  // The visitor's conversations, newest first.
+  task<std::vector<std::string>> visitor_conversations(std::string visitor, std::uint32_t limit);
+  // The visitor's open conversation id, "" when none.
+  task<std::string> visitor_open_conversation(std::string visitor);
+  // The open conversations assigned to the agent.
+  task<std::vector<std::string>> agent_conversations(std::string agent);
+  // When the agent's reconnect grace ends (Redis clock ms); nothing while they are connected.
+  task<std::optional<std::int64_t>> agent_grace_deadline(std::string agent);
+  task<queue_info> queue_status(std::string department, std::vector<std::string> conversations);
+  task<overview_result> overview();
+  task<std::vector<agent_summary>> agents();
+  task<std::vector<std::string>> departments();
+  // Records of one measure with their time in [from_ms, to_ms].
+  task<std::vector<measurement_row>> records(std::string measure, std::int64_t from_ms,
+                                             std::int64_t to_ms);
+  // Closed conversations whose response-time records are not written yet (a sample).
+  task<std::vector<std::string>> pending_records();
+  // Newest first, from the given departments (all when empty).
+  task<std::vector<livechat::v1::OfflineMessage>> offline_list(std::vector<std::string> departments,
+                                                               std::uint32_t limit);
+  // The protocol numbers the Functions library writes ({name, number}, ...).
+  task<std::vector<std::pair<std::string, std::int64_t>>> library_enums();
+
+ private:
+  redis_connection& conn_;
+};
+
+}  // namespace lc::store

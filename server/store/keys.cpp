@@ -1,0 +1,50 @@
+#include "server/store/keys.hpp"
+
+namespace lc::store::keys {
+
+namespace {
+
+std::string join(std::string_view prefix, std::string_view id, std::string_view suffix = {}) {
+  std::string out;
+  out.reserve(prefix.size() + id.size() + suffix.size());
+  out.append(prefix).append(id).append(suffix);
+  return out;
+}
+
+}  // namespace
+
+std::string conversation(std::string_view id) {
+  return join("lc:conv:", id);
+}
+std::string stream(std::string_view id) {
+  return join("lc:conv:", id, ":s");
+}
+std::string metadata(std::string_view id) {
+  return join("lc:conv:", id, ":meta");
+}
+std::string agent(std::string_view id) {
+  return join("lc:agent:", id);
+}
+std::string agent_conversations(std::string_view id) {
+  return join("lc:agent:", id, ":convs");
+}
+std::string visitor(std::string_view id) {
+  return join("lc:visitor:", id);
+}
+std::string visitor_conversations(std::string_view id) {
+  return join("lc:visitor:", id, ":convs");
+}
+std::string records(std::string_view measure) {
+  return join("lc:rec:", measure);
+}
+std::string offline(std::string_view id) {
+  return join("lc:offline:", id);
+}
+std::string offline_department(std::string_view dept) {
+  return join("lc:offline:d:", dept);
+}
+std::string node_channel(std::string_view node) {
+  return join("lc:n:", node);
+}
+
+}  // namespace lc::store::keys

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "livechat/v1/livechat.pb.h"
+#include "server/store/field_list.hpp"
+
+// What the store holds, as typed values: the port's records, decoded from Redis hashes here and
+// nowhere else.
+namespace lc::store {
+
+// One conversation's hash (and its metadata hash).
+struct conversation_record {
+  std::string id, visitor_id, visitor_name, email, department, page_url;
+  livechat::v1::ConversationState state = livechat::v1::CONVERSATION_STATE_UNSPECIFIED;
+  // The agent it is assigned to; after a close, the agent who had it (empty if none did).
+  std::string agent_id, agent_name;
+  std::uint64_t epoch = 0;  // assignment epoch: bumped by every assignment
+  std::uint64_t seq = 0;    // last event's seq
+  std::int64_t joined_ms = 0, assigned_ms = 0, closed_ms = 0;
+  std::string first_message;
+  std::uint32_t rating = 0;  // 1..5, 0 when not rated
+  std::string comment;
+  std::map<std::string, std::string> metadata;
+};
+
+conversation_record decode_conversation(const field_list& hash, const field_list& metadata);
+
+// One agent of the team, as the on-call dashboard lists it.
+struct agent_summary {
+  std::string id, name;
+  livechat::v1::PresenceStatus status = livechat::v1::PRESENCE_STATUS_OFFLINE;
+  std::vector<std::string> departments;
+  std::uint32_t active = 0, capacity = 0;
+  bool connected = false;  // false during a reconnect grace and when their node is dead
+};
+
+// How presence is spelled in the agent hash ("online", "away", "offline").
+const char* presence_name(livechat::v1::PresenceStatus status);
+livechat::v1::PresenceStatus presence_from_name(std::string_view name);
+
+// One response-time record, stored as "conv|index|department|agent|value" in lc:rec:<measure>
+// and scored by when it was measured.
+struct measurement_row {
+  std::string measure;  // queue_wait first_response response resolution missed rating
+  std::int64_t at_ms = 0;
+  std::string conversation_id;
+  std::uint32_t index = 0;  // several records of one measure per conversation
+  std::string department, agent_id;
+  std::int64_t value = 0;
+};
+
+std::string encode_measurement_member(const measurement_row& row);
+std::optional<measurement_row> decode_measurement_member(std::string_view measure,
+                                                         std::string_view member,
+                                                         std::int64_t at_ms);
+
+}  // namespace lc::store
