@@ -3,10 +3,7 @@
 #include "server/app/flags.hpp"
 
 #include "server/core/ids.hpp"
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "server/core/validate.hpp"
 
 #include <algorithm>
 #include <array>
@@ -45,70 +42,12 @@ std::string set_duration(Duration& out, std::string_view value, std::uint64_t lo
   return {};
 }
 
-bool valid_host_chars(std::string_view host, bool allow_colon) {
-  if (host.empty()) return false;
-  for (char c : host) {
-    bool ok = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' ||
-              c == '_' || (allow_colon && (c == ':' || c == '%'));
-    if (!ok) return false;
-  }
-  return true;
-}
-
-struct host_port {
-  std::string host;                   // empty when absent (":port")
-  std::optional<std::uint16_t> port;  // absent when "host" alone
-};
-
-// "host:port", ":port", "host", "[v6]:port", "[v6]". Nothing when malformed.
-std::optional<host_port> split_host_port(std::string_view text) {
-  host_port out;
-  std::string_view port_part;
-  bool has_port = false;
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    out.host = std::string(text.substr(1, close - 1));
-    if (!valid_host_chars(out.host, true)) return std::nullopt;
-    std::string_view rest = text.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') return std::nullopt;
-      port_part = rest.substr(1);
-      has_port = true;
-    }
-  } else {
-    auto colon = text.find(':');
-    if (colon != std::string_view::npos) {
-      if (text.find(':', colon + 1) != std::string_view::npos) return std::nullopt;
-      port_part = text.substr(colon + 1);
-      has_port = true;
-      text = text.substr(0, colon);
-    }
-    out.host = std::string(text);
-    if (!out.host.empty() && !valid_host_chars(out.host, false)) return std::nullopt;
-    if (out.host.empty() && !has_port) return std::nullopt;
-  }
-  if (has_port) {
-    auto p = parse_uint(port_part);
-    if (!p || *p < 1 || *p > 65535) return std::nullopt;
-    out.port = static_cast<std::uint16_t>(*p);
-  }
-  return out;
-}
-
 std::string to_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
-std::string trim(std::string s) {
-  const char* ws = " \t\r\n";
-  auto b = s.find_first_not_of(ws);
-  if (b == std::string::npos) return {};
-  auto e = s.find_last_not_of(ws);
-  return s.substr(b, e - b + 1);
-}
 
 // One flag: its spelling, environment variable, help, and how it lands in the config.
 struct option_spec {
@@ -122,8 +61,8 @@ struct option_spec {
 
 constexpr std::uint64_t day_s = 24 * 3600;
 
-const std::array<option_spec, 18>& option_table() {
-  static const std::array<option_spec, 18> table = {{
+const std::array<option_spec, 20>& option_table() {
+  static const std::array<option_spec, 20> table = {{
       {"--listen", "LIVECHAT_LISTEN", "HOST:PORT",
        "Address to accept HTTP/WebSocket on; \":PORT\" keeps the host, 0.0.0.0:PORT listens on "
        "all interfaces",
@@ -135,9 +74,19 @@ const std::array<option_spec, 18>& option_table() {
          return {};
        },
        [](const config& c) { return c.listen_address + ":" + std::to_string(c.port); }},
-      {"--port", "LIVECHAT_PORT", "N", "TCP port to listen on (overrides the port in --listen)",
-       [](config& c, const std::string& v) { return set_uint(c.port, v, 1, 65535); },
+      {"--port", "LIVECHAT_PORT", "N",
+       "TCP port to listen on (overrides the port in --listen); 0 lets the system choose one "
+       "(see --port-file)",
+       [](config& c, const std::string& v) { return set_uint(c.port, v, 0, 65535); },
        [](const config& c) { return std::to_string(c.port); }},
+      {"--port-file", "LIVECHAT_PORT_FILE", "FILE",
+       "Once listening, write the bound port to FILE (atomically), for supervisors and tests "
+       "that start the server on port 0",
+       [](config& c, const std::string& v) -> std::string {
+         c.port_file = v;
+         return {};
+       },
+       [](const config&) { return std::string("none"); }},
       {"--redis", "LIVECHAT_REDIS", "URL",
        "External Redis: redis://HOST:PORT, HOST:PORT or unix:///PATH; empty runs an embedded "
        "redis-server in --data-dir",
@@ -251,6 +200,13 @@ const std::array<option_spec, 18>& option_table() {
        "Outgoing messages buffered per connection before a slow client is disconnected",
        [](config& c, const std::string& v) { return set_uint(c.send_queue_limit, v, 1, 1000000); },
        [](const config& c) { return std::to_string(c.send_queue_limit); }},
+      {"--write-timeout-ms", "LIVECHAT_WRITE_TIMEOUT_MS", "MS",
+       "A write to a client that has not completed after this (the client stopped reading) "
+       "drops the connection; the client counts as disconnected",
+       [](config& c, const std::string& v) {
+         return set_duration(c.write_timeout, v, 100, 600000);
+       },
+       [](const config& c) { return std::to_string(c.write_timeout.count()); }},
       {"--visitor-token-ttl-seconds", "LIVECHAT_VISITOR_TOKEN_TTL_SECONDS", "N",
        "Lifetime of the token that lets a visitor resume their identity and conversations",
        [](config& c, const std::string& v) {
@@ -378,147 +334,6 @@ std::string config_help() {
 void complete_config(config& cfg) {
   if (cfg.node_id.empty()) cfg.node_id = "node-" + core::random_id(6);
   if (cfg.secret.empty()) cfg.secret = load_or_create_secret(cfg.data_dir);
-}
-
-std::optional<redis_endpoint> parse_redis_url(std::string_view url) {
-  if (url.empty()) return std::nullopt;
-  constexpr std::string_view unix_scheme = "unix://";
-  constexpr std::string_view redis_scheme = "redis://";
-  std::string_view path;
-  if (url.substr(0, unix_scheme.size()) == unix_scheme) {
-    path = url.substr(unix_scheme.size());
-  } else if (url.front() == '/') {
-    path = url;
-  }
-  if (!path.empty() || url.substr(0, unix_scheme.size()) == unix_scheme) {
-    // sun_path holds 107 bytes plus the terminator.
-    if (path.size() < 2 || path.front() != '/' || path.back() == '/' || path.size() > 107 ||
-        path.find('\0') != std::string_view::npos) {
-      return std::nullopt;
-    }
-    redis_endpoint ep;
-    ep.host.clear();
-    ep.port = 0;
-    ep.unix_socket = std::string(path);
-    return ep;
-  }
-
-  constexpr std::string_view sentinel_scheme = "sentinel://";
-  if (url.substr(0, sentinel_scheme.size()) == sentinel_scheme) {
-    std::string_view rest = url.substr(sentinel_scheme.size());
-    auto slash = rest.find('/');
-    if (slash == std::string_view::npos || slash + 1 >= rest.size()) return std::nullopt;
-    std::string_view name = rest.substr(slash + 1);
-    if (name.find_first_of("/@?#, ") != std::string_view::npos) return std::nullopt;
-    redis_endpoint ep;
-    ep.master_name = std::string(name);
-    std::string_view hosts = rest.substr(0, slash);
-    while (!hosts.empty()) {
-      auto comma = hosts.find(',');
-      auto hp = split_host_port(hosts.substr(0, comma));
-      if (!hp || hp->host.empty()) return std::nullopt;
-      ep.sentinels.emplace_back(hp->host, hp->port.value_or(26379));
-      if (comma == std::string_view::npos) break;
-      hosts.remove_prefix(comma + 1);
-    }
-    if (ep.sentinels.empty()) return std::nullopt;
-    ep.host.clear();
-    ep.port = 0;
-    return ep;
-  }
-
-  std::string_view rest = url;
-  if (rest.substr(0, redis_scheme.size()) == redis_scheme) {
-    rest.remove_prefix(redis_scheme.size());
-  } else if (rest.find("://") != std::string_view::npos) {
-    return std::nullopt;  // rediss:// (TLS) and anything else we cannot speak
-  }
-  if (rest.find_first_of("@?#") != std::string_view::npos) return std::nullopt;
-  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
-    std::string_view db = rest.substr(slash);
-    if (db != "/" && db != "/0") return std::nullopt;
-    rest = rest.substr(0, slash);
-  }
-  auto hp = split_host_port(rest);
-  if (!hp || hp->host.empty()) return std::nullopt;
-  redis_endpoint ep;
-  ep.host = hp->host;
-  ep.port = hp->port.value_or(6379);
-  return ep;
-}
-
-namespace {
-
-// nullopt when the file does not exist; throws on other errors.
-std::optional<std::string> read_secret_file(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return std::nullopt;
-    throw std::runtime_error("cannot read secret file " + path.string() + ": " +
-                             std::strerror(errno));
-  }
-  std::string content;
-  char buf[512];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      throw std::runtime_error("cannot read secret file " + path.string() + ": " +
-                               std::strerror(err));
-    }
-    if (n == 0) break;
-    content.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  content = trim(std::move(content));
-  if (content.empty()) {
-    throw std::runtime_error("secret file " + path.string() +
-                             " is empty; delete it to generate a new secret (this invalidates "
-                             "issued tokens) or pass --secret");
-  }
-  return content;
-}
-
-}  // namespace
-
-std::string load_or_create_secret(const std::filesystem::path& data_dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) {
-    throw std::runtime_error("cannot create data dir " + data_dir.string() + ": " + ec.message());
-  }
-  const auto path = data_dir / "secret";
-  if (auto existing = read_secret_file(path)) return *existing;
-
-  // Write a private temp file completely, then link() it into place: link fails with EEXIST
-  // instead of overwriting, so a concurrent starter's secret wins and both read the same one.
-  const std::string secret = core::random_id(32);
-  const auto tmp =
-      data_dir / ("secret.tmp." + std::to_string(::getpid()) + "." + core::random_id(4));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    throw std::runtime_error("cannot create secret file in " + data_dir.string() + ": " +
-                             std::strerror(errno));
-  }
-  const std::string content = secret + "\n";
-  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
-  ok = ::fsync(fd) == 0 && ok;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot write secret file " + tmp.string());
-  }
-  int rc = ::link(tmp.c_str(), path.c_str());
-  int err = errno;
-  ::unlink(tmp.c_str());
-  if (rc == 0) return secret;
-  if (err == EEXIST) {
-    if (auto existing = read_secret_file(path)) return *existing;
-  }
-  throw std::runtime_error("cannot create secret file " + path.string() + ": " +
-                           std::strerror(err));
 }
 
 }  // namespace lc::app

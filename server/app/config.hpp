@@ -12,12 +12,15 @@
 #include <utility>
 #include <vector>
 
+#include "server/app/address.hpp"
+
 namespace lc::app {
 
 // Everything the server can be told at startup; defaults are what `livechat` runs with bare.
 struct config {
   std::string listen_address = "127.0.0.1";  // --listen / LIVECHAT_LISTEN ("host:port", ":port")
-  std::uint16_t port = 8080;                 // --port / LIVECHAT_PORT
+  std::uint16_t port = 8080;                 // --port / LIVECHAT_PORT (0: any free port)
+  std::string port_file{};                   // --port-file / LIVECHAT_PORT_FILE
   std::string redis_url{};          // --redis / LIVECHAT_REDIS: "redis://host:port", "host:port",
                                     // "unix:///path"; empty = embedded redis-server in data_dir
   std::string data_dir = "./data";  // --data-dir / LIVECHAT_DATA_DIR
@@ -34,6 +37,7 @@ struct config {
   std::size_t max_frame_bytes = 65536;                     // --max-frame-bytes
   std::size_t max_text_bytes = 8192;                       // --max-text-bytes
   std::size_t send_queue_limit = 256;                      // --send-queue-limit
+  std::chrono::milliseconds write_timeout{10000};          // --write-timeout-ms
   std::chrono::seconds visitor_token_ttl{30 * 24 * 3600};  // --visitor-token-ttl-seconds
 };
 
@@ -61,22 +65,6 @@ std::string config_help();
 // Fills what parse_config leaves to runtime: a random node_id, and the secret from
 // load_or_create_secret(data_dir). Throws std::runtime_error when the secret file is unusable.
 void complete_config(config& cfg);
-
-// Where to find Redis. unix_socket non-empty means a unix socket (host/port unused).
-struct redis_endpoint {
-  std::string host{};
-  std::uint16_t port = 6379;
-  std::string unix_socket{};
-  // sentinel://h1:26379,h2:26379/name: ask these sentinels for the primary of `master_name`.
-  std::vector<std::pair<std::string, std::uint16_t>> sentinels{};
-  std::string master_name{};
-};
-
-// Accepts "sentinel://host[:port][,host[:port]...]/master-name" (port 26379 by default),
-// "redis://host[:port][/0]", "host[:port]", "[::1]:port", "unix:///abs/path" and a bare
-// absolute path. Nothing when malformed, and also for credentials or a non-zero database,
-// which the server cannot honour (silently dropping a password would be worse).
-std::optional<redis_endpoint> parse_redis_url(std::string_view url);
 
 // Reads <data_dir>/secret, or creates it (32 random bytes as hex, mode 0600) if missing.
 // Creation is atomic, so concurrent first starts agree on one secret. Throws

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -69,6 +71,18 @@ void protobuf_log(google::protobuf::LogLevel level, const char* file, int line,
   spdlog::debug("protobuf: {}", message);
 }
 
+// Writes the bound port where a supervisor (or a test that started us on port 0) looks for it:
+// a temporary file renamed into place, so a reader never sees half a number.
+void write_port_file(const std::string& path, std::uint16_t port) {
+  const auto tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out) throw std::runtime_error("cannot write port file " + tmp);
+  }
+  std::filesystem::rename(tmp, path);
+}
+
 int run_server(lc::app::config cfg) {
   lc::app::complete_config(cfg);
   spdlog::set_level(spdlog::level::from_str(cfg.log_level));
@@ -120,8 +134,10 @@ int run_server(lc::app::config cfg) {
   no.port = cfg.port;
   no.static_dir = cfg.static_dir;
   no.send_queue_limit = cfg.send_queue_limit;
+  no.write_timeout = cfg.write_timeout;
   lc::net::server server(io, service, no);
   server.start();
+  if (!cfg.port_file.empty()) write_port_file(cfg.port_file, server.port());
   redis.start();
   service.start();
   spdlog::info("node {} listening on http://{}:{} (WebSocket /ws)", cfg.node_id, cfg.listen_address,

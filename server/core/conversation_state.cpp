@@ -57,4 +57,26 @@ std::optional<conversation_state> next_state(conversation_state state,
   return std::nullopt;
 }
 
+conversation_state state_after(conversation_state state, const pb::ChatEvent& event) {
+  std::optional<conversation_transition> t;
+  switch (event.kind()) {
+    case pb::EVENT_KIND_ASSIGNED:
+      t = conversation_transition::assign;
+      break;
+    case pb::EVENT_KIND_TRANSFERRED:
+      t = event.agent_id().empty() ? conversation_transition::requeue
+                                   : conversation_transition::transfer_to_agent;
+      break;
+    case pb::EVENT_KIND_REQUEUED:
+      t = conversation_transition::requeue;
+      break;
+    case pb::EVENT_KIND_CLOSED:
+      t = conversation_transition::close;
+      break;
+    default:
+      return state;
+  }
+  return next_state(state, *t).value_or(state);
+}
+
 }  // namespace lc::core

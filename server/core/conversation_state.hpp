@@ -37,4 +37,8 @@ std::optional<error> check_action(conversation_state state, conversation_action 
 std::optional<conversation_state> next_state(conversation_state state,
                                              conversation_transition transition);
 
+// The state after a stream event has happened: assignments, transfers, requeues and the close
+// move it; other events (and transitions `state` does not allow) leave it as it is.
+conversation_state state_after(conversation_state state, const livechat::v1::ChatEvent& event);
+
 }  // namespace lc::core

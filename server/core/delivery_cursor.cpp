@@ -59,6 +59,7 @@ void delivery_cursor::write_finished(std::optional<std::uint64_t> acked_seq) {
 
 void delivery_cursor::open(std::uint64_t next_seq, bool complete) {
   open_ = true;
+  reading_ = false;
   if (next_seq > next_) next_ = next_seq;
   advance();
   if (!complete) stale_ = true;

@@ -45,8 +45,9 @@ class delivery_cursor {
   void write_started();
   void write_finished(std::optional<std::uint64_t> acked_seq);
 
-  // The first history page went out another way (an Assigned carrying it): events before
-  // next_seq count as delivered. `complete`: that page reached the end of the stream.
+  // The first read of a cursor that is not open went out another way (an Assigned carrying a
+  // history page): it ends that read, and events before next_seq count as delivered.
+  // `complete`: the page reached the end of the stream. read_started() begins that read.
   void open(std::uint64_t next_seq, bool complete);
 
   // Reading the stream: the seq to read after, when a read is due and may start now.
@@ -59,6 +60,10 @@ class delivery_cursor {
   // Wake-ups may have been lost (Pub/Sub reconnected): read the stream again.
   void mark_stale() { stale_ = true; }
 
+  // pop() would hand out (or drop) a held event now.
+  bool ready() const {
+    return open_ && writes_ == 0 && !held_.empty() && held_.begin()->first <= next_;
+  }
   std::uint64_t next_seq() const { return next_; }
   bool is_open() const { return open_; }
   bool reading() const { return reading_; }

@@ -22,4 +22,11 @@ std::string random_id(std::size_t bytes) {
   return out;
 }
 
+std::string prefixed_id(char kind, std::size_t bytes) {
+  // Built by appending: `"c" + string` trips GCC 12's -Wrestrict false positive.
+  std::string id(1, kind);
+  id += random_id(bytes);
+  return id;
+}
+
 }  // namespace lc::core

@@ -289,6 +289,13 @@ check validate_list(const pb::ListOfflineMessages& m, const limits& lim) {
 
 }  // namespace
 
+std::string trim_blanks(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
 bool is_valid_id(std::string_view id, std::size_t max_bytes) {
   if (id.empty() || id.size() > max_bytes) return false;
   for (char c : id) {

@@ -16,6 +16,9 @@ namespace lc::core {
 std::optional<error> validate_request(const livechat::v1::ClientEnvelope& envelope,
                                       livechat::v1::Role role, const limits& lim);
 
+// `s` without leading and trailing blanks (space, tab, CR, LF): how names are stored.
+std::string trim_blanks(std::string_view s);
+
 // True when `id` is a non-empty identifier of at most max_bytes bytes from [A-Za-z0-9_.:-].
 bool is_valid_id(std::string_view id, std::size_t max_bytes);
 

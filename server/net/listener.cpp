@@ -1,6 +1,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <vector>
 
@@ -58,10 +60,47 @@ void listener::on_backoff(error_code ec) {
 
 }  // namespace detail
 
+namespace {
+
+// Checks every WebSocket's write in flight against the deadline, a few times per deadline.
+class write_watchdog : public std::enable_shared_from_this<write_watchdog> {
+ public:
+  write_watchdog(boost::asio::io_context& ioc, std::shared_ptr<detail::shared_state> state)
+      : timer_(ioc), state_(std::move(state)) {}
+
+  void start() { do_wait(); }
+  void stop() { timer_.cancel(); }
+
+ private:
+  void do_wait() {
+    const auto timeout = state_->options.write_timeout;
+    timer_.expires_after(std::max(timeout / 4, std::chrono::milliseconds(50)));
+    timer_.async_wait(
+        boost::beast::bind_front_handler(&write_watchdog::on_wait, shared_from_this()));
+  }
+  void on_wait(detail::error_code ec) {
+    if (ec || state_->frontend == nullptr) return;
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<std::shared_ptr<detail::ws_session>> all;
+    all.reserve(state_->ws_sessions.size());
+    for (auto* s : state_->ws_sessions) {
+      if (auto p = s->weak_from_this().lock()) all.push_back(std::move(p));
+    }
+    for (auto& s : all) s->check_write_deadline(now, state_->options.write_timeout);
+    do_wait();
+  }
+
+  boost::asio::steady_timer timer_;
+  std::shared_ptr<detail::shared_state> state_;
+};
+
+}  // namespace
+
 struct server::impl {
   boost::asio::io_context& ioc;
   std::shared_ptr<detail::shared_state> state;
   std::shared_ptr<detail::listener> listener;
+  std::shared_ptr<write_watchdog> watchdog;
 };
 
 server::server(boost::asio::io_context& ioc, lc::service::frontend& frontend,
@@ -69,10 +108,11 @@ server::server(boost::asio::io_context& ioc, lc::service::frontend& frontend,
     : impl_(std::make_unique<impl>(impl{ioc,
                                         std::make_shared<detail::shared_state>(detail::shared_state{
                                             &frontend, std::move(options), {}, {}, false}),
-                                        nullptr})) {}
+                                        nullptr, nullptr})) {}
 
 server::~server() {
   abort_all();
+  if (impl_->watchdog) impl_->watchdog->stop();
   impl_->state->frontend = nullptr;
 }
 
@@ -82,6 +122,8 @@ void server::start() {
   l->open(detail::tcp::endpoint(address, impl_->state->options.port));
   l->run();
   impl_->listener = std::move(l);
+  impl_->watchdog = std::make_shared<write_watchdog>(impl_->ioc, impl_->state);
+  impl_->watchdog->start();
   spdlog::info("net: listening on {}:{}", impl_->state->options.address, port());
 }
 

@@ -26,6 +26,9 @@ struct server_options {
   std::uint16_t port = 0;              // 0: let the OS choose; see server::port()
   std::string static_dir;              // empty: no static files
   std::size_t send_queue_limit = 256;  // frames queued per WebSocket before "slow consumer"
+  // A WebSocket write (or close frame) still not done after this is a peer that stopped reading
+  // with its kernel buffers full: the connection is dropped, and the service told at once.
+  std::chrono::milliseconds write_timeout{10000};
   // Idle HTTP keep-alive connections close after this. WebSockets use Beast's suggested server
   // timeouts instead (ping after 150 s of silence, close after 300 s).
   std::chrono::seconds idle_timeout{60};

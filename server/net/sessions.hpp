@@ -4,6 +4,7 @@
 // "websocket chat multi" example: listener -> http_session -> ws_session.
 
 #include <boost/asio/ip/tcp.hpp>
+#include <chrono>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -115,9 +116,14 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 
   // client_link, forwarded by a small link object that only holds a weak_ptr to us.
   bool send(std::shared_ptr<const std::string> frame);
+  std::size_t send_room() const;
+  void notify_writable();
   void close(std::uint16_t code, std::string_view reason);
   void abort();
   const std::string& peer() const { return peer_; }
+  // Drops the connection when a write has been in flight longer than `timeout`.
+  void check_write_deadline(std::chrono::steady_clock::time_point now,
+                            std::chrono::milliseconds timeout);
 
  private:
   void on_accept(error_code ec);
@@ -145,11 +151,14 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   // static string on every connection.
   std::uint16_t close_code_ = 0;
   std::string close_text_;
+  // When the write (or close frame) in flight began; zero while none is.
+  std::chrono::steady_clock::time_point busy_since_{};
   bool writing_ = false;
   bool closing_ = false;  // no more sends; the close frame is queued or sent
   bool close_sent_ = false;
-  bool opened_ = false;    // the frontend knows about us
-  bool notified_ = false;  // on_close was called
+  bool opened_ = false;          // the frontend knows about us
+  bool notified_ = false;        // on_close was called
+  bool wants_writable_ = false;  // the frontend asked to hear when the queue drains
 };
 
 }  // namespace lc::net::detail

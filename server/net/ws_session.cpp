@@ -25,6 +25,13 @@ class ws_link final : public lc::service::client_link {
     auto s = session_.lock();
     return s && s->send(std::move(frame));
   }
+  std::size_t send_room() const override {
+    auto s = session_.lock();
+    return s ? s->send_room() : 0;
+  }
+  void notify_writable() override {
+    if (auto s = session_.lock()) s->notify_writable();
+  }
   void close(std::uint16_t code, std::string_view reason) override {
     if (auto s = session_.lock()) s->close(code, reason);
   }
@@ -133,14 +140,45 @@ bool ws_session::send(std::shared_ptr<const std::string> frame) {
   if (queue_.size() >= state_->options.send_queue_limit) {
     spdlog::debug("net: {} slow consumer ({} frames queued)", peer_, queue_.size());
     // Frames not yet started are dropped: a client this far behind resynchronises when it
-    // reconnects, and the close frame reaches it sooner.
+    // reconnects, and the close frame reaches it sooner. It counts as gone from now on (its
+    // grace starts), whether or not the close frame ever gets through; if it does not, the
+    // write deadline drops the socket.
     drop_unsent();
     close(1008, "slow consumer");
+    // Not from inside send(): the frontend may be in the middle of a fan-out.
+    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->notify_closed(); });
     return false;
   }
   queue_.push_back(std::move(frame));
   if (!writing_) do_write();
   return true;
+}
+
+std::size_t ws_session::send_room() const {
+  if (closing_ || notified_ || !opened_) return 0;
+  const auto limit = state_->options.send_queue_limit;
+  return queue_.size() >= limit ? 0 : limit - queue_.size();
+}
+
+void ws_session::notify_writable() {
+  if (closing_ || notified_) return;
+  if (writing_) {
+    wants_writable_ = true;
+    return;
+  }
+  // Nothing queued already: tell it on the next turn, not from inside its own call.
+  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    if (self->notified_ || !self->handler_) return;
+    auto handler = self->handler_;
+    handler->on_writable();
+  });
+}
+
+void ws_session::check_write_deadline(std::chrono::steady_clock::time_point now,
+                                      std::chrono::milliseconds timeout) {
+  if (busy_since_ == std::chrono::steady_clock::time_point{} || now - busy_since_ < timeout) return;
+  spdlog::debug("net: {} write stalled for {} ms: dropping", peer_, timeout.count());
+  abort();
 }
 
 void ws_session::close(std::uint16_t code, std::string_view reason) {
@@ -161,19 +199,20 @@ void ws_session::abort() {
 
 void ws_session::do_write() {
   writing_ = true;
+  busy_since_ = std::chrono::steady_clock::now();
   ws_.async_write(asio::buffer(*queue_.front()),
                   beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
 }
 
 void ws_session::on_write(error_code ec, std::size_t) {
   writing_ = false;
-  if (ec || notified_) {
-    if (ec && ec != asio::error::operation_aborted) {
+  busy_since_ = {};
+  if (ec) {
+    if (ec != asio::error::operation_aborted) {
       spdlog::debug("net: {} websocket write: {}", peer_, ec.message());
     }
     queue_.clear();
     queue_.shrink_to_fit();
-    if (notified_) return;
     // Make sure the read loop ends too, so on_close is not left to the idle timeout.
     error_code ignored;
     ws_.next_layer().close(ignored);
@@ -185,17 +224,27 @@ void ws_session::on_write(error_code ec, std::size_t) {
     return;
   }
   if (queue_.capacity() > 4) queue_.shrink_to_fit();
-  if (closing_ && !close_sent_ && !notified_) do_close();
+  if (closing_) {
+    if (!close_sent_) do_close();
+    return;
+  }
+  if (wants_writable_ && handler_) {
+    wants_writable_ = false;
+    auto handler = handler_;  // on_writable may end in abort(), which drops handler_
+    handler->on_writable();
+  }
 }
 
 void ws_session::do_close() {
   close_sent_ = true;
+  busy_since_ = std::chrono::steady_clock::now();
   websocket::close_reason reason(close_code_);
   reason.reason = close_text_;
   ws_.async_close(reason, beast::bind_front_handler(&ws_session::on_close, shared_from_this()));
 }
 
 void ws_session::on_close(error_code ec) {
+  busy_since_ = {};
   if (ec && ec != asio::error::operation_aborted) {
     spdlog::debug("net: {} websocket close: {}", peer_, ec.message());
     error_code ignored;

@@ -12,7 +12,8 @@
 #include "server/core/response_clock.hpp"
 #include "server/core/stats.hpp"
 #include "server/core/validate.hpp"
-#include "server/service/chat_service.hpp"
+#include "server/service/envelopes.hpp"
+#include "server/store/store_error.hpp"
 
 namespace lc::service {
 
@@ -36,33 +37,6 @@ http_response error_reply(unsigned status, std::string_view code, std::string_vi
   return json_reply(status, core::json_error(code, message));
 }
 
-// "conv|i|dept|agent|value" as stored by the records function.
-struct record {
-  std::string conversation, department, agent;
-  std::int64_t value = 0;
-};
-
-std::optional<record> parse_record(const std::string& member) {
-  record r;
-  std::size_t start = 0;
-  std::string parts[5];
-  for (int i = 0; i < 5; ++i) {
-    auto bar = i < 4 ? member.find('|', start) : std::string::npos;
-    if (i < 4 && bar == std::string::npos) return std::nullopt;
-    parts[i] = member.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
-    start = bar + 1;
-  }
-  r.conversation = parts[0];
-  r.department = parts[2];
-  r.agent = parts[3];
-  try {
-    r.value = std::stoll(parts[4]);
-  } catch (...) {
-    return std::nullopt;
-  }
-  return r;
-}
-
 std::string iso_time(std::int64_t ms) {
   std::time_t t = ms / 1000;
   std::tm tm{};
@@ -84,6 +58,19 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
+const char* state_name(pb::ConversationState s) {
+  switch (s) {
+    case pb::CONVERSATION_STATE_QUEUED:
+      return "queued";
+    case pb::CONVERSATION_STATE_ASSIGNED:
+      return "assigned";
+    case pb::CONVERSATION_STATE_CLOSED:
+      return "closed";
+    default:
+      return "unknown";
+  }
+}
+
 const char* role_name(pb::Role r) {
   switch (r) {
     case pb::ROLE_VISITOR:
@@ -100,7 +87,7 @@ const char* role_name(pb::Role r) {
 }  // namespace
 
 void rest_api::handle(http_request request, std::function<void(http_response)> done) {
-  asio::co_spawn(service_.io(), route(std::move(request)),
+  asio::co_spawn(io_, route(std::move(request)),
                  [done = std::move(done)](std::exception_ptr e, http_response r) {
                    if (!e) {
                      done(std::move(r));
@@ -122,7 +109,7 @@ std::optional<core::agent_claims> rest_api::authenticate(const http_request& req
   std::string_view auth = request.authorization;
   if (auth.substr(0, bearer.size()) != bearer) return std::nullopt;
   auth.remove_prefix(bearer.size());
-  return core::verify_agent_token(auth, service_.options().secret, wall_clock_ms() / 1000);
+  return core::verify_agent_token(auth, secret_, wall_clock_ms() / 1000);
 }
 
 asio::awaitable<http_response> rest_api::route(http_request request) {
@@ -134,7 +121,7 @@ asio::awaitable<http_response> rest_api::route(http_request request) {
   }
   if (path == "/healthz") co_return json_reply(200, R"({"status":"ok"})");
   if (path == "/readyz") {
-    if (service_.ready()) co_return json_reply(200, R"({"status":"ready"})");
+    if (ready_()) co_return json_reply(200, R"({"status":"ready"})");
     co_return error_reply(503, "not_ready", "redis not connected or functions not loaded");
   }
   if (path == "/metrics") co_return co_await metrics();
@@ -148,7 +135,7 @@ asio::awaitable<http_response> rest_api::route(http_request request) {
   constexpr std::string_view conv_prefix = "/api/conversations/";
   if (path.rfind(conv_prefix, 0) == 0) {
     auto id = path.substr(conv_prefix.size());
-    if (!core::is_valid_id(id, service_.options().limits.max_id_bytes)) {
+    if (!core::is_valid_id(id, limits_.max_id_bytes)) {
       co_return error_reply(400, "bad_request", "malformed conversation id");
     }
     co_return co_await conversation(*who, id);
@@ -161,12 +148,11 @@ asio::awaitable<http_response> rest_api::route(http_request request) {
 }
 
 asio::awaitable<http_response> rest_api::metrics() {
-  auto& m = service_.metrics();
-  m.set("livechat_connected_visitors", static_cast<double>(service_.connected(pb::ROLE_VISITOR)));
-  m.set("livechat_connected_agents", static_cast<double>(service_.connected(pb::ROLE_AGENT)));
-  m.set("livechat_redis_up", service_.ready() ? 1 : 0);
-  if (service_.ready()) {
-    auto overview = co_await service_.store().overview();
+  auto& m = metrics_;
+  const bool up = ready_();
+  m.set("livechat_redis_up", up ? 1 : 0);
+  if (up) {
+    auto overview = co_await reads_.overview();
     m.clear("livechat_queue_depth");
     m.clear("livechat_queue_oldest_wait_seconds");
     m.clear("livechat_agents_online");
@@ -190,12 +176,11 @@ asio::awaitable<http_response> rest_api::metrics() {
 
 asio::awaitable<http_response> rest_api::conversation(const core::agent_claims& who,
                                                       const std::string& id) {
-  auto& store = service_.store();
-  auto rec = co_await store.conversation(id);
+  auto rec = co_await reads_.conversation(id);
   if (!rec) co_return error_reply(404, "not_found", "no such conversation");
-  auto events = co_await store.events(id, 0);
+  auto events = co_await reads_.events(id, 0);
   // Agents see the conversations that were ever assigned to them; admins see all.
-  bool allowed = who.admin || rec->get("agent") == who.agent_id;
+  bool allowed = who.admin || rec->agent_id == who.agent_id;
   std::vector<core::clock_event> clock;
   for (const auto& e : events) {
     if (e.agent_id() == who.agent_id) allowed = true;
@@ -208,28 +193,28 @@ asio::awaitable<http_response> rest_api::conversation(const core::agent_claims& 
   core::json_writer j;
   j.begin_object();
   j.key("id").value(id);
-  j.key("state").value(rec->get("state"));
-  j.key("department").value(rec->get("dept"));
-  j.key("agent_id").value(rec->get("agent"));
-  j.key("agent_name").value(rec->get("aname"));
-  j.key("joined_at_ms").value(rec->get_int("joined"));
-  j.key("assigned_at_ms").value(rec->get_int("assigned"));
-  j.key("closed_at_ms").value(rec->get_int("closed"));
+  j.key("state").value(state_name(rec->state));
+  j.key("department").value(rec->department);
+  j.key("agent_id").value(rec->agent_id);
+  j.key("agent_name").value(rec->agent_name);
+  j.key("joined_at_ms").value(rec->joined_ms);
+  j.key("assigned_at_ms").value(rec->assigned_ms);
+  j.key("closed_at_ms").value(rec->closed_ms);
   j.key("visitor").begin_object();
-  j.key("id").value(rec->get("visitor"));
-  j.key("name").value(rec->get("vname"));
-  j.key("email").value(rec->get("email"));
-  j.key("page_url").value(rec->get("page"));
+  j.key("id").value(rec->visitor_id);
+  j.key("name").value(rec->visitor_name);
+  j.key("email").value(rec->email);
+  j.key("page_url").value(rec->page_url);
   j.key("metadata").begin_object();
   for (const auto& [k, v] : rec->metadata) j.key(k).value(v);
   j.end_object();
   j.end_object();
-  if (rec->get("rating").empty()) {
+  if (rec->rating == 0) {
     j.key("rating").null();
   } else {
-    j.key("rating").value(rec->get_int("rating"));
+    j.key("rating").value(static_cast<std::uint64_t>(rec->rating));
   }
-  j.key("comment").value(rec->get("comment"));
+  j.key("comment").value(rec->comment);
   j.key("times").begin_object();
   j.key("closed").value(times.closed);
   j.key("missed").value(times.missed);
@@ -304,7 +289,7 @@ asio::awaitable<http_response> rest_api::stats(const std::map<std::string, std::
   if (from > to) co_return error_reply(400, "bad_request", "'from' is after 'to'");
   const auto department = param("department");
   const auto agent = param("agent");
-  const auto max_id = service_.options().limits.max_id_bytes;
+  const auto max_id = limits_.max_id_bytes;
   if (!department.empty() && !core::is_valid_id(department, max_id)) {
     co_return error_reply(400, "bad_request", "malformed department");
   }
@@ -327,18 +312,16 @@ asio::awaitable<http_response> rest_api::stats(const std::map<std::string, std::
   j.key("measures").begin_object();
   std::size_t conversations = 0, missed = 0;
   for (const char* measure : measures) {
-    auto members = co_await service_.store().records(measure, from, to);
+    auto rows = co_await reads_.records(measure, from, to);
     std::vector<double> values;
-    for (const auto& [member, at] : members) {
-      auto r = parse_record(member);
-      if (!r) continue;
-      if (!department.empty() && r->department != department) continue;
-      if (!agent.empty() && r->agent != agent) continue;
-      values.push_back(static_cast<double>(r->value));
+    for (const auto& r : rows) {
+      if (!department.empty() && r.department != department) continue;
+      if (!agent.empty() && r.agent_id != agent) continue;
+      values.push_back(static_cast<double>(r.value));
       if (csv) {
-        out_csv += std::string(measure) + "," + std::to_string(at) + "," + iso_time(at) + "," +
-                   csv_field(r->conversation) + "," + csv_field(r->department) + "," +
-                   csv_field(r->agent) + "," + std::to_string(r->value) + "\n";
+        out_csv += std::string(measure) + "," + std::to_string(r.at_ms) + "," + iso_time(r.at_ms) +
+                   "," + csv_field(r.conversation_id) + "," + csv_field(r.department) + "," +
+                   csv_field(r.agent_id) + "," + std::to_string(r.value) + "\n";
       }
     }
     if (std::string_view(measure) == "resolution") conversations = values.size();
@@ -372,21 +355,25 @@ asio::awaitable<http_response> rest_api::stats(const std::map<std::string, std::
 }
 
 asio::awaitable<http_response> rest_api::agents() {
-  auto list = co_await service_.store().agents();
+  auto list = co_await reads_.agents();
   core::json_writer j;
   j.begin_object().key("agents").begin_array();
   std::uint64_t active = 0, capacity = 0;
   for (const auto& a : list) {
-    const bool online = a.status == "online" && a.connected;
+    const bool online = a.status == pb::PRESENCE_STATUS_ONLINE && a.connected;
+    const std::string status = store::presence_name(a.status);
     j.begin_object();
     j.key("id").value(a.id);
     j.key("name").value(a.name);
     // What a person would call them: reconnecting agents are not available.
-    j.key("status").value(!a.connected && a.status != "offline" ? "reconnecting" : a.status);
+    j.key("status").value(!a.connected && a.status != pb::PRESENCE_STATUS_OFFLINE ? "reconnecting"
+                                                                                  : status);
     j.key("connected").value(a.connected);
     j.key("active").value(static_cast<std::uint64_t>(a.active));
     j.key("capacity").value(static_cast<std::uint64_t>(a.capacity));
-    j.key("departments").value(a.departments);
+    std::string departments;
+    for (const auto& d : a.departments) departments += (departments.empty() ? "" : ",") + d;
+    j.key("departments").value(departments);
     j.end_object();
     if (online) {
       active += a.active;
@@ -405,7 +392,7 @@ asio::awaitable<http_response> rest_api::offline_messages(
   std::vector<std::string> departments;
   auto d = params.find("department");
   if (d != params.end() && !d->second.empty()) {
-    if (!core::is_valid_id(d->second, service_.options().limits.max_id_bytes)) {
+    if (!core::is_valid_id(d->second, limits_.max_id_bytes)) {
       co_return error_reply(400, "bad_request", "malformed department");
     }
     const auto& mine = who.departments;
@@ -427,7 +414,7 @@ asio::awaitable<http_response> rest_api::offline_messages(
       co_return error_reply(400, "bad_request", "'limit' must be 1..500");
     }
   }
-  auto list = co_await service_.store().offline_list(departments, limit);
+  auto list = co_await reads_.offline_list(departments, limit);
   core::json_writer j;
   j.begin_object().key("messages").begin_array();
   for (const auto& m : list) {

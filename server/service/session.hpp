@@ -3,67 +3,139 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "livechat/v1/livechat.pb.h"
 #include "server/core/conversation_state.hpp"
+#include "server/core/delivery_cursor.hpp"
+#include "server/core/metrics.hpp"
 #include "server/core/rate_limiter.hpp"
 #include "server/core/token.hpp"
 #include "server/service/envelopes.hpp"
+#include "server/service/options.hpp"
+#include "server/service/session_index.hpp"
 #include "server/service/transport.hpp"
 
 namespace lc::service {
 
-class chat_service;
+class session;
 
-// How far one connection has read one conversation: the next seq it must receive. Events are
-// pushed strictly in seq order; a gap is filled from the stream before anything newer.
-struct follow_state {
-  std::uint64_t next_seq = 1;
-  // As far as the delivered events tell; lets requests in the wrong state fail without Redis.
-  core::conversation_state state = livechat::v1::CONVERSATION_STATE_UNSPECIFIED;
-  bool catching_up = false;
-  std::uint64_t newest_seen = 0;     // highest seq announced while a catch-up was running
-  std::string assignment_epoch;      // agents: the assignment they were given (fences their writes)
-  std::uint32_t shown_position = 0;  // visitors: the queue position and ETA last pushed, so an
-  std::uint32_t shown_wait_s = 0;    // unchanged status is not sent again
+// Told of what happens on a session; implemented by the service's composition root.
+class session_owner {
+ public:
+  virtual ~session_owner() = default;
+  virtual void on_request(session& s) = 0;   // a request was queued
+  virtual void on_closed(session& s) = 0;    // once, after the session let go of everything
+  virtual void on_writable(session& s) = 0;  // the send queue drained (see notify_writable)
 };
 
-// One client connection: who it is, what it follows, and the requests waiting to be handled.
-// Requests of one connection are handled one at a time, in order, so a client's messages are
-// persisted in the order it sent them.
-class session : public connection_handler, public std::enable_shared_from_this<session> {
- public:
-  session(chat_service& service, std::shared_ptr<client_link> link, std::string origin);
+// One session following one conversation: the delivery cursor and what the session knows of
+// the conversation. Registered in the followers index for as long as it exists.
+struct follow {
+  follow(const std::shared_ptr<session_index>& followers, const std::string& conversation,
+         std::uint64_t session_id, std::uint64_t token, core::delivery_cursor cursor)
+      : token(token), cursor(cursor), entry_(followers, conversation, session_id) {}
 
+  // Unique per follow: a read begun for an earlier follow of the same conversation finds a
+  // different token when it returns, and is discarded.
+  const std::uint64_t token;
+  core::delivery_cursor cursor;
+  // As far as the pushed events tell; lets requests in the wrong state fail without Redis.
+  core::conversation_state state = livechat::v1::CONVERSATION_STATE_UNSPECIFIED;
+  std::string department;              // visitors: for Assigned and the queue status
+  std::uint64_t assignment_epoch = 0;  // agents: the assignment they were given (fences writes)
+  std::uint32_t shown_position = 0;    // visitors: the queue status last pushed, so an
+  std::uint32_t shown_wait_s = 0;      // unchanged one is not sent again
+
+ private:
+  index_entry entry_;
+};
+
+// The service's side of one client connection: who it is (after Hello), the conversations it
+// follows, and the requests waiting to be handled. Requests are handled one at a time, in order,
+// so a client's messages are persisted in the order sent. It closes once and for ever: a closed
+// session follows nothing, can follow nothing again, and sends nothing.
+class session final : public connection_handler, public std::enable_shared_from_this<session> {
+ public:
+  session(std::uint64_t id, std::shared_ptr<client_link> link, session_owner& owner,
+          const service_options& options, core::metrics_registry& metrics);
+  ~session() override;
+
+  // connection_handler (called by server/net)
   void on_frame(std::string_view bytes) override;
   void on_close() override;
+  void on_writable() override;
 
+  std::uint64_t id() const { return id_; }
+  bool closed() const { return closed_; }
+  const std::string& peer() const { return link_->peer(); }
+
+  // Who it is, once Hello succeeded; registers it under its user id in `users`.
+  void identify(livechat::v1::Role role, std::string user_id, std::string display_name,
+                const std::shared_ptr<session_index>& users);
+  void set_agent_claims(core::agent_claims claims) { agent_ = std::move(claims); }
+  livechat::v1::Role role() const { return role_; }
+  const std::string& user_id() const { return user_id_; }
+  const std::string& display_name() const { return display_name_; }
+  void set_display_name(std::string name) { display_name_ = std::move(name); }
+  const core::agent_claims& agent() const { return agent_; }                   // agents only
+  const std::string& open_conversation() const { return open_conversation_; }  // visitors only
+  void set_open_conversation(std::string conv) { open_conversation_ = std::move(conv); }
+  // Welcome was sent: pushes for this session may go out (nothing may precede the Welcome).
+  bool welcomed() const { return welcomed_; }
+  void mark_welcomed() { welcomed_ = true; }
+
+  // Following conversations. follow_conversation returns the existing follow when there is
+  // one, and nothing once the session is closed.
+  follow* follow_conversation(const std::string& conv, core::delivery_cursor cursor,
+                              const std::shared_ptr<session_index>& followers);
+  follow* find_follow(const std::string& conv);
+  // The follow with this token, if it is still the current one.
+  follow* find_follow(const std::string& conv, std::uint64_t token);
+  void unfollow(const std::string& conv) { follows_.erase(conv); }
+  std::vector<std::string> followed() const;
+
+  // Sending. Everything is dropped once closed.
   void send(const livechat::v1::ServerEnvelope& envelope);
   void send(const frame& f);
   void send_error(std::uint64_t request_id, livechat::v1::ErrorCode code, const std::string& text);
+  std::size_t send_room() const;
+  void notify_writable() { link_->notify_writable(); }
   void close(std::uint16_t code, std::string_view reason) { link_->close(code, reason); }
-  bool closed() const { return closed_; }
 
-  livechat::v1::Role role = livechat::v1::ROLE_UNSPECIFIED;
-  std::string user_id;
-  std::string display_name;
-  core::agent_claims agent;       // agents only
-  std::string open_conversation;  // visitors only
-  std::map<std::string, follow_state> follows;
-  const std::string origin;  // "<node>/<n>": marks this connection's own messages
+  // Requests waiting to be handled.
+  std::optional<livechat::v1::ClientEnvelope> next_request();
+  // True when the caller is now the one handler of this session's requests.
+  bool begin_handling();
+  void end_handling() { handling_ = false; }
+  void request_succeeded() { consecutive_errors_ = 0; }
 
  private:
-  friend class chat_service;
-  chat_service& service_;
+  const std::uint64_t id_;
   std::shared_ptr<client_link> link_;
+  session_owner& owner_;
+  core::metrics_registry& metrics_;
+
+  livechat::v1::Role role_ = livechat::v1::ROLE_UNSPECIFIED;
+  std::string user_id_;
+  std::string display_name_;
+  core::agent_claims agent_;
+  std::string open_conversation_;
+  std::optional<index_entry> user_entry_;
+  std::map<std::string, follow> follows_;
+  std::uint64_t next_token_ = 1;
+
   // A vector, not a deque: an empty deque still allocates, and most connections sit idle.
   std::vector<livechat::v1::ClientEnvelope> inbox_;
-  bool draining_ = false;
-  bool closed_ = false;
-  int consecutive_errors_ = 0;
   core::rate_limiter limiter_;
+  int consecutive_errors_ = 0;
+  bool handling_ = false;
+  bool welcomed_ = false;
+  bool closed_ = false;
 };
+
+using session_ptr = std::shared_ptr<session>;
 
 }  // namespace lc::service

@@ -33,7 +33,13 @@ class client_link {
   // Queues one binary frame. Returns false (and closes the connection with 1008 "slow
   // consumer") when the bounded send queue is full. Never blocks.
   virtual bool send(std::shared_ptr<const std::string> frame) = 0;
+  // Frames that may still be queued before the connection counts as a slow consumer (0 once it
+  // is closing): a sender of many frames (catch-up, history) pages by it.
+  virtual std::size_t send_room() const = 0;
+  // Asks for one connection_handler::on_writable() once the queued frames have been written.
+  virtual void notify_writable() = 0;
   // Sends a close frame with `code` after the frames already queued, then ends the connection.
+  // A connection whose writes stall past the write deadline is dropped without one.
   virtual void close(std::uint16_t code, std::string_view reason) = 0;
   // "ip:port" of the peer, for logs.
   virtual const std::string& peer() const = 0;
@@ -46,8 +52,11 @@ class connection_handler {
   virtual ~connection_handler() = default;
   // One complete binary (or text) message of at most frontend::max_frame_bytes().
   virtual void on_frame(std::string_view bytes) = 0;
-  // The connection ended (either side, any reason). Called exactly once; no frames after it.
+  // The connection ended or can no longer be written to (either side, any reason: a slow
+  // consumer or a stalled write counts as ended at once). Called exactly once; no frames after.
   virtual void on_close() = 0;
+  // After client_link::notify_writable(): the send queue has drained.
+  virtual void on_writable() = 0;
 };
 
 // What server/net serves. Implemented by the service.

@@ -178,10 +178,18 @@ TEST(Config, EmptyEnvironmentValuesCountAsUnset) {
   EXPECT_EQ(c.log_level, "info");
 }
 
+TEST(Config, PortZeroAsksForAnyFreePortAndPortFileAndWriteTimeoutAreRead) {
+  auto c = parse_ok({"--port", "0", "--port-file", "/tmp/p", "--write-timeout-ms", "2500"});
+  EXPECT_EQ(c.port, 0);
+  EXPECT_EQ(c.port_file, "/tmp/p");
+  EXPECT_EQ(c.write_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(parse_ok({}).write_timeout, std::chrono::seconds(10));
+  EXPECT_NE(parse_error({"--write-timeout-ms", "5"}).find("--write-timeout-ms"), std::string::npos);
+}
+
 TEST(Config, ErrorsNameTheFlag) {
   EXPECT_NE(parse_error({"--bogus", "1"}).find("--bogus"), std::string::npos);
   EXPECT_NE(parse_error({"--port", "abc"}).find("--port"), std::string::npos);
-  EXPECT_NE(parse_error({"--port", "0"}).find("--port"), std::string::npos);
   EXPECT_NE(parse_error({"--port", "65536"}).find("--port"), std::string::npos);
   EXPECT_NE(parse_error({"--port=-1"}).find("--port"), std::string::npos);
   EXPECT_NE(parse_error({"--port", "80x"}).find("--port"), std::string::npos);

@@ -82,3 +82,32 @@ TEST(conversation_state, refused_transitions) {
 
 }  // namespace
 }  // namespace lc::core
+
+namespace lc::core {
+namespace {
+
+TEST(ConversationState, EventsMoveTheStateTheWayTheStoreDoes) {
+  namespace pb = livechat::v1;
+  auto ev = [](pb::EventKind k, std::string agent = "") {
+    pb::ChatEvent e;
+    e.set_kind(k);
+    e.set_agent_id(agent);
+    return e;
+  };
+  auto s = pb::CONVERSATION_STATE_QUEUED;
+  s = state_after(s, ev(pb::EVENT_KIND_MESSAGE));
+  EXPECT_EQ(s, pb::CONVERSATION_STATE_QUEUED);
+  s = state_after(s, ev(pb::EVENT_KIND_ASSIGNED, "alice"));
+  EXPECT_EQ(s, pb::CONVERSATION_STATE_ASSIGNED);
+  s = state_after(s, ev(pb::EVENT_KIND_TRANSFERRED, "bob"));
+  EXPECT_EQ(s, pb::CONVERSATION_STATE_ASSIGNED);
+  s = state_after(s, ev(pb::EVENT_KIND_TRANSFERRED));  // to a department
+  EXPECT_EQ(s, pb::CONVERSATION_STATE_QUEUED);
+  s = state_after(s, ev(pb::EVENT_KIND_CLOSED));
+  EXPECT_EQ(s, pb::CONVERSATION_STATE_CLOSED);
+  EXPECT_EQ(state_after(s, ev(pb::EVENT_KIND_ASSIGNED, "x")), pb::CONVERSATION_STATE_CLOSED)
+      << "nothing reopens a closed conversation";
+}
+
+}  // namespace
+}  // namespace lc::core

@@ -182,7 +182,6 @@ TEST(DeliveryCursor, AClosedCursorHoldsEverythingUntilOpenedPastItsHistory) {
   EXPECT_EQ(cl.offer(6), verdict::held);
   EXPECT_TRUE(cl.got.empty());
   c.open(6, /*complete=*/true);  // the Assigned carried 1..5
-  c.read_finished(true);
   cl.drain();
   EXPECT_EQ(cl.got, (std::vector<std::uint64_t>{6}));
   EXPECT_TRUE(c.settled());
@@ -193,7 +192,6 @@ TEST(DeliveryCursor, AHistoryPageThatDidNotReachTheEndIsContinuedByReads) {
   client cl{c};
   c.read_started();
   c.open(101, /*complete=*/false);  // Assigned carried 1..100 of 150
-  c.read_finished(false);
   EXPECT_EQ(c.read_after(), 100u);
   std::vector<std::uint64_t> rest;
   for (std::uint64_t s = 101; s <= 150; ++s) rest.push_back(s);

@@ -32,6 +32,7 @@ class fake_frontend final : public lc::service::frontend {
     std::shared_ptr<client_link> link;
     std::vector<std::string> frames;
     int closes = 0;
+    int writables = 0;
   };
 
   std::shared_ptr<lc::service::connection_handler> open(
@@ -113,6 +114,13 @@ class fake_frontend final : public lc::service::frontend {
       {
         std::lock_guard lock(owner_->mu_);
         ++conn_->closes;
+      }
+      owner_->cv_.notify_all();
+    }
+    void on_writable() override {
+      {
+        std::lock_guard lock(owner_->mu_);
+        ++conn_->writables;
       }
       owner_->cv_.notify_all();
     }

@@ -1,0 +1,160 @@
+#include "server/service/node.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/use_awaitable.hpp>
+
+#include "server/core/response_clock.hpp"
+#include "server/service/matcher.hpp"
+#include "server/service/queue_status.hpp"
+
+namespace lc::service {
+
+namespace asio = boost::asio;
+namespace pb = livechat::v1;
+
+namespace {
+constexpr int sweep_batch = 100;
+}  // namespace
+
+node::node(const service_context& ctx, connections& conns, matcher& match, queue_status& queue)
+    : ctx_(ctx), conns_(conns), match_(match), queue_(queue), tick_timer_(ctx.io) {}
+
+void node::start() {
+  schedule_tick();
+}
+
+void node::on_redis_ready() {
+  ctx_.spawn(tick(), "tick on ready");
+}
+
+void node::schedule_tick() {
+  if (draining_) return;
+  tick_timer_.expires_after(ctx_.options.tick);
+  tick_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || draining_) return;
+    ctx_.spawn(tick(), "tick");
+    schedule_tick();
+  });
+}
+
+task node::tick() {
+  // One at a time: a tick on (re)connect and the periodic one must not both take a lease.
+  if (draining_ || ticking_) co_return;
+  ticking_ = true;
+  try {
+    co_await tick_once();
+  } catch (...) {
+    ticking_ = false;
+    throw;
+  }
+  ticking_ = false;
+}
+
+task node::tick_once() {
+  co_await renew_lease();
+  store::sweep_params sweep{sweep_batch, ctx_.options.agent_grace, ctx_.options.visitor_grace};
+  auto swept = co_await ctx_.store.sweep(sweep);
+  for (const auto& item : swept) {
+    if (item.what == store::sweep_item::outcome::requeued) match_.request(item.department);
+    if (item.what == store::sweep_item::outcome::abandoned) {
+      ctx_.metrics.add("livechat_conversations_closed_total", 1, {{"department", item.department}});
+      write_records(item.conversation_id);
+    }
+  }
+  auto departments = co_await ctx_.reads.departments();
+  for (const auto& d : departments) match_.request(d);
+  auto pending = co_await ctx_.reads.pending_records();
+  for (const auto& conv : pending) write_records(conv);
+}
+
+task node::renew_lease() {
+  const auto ttl = ctx_.options.lease_ttl;
+  if (lease_epoch_ != 0) {
+    if (co_await ctx_.store.lease(ctx_.options.node_id, ttl, lease_epoch_) != 0) co_return;
+    spdlog::warn("node {}: lease lost (paused or cut off past {} ms): rejoining",
+                 ctx_.options.node_id, ttl.count());
+    lease_lost();
+  }
+  lease_epoch_ = co_await ctx_.store.lease(ctx_.options.node_id, ttl, 0);
+  ctx_.store.set_fence(ctx_.options.node_id, lease_epoch_);
+  spdlog::info("node {}: lease acquired, epoch {}", ctx_.options.node_id, lease_epoch_);
+}
+
+void node::lease_lost() {
+  lease_epoch_ = 0;
+  for (const auto& s : conns_.all()) s->close(1012, "node rejoining: reconnect");
+}
+
+void node::drain() {
+  draining_ = true;
+  tick_timer_.cancel();
+  queue_.stop();
+  match_.stop();
+  pb::ServerEnvelope env;
+  env.mutable_reconnect()->set_after_ms(0);
+  auto f = encode(env);
+  for (const auto& s : conns_.all()) {
+    s->send(f);
+    s->close(1012, "server restarting: reconnect");
+  }
+}
+
+void node::finish_drain(std::chrono::steady_clock::time_point deadline,
+                        std::function<std::size_t()> in_flight, std::function<void()> done) {
+  ctx_.spawn(release_when_idle(deadline, std::move(in_flight), std::move(done)), "drain");
+}
+
+task node::release_when_idle(std::chrono::steady_clock::time_point deadline,
+                             std::function<std::size_t()> in_flight, std::function<void()> done) {
+  asio::steady_timer wait(ctx_.io);
+  while (in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    wait.expires_after(std::chrono::milliseconds(20));
+    co_await wait.async_wait(asio::use_awaitable);
+  }
+  try {
+    if (lease_epoch_ != 0) co_await ctx_.store.release(ctx_.options.node_id, lease_epoch_);
+  } catch (const std::exception& e) {
+    spdlog::warn("drain: releasing the lease failed: {}", e.what());
+  }
+  done();
+}
+
+void node::write_records(const std::string& conv) {
+  ctx_.spawn(records(conv), "records");
+}
+
+task node::records(std::string conv) {
+  auto events = co_await ctx_.reads.events(conv, 0);
+  std::vector<core::clock_event> clock;
+  clock.reserve(events.size());
+  for (const auto& e : events) {
+    clock.push_back(
+        {e.kind(), e.sender_role(), e.sender_id(), e.agent_id(), e.department(), e.at_ms()});
+  }
+  auto times = core::measure_conversation(clock);
+  if (!times.closed) co_return;
+  store::records_params p{conv, times.missed, times.visitor_messages, times.agent_messages, {}};
+  std::string last_agent, department;
+  for (std::size_t i = 0; i < times.measurements.size(); ++i) {
+    const auto& m = times.measurements[i];
+    p.rows.push_back({core::measure_name(m.what), m.at_ms, conv, static_cast<std::uint32_t>(i),
+                      m.department, m.agent_id, m.value_ms});
+    if (!m.agent_id.empty()) last_agent = m.agent_id;
+    department = m.department;
+  }
+  if (times.missed) {
+    p.rows.push_back({"missed", times.closed_at_ms, conv, 0, department, last_agent, 1});
+  }
+  if (!co_await ctx_.store.write_records(std::move(p))) co_return;  // written before
+  for (const auto& m : times.measurements) {
+    if (m.what == core::measure::queue_wait) continue;  // observed live at assignment
+    ctx_.metrics.observe(std::string("livechat_") + core::measure_name(m.what) + "_seconds",
+                         static_cast<double>(m.value_ms) / 1000, {{"department", m.department}});
+  }
+  if (times.missed) {
+    ctx_.metrics.add("livechat_missed_conversations_total", 1, {{"department", department}});
+  }
+}
+
+}  // namespace lc::service

@@ -1,0 +1,172 @@
+// Requests about one conversation: join, messages, receipts, typing, transfer, close, rating.
+#include "server/core/ids.hpp"
+#include "server/core/validate.hpp"
+#include "server/service/delivery.hpp"
+#include "server/service/matcher.hpp"
+#include "server/service/node.hpp"
+#include "server/service/queue_status.hpp"
+#include "server/service/requests.hpp"
+
+namespace lc::service {
+
+namespace pb = livechat::v1;
+using action = core::conversation_action;
+
+task requests::join(session_ptr s, request req) {
+  const auto& j = req.join();
+  store::join_params p;
+  p.conversation_id = core::prefixed_id('c');
+  p.visitor_id = s->user_id();
+  p.name = core::trim_blanks(j.display_name());
+  p.email = j.email();
+  p.department = j.department();
+  p.page_url = j.page_url();
+  p.first_message = j.first_message();
+  p.client_msg_id = j.client_msg_id();
+  p.metadata.insert(j.metadata().begin(), j.metadata().end());
+  // The store answers a retry of the open join (same first-message id) with that join's Ack,
+  // and any other join while one is open with CONFLICT.
+  auto r = co_await ctx_.store.join(p);
+  if (!r.existing) {
+    ctx_.metrics.add("livechat_conversations_joined_total", 1, {{"department", p.department}});
+    if (!p.first_message.empty()) {
+      ctx_.metrics.add("livechat_messages_total", 1, {{"role", "visitor"}});
+    }
+  }
+  match_.request(p.department);
+  if (s->closed()) {
+    // Gone before the answer: unless another tab is here, the grace starts now.
+    if (!conns_.has_user(pb::ROLE_VISITOR, p.visitor_id) && !node_.draining()) {
+      store::visitor_presence_params gone{r.conversation_id, p.visitor_id, false,
+                                          ctx_.options.visitor_grace};
+      co_await ctx_.store.visitor_presence(std::move(gone));
+    }
+    co_return;
+  }
+  pb::ServerEnvelope env;
+  env.set_request_id(req.request_id());
+  auto* a = env.mutable_ack();
+  a->set_conversation_id(r.conversation_id);
+  a->set_seq(r.seq);
+  a->set_client_msg_id(j.client_msg_id());
+  a->set_duplicate(r.existing);
+  a->set_at_ms(r.joined_ms);
+  s->send(env);
+  // Every tab of this visitor here follows the new conversation. This one has shown its own
+  // first message and reads on from the next seq; matching may already have assigned the chat
+  // (its wake-up came before this follow), which the first read finds.
+  conns_.for_user(pb::ROLE_VISITOR, p.visitor_id, [&](session& tab) {
+    tab.set_open_conversation(r.conversation_id);
+    tab.set_display_name(p.name);
+    const auto next = &tab == s.get() ? r.seq + 1 : 1;
+    if (auto* f = deliver_.follow_conversation(tab, r.conversation_id, next,
+                                               pb::CONVERSATION_STATE_QUEUED)) {
+      if (f->department.empty()) f->department = p.department;
+    }
+  });
+  queue_.watch(r.conversation_id, p.department);
+  queue_.mark_dirty(p.department);
+}
+
+task requests::send_message(session_ptr s, request req) {
+  const auto& m = req.send();
+  const auto& conv = m.conversation_id();
+  auto* f =
+      acting_on(*s, req.request_id(), conv,
+                s->role() == pb::ROLE_AGENT ? action::agent_message : action::visitor_message);
+  if (f == nullptr) co_return;
+  store::post_params p;
+  p.conversation_id = conv;
+  p.role = s->role();
+  p.sender_id = s->user_id();
+  p.sender_name = s->display_name();
+  p.client_msg_id = m.client_msg_id();
+  p.text = m.text();
+  p.assignment_epoch = f->assignment_epoch;
+  // Until the Ack is out, nothing after this message goes to this session (see the cursor).
+  const auto token = f->token;
+  f->cursor.write_started();
+  store::post_result r;
+  try {
+    r = co_await ctx_.store.post(std::move(p));
+  } catch (...) {
+    if (auto* again = s->find_follow(conv, token)) {
+      again->cursor.write_finished(std::nullopt);
+      deliver_.pump(*s, conv);
+    }
+    throw;
+  }
+  pb::ServerEnvelope env;
+  env.set_request_id(req.request_id());
+  auto* a = env.mutable_ack();
+  a->set_conversation_id(conv);
+  a->set_seq(r.seq);
+  a->set_client_msg_id(m.client_msg_id());
+  a->set_duplicate(r.duplicate);
+  a->set_at_ms(r.at_ms);
+  s->send(env);
+  if (auto* again = s->find_follow(conv, token)) {
+    again->cursor.write_finished(r.seq);
+    deliver_.pump(*s, conv);
+  }
+  if (!r.duplicate) {
+    ctx_.metrics.add("livechat_messages_total", 1,
+                     {{"role", s->role() == pb::ROLE_AGENT ? "agent" : "visitor"}});
+  }
+}
+
+task requests::receipt(session_ptr s, request req) {
+  const auto& r = req.receipt();
+  // Receipts may trail the close (the last message is read after CLOSED arrived): the store
+  // checks membership instead of the follow.
+  store::receipt_params params{r.conversation_id(), s->role(), s->user_id(), r.kind(), r.seq()};
+  auto latency_ms = co_await ctx_.store.receipt(std::move(params));
+  if (latency_ms) {
+    ctx_.metrics.observe("livechat_delivery_latency_seconds",
+                         static_cast<double>(*latency_ms) / 1000);
+  }
+  ack(*s, req.request_id(), r.conversation_id(), r.seq());
+}
+
+task requests::typing(session_ptr s, request req) {
+  const auto& t = req.typing();
+  if (acting_on(*s, req.request_id(), t.conversation_id(), action::typing) == nullptr) co_return;
+  store::typing_params params{t.conversation_id(), s->role(), s->user_id(), s->display_name(),
+                              t.typing()};
+  co_await ctx_.store.typing(std::move(params));
+  ack(*s, req.request_id(), t.conversation_id());
+}
+
+task requests::transfer(session_ptr s, request req) {
+  const auto& t = req.transfer();
+  if (acting_on(*s, req.request_id(), t.conversation_id(), action::transfer) == nullptr) co_return;
+  store::transfer_params params{t.conversation_id(), s->user_id(), t.to_agent_id(),
+                                t.to_department(), t.note()};
+  auto r = co_await ctx_.store.transfer(std::move(params));
+  ack(*s, req.request_id(), t.conversation_id());
+  ctx_.metrics.add("livechat_transfers_total", 1, {{"kind", r.to_agent ? "agent" : "department"}});
+  if (!r.to_agent) match_.request(r.target);
+}
+
+task requests::close_conversation(session_ptr s, request req) {
+  const auto& conv = req.close().conversation_id();
+  if (acting_on(*s, req.request_id(), conv, action::close) == nullptr) co_return;
+  store::close_params params{conv, s->role(), s->user_id()};
+  auto r = co_await ctx_.store.close(std::move(params));
+  if (s->open_conversation() == conv) s->set_open_conversation("");
+  ack(*s, req.request_id(), conv, r.seq);
+  ctx_.metrics.add("livechat_conversations_closed_total", 1, {{"department", r.department}});
+  node_.write_records(conv);
+  if (!r.agent_id.empty()) match_.request(r.department);
+}
+
+task requests::rate(session_ptr s, request req) {
+  const auto& r = req.rate();
+  // A rating comes after the close, when the conversation is no longer followed: the store
+  // checks that it is this visitor's.
+  store::rate_params params{r.conversation_id(), s->user_id(), r.rating(), r.comment()};
+  co_await ctx_.store.rate(std::move(params));
+  ack(*s, req.request_id(), r.conversation_id());
+}
+
+}  // namespace lc::service

@@ -1,0 +1,140 @@
+#include "server/service/requests.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "server/core/validate.hpp"
+#include "server/service/delivery.hpp"
+#include "server/service/matcher.hpp"
+#include "server/service/node.hpp"
+#include "server/service/queue_status.hpp"
+
+namespace lc::service {
+
+namespace pb = livechat::v1;
+
+requests::requests(const service_context& ctx, connections& conns, delivery& deliver,
+                   queue_status& queue, matcher& match, node& self)
+    : ctx_(ctx), conns_(conns), deliver_(deliver), queue_(queue), match_(match), node_(self) {}
+
+void requests::on_request(session& s) {
+  if (!s.begin_handling()) return;  // its handler picks this one up in turn
+  ++in_flight_;
+  ctx_.spawn(handle_queue(s.shared_from_this()), "request");
+}
+
+task requests::handle_queue(session_ptr s) {
+  // handle() answers every failure itself, so this loop always reaches its end. A closed
+  // session's queued requests are dropped: unacknowledged, the client retries them.
+  while (auto req = s->next_request()) co_await handle(s, std::move(*req));
+  s->end_handling();
+  --in_flight_;
+}
+
+task requests::handle(session_ptr s, request req) {
+  const auto rid = req.request_id();
+  if (auto bad = core::validate_request(req, s->role(), ctx_.options.limits)) {
+    s->send_error(rid, bad->code, bad->text);
+    co_return;
+  }
+  try {
+    switch (req.body_case()) {
+      case request::kHello:
+        co_await hello(s, std::move(req));
+        break;
+      case request::kJoin:
+        co_await join(s, std::move(req));
+        break;
+      case request::kSend:
+        co_await send_message(s, std::move(req));
+        break;
+      case request::kReceipt:
+        co_await receipt(s, std::move(req));
+        break;
+      case request::kTyping:
+        co_await typing(s, std::move(req));
+        break;
+      case request::kPresence:
+        co_await presence(s, std::move(req));
+        break;
+      case request::kTransfer:
+        co_await transfer(s, std::move(req));
+        break;
+      case request::kClose:
+        co_await close_conversation(s, std::move(req));
+        break;
+      case request::kRate:
+        co_await rate(s, std::move(req));
+        break;
+      case request::kOfflineMessage:
+        co_await leave_offline_message(s, std::move(req));
+        break;
+      case request::kListOfflineMessages:
+        co_await list_offline_messages(s, std::move(req));
+        break;
+      case request::kPing: {
+        pb::ServerEnvelope env;
+        env.set_request_id(rid);
+        env.mutable_pong()->set_server_time_ms(wall_clock_ms());
+        s->send(env);
+        break;
+      }
+      default:
+        s->send_error(rid, pb::ERROR_CODE_UNKNOWN_TYPE, "unknown request type");
+        co_return;
+    }
+    s->request_succeeded();
+  } catch (const store::store_error& e) {
+    s->send_error(rid, e.code(), e.what());
+  } catch (const std::exception& e) {
+    spdlog::error("request {} failed: {}", rid, e.what());
+    s->send_error(rid, pb::ERROR_CODE_INTERNAL, "internal error");
+  }
+}
+
+void requests::ack(session& s, std::uint64_t request_id, const std::string& conv,
+                   std::uint64_t seq) {
+  pb::ServerEnvelope env;
+  env.set_request_id(request_id);
+  auto* a = env.mutable_ack();
+  a->set_conversation_id(conv);
+  a->set_seq(seq);
+  s.send(env);
+}
+
+follow* requests::acting_on(session& s, std::uint64_t request_id, const std::string& conv,
+                            core::conversation_action action) {
+  auto* f = s.find_follow(conv);
+  if (f == nullptr || !f->cursor.is_open()) {
+    s.send_error(request_id, pb::ERROR_CODE_NOT_FOUND, "no such conversation");
+    return nullptr;
+  }
+  if (auto bad = core::check_action(f->state, action)) {
+    s.send_error(request_id, bad->code, bad->text);
+    return nullptr;
+  }
+  return f;
+}
+
+void requests::on_closed(session& s) {
+  conns_.remove(s);
+  // A draining node hands its users to the others: no grace from here.
+  if (node_.draining() || s.user_id().empty() || conns_.has_user(s.role(), s.user_id())) return;
+  if (s.role() == pb::ROLE_AGENT) {
+    ctx_.spawn(user_left(pb::ROLE_AGENT, s.user_id(), ""), "agent disconnect");
+  } else if (s.role() == pb::ROLE_VISITOR && !s.open_conversation().empty()) {
+    queue_.unwatch(s.open_conversation());
+    ctx_.spawn(user_left(pb::ROLE_VISITOR, s.user_id(), s.open_conversation()),
+               "visitor disconnect");
+  }
+}
+
+task requests::user_left(pb::Role role, std::string user_id, std::string conv) {
+  if (role == pb::ROLE_AGENT) {
+    co_await ctx_.store.agent_disconnect(user_id, ctx_.options.agent_grace);
+  } else {
+    store::visitor_presence_params gone{conv, user_id, false, ctx_.options.visitor_grace};
+    co_await ctx_.store.visitor_presence(std::move(gone));
+  }
+}
+
+}  // namespace lc::service

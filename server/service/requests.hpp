@@ -1,0 +1,75 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "livechat/v1/livechat.pb.h"
+#include "server/core/conversation_state.hpp"
+#include "server/service/connections.hpp"
+#include "server/service/context.hpp"
+
+namespace lc::service {
+
+class delivery;
+class matcher;
+class node;
+class queue_status;
+
+// Handles what clients ask, one request at a time per session and in the order sent: checks it
+// (core::validate_request, then the conversation's state as this session knows it) before
+// anything reaches Redis, makes the one store call that does it atomically, and answers with an
+// Ack, a typed reply or an Error carrying the request id. One handler per request type. Also
+// tells the store when a user's last connection here is gone (their grace period starts).
+class requests {
+ public:
+  requests(const service_context& ctx, connections& conns, delivery& deliver, queue_status& queue,
+           matcher& match, node& self);
+
+  // A request was queued on the session.
+  void on_request(session& s);
+  // The session closed.
+  void on_closed(session& s);
+  // Sessions with a request being handled (a drain waits for these).
+  std::size_t in_flight() const { return in_flight_; }
+
+ private:
+  using request = livechat::v1::ClientEnvelope;
+
+  task handle_queue(session_ptr s);
+  task handle(session_ptr s, request req);
+
+  task hello(session_ptr s, request req);
+  task hello_agent(session_ptr s, request req, core::agent_claims claims);
+  task hello_visitor(session_ptr s, request req, std::string visitor);
+  task resume_visitor(session_ptr s, std::string conv, std::uint64_t after_seq, bool is_open);
+  task resume_agent(session_ptr s, std::map<std::string, std::uint64_t> resume,
+                    std::vector<std::string> assigned);
+  task join(session_ptr s, request req);
+  task send_message(session_ptr s, request req);
+  task receipt(session_ptr s, request req);
+  task typing(session_ptr s, request req);
+  task presence(session_ptr s, request req);
+  task transfer(session_ptr s, request req);
+  task close_conversation(session_ptr s, request req);
+  task rate(session_ptr s, request req);
+  task leave_offline_message(session_ptr s, request req);
+  task list_offline_messages(session_ptr s, request req);
+  task user_left(livechat::v1::Role role, std::string user_id, std::string conv);
+
+  void ack(session& s, std::uint64_t request_id, const std::string& conv, std::uint64_t seq = 0);
+  // The follow of a conversation the session may act on, or an Error (NOT_FOUND when it does
+  // not follow it, the state machine's CONFLICT when `action` is not allowed now) and nothing.
+  follow* acting_on(session& s, std::uint64_t request_id, const std::string& conv,
+                    core::conversation_action action);
+
+  const service_context& ctx_;
+  connections& conns_;
+  delivery& deliver_;
+  queue_status& queue_;
+  matcher& match_;
+  node& node_;
+  std::size_t in_flight_ = 0;
+};
+
+}  // namespace lc::service
