@@ -50,14 +50,15 @@ class chat_service final : public frontend, private session_owner {
 
   core::metrics_registry& metrics() { return metrics_; }
   const connections& sessions() const { return conns_; }
+  // What the Pub/Sub connection delivers. Public so that tests can stage the interleavings
+  // Pub/Sub produces (a wake-up before the reply of the write that caused it, a lost one).
+  void on_pubsub(const std::string& payload);
 
  private:
   // session_owner
   void on_request(session& s) override;
   void on_closed(session& s) override;
   void on_writable(session& s) override;
-
-  void on_pubsub(const std::string& payload);
 
   service_options options_;
   core::metrics_registry metrics_;

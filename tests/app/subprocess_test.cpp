@@ -101,7 +101,13 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
     def log_message(self, *a):
         pass
-http.server.HTTPServer((host, port), H).serve_forever()
+server = http.server.HTTPServer((host, port), H)
+if '--port-file' in sys.argv:  # port 0: report the one the system chose, as livechat does
+    path = sys.argv[sys.argv.index('--port-file') + 1]
+    with open(path + '.tmp', 'w') as f:
+        f.write('%d\n' % server.server_address[1])
+    os.rename(path + '.tmp', path)
+server.serve_forever()
 )PY";
 
 class ServerProcess : public ::testing::Test {

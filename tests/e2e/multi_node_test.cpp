@@ -1,6 +1,7 @@
 // Two server processes share one Redis and match at the same time: the atomic matching
 // function must never assign a conversation twice or put an agent over capacity.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <sys/wait.h>
 
@@ -115,7 +116,8 @@ TEST_F(MultiNode, SigtermDrainsSendsClientsElsewhereAndReleasesTheLease) {
 TEST_F(MultiNode, NodeWithoutRedisSendsWebSocketClientsElsewhere) {
   server_options o;
   o.binary = LIVECHAT_BINARY;
-  o.args = {"--redis",     "127.0.0.1:" + std::to_string(app::free_loopback_port()),
+  // A socket path nobody listens on: Redis is simply not there.
+  o.args = {"--redis",     "unix:///tmp/lc-no-redis-" + std::to_string(::getpid()) + ".sock",
             "--secret",    test_secret,
             "--log-level", "error"};
   auto orphan = server_process::start(o);  // alive (/healthz) but never ready

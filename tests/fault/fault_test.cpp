@@ -39,6 +39,18 @@ std::string token_for(const std::string& id) {
 class nginx_process {
  public:
   nginx_process(const temp_dir& dir, const std::vector<std::uint16_t>& ports) {
+    // nginx cannot report a port the system chose: pick one, and pick again if someone took it
+    // before nginx bound it (nginx then exits at once).
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      if (try_start(dir, ports)) return;
+    }
+    throw std::runtime_error("nginx did not come up");
+  }
+  ~nginx_process() { child_.stop(3s); }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  bool try_start(const temp_dir& dir, const std::vector<std::uint16_t>& ports) {
     port_ = app::free_loopback_port();
     app::spawn_request render;
     render.executable = std::string(LIVECHAT_SOURCE_DIR) + "/deploy/nginx/render-test-conf.sh";
@@ -53,19 +65,17 @@ class nginx_process {
     run.args = {"-c", d + "/nginx.conf", "-p", d, "-e", d + "/error.log"};
     run.output_file = d + "/stdout.log";
     child_ = app::child_process::spawn(run);
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 100 && child_.running(); ++i) {
       try {
-        if (http_get("127.0.0.1", port_, "/healthz", {}, 1s).status == 200) return;
+        if (http_get("127.0.0.1", port_, "/healthz", {}, 1s).status == 200) return true;
       } catch (...) {
       }
       std::this_thread::sleep_for(100ms);
     }
-    throw std::runtime_error("nginx did not come up");
+    child_.stop(3s);
+    return false;
   }
-  ~nginx_process() { child_.stop(3s); }
-  std::uint16_t port() const { return port_; }
 
- private:
   std::uint16_t port_ = 0;
   app::child_process child_;
 };

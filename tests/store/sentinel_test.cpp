@@ -19,6 +19,18 @@ using namespace std::chrono_literals;
 class sentinel_process {
  public:
   sentinel_process(const temp_dir& dir, std::uint16_t primary_port) {
+    // A sentinel cannot be told to bind any free port and report it: pick one, and pick again
+    // if someone took it before the sentinel bound it (it then exits at once).
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      if (try_start(dir, primary_port)) return;
+    }
+    throw std::runtime_error("sentinel did not start");
+  }
+  ~sentinel_process() { child_.stop(2s); }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  bool try_start(const temp_dir& dir, std::uint16_t primary_port) {
     port_ = app::free_loopback_port();
     auto conf = dir.path() / "sentinel.conf";
     std::ofstream(conf) << "port " << port_ << "\nbind 127.0.0.1\nprotected-mode no\n"
@@ -31,22 +43,16 @@ class sentinel_process {
     req.args = {conf.string(), "--sentinel"};
     req.output_file = dir.path() / "sentinel.log";
     child_ = app::child_process::spawn(req);
-    redis_fixture_ready(port_);
-  }
-  ~sentinel_process() { child_.stop(2s); }
-  std::uint16_t port() const { return port_; }
-
- private:
-  static void redis_fixture_ready(std::uint16_t port) {
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 100 && child_.running(); ++i) {
       try {
-        resp_client c("127.0.0.1", port);
-        if (c.call({"PING"}).to_string() == "PONG") return;
+        resp_client c("127.0.0.1", port_);
+        if (c.call({"PING"}).to_string() == "PONG") return true;
       } catch (...) {
       }
       std::this_thread::sleep_for(50ms);
     }
-    throw std::runtime_error("sentinel did not start");
+    child_.stop(2s);
+    return false;
   }
   std::uint16_t port_ = 0;
   app::child_process child_;

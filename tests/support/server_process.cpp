@@ -5,32 +5,47 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <stdexcept>
 #include <thread>
 
 #include "server/app/redis_launcher.hpp"
+#include "server/app/subprocess.hpp"
 
 namespace lc::test {
+
+namespace {
+
+// The port the server wrote once listening; 0 while the file is not there yet.
+std::uint16_t read_port_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  unsigned port = 0;
+  if (!(in >> port) || port == 0 || port > 65535) return 0;
+  return static_cast<std::uint16_t>(port);
+}
+
+}  // namespace
 
 std::unique_ptr<server_process> server_process::start(server_options options) {
   if (options.binary.empty()) throw std::runtime_error("server_process: no binary given");
   std::unique_ptr<server_process> proc(new server_process());
-  if (options.log_file.empty()) {
-    char tmpl[] = "/tmp/lc-server-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) {
-      throw std::runtime_error(std::string("server_process: mkdtemp: ") + std::strerror(errno));
-    }
-    proc->temp_dir_ = tmpl;
-    proc->log_file_ = proc->temp_dir_ / "server.log";
-  } else {
-    proc->log_file_ = options.log_file;
+  char tmpl[] = "/tmp/lc-server-XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) {
+    throw std::runtime_error(std::string("server_process: mkdtemp: ") + std::strerror(errno));
   }
+  proc->temp_dir_ = tmpl;
+  proc->log_file_ = options.log_file.empty() ? proc->temp_dir_ / "server.log" : options.log_file;
 
-  // A port picked here can be grabbed by someone else before the server binds it; retrying
-  // would hide real startup failures, so just report the log (it names the bind error).
-  proc->port_ = options.port != 0 ? options.port : app::free_loopback_port();
+  // Port 0: the server binds any free port and writes it to the port file, so no port is picked
+  // here that someone else could take first.
+  const auto port_file = proc->temp_dir_ / "port";
+  proc->port_ = options.port;
   std::vector<std::string> args = {"--listen", proc->host_, "--port", std::to_string(proc->port_)};
+  if (options.port == 0) {
+    args.emplace_back("--port-file");
+    args.push_back(port_file.string());
+  }
   args.insert(args.end(), options.args.begin(), options.args.end());
 
   const auto fail = [&](const std::string& why) {
@@ -56,7 +71,9 @@ std::unique_ptr<server_process> server_process::start(server_options options) {
       throw fail("exited during startup (" +
                  app::describe_wait_status(proc->child_.exit_status().value_or(0)) + ")");
     }
+    if (proc->port_ == 0) proc->port_ = read_port_file(port_file);
     try {
+      if (proc->port_ == 0) throw std::runtime_error("not listening yet");
       auto r = http_get(proc->host_, proc->port_, options.health_target, {},
                         std::chrono::milliseconds(1000));
       if (r.status == 200) return proc;

@@ -18,8 +18,8 @@ struct server_options {
   std::string binary{};  // path of the livechat executable (LIVECHAT_BINARY in e2e tests)
   std::vector<std::string> args{};                         // extra flags; --listen/--port are added
   std::vector<std::pair<std::string, std::string>> env{};  // on top of the test's environment
-  std::uint16_t port = 0;                                  // 0 = a free loopback port
-  std::chrono::milliseconds start_timeout{20000};          // until GET /healthz answers 200
+  std::uint16_t port = 0;  // 0: the server binds any free port and reports it (--port-file)
+  std::chrono::milliseconds start_timeout{20000};  // until GET /healthz answers 200
   std::filesystem::path log_file{};  // stdout+stderr; empty = a temp file removed with the object
   std::string health_target = "/healthz";
 };
@@ -27,7 +27,8 @@ struct server_options {
 // The real server binary as a child process for end-to-end tests, with its output captured.
 class server_process {
  public:
-  // Starts `binary --listen 127.0.0.1 --port N <args>` and waits until /healthz returns 200.
+  // Starts `binary --listen 127.0.0.1 --port N <args>` and waits until the health target
+  // answers 200.
   // Throws std::runtime_error with the log tail when it exits early or is not healthy in time.
   static std::unique_ptr<server_process> start(server_options options);
 
@@ -64,7 +65,7 @@ class server_process {
   std::string host_ = "127.0.0.1";
   std::uint16_t port_ = 0;
   std::filesystem::path log_file_;
-  std::filesystem::path temp_dir_;  // owns log_file_ when the caller gave none
+  std::filesystem::path temp_dir_;  // the port file, and log_file_ when the caller gave none
 };
 
 }  // namespace lc::test

@@ -151,7 +151,8 @@ struct ws_client::impl {
   }
 };
 
-ws_client::ws_client(std::string host, std::uint16_t port, std::string target)
+ws_client::ws_client(std::string host, std::uint16_t port, std::string target,
+                     std::size_t receive_buffer_bytes)
     : impl_(std::make_unique<impl>()) {
   auto& ioc = impl_->ioc;
   auto& ws = impl_->ws;
@@ -162,10 +163,18 @@ ws_client::ws_client(std::string host, std::uint16_t port, std::string target)
   error_code ec;
   auto endpoints = resolver.resolve(host, std::to_string(port), ec);
   if (ec) fail("resolve " + host, ec);
+  if (endpoints.empty()) throw std::runtime_error("ws_client: no address for " + host);
+  auto& socket = beast::get_lowest_layer(ws).socket();
+  const auto endpoint = endpoints.begin()->endpoint();
+  socket.open(endpoint.protocol());
+  if (receive_buffer_bytes > 0) {
+    socket.set_option(
+        asio::socket_base::receive_buffer_size(static_cast<int>(receive_buffer_bytes)));
+  }
   ec = await_op(
       ioc, deadline,
       [&](auto handler) {
-        beast::get_lowest_layer(ws).async_connect(endpoints, std::move(handler));
+        beast::get_lowest_layer(ws).async_connect(endpoint, std::move(handler));
       },
       cancel);
   if (ec) fail("connect to " + host + ":" + std::to_string(port), ec);
@@ -286,6 +295,13 @@ void ws_client::close() {
 }
 
 void ws_client::drop() {
+  impl_->abort();
+}
+
+void ws_client::reset() {
+  error_code ignored;
+  beast::get_lowest_layer(impl_->ws).socket().set_option(asio::socket_base::linger(true, 0),
+                                                         ignored);
   impl_->abort();
 }
 

@@ -17,8 +17,11 @@ namespace lc::test {
 // by a timeout (5 s where none is given), so a test can fail but never hang.
 class ws_client {
  public:
-  // Connects and handshakes; throws std::runtime_error on failure.
-  ws_client(std::string host, std::uint16_t port, std::string target = "/ws");
+  // Connects and handshakes; throws std::runtime_error on failure. A non-zero
+  // receive_buffer_bytes shrinks the socket's receive buffer (SO_RCVBUF) before connecting, so a
+  // client that does not read fills the server's side quickly.
+  ws_client(std::string host, std::uint16_t port, std::string target = "/ws",
+            std::size_t receive_buffer_bytes = 0);
   ~ws_client();  // drops the connection if still open (no close handshake: never blocks)
   ws_client(const ws_client&) = delete;
   ws_client& operator=(const ws_client&) = delete;
@@ -50,6 +53,7 @@ class ws_client {
   bool wait_closed(std::chrono::milliseconds timeout);
   void close();  // sends a close frame and waits (bounded) for the server's answer
   void drop();   // abrupt TCP close without a close frame (simulates a lost network)
+  void reset();  // TCP reset (SO_LINGER 0): the peer sees ECONNRESET, as after a crashed tab
 
  private:
   struct impl;

@@ -1,0 +1,202 @@
+// Churn: many visitors and agents joining, resuming, changing presence, transferring, closing
+// and resetting their connections at random points, for a bounded time, against the real
+// binary (built with ASan+UBSan in the README's test command). The server must never crash or
+// report a sanitizer error, must stop cleanly, and must leave Redis consistent.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+
+#include "server/core/token.hpp"
+#include "tests/churn/churn_client.hpp"
+#include "tests/support/redis_fixture.hpp"
+#include "tests/support/server_process.hpp"
+
+namespace lc::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* secret = "churn-test-secret";
+constexpr std::uint32_t capacity = 3;
+
+std::string token_for(const std::string& id, const std::vector<std::string>& departments) {
+  core::agent_claims c;
+  c.agent_id = id;
+  c.display_name = id;
+  c.departments = departments;
+  c.capacity = capacity;
+  c.expires_at_s = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count() +
+                   3600;
+  return core::sign_agent_token(c, secret);
+}
+
+std::chrono::seconds churn_time() {
+  const char* s = std::getenv("LIVECHAT_CHURN_SECONDS");
+  return std::chrono::seconds(s != nullptr ? std::atoi(s) : 60);
+}
+
+// Everything in Redis that must agree with everything else, checked at rest.
+std::vector<std::string> inconsistencies(redis_fixture& redis) {
+  std::vector<std::string> out;
+  auto field = [&](const std::string& key, const std::string& f) {
+    auto v = redis.command({"HGET", key, f});
+    return v == "(nil)" ? std::string() : v;
+  };
+  int joined = 0, queued = 0, assigned = 0, closed = 0;
+  for (const auto& key : redis.command_list({"KEYS", "lc:conv:*"})) {
+    if (key.find(':', 8) != std::string::npos) continue;  // streams, dedup maps, metadata
+    ++joined;
+    const auto conv = key.substr(8);
+    const auto state = field(key, "state");
+    const auto dept = field(key, "dept");
+    const auto agent = field(key, "agent");
+    const auto visitor = field(key, "visitor");
+    const bool in_queue = redis.command({"ZSCORE", "lc:q:" + dept, conv}) != "(nil)";
+    const bool agent_holds =
+        !agent.empty() && redis.command({"SISMEMBER", "lc:agent:" + agent + ":convs", conv}) == "1";
+    if (state == "queued") {
+      ++queued;
+      if (!in_queue) out.push_back(conv + " is queued but not in lc:q:" + dept);
+      if (!agent.empty()) out.push_back(conv + " is queued but names agent " + agent);
+    } else if (state == "assigned") {
+      ++assigned;
+      if (in_queue) out.push_back(conv + " is assigned but still queued");
+      if (!agent_holds) out.push_back(conv + " is assigned to " + agent + " who does not hold it");
+    } else if (state == "closed") {
+      ++closed;
+      if (in_queue) out.push_back(conv + " is closed but still queued");
+      if (agent_holds) out.push_back(conv + " is closed but " + agent + " still holds it");
+    } else {
+      out.push_back(conv + " has state '" + state + "'");
+    }
+    if (state != "closed" && field("lc:visitor:" + visitor, "open") != conv) {
+      out.push_back(conv + " is open but visitor " + visitor + " does not have it open");
+    }
+  }
+  if (joined != queued + assigned + closed) out.push_back("joined != queued + assigned + closed");
+  for (const auto& key : redis.command_list({"KEYS", "lc:q:*"})) {
+    const auto dept = key.substr(5);
+    for (const auto& conv : redis.command_list({"ZRANGE", key, "0", "-1"})) {
+      if (field("lc:conv:" + conv, "state") != "queued" ||
+          field("lc:conv:" + conv, "dept") != dept) {
+        out.push_back(conv + " sits in " + key + " without being queued there");
+      }
+    }
+  }
+  for (const auto& key : redis.command_list({"KEYS", "lc:agent:*"})) {
+    if (key.find(':', 9) != std::string::npos) continue;
+    const auto agent = key.substr(9);
+    const auto held = redis.command({"SCARD", key + ":convs"});
+    if (field(key, "active") != held) {
+      out.push_back(agent + " counts " + field(key, "active") + " active chats but holds " + held);
+    }
+    if (std::stoul(held) > capacity) out.push_back(agent + " holds more than their capacity");
+    for (const auto& conv : redis.command_list({"SMEMBERS", key + ":convs"})) {
+      if (field("lc:conv:" + conv, "state") != "assigned" ||
+          field("lc:conv:" + conv, "agent") != agent) {
+        out.push_back(agent + " holds " + conv + " which is not assigned to them");
+      }
+    }
+  }
+  for (const auto& key : redis.command_list({"KEYS", "lc:visitor:*"})) {
+    if (key.find(':', 11) != std::string::npos) continue;
+    const auto open = field(key, "open");
+    if (open.empty()) continue;
+    if (field("lc:conv:" + open, "visitor") != key.substr(11) ||
+        field("lc:conv:" + open, "state") == "closed") {
+      out.push_back(key + " has " + open + " open, which is not an open chat of theirs");
+    }
+  }
+  return out;
+}
+
+TEST(Churn, RandomClientsNeverCrashTheServerAndLeaveRedisConsistent) {
+  redis_fixture redis;
+  server_options o;
+  o.binary = LIVECHAT_BINARY;
+  o.health_target = "/readyz";
+  o.start_timeout = 60s;  // a sanitized binary starts slower
+  o.args = {"--redis",
+            redis.url(),
+            "--secret",
+            secret,
+            "--node-id",
+            "churn",
+            "--log-level",
+            "warn",
+            "--match-interval-ms",
+            "100",
+            "--agent-grace-seconds",
+            "1",
+            "--visitor-grace-seconds",
+            "2"};
+  // Any sanitizer report ends the process with this code, and is kept in the log.
+  o.env = {{"ASAN_OPTIONS", "exitcode=86:detect_leaks=1"},
+           {"UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:exitcode=87"}};
+  auto server = server_process::start(o);
+
+  const std::vector<std::string> departments{"billing", "tech"};
+  const std::vector<std::string> agents{"ann", "ben", "cat"};
+  const auto seed = static_cast<std::uint64_t>(std::random_device{}());
+  RecordProperty("seed", std::to_string(seed));
+  std::vector<std::unique_ptr<churn_client>> clients;
+  for (std::size_t i = 0; i < agents.size(); ++i) {
+    churn_client::options c{
+        "127.0.0.1",
+        server->port(),
+        agents[i],
+        token_for(agents[i], i == 0 ? departments : std::vector<std::string>{departments[i % 2]}),
+        agents,
+        departments,
+        seed + i};
+    clients.push_back(std::make_unique<churn_client>(c));
+  }
+  for (int i = 0; i < 8; ++i) {
+    churn_client::options c{"127.0.0.1",
+                            server->port(),
+                            "",
+                            "",
+                            agents,
+                            departments,
+                            seed + 100 + static_cast<std::uint64_t>(i)};
+    clients.push_back(std::make_unique<churn_client>(c));
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> ops{0};
+  std::vector<std::thread> threads;
+  for (auto& c : clients) {
+    threads.emplace_back([&, client = c.get()] { ops += client->run(stop); });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + churn_time();
+  while (std::chrono::steady_clock::now() < deadline && server->running()) {
+    std::this_thread::sleep_for(200ms);
+  }
+  stop = true;
+  for (auto& t : threads) t.join();
+  std::printf("churn (seed %llu): %llu operations\n", static_cast<unsigned long long>(seed),
+              static_cast<unsigned long long>(ops.load()));
+
+  ASSERT_TRUE(server->running()) << "the server died under churn:\n" << server->log_tail(16384);
+  EXPECT_GT(ops.load(), 200u);
+  EXPECT_EQ(server->get("/healthz").status, 200u);
+  // A clean stop: drained, no sanitizer report (leaks included), exit code 0.
+  server->kill(SIGTERM);
+  auto status = server->wait_exit(30s);
+  ASSERT_TRUE(status) << "did not stop on SIGTERM";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "exit status " << *status << "\n"
+                                                               << server->log_tail(16384);
+  const auto log = server->log_tail(1 << 20);
+  EXPECT_EQ(log.find("AddressSanitizer"), std::string::npos) << log;
+  EXPECT_EQ(log.find("runtime error:"), std::string::npos) << log;
+  EXPECT_EQ(log.find("LeakSanitizer"), std::string::npos) << log;
+
+  for (const auto& problem : inconsistencies(redis)) ADD_FAILURE() << problem;
+}
+
+}  // namespace
+}  // namespace lc::test
