@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever this project needs from Debian 12 that is missing, then configures and builds
 # the release preset. `--test` adds what only the test suite needs (nginx and promtool for the
-# deploy/ checks and fault tests). Safe to run again: it only adds.
+# deploy/ checks and fault tests, Chromium for the web client, clang-format and clang-tidy for
+# the style checks). Safe to run again: it only adds.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -10,7 +11,8 @@ packages=(g++ cmake ninja-build pkg-config ccache libboost1.81-dev libhiredis-de
 # The web client builds with node (>= 20.19 for Vite 7; the machine image ships node 20).
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(nginx libnginx-mod-nchan python3 python3-yaml prometheus chromium)
+  packages+=(nginx libnginx-mod-nchan python3 python3-yaml prometheus chromium clang-format
+    clang-tidy)
 fi
 missing=()
 for p in "${packages[@]}"; do

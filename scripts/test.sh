@@ -1,9 +1,23 @@
 #!/usr/bin/env bash
-# Sets up (installs what is missing, builds) and runs the whole test suite: unit tests of the
-# pure core, integration tests against real redis-server instances, and end-to-end tests of the
-# real binary over real WebSockets. Every test starts and stops its own processes.
+# Sets up (installs what is missing, builds) and runs the whole test suite, every test starting
+# and stopping its own processes:
+#   1. style: clang-format and clang-tidy clean (scripts/check-style.sh);
+#   2. the release build's tests: unit tests of the pure core; integration tests against real
+#      redis-server instances; the service through its seams; end-to-end tests of the real
+#      binary over real WebSockets; fault tests behind nginx; deploy/ checks; load-test quick
+#      runs; the web client in headless Chromium;
+#   3. an ASan+UBSan build of the tests that need no Beast (core, store, service) and of the
+#      binary, with the churn test run against it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./scripts/setup.sh --test
 jobs=$(nproc 2>/dev/null || echo 2)
-ctest --preset release -j "$jobs"
+
+./scripts/check-style.sh build/release
+
+ctest --preset release -j "$jobs" -LE churn
+
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$jobs" --target core_tests store_tests service_tests churn_tests \
+  livechat
+ctest --preset asan -j "$jobs" -L '^(core|store|service|churn)$'

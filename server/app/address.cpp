@@ -55,7 +55,6 @@ std::optional<host_port> split_host_port(std::string_view text) {
   return out;
 }
 
-
 std::optional<redis_endpoint> parse_redis_url(std::string_view url) {
   if (url.empty()) return std::nullopt;
   constexpr std::string_view unix_scheme = "unix://";

@@ -48,7 +48,6 @@ std::string to_lower(std::string_view s) {
   return out;
 }
 
-
 // One flag: its spelling, environment variable, help, and how it lands in the config.
 struct option_spec {
   std::string_view flag;
@@ -59,7 +58,7 @@ struct option_spec {
   std::string (*show)(const config&);                 // the value, for "default ..." in help
 };
 
-constexpr std::uint64_t day_s = 24 * 3600;
+constexpr std::uint64_t day_s = 24ULL * 3600;
 
 const std::array<option_spec, 20>& option_table() {
   static const std::array<option_spec, 20> table = {{

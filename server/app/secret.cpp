@@ -59,7 +59,7 @@ std::string load_or_create_secret(const std::filesystem::path& data_dir) {
 
   // Write a private temp file completely, then link() it into place: link fails with EEXIST
   // instead of overwriting, so a concurrent starter's secret wins and both read the same one.
-  const std::string secret = core::random_id(32);
+  std::string secret = core::random_id(32);
   const auto tmp =
       data_dir / ("secret.tmp." + std::to_string(::getpid()) + "." + core::random_id(4));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

@@ -55,7 +55,8 @@ std::string find_executable(const std::string& name) {
     if (end == std::string::npos) end = path.size();
     std::string dir = path.substr(begin, end - begin);
     if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/" + name;
+    std::string candidate = dir;
+    candidate.append("/").append(name);
     struct stat st {};
     if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
         ::access(candidate.c_str(), X_OK) == 0) {
@@ -83,6 +84,7 @@ child_process child_process::spawn(const spawn_request& request) {
   arg_storage.push_back(exe);
   arg_storage.insert(arg_storage.end(), request.args.begin(), request.args.end());
   std::vector<char*> argv;
+  argv.reserve(arg_storage.size() + 1);
   for (auto& a : arg_storage) argv.push_back(a.data());
   argv.push_back(nullptr);
 
@@ -94,8 +96,10 @@ child_process child_process::spawn(const spawn_request& request) {
                                   [&](const auto& kv) { return kv.first == key; });
     if (!overridden) env_storage.emplace_back(entry);
   }
-  for (const auto& [k, v] : request.env) env_storage.push_back(k + "=" + v);
+  for (const auto& [k, v] : request.env)
+    env_storage.push_back(std::string(k).append("=").append(v));
   std::vector<char*> envp;
+  envp.reserve(env_storage.size() + 1);
   for (auto& e : env_storage) envp.push_back(e.data());
   envp.push_back(nullptr);
 

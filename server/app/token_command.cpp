@@ -102,7 +102,7 @@ token_parse_result parse_token_args(std::span<const std::string> args, const env
       has_capacity = true;
     } else if (name == "--ttl-hours") {
       auto v = parse_uint(value);
-      if (!v || *v < 1 || *v > 24 * 366) {
+      if (!v || *v < 1 || *v > 24ULL * 366) {
         result.error = "--ttl-hours: invalid value '" + value + "' (expected an integer in 1.." +
                        std::to_string(24 * 366) + ")";
         return result;

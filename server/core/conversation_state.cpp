@@ -17,7 +17,6 @@ std::optional<error> check_action(conversation_state state, conversation_action 
     case pb::CONVERSATION_STATE_QUEUED:
       switch (action) {
         case conversation_action::agent_message:
-          return conflict("conversation is not assigned");
         case conversation_action::transfer:
           return conflict("conversation is not assigned");
         case conversation_action::rate:

@@ -7,8 +7,8 @@ namespace lc::core {
 
 // Size limits applied to everything a client sends, before any of it reaches Redis.
 struct limits {
-  std::size_t max_frame_bytes = 64 * 1024;  // larger frames close the socket with 1009
-  std::size_t max_text_bytes = 8 * 1024;    // one chat message
+  std::size_t max_frame_bytes = 64UL * 1024;  // larger frames close the socket with 1009
+  std::size_t max_text_bytes = 8UL * 1024;    // one chat message
   std::size_t max_name_bytes = 80;
   std::size_t max_email_bytes = 254;
   std::size_t max_id_bytes = 64;  // conversation ids, client message ids, departments

@@ -105,7 +105,8 @@ std::optional<std::int64_t> parse_iso8601(std::string_view s) {
   }
   const std::int64_t days =
       days_from_civil(*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day));
-  const std::int64_t secs = days * 86400 + *hour * 3600 + *minute * 60 + *second;
+  const std::int64_t secs =
+      days * 86400 + std::int64_t{*hour} * 3600 + std::int64_t{*minute} * 60 + *second;
   return secs * 1000 + millis;
 }
 

@@ -15,13 +15,13 @@
 namespace lc::net::detail {
 namespace {
 
-constexpr std::size_t body_limit = 64 * 1024;
-constexpr std::size_t header_limit = 8 * 1024;
+constexpr std::size_t body_limit = 64UL * 1024;
+constexpr std::size_t header_limit = 8UL * 1024;
 // After an error response the client may still be sending; reading it away for a moment keeps
 // the kernel from answering with a RST that could destroy the response before it is read.
 constexpr auto linger_timeout = std::chrono::seconds(1);
-constexpr std::size_t linger_budget = 1024 * 1024;
-constexpr std::uintmax_t static_file_limit = 32 * 1024 * 1024;
+constexpr std::size_t linger_budget = 1024UL * 1024;
+constexpr std::uintmax_t static_file_limit = 32ULL * 1024 * 1024;
 
 std::string endpoint_text(const tcp::socket& socket) {
   error_code ec;
@@ -125,7 +125,7 @@ void http_session::handle_request(request req) {
   if (path == "/ws" && websocket::is_upgrade(req)) {
     stream_.expires_never();
     auto ws = std::make_shared<ws_session>(stream_.release_socket(), state_, std::move(peer_));
-    ws->run(std::move(req));
+    ws->run(req);
     return;  // this session ends here; the socket belongs to the ws_session now
   }
 
@@ -206,7 +206,7 @@ void http_session::do_write(std::shared_ptr<response> res) {
       beast::bind_front_handler(&http_session::on_write, shared_from_this(), std::move(res)));
 }
 
-void http_session::on_write(std::shared_ptr<response> res, error_code ec, std::size_t) {
+void http_session::on_write(const std::shared_ptr<response>& res, error_code ec, std::size_t) {
   if (ec) {
     spdlog::debug("net: {} http write: {}", peer_, ec.message());
     do_close();

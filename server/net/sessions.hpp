@@ -4,7 +4,6 @@
 // "websocket chat multi" example: listener -> http_session -> ws_session.
 
 #include <boost/asio/ip/tcp.hpp>
-#include <chrono>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -12,6 +11,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -85,7 +85,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void handle_request(request req);
   void on_handled(lc::service::http_response res);
   void do_write(std::shared_ptr<response> res);
-  void on_write(std::shared_ptr<response> res, error_code ec, std::size_t bytes);
+  void on_write(const std::shared_ptr<response>& res, error_code ec, std::size_t bytes);
   void send_error(unsigned status, std::string_view code, std::string_view message);
   void do_linger();
   void on_linger(error_code ec, std::size_t bytes);
@@ -112,7 +112,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
  public:
   ws_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, std::string peer);
   ~ws_session();
-  void run(http::request<http::string_body> req);
+  void run(const http::request<http::string_body>& req);
 
   // client_link, forwarded by a small link object that only holds a weak_ptr to us.
   bool send(std::shared_ptr<const std::string> frame);

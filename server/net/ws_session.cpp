@@ -54,7 +54,7 @@ ws_session::~ws_session() {
   notify_closed();  // normally a no-op: the read loop or abort() got there first
 }
 
-void ws_session::run(http::request<http::string_body> req) {
+void ws_session::run(const http::request<http::string_body>& req) {
   // Pings after idle_timeout/2 of silence and drops the peer after idle_timeout (300 s); 30 s
   // for the opening and closing handshakes.
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));

@@ -28,7 +28,7 @@ chat_service::chat_service(boost::asio::io_context& io, store::redis_connection&
       io, std::move(redis_endpoint),
       std::vector<std::string>{store::keys::node_channel(options_.node_id),
                                std::string(store::keys::all_channel)},
-      [this](const std::string&, std::string payload) { on_pubsub(payload); },
+      [this](const std::string&, const std::string& payload) { on_pubsub(payload); },
       [this] { delivery_.resync_all(); });
   redis_.set_on_latency(
       [this](double seconds) { metrics_.observe("livechat_redis_command_seconds", seconds); });

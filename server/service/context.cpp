@@ -7,7 +7,7 @@
 namespace lc::service {
 
 void service_context::spawn(task t, const char* what) const {
-  boost::asio::co_spawn(io, std::move(t), [what](std::exception_ptr e) {
+  boost::asio::co_spawn(io, std::move(t), [what](const std::exception_ptr& e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);

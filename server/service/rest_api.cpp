@@ -88,7 +88,7 @@ const char* role_name(pb::Role r) {
 
 void rest_api::handle(http_request request, std::function<void(http_response)> done) {
   asio::co_spawn(io_, route(std::move(request)),
-                 [done = std::move(done)](std::exception_ptr e, http_response r) {
+                 [done = std::move(done)](const std::exception_ptr& e, http_response r) {
                    if (!e) {
                      done(std::move(r));
                      return;

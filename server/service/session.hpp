@@ -36,7 +36,7 @@ class session_owner {
 struct follow {
   follow(const std::shared_ptr<session_index>& followers, const std::string& conversation,
          std::uint64_t session_id, std::uint64_t token, core::delivery_cursor cursor)
-      : token(token), cursor(cursor), entry_(followers, conversation, session_id) {}
+      : token(token), cursor(std::move(cursor)), entry_(followers, conversation, session_id) {}
 
   // Unique per follow: a read begun for an earlier follow of the same conversation finds a
   // different token when it returns, and is discarded.

@@ -23,21 +23,23 @@ namespace detail {
 
 namespace {
 
+// The command is formatted into hiredis's buffer when the operation starts, so `args` need only
+// live until then (the caller's coroutine frame holds it).
 template <class Token>
-auto async_exec(redis_connection& conn, std::vector<std::string> args, Token&& token) {
+auto async_exec(redis_connection& conn, const std::vector<std::string>& args, Token&& token) {
   return asio::async_initiate<Token, void(std::error_code, reply)>(
-      [&conn](auto handler, std::vector<std::string> args) {
+      [&conn, &args](auto handler) {
         // std::function needs a copyable target; the handler is move-only.
         auto h = std::make_shared<std::decay_t<decltype(handler)>>(std::move(handler));
-        conn.exec(std::move(args), [h](std::error_code ec, reply r) { (*h)(ec, std::move(r)); });
+        conn.exec(args, [h](std::error_code ec, reply r) { (*h)(ec, std::move(r)); });
       },
-      token, std::move(args));
+      token);
 }
 
 }  // namespace
 
 task<reply> run(redis_connection& conn, std::vector<std::string> args) {
-  auto [ec, r] = co_await async_exec(conn, std::move(args), asio::as_tuple(asio::use_awaitable));
+  auto [ec, r] = co_await async_exec(conn, args, asio::as_tuple(asio::use_awaitable));
   if (ec) {
     throw store_error(pb::ERROR_CODE_UNAVAILABLE, ec == std::errc::timed_out
                                                       ? "storage timed out, retry"

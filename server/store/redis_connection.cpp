@@ -50,16 +50,16 @@ redis_connection::redis_connection(asio::io_context& io, endpoint ep,
       functions_source_(std::move(functions_source)),
       deadline_timer_(io) {}
 
-void redis_connection::exec(std::vector<std::string> args, callback cb) {
+void redis_connection::exec(const std::vector<std::string>& args, callback cb) {
   if (!ready_) {
     asio::post(io(),
                [cb = std::move(cb)] { cb(std::make_error_code(std::errc::not_connected), {}); });
     return;
   }
-  send(std::move(args), std::move(cb));
+  send(args, std::move(cb));
 }
 
-void redis_connection::send(std::vector<std::string> args, callback cb) {
+void redis_connection::send(const std::vector<std::string>& args, callback cb) {
   std::vector<const char*> argv;
   std::vector<size_t> lens;
   argv.reserve(args.size());
@@ -142,16 +142,17 @@ void redis_connection::on_up() {
   }
   // The function library is (re)loaded on every connect: a restarted or failed-over Redis
   // may not have it, and a new server version must replace the old one.
-  send({"FUNCTION", "LOAD", "REPLACE", functions_source_}, [this](std::error_code ec, reply r) {
-    if (ec || r.is_error()) {
-      spdlog::error("redis: FUNCTION LOAD failed: {}", ec ? ec.message() : r.str);
-      drop();
-      return;
-    }
-    ready_ = true;
-    spdlog::info("redis: functions loaded, ready");
-    if (on_ready_) on_ready_();
-  });
+  send({"FUNCTION", "LOAD", "REPLACE", functions_source_},
+       [this](std::error_code ec, const reply& r) {
+         if (ec || r.is_error()) {
+           spdlog::error("redis: FUNCTION LOAD failed: {}", ec ? ec.message() : r.str);
+           drop();
+           return;
+         }
+         ready_ = true;
+         spdlog::info("redis: functions loaded, ready");
+         if (on_ready_) on_ready_();
+       });
 }
 
 void redis_connection::on_down() {

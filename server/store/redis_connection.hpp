@@ -29,7 +29,7 @@ class redis_connection : public redis_link {
 
   // Sends one command; `cb` runs later on the event loop, never inside this call. The error is
   // errc::not_connected before the connection is ready and errc::timed_out past the deadline.
-  void exec(std::vector<std::string> args, callback cb);
+  void exec(const std::vector<std::string>& args, callback cb);
   bool ready() const { return ready_; }
   // Called every time the connection becomes ready (after the functions are loaded).
   void set_on_ready(std::function<void()> f) { on_ready_ = std::move(f); }
@@ -47,7 +47,7 @@ class redis_connection : public redis_link {
 
   void on_up() override;
   void on_down() override;
-  void send(std::vector<std::string> args, callback cb);
+  void send(const std::vector<std::string>& args, callback cb);
   void do_arm_deadline();
 
   std::chrono::milliseconds timeout_;
