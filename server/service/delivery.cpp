@@ -209,53 +209,38 @@ task delivery::read_page(session_ptr s, std::string conv, std::uint64_t token,
 }
 
 void delivery::on_typing(const store::typing_wakeup& w) {
-  frame f;
-  conns_.for_followers(w.conversation_id, [&](session& s, follow&) {
-    if (s.role() == w.role) return;
-    if (!f) {
-      pb::ServerEnvelope env;
-      auto* t = env.mutable_typing();
-      t->set_conversation_id(w.conversation_id);
-      t->set_role(w.role);
-      t->set_typing(w.typing);
-      t->set_name(w.name);
-      f = encode(env);
-    }
-    s.send(f);
-  });
+  fan_out(
+      w.conversation_id, [&](const session& s) { return s.role() != w.role; },
+      [&](pb::ServerEnvelope& env) {
+        auto* t = env.mutable_typing();
+        t->set_conversation_id(w.conversation_id);
+        t->set_role(w.role);
+        t->set_typing(w.typing);
+        t->set_name(w.name);
+      });
 }
 
 void delivery::on_receipt(const store::receipt_wakeup& w) {
-  frame f;
-  conns_.for_followers(w.conversation_id, [&](session& s, follow&) {
-    if (s.role() == w.reader_role) return;
-    if (!f) {
-      pb::ServerEnvelope env;
-      auto* r = env.mutable_receipt();
-      r->set_conversation_id(w.conversation_id);
-      r->set_reader_role(w.reader_role);
-      r->set_kind(w.kind);
-      r->set_seq(w.seq);
-      f = encode(env);
-    }
-    s.send(f);
-  });
+  fan_out(
+      w.conversation_id, [&](const session& s) { return s.role() != w.reader_role; },
+      [&](pb::ServerEnvelope& env) {
+        auto* r = env.mutable_receipt();
+        r->set_conversation_id(w.conversation_id);
+        r->set_reader_role(w.reader_role);
+        r->set_kind(w.kind);
+        r->set_seq(w.seq);
+      });
 }
 
 void delivery::on_agent_connection(const store::agent_connection_wakeup& w) {
-  frame f;
-  conns_.for_followers(w.conversation_id, [&](session& s, follow&) {
-    if (s.role() != pb::ROLE_VISITOR) return;
-    if (!f) {
-      pb::ServerEnvelope env;
-      auto* c = env.mutable_agent_connection();
-      c->set_conversation_id(w.conversation_id);
-      c->set_connected(w.connected);
-      c->set_grace_seconds(w.grace_seconds);
-      f = encode(env);
-    }
-    s.send(f);
-  });
+  fan_out(
+      w.conversation_id, [](const session& s) { return s.role() == pb::ROLE_VISITOR; },
+      [&](pb::ServerEnvelope& env) {
+        auto* c = env.mutable_agent_connection();
+        c->set_conversation_id(w.conversation_id);
+        c->set_connected(w.connected);
+        c->set_grace_seconds(w.grace_seconds);
+      });
 }
 
 }  // namespace lc::service

@@ -63,6 +63,20 @@ class delivery {
             frame* shared);
   // Pushes the held events that are next, while the send queue has room.
   void drain(session& s, const std::string& conv);
+  // Sends one envelope (built once, only if someone gets it) to the followers `want` picks.
+  template <class Want, class Build>
+  void fan_out(const std::string& conv, Want want, Build build) {
+    frame f;
+    conns_.for_followers(conv, [&](session& s, follow&) {
+      if (!want(s)) return;
+      if (!f) {
+        livechat::v1::ServerEnvelope env;
+        build(env);
+        f = encode(env);
+      }
+      s.send(f);
+    });
+  }
   task read_page(session_ptr s, std::string conv, std::uint64_t token, std::uint64_t after_seq,
                  std::uint32_t limit);
   task assign_once(const session_ptr& s, const std::string& conv, std::uint64_t after_seq,

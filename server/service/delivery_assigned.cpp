@@ -133,7 +133,8 @@ task delivery::assign_once(const session_ptr& s, const std::string& conv, std::u
 }
 
 task delivery::sync_assignments(session_ptr s) {
-  if (s->closed() || s->role() != pb::ROLE_AGENT) co_return;
+  // A console still saying hello runs this itself once its Welcome is out.
+  if (s->closed() || s->role() != pb::ROLE_AGENT || !s->welcomed()) co_return;
   auto convs = co_await assign_reads_.reads().agent_conversations(s->user_id());
   for (const auto& conv : convs) {
     if (s->closed()) co_return;

@@ -34,28 +34,23 @@ task requests::join(session_ptr s, request req) {
     }
   }
   match_.request(p.department);
-  if (s->closed()) {
-    // Gone before the answer: unless another tab is here, the grace starts now.
-    if (!conns_.has_user(pb::ROLE_VISITOR, p.visitor_id) && !node_.draining()) {
-      store::visitor_presence_params gone{r.conversation_id, p.visitor_id, false,
-                                          ctx_.options.visitor_grace};
-      co_await ctx_.store.visitor_presence(std::move(gone));
-    }
-    co_return;
+  if (!s->closed()) {
+    pb::ServerEnvelope env;
+    env.set_request_id(req.request_id());
+    auto* a = env.mutable_ack();
+    a->set_conversation_id(r.conversation_id);
+    a->set_seq(r.seq);
+    a->set_client_msg_id(j.client_msg_id());
+    a->set_duplicate(r.existing);
+    a->set_at_ms(r.joined_ms);
+    s->send(env);
   }
-  pb::ServerEnvelope env;
-  env.set_request_id(req.request_id());
-  auto* a = env.mutable_ack();
-  a->set_conversation_id(r.conversation_id);
-  a->set_seq(r.seq);
-  a->set_client_msg_id(j.client_msg_id());
-  a->set_duplicate(r.existing);
-  a->set_at_ms(r.joined_ms);
-  s->send(env);
-  // Every tab of this visitor here follows the new conversation. This one has shown its own
-  // first message and reads on from the next seq; matching may already have assigned the chat
-  // (its wake-up came before this follow), which the first read finds.
+  // Every tab of this visitor here follows the new conversation. The joining one has shown its
+  // own first message and reads on from the next seq; matching may already have assigned the
+  // chat (its wake-up came before this follow), which the first read finds.
+  bool here = false;
   conns_.for_user(pb::ROLE_VISITOR, p.visitor_id, [&](session& tab) {
+    here = true;
     tab.set_open_conversation(r.conversation_id);
     tab.set_display_name(p.name);
     const auto next = &tab == s.get() ? r.seq + 1 : 1;
@@ -64,8 +59,15 @@ task requests::join(session_ptr s, request req) {
       if (f->department.empty()) f->department = p.department;
     }
   });
-  queue_.watch(r.conversation_id, p.department);
-  queue_.mark_dirty(p.department);
+  if (here) {
+    queue_.watch(r.conversation_id, p.department);
+    queue_.mark_dirty(p.department);
+  } else if (!node_.draining()) {
+    // Gone before the answer, with no other tab here: the visitor's grace starts now.
+    store::visitor_presence_params gone{r.conversation_id, p.visitor_id, false,
+                                        ctx_.options.visitor_grace};
+    co_await ctx_.store.visitor_presence(std::move(gone));
+  }
 }
 
 task requests::send_message(session_ptr s, request req) {

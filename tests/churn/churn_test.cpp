@@ -9,10 +9,10 @@
 #include <cstdlib>
 #include <thread>
 
-#include "server/core/token.hpp"
 #include "tests/churn/churn_client.hpp"
 #include "tests/support/redis_fixture.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/tokens.hpp"
 
 namespace lc::test {
 namespace {
@@ -23,16 +23,7 @@ constexpr const char* secret = "churn-test-secret";
 constexpr std::uint32_t capacity = 3;
 
 std::string token_for(const std::string& id, const std::vector<std::string>& departments) {
-  core::agent_claims c;
-  c.agent_id = id;
-  c.display_name = id;
-  c.departments = departments;
-  c.capacity = capacity;
-  c.expires_at_s = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count() +
-                   3600;
-  return core::sign_agent_token(c, secret);
+  return agent_token_for(secret, id, departments, capacity);
 }
 
 std::chrono::seconds churn_time() {

@@ -11,6 +11,7 @@
 #include "server/core/token.hpp"
 #include "tests/support/redis_fixture.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/tokens.hpp"
 #include "tests/support/ws/ws_client.hpp"
 
 namespace lc::test {
@@ -37,17 +38,7 @@ class e2e : public redis_suite {
 
   static std::string agent_token(const std::string& id, std::vector<std::string> departments,
                                  std::uint32_t capacity, bool admin = false) {
-    core::agent_claims c;
-    c.agent_id = id;
-    c.display_name = "Agent " + id;
-    c.departments = std::move(departments);
-    c.capacity = capacity;
-    c.admin = admin;
-    c.expires_at_s = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count() +
-                     3600;
-    return core::sign_agent_token(c, test_secret);
+    return agent_token_for(test_secret, id, std::move(departments), capacity, admin);
   }
 
   static std::unique_ptr<ws_client> connect(const server_process& node) {

@@ -12,6 +12,7 @@
 #include "tests/fault/scripted_peer.hpp"
 #include "tests/support/redis_fixture.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/tokens.hpp"
 
 namespace lc::test {
 namespace {
@@ -23,16 +24,7 @@ constexpr const char* secret = "fault-test-secret";
 constexpr int agents = 3, capacity = 2, visitors = 6;
 
 std::string token_for(const std::string& id) {
-  core::agent_claims c;
-  c.agent_id = id;
-  c.display_name = id;
-  c.departments = {"support"};
-  c.capacity = capacity;
-  c.expires_at_s = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count() +
-                   3600;
-  return core::sign_agent_token(c, secret);
+  return agent_token_for(secret, id, {"support"}, capacity);
 }
 
 // nginx in front of the nodes, from deploy/nginx/nginx-test.conf.

@@ -120,6 +120,29 @@ TEST_F(Delivery, CatchUpIsPagedToTheRoomInTheSendQueue) {
   for (std::size_t i = 0; i < seqs.size(); ++i) ASSERT_EQ(seqs[i], i + 1);
 }
 
+// A visitor whose connection dropped comes back with its resume point: everything after it,
+// once and in order, and its retried message is the same message.
+TEST_F(Delivery, AResumeGetsEverythingAfterTheResumePointOnceAndInOrder) {
+  auto c = assigned_chat();
+  auto mine = c.visitor->send_text(c.conv, "v1", "are you there?");
+  ASSERT_TRUE(mine.has_ack());
+  const auto resume_at = mine.ack().seq();
+  c.visitor->link().reset();
+  agent_posts(c.conv, 3, "answer");
+  auto back = env().connect();
+  EXPECT_EQ(back->hello_visitor(c.token, {{c.conv, resume_at}}).open_conversation_id(), c.conv);
+  auto retry = back->send_text(c.conv, "v1", "are you there?");
+  ASSERT_TRUE(retry.has_ack());
+  EXPECT_TRUE(retry.ack().duplicate());
+  EXPECT_EQ(retry.ack().seq(), resume_at);
+  auto events = back->events(c.conv);
+  ASSERT_EQ(events.size(), 3u);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].seq(), resume_at + 1 + i);
+    EXPECT_EQ(events[i].text(), "answer " + std::to_string(i));
+  }
+}
+
 // Defect 2, at the seam: what a visitor missed of a conversation that closed meanwhile is
 // delivered, and then the closed conversation is not followed any more.
 TEST_F(Delivery, AResumeAfterTheCloseDeliversTheRestAndThenLetsGo) {

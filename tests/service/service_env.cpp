@@ -4,8 +4,8 @@
 
 #include <boost/asio/post.hpp>
 
-#include "server/core/token.hpp"
 #include "server/store/functions.hpp"
+#include "tests/support/tokens.hpp"
 
 namespace lc::test {
 
@@ -73,6 +73,19 @@ std::vector<pb::ServerEnvelope> fake_link::read(std::size_t max) {
 
 // ------------------------------------------------------------------------------ fake_client
 
+namespace {
+
+void add_resume(pb::Hello& hello,
+                const std::vector<std::pair<std::string, std::uint64_t>>& points) {
+  for (const auto& [conv, seq] : points) {
+    auto* p = hello.add_resume();
+    p->set_conversation_id(conv);
+    p->set_last_seq(seq);
+  }
+}
+
+}  // namespace
+
 fake_client::fake_client(service_env& env, std::shared_ptr<fake_link> link)
     : env_(env), link_(std::move(link)) {
   env_.clients_.push_back(this);
@@ -126,11 +139,7 @@ pb::Welcome fake_client::hello_visitor(const std::string& token,
                                        std::vector<std::pair<std::string, std::uint64_t>> resume) {
   pb::ClientEnvelope req;
   req.mutable_hello()->set_visitor_token(token);
-  for (const auto& [conv, seq] : resume) {
-    auto* p = req.mutable_hello()->add_resume();
-    p->set_conversation_id(conv);
-    p->set_last_seq(seq);
-  }
+  add_resume(*req.mutable_hello(), resume);
   auto env = request(req);
   EXPECT_TRUE(env.has_welcome()) << env.DebugString();
   return env.welcome();
@@ -141,11 +150,7 @@ pb::Welcome fake_client::hello_agent(const std::string& id, std::vector<std::str
                                      std::vector<std::pair<std::string, std::uint64_t>> resume) {
   pb::ClientEnvelope req;
   req.mutable_hello()->set_agent_token(env_.agent_token(id, std::move(departments), capacity));
-  for (const auto& [conv, seq] : resume) {
-    auto* p = req.mutable_hello()->add_resume();
-    p->set_conversation_id(conv);
-    p->set_last_seq(seq);
-  }
+  add_resume(*req.mutable_hello(), resume);
   auto env = request(req);
   EXPECT_TRUE(env.has_welcome()) << env.DebugString();
   return env.welcome();
@@ -276,16 +281,7 @@ void service_env::run_for(std::chrono::milliseconds t) {
 
 std::string service_env::agent_token(const std::string& id, std::vector<std::string> departments,
                                      std::uint32_t capacity) const {
-  core::agent_claims c;
-  c.agent_id = id;
-  c.display_name = "Agent " + id;
-  c.departments = std::move(departments);
-  c.capacity = capacity;
-  c.expires_at_s = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count() +
-                   3600;
-  return core::sign_agent_token(c, options_.secret);
+  return agent_token_for(options_.secret, id, std::move(departments), capacity);
 }
 
 }  // namespace lc::test

@@ -96,7 +96,8 @@ TEST_F(ChatStore, JoinQueuesConversationWithJoinedEventAndFirstMessage) {
   EXPECT_GT(all[1].at_ms(), 0);
 }
 
-TEST_F(ChatStore, SecondJoinWhileOpenIsConflictButSameMessageIdIsIdempotent) {
+// The join of visitor v1 to billing as conversation c1, first message "hi" with id m1.
+store::join_params first_join() {
   store::join_params p;
   p.conversation_id = "c1";
   p.visitor_id = "v1";
@@ -104,6 +105,11 @@ TEST_F(ChatStore, SecondJoinWhileOpenIsConflictButSameMessageIdIsIdempotent) {
   p.department = "billing";
   p.first_message = "hi";
   p.client_msg_id = "m1";
+  return p;
+}
+
+TEST_F(ChatStore, SecondJoinWhileOpenIsConflictButSameMessageIdIsIdempotent) {
+  auto p = first_join();
   auto first = env_->run(db().join(p));
   EXPECT_FALSE(first.existing);
   p.conversation_id = "c2";
@@ -122,13 +128,7 @@ TEST_F(ChatStore, SecondJoinWhileOpenIsConflictButSameMessageIdIsIdempotent) {
 }
 
 TEST_F(ChatStore, RetriedJoinReturnsTheFirstMessagesSeqEvenAfterTheChatMovedOn) {
-  store::join_params p;
-  p.conversation_id = "c1";
-  p.visitor_id = "v1";
-  p.name = "V";
-  p.department = "billing";
-  p.first_message = "hi";
-  p.client_msg_id = "m1";
+  auto p = first_join();
   auto first = env_->run(db().join(p));
   EXPECT_EQ(first.seq, 2u);
   agent_online("alice", 1);

@@ -1,0 +1,25 @@
+#include "tests/support/tokens.hpp"
+
+#include <chrono>
+
+#include "server/core/token.hpp"
+
+namespace lc::test {
+
+std::string agent_token_for(const std::string& secret, const std::string& agent_id,
+                            std::vector<std::string> departments, std::uint32_t capacity,
+                            bool admin) {
+  core::agent_claims c;
+  c.agent_id = agent_id;
+  c.display_name = "Agent " + agent_id;
+  c.departments = std::move(departments);
+  c.capacity = capacity;
+  c.admin = admin;
+  c.expires_at_s = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count() +
+                   3600;
+  return core::sign_agent_token(c, secret);
+}
+
+}  // namespace lc::test
