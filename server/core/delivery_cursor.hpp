@@ -66,7 +66,6 @@ class delivery_cursor {
   }
   std::uint64_t next_seq() const { return next_; }
   bool is_open() const { return open_; }
-  bool reading() const { return reading_; }
   std::size_t held_count() const { return held_.size(); }
   // Nothing to read, nothing held, no write in flight: the connection is up to date.
   bool settled() const { return !stale_ && held_.empty() && writes_ == 0 && !reading_; }

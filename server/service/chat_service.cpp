@@ -34,7 +34,7 @@ chat_service::chat_service(boost::asio::io_context& io, store::redis_connection&
       [this](double seconds) { metrics_.observe("livechat_redis_command_seconds", seconds); });
   redis_.set_on_ready([this] {
     node_.on_redis_ready();
-    delivery_.resync_all();  // reads that failed while it was away
+    delivery_.retry_failed_reads();
   });
 }
 

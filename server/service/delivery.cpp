@@ -170,6 +170,10 @@ void delivery::pump_all(session& s) {
   for (const auto& conv : s.followed()) pump(s, conv);
 }
 
+void delivery::retry_failed_reads() {
+  for (const auto& s : conns_.all()) pump_all(*s);
+}
+
 void delivery::resync_all() {
   for (const auto& s : conns_.all()) {
     for (const auto& conv : s->followed()) {
@@ -187,7 +191,7 @@ task delivery::read_page(session_ptr s, std::string conv, std::uint64_t token,
   try {
     events = co_await ctx_.reads.events(conv, after_seq, limit);
   } catch (const store::store_error& e) {
-    // Redis is away; its return resyncs every cursor (resync_all).
+    // Redis is away; when the connection is back the read runs again (retry_failed_reads).
     spdlog::debug("catch-up of {}: {}", conv, e.what());
     failed = true;
   }

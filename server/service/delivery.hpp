@@ -34,9 +34,12 @@ class delivery {
   // Pushes what the session may have now and starts the read its cursor asks for, if any.
   void pump(session& s, const std::string& conv);
   void pump_all(session& s);
-  // Pub/Sub (re)subscribed or Redis came back: wake-ups may have been lost, so every cursor
-  // reads its stream again and every agent's assignments are checked.
+  // Pub/Sub (re)subscribed: wake-ups may have been lost, so every cursor reads its stream again
+  // and every agent's assignments are checked.
   void resync_all();
+  // The command connection came back: reads that failed while it was away run again (their
+  // cursors are stale); nothing else is re-read.
+  void retry_failed_reads();
 
   // Agents: sends the conversation (epoch, visitor context, the first page of history after
   // after_seq) and follows it; retried while Redis cannot answer, for as long as the session

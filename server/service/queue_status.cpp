@@ -20,7 +20,7 @@ void queue_status::watch(const std::string& conv, const std::string& department)
   auto it = department_of_.find(conv);
   if (it != department_of_.end()) {
     if (it->second == department) return;
-    watched_[it->second].erase(conv);
+    unwatch(conv);  // transferred to another department
   }
   department_of_[conv] = department;
   watched_[department].insert(conv);
@@ -63,11 +63,12 @@ task queue_status::flush() {
     if (it == watched_.end()) continue;
     // Conversations no visitor here follows any more are dropped as they are found.
     std::vector<std::string> convs;
-    for (const auto& conv : it->second) {
-      if (conns_.followers()->contains(conv)) convs.push_back(conv);
-    }
     for (const auto& conv : std::set<std::string>(it->second)) {
-      if (!conns_.followers()->contains(conv)) unwatch(conv);
+      if (conns_.followers()->contains(conv)) {
+        convs.push_back(conv);
+      } else {
+        unwatch(conv);
+      }
     }
     if (convs.empty()) continue;
     auto info = co_await ctx_.reads.queue_status(dept, convs);

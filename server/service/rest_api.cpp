@@ -58,19 +58,6 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-const char* state_name(pb::ConversationState s) {
-  switch (s) {
-    case pb::CONVERSATION_STATE_QUEUED:
-      return "queued";
-    case pb::CONVERSATION_STATE_ASSIGNED:
-      return "assigned";
-    case pb::CONVERSATION_STATE_CLOSED:
-      return "closed";
-    default:
-      return "unknown";
-  }
-}
-
 const char* role_name(pb::Role r) {
   switch (r) {
     case pb::ROLE_VISITOR:
@@ -193,7 +180,7 @@ asio::awaitable<http_response> rest_api::conversation(const core::agent_claims& 
   core::json_writer j;
   j.begin_object();
   j.key("id").value(id);
-  j.key("state").value(state_name(rec->state));
+  j.key("state").value(store::state_name(rec->state));
   j.key("department").value(rec->department);
   j.key("agent_id").value(rec->agent_id);
   j.key("agent_name").value(rec->agent_name);

@@ -70,7 +70,6 @@ class session final : public connection_handler, public std::enable_shared_from_
 
   std::uint64_t id() const { return id_; }
   bool closed() const { return closed_; }
-  const std::string& peer() const { return link_->peer(); }
 
   // Who it is, once Hello succeeded; registers it under its user id in `users`.
   void identify(livechat::v1::Role role, std::string user_id, std::string display_name,

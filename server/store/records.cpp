@@ -15,13 +15,6 @@ T number(std::string_view s) {
   return v;
 }
 
-pb::ConversationState state_from_name(std::string_view s) {
-  if (s == "queued") return pb::CONVERSATION_STATE_QUEUED;
-  if (s == "assigned") return pb::CONVERSATION_STATE_ASSIGNED;
-  if (s == "closed") return pb::CONVERSATION_STATE_CLOSED;
-  return pb::CONVERSATION_STATE_UNSPECIFIED;
-}
-
 }  // namespace
 
 conversation_record decode_conversation(const field_list& hash, const field_list& metadata) {
@@ -65,6 +58,26 @@ conversation_record decode_conversation(const field_list& hash, const field_list
   }
   for (const auto& [k, v] : metadata) c.metadata[k] = v;
   return c;
+}
+
+const char* state_name(pb::ConversationState state) {
+  switch (state) {
+    case pb::CONVERSATION_STATE_QUEUED:
+      return "queued";
+    case pb::CONVERSATION_STATE_ASSIGNED:
+      return "assigned";
+    case pb::CONVERSATION_STATE_CLOSED:
+      return "closed";
+    default:
+      return "unknown";
+  }
+}
+
+pb::ConversationState state_from_name(std::string_view s) {
+  if (s == "queued") return pb::CONVERSATION_STATE_QUEUED;
+  if (s == "assigned") return pb::CONVERSATION_STATE_ASSIGNED;
+  if (s == "closed") return pb::CONVERSATION_STATE_CLOSED;
+  return pb::CONVERSATION_STATE_UNSPECIFIED;
 }
 
 const char* presence_name(pb::PresenceStatus status) {

@@ -41,6 +41,10 @@ struct agent_summary {
   bool connected = false;  // false during a reconnect grace and when their node is dead
 };
 
+// How a conversation's state is spelled in its hash ("queued", "assigned", "closed").
+const char* state_name(livechat::v1::ConversationState state);
+livechat::v1::ConversationState state_from_name(std::string_view name);
+
 // How presence is spelled in the agent hash ("online", "away", "offline").
 const char* presence_name(livechat::v1::PresenceStatus status);
 livechat::v1::PresenceStatus presence_from_name(std::string_view name);

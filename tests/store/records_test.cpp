@@ -35,6 +35,14 @@ TEST(Records, ConversationHashDecodesIntoTypedFields) {
   EXPECT_EQ(decode_conversation({{"state", "?"}}, {}).state, pb::CONVERSATION_STATE_UNSPECIFIED);
 }
 
+TEST(Records, StateNamesRoundTrip) {
+  for (auto s : {pb::CONVERSATION_STATE_QUEUED, pb::CONVERSATION_STATE_ASSIGNED,
+                 pb::CONVERSATION_STATE_CLOSED}) {
+    EXPECT_EQ(state_from_name(state_name(s)), s);
+  }
+  EXPECT_EQ(state_from_name("bogus"), pb::CONVERSATION_STATE_UNSPECIFIED);
+}
+
 TEST(Records, PresenceNamesRoundTrip) {
   for (auto s :
        {pb::PRESENCE_STATUS_ONLINE, pb::PRESENCE_STATUS_AWAY, pb::PRESENCE_STATUS_OFFLINE}) {
