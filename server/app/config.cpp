@@ -42,6 +42,12 @@ std::string set_duration(Duration& out, std::string_view value, std::uint64_t lo
   return {};
 }
 
+std::string join_list(const std::vector<std::string>& list) {
+  std::string out;
+  for (const auto& x : list) out += (out.empty() ? "" : ",") + x;
+  return out;
+}
+
 std::string to_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -60,8 +66,8 @@ struct option_spec {
 
 constexpr std::uint64_t day_s = 24ULL * 3600;
 
-const std::array<option_spec, 20>& option_table() {
-  static const std::array<option_spec, 20> table = {{
+const std::array<option_spec, 31>& option_table() {
+  static const std::array<option_spec, 31> table = {{
       {"--listen", "LIVECHAT_LISTEN", "HOST:PORT",
        "Address to accept HTTP/WebSocket on; \":PORT\" keeps the host, 0.0.0.0:PORT listens on "
        "all interfaces",
@@ -130,9 +136,10 @@ const std::array<option_spec, 20>& option_table() {
        "Name of this server node in Redis (presence, pub/sub); empty = random",
        [](config& c, const std::string& v) -> std::string {
          for (char ch : v) {
+           // No ':' or braces: the node id is a part of Redis keys.
            if (std::isalnum(static_cast<unsigned char>(ch)) == 0 && ch != '-' && ch != '_' &&
-               ch != '.' && ch != ':') {
-             return "invalid node id '" + v + "' (allowed: A-Z a-z 0-9 - _ . :)";
+               ch != '.') {
+             return "invalid node id '" + v + "' (allowed: A-Z a-z 0-9 - _ .)";
            }
          }
          if (v.size() > 64) return "node id longer than 64 bytes";
@@ -212,6 +219,97 @@ const std::array<option_spec, 20>& option_table() {
          return set_duration(c.visitor_token_ttl, v, 60, 3650 * day_s);
        },
        [](const config& c) { return std::to_string(c.visitor_token_ttl.count()); }},
+      {"--departments", "LIVECHAT_DEPARTMENTS", "A,B",
+       "The departments visitors may join and leave messages for (a-z 0-9 . _ -, comma-separated)",
+       [](config& c, const std::string& v) -> std::string {
+         auto list = split_list(v);
+         if (list.empty()) return "at least one department is required";
+         for (const auto& d : list) {
+           if (!core::is_operator_id(d)) return "invalid department '" + d + "' (a-z 0-9 . _ -)";
+         }
+         c.departments = std::move(list);
+         return {};
+       },
+       [](const config& c) { return join_list(c.departments); }},
+      {"--allowed-origins", "LIVECHAT_ALLOWED_ORIGINS", "URLS",
+       "Origins (scheme://host[:port], comma-separated) whose pages may open WebSockets and read "
+       "the REST API; empty allows any",
+       [](config& c, const std::string& v) -> std::string {
+         auto list = split_list(v);
+         for (const auto& o : list) {
+           if (o.rfind("http://", 0) != 0 && o.rfind("https://", 0) != 0) {
+             return "invalid origin '" + o + "' (expected http://host or https://host)";
+           }
+           if (o.find('/', o.find("//") + 2) != std::string::npos) {
+             return "invalid origin '" + o + "' (no path)";
+           }
+         }
+         c.allowed_origins = std::move(list);
+         return {};
+       },
+       [](const config& c) { return c.allowed_origins.empty() ? std::string("any")
+                                                              : join_list(c.allowed_origins); }},
+      {"--trusted-proxies", "LIVECHAT_TRUSTED_PROXIES", "IPS",
+       "Peer addresses (comma-separated) of reverse proxies whose X-Forwarded-For names the "
+       "client; per-address limits then apply to that client",
+       [](config& c, const std::string& v) -> std::string {
+         c.trusted_proxies = split_list(v);
+         return {};
+       },
+       [](const config& c) { return c.trusted_proxies.empty() ? std::string("none")
+                                                              : join_list(c.trusted_proxies); }},
+      {"--connections-per-address", "LIVECHAT_CONNECTIONS_PER_ADDRESS", "N",
+       "Connections one client address may hold open, agents' not counted",
+       [](config& c, const std::string& v) {
+         return set_uint(c.max_connections_per_address, v, 1, 1000000);
+       },
+       [](const config& c) { return std::to_string(c.max_connections_per_address); }},
+      {"--max-connections", "LIVECHAT_MAX_CONNECTIONS", "N",
+       "Connections in all; past it a new one displaces the oldest that has not said Hello. 0 = "
+       "the descriptor limit less a reserve",
+       [](config& c, const std::string& v) { return set_uint(c.max_connections, v, 0, 10000000); },
+       [](const config& c) { return std::to_string(c.max_connections); }},
+      {"--hello-timeout-ms", "LIVECHAT_HELLO_TIMEOUT_MS", "MS",
+       "A WebSocket that has not said Hello after this is closed",
+       [](config& c, const std::string& v) {
+         return set_duration(c.hello_timeout, v, 100, 600000);
+       },
+       [](const config& c) { return std::to_string(c.hello_timeout.count()); }},
+      {"--max-messages-before-answer", "LIVECHAT_MAX_MESSAGES_BEFORE_ANSWER", "N",
+       "Messages a visitor may send in a conversation before an agent has answered",
+       [](config& c, const std::string& v) {
+         return set_uint(c.max_messages_before_answer, v, 1, 100000);
+       },
+       [](const config& c) { return std::to_string(c.max_messages_before_answer); }},
+      {"--max-queued-per-address", "LIVECHAT_MAX_QUEUED_PER_ADDRESS", "N",
+       "Conversations waiting in the queue that one client address may have at once",
+       [](config& c, const std::string& v) {
+         return set_uint(c.max_queued_per_address, v, 1, 100000);
+       },
+       [](const config& c) { return std::to_string(c.max_queued_per_address); }},
+      {"--joins-per-minute", "LIVECHAT_JOINS_PER_MINUTE", "N",
+       "Chats one client address (and one visitor) may start per minute",
+       [](config& c, const std::string& v) { return set_uint(c.joins_per_minute, v, 1, 100000); },
+       [](const config& c) { return std::to_string(c.joins_per_minute); }},
+      {"--offline-messages-per-hour", "LIVECHAT_OFFLINE_MESSAGES_PER_HOUR", "N",
+       "Offline messages one client address (and one visitor) may leave per hour",
+       [](config& c, const std::string& v) {
+         return set_uint(c.offline_messages_per_hour, v, 1, 100000);
+       },
+       [](const config& c) { return std::to_string(c.offline_messages_per_hour); }},
+      {"--redis-maxmemory", "LIVECHAT_REDIS_MAXMEMORY", "SIZE",
+       "Memory cap of the embedded redis-server (e.g. 256mb, 2gb); past it writes are refused, "
+       "nothing is evicted",
+       [](config& c, const std::string& v) -> std::string {
+         auto digits = v.find_first_not_of("0123456789");
+         const auto unit = to_lower(v.substr(digits == std::string::npos ? v.size() : digits));
+         if (digits == 0 || (unit != "" && unit != "kb" && unit != "mb" && unit != "gb")) {
+           return "invalid size '" + v + "' (expected N, Nkb, Nmb or Ngb)";
+         }
+         c.redis_maxmemory = v;
+         return {};
+       },
+       [](const config& c) { return c.redis_maxmemory; }},
   }};
   return table;
 }

@@ -39,6 +39,18 @@ struct config {
   std::size_t send_queue_limit = 256;                      // --send-queue-limit
   std::chrono::milliseconds write_timeout{10000};          // --write-timeout-ms
   std::chrono::seconds visitor_token_ttl{30 * 24 * 3600};  // --visitor-token-ttl-seconds
+  // What the operator defines and what bounds an anonymous client (issue 9's threat model).
+  std::vector<std::string> departments{"support", "billing", "tech", "sales"};  // --departments
+  std::vector<std::string> allowed_origins{};  // --allowed-origins; empty = any origin
+  std::vector<std::string> trusted_proxies{};  // --trusted-proxies: their X-Forwarded-For counts
+  std::uint32_t max_connections_per_address = 64;  // --connections-per-address
+  std::uint32_t max_connections = 0;               // --max-connections; 0 = from RLIMIT_NOFILE
+  std::chrono::milliseconds hello_timeout{5000};   // --hello-timeout-ms
+  std::uint32_t max_messages_before_answer = 20;   // --max-messages-before-answer
+  std::uint32_t max_queued_per_address = 5;        // --max-queued-per-address
+  std::uint32_t joins_per_minute = 6;              // --joins-per-minute (per address, visitor)
+  std::uint32_t offline_messages_per_hour = 10;    // --offline-messages-per-hour
+  std::string redis_maxmemory = "256mb";           // --redis-maxmemory (embedded Redis only)
 };
 
 struct parse_result {

@@ -25,6 +25,10 @@ struct split_result {
 // A whole string of decimal digits as a number; nothing for a sign, spaces or trailing junk.
 std::optional<std::uint64_t> parse_uint(std::string_view text);
 
+// "a, b,,c" -> {"a", "b", "c"}: comma-separated items, blanks around them trimmed, empty ones
+// dropped.
+std::vector<std::string> split_list(std::string_view text);
+
 // True when the command line asks for help (-h or --help anywhere).
 bool wants_help(std::span<const std::string> args);
 

@@ -41,10 +41,10 @@ int run_token(const std::vector<std::string>& args) {
     return 2;
   }
   auto secret = lc::app::resolve_token_secret(*parsed.args);
-  auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
-  std::cout << lc::app::issue_agent_token(*parsed.args, secret, now_s) << "\n";
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  std::cout << lc::app::issue_agent_token(*parsed.args, secret, now_ms) << "\n";
   return 0;
 }
 
@@ -95,6 +95,7 @@ int run_server(lc::app::config cfg) {
     ro.data_dir = std::filesystem::path(cfg.data_dir) / "redis";
     ro.use_unix_socket = true;
     ro.appendfsync = cfg.appendfsync;
+    ro.maxmemory = cfg.redis_maxmemory;
     embedded = lc::app::redis_process::start(ro);
     ep.unix_socket = embedded->unix_socket();
     spdlog::info("embedded redis-server pid {} on {} (AOF on, appendfsync {})", embedded->pid(),
@@ -127,6 +128,11 @@ int run_server(lc::app::config cfg) {
   so.lease_ttl = cfg.node_lease;
   so.redis_timeout = cfg.redis_timeout;
   so.visitor_token_ttl = cfg.visitor_token_ttl;
+  so.departments = cfg.departments;
+  so.max_messages_before_answer = cfg.max_messages_before_answer;
+  so.max_queued_per_address = cfg.max_queued_per_address;
+  so.joins_per_minute = cfg.joins_per_minute;
+  so.offline_messages_per_hour = cfg.offline_messages_per_hour;
   lc::service::chat_service service(io, redis, ep, so);
 
   lc::net::server_options no;
@@ -135,6 +141,11 @@ int run_server(lc::app::config cfg) {
   no.static_dir = cfg.static_dir;
   no.send_queue_limit = cfg.send_queue_limit;
   no.write_timeout = cfg.write_timeout;
+  no.allowed_origins = cfg.allowed_origins;
+  no.trusted_proxies = cfg.trusted_proxies;
+  no.max_connections_per_address = cfg.max_connections_per_address;
+  no.max_connections = cfg.max_connections;
+  no.hello_timeout = cfg.hello_timeout;
   lc::net::server server(io, service, no);
   server.start();
   if (!cfg.port_file.empty()) write_port_file(cfg.port_file, server.port());

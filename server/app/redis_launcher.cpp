@@ -167,6 +167,9 @@ std::unique_ptr<redis_process> redis_process::start(const redis_launch_options& 
     throw std::runtime_error("redis launcher: cannot create data dir " + options.data_dir.string() +
                              ": " + ec.message());
   }
+  // Conversations and the token secret live here: for the server's user alone.
+  std::filesystem::permissions(options.data_dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
   // Redis chdirs into --dir, so every path handed to it must be absolute.
   proc->data_dir_ = std::filesystem::absolute(options.data_dir).lexically_normal();
   proc->log_file_ = options.log_file.empty()
@@ -217,13 +220,22 @@ std::unique_ptr<redis_process> redis_process::start(const redis_launch_options& 
     if (options.use_unix_socket) {
       args.insert(args.end(), {"--unixsocket", proc->unix_socket_, "--unixsocketperm", "700"});
     }
+    if (!options.maxmemory.empty()) {
+      args.insert(args.end(),
+                  {"--maxmemory", options.maxmemory, "--maxmemory-policy", "noeviction"});
+    }
     std::uintmax_t log_offset = std::filesystem::file_size(proc->log_file_, ec);
     if (ec) log_offset = 0;
 
     try {
       // Redis's own early errors (bad arguments) go to stderr, so that goes to the log too.
       proc->child_ = child_process::spawn(
-          {.executable = exe, .args = args, .env = {}, .output_file = proc->log_file_});
+          {.executable = exe,
+           .args = args,
+           .env = {},
+           .output_file = proc->log_file_,
+           .death_signal = SIGTERM,
+           .umask = 077});
     } catch (const std::exception& e) {
       proc->stop();
       throw std::runtime_error(std::string("redis launcher: ") + e.what());

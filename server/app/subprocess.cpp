@@ -106,7 +106,8 @@ child_process child_process::spawn(const spawn_request& request) {
   fd_guard out_fd(
       request.output_file.empty()
           ? ::open("/dev/null", O_WRONLY | O_CLOEXEC)
-          : ::open(request.output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+          : ::open(request.output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                   request.umask >= 0 ? 0666 & ~request.umask : 0644));
   if (out_fd.get() < 0) {
     throw std::runtime_error("spawn " + exe + ": cannot open output file " +
                              request.output_file.string() + ": " + errno_text(errno));
@@ -128,6 +129,7 @@ child_process child_process::spawn(const spawn_request& request) {
   sigemptyset(&default_action.sa_mask);
   const int fd_limit = static_cast<int>(std::min<long>(::sysconf(_SC_OPEN_MAX), 65536));
 
+  const int child_umask = request.umask;
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("spawn " + exe + ": fork: " + errno_text(errno));
   if (pid == 0) {
@@ -140,6 +142,7 @@ child_process child_process::spawn(const spawn_request& request) {
       if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &default_action, nullptr);
     }
     ::sigprocmask(SIG_SETMASK, &empty_mask, nullptr);
+    if (child_umask >= 0) ::umask(static_cast<mode_t>(child_umask));
     if (null_fd.get() >= 0) ::dup2(null_fd.get(), STDIN_FILENO);
     ::dup2(out_fd.get(), STDOUT_FILENO);
     ::dup2(out_fd.get(), STDERR_FILENO);

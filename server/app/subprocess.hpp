@@ -18,6 +18,7 @@ struct spawn_request {
   std::vector<std::pair<std::string, std::string>> env{};  // set/override on top of ours
   std::filesystem::path output_file{};  // stdout and stderr appended here; empty = /dev/null
   int death_signal = SIGTERM;           // sent to the child when the spawning thread dies; 0 = none
+  int umask = -1;  // the child's file-creation mask (e.g. 077: files 0600); -1 = inherit ours
 };
 
 // A child process we started and must reap: stop() or the destructor ends it, so no test or

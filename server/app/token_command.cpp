@@ -4,29 +4,12 @@
 
 #include <charconv>
 
+#include "server/core/ids.hpp"
 #include "server/core/limits.hpp"
 #include "server/core/token.hpp"
 #include "server/core/validate.hpp"
 
 namespace lc::app {
-namespace {
-
-std::vector<std::string> split_list(std::string_view text) {
-  std::vector<std::string> out;
-  std::size_t begin = 0;
-  while (begin <= text.size()) {
-    auto end = text.find(',', begin);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view item = text.substr(begin, end - begin);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
-    begin = end + 1;
-  }
-  return out;
-}
-
-}  // namespace
 
 token_parse_result parse_token_args(std::span<const std::string> args, const env_lookup& env) {
   token_parse_result result;
@@ -69,9 +52,9 @@ token_parse_result parse_token_args(std::span<const std::string> args, const env
     const std::string& value = *f.value;
 
     if (name == "--agent") {
-      if (!core::is_valid_id(value, lim.max_id_bytes)) {
+      if (!core::is_operator_id(value)) {
         result.error = "--agent: invalid agent id '" + value + "' (1.." +
-                       std::to_string(lim.max_id_bytes) + " bytes of A-Z a-z 0-9 _ . : -)";
+                       std::to_string(core::max_operator_id_bytes) + " bytes of a-z 0-9 _ . -)";
         return result;
       }
       out.agent_id = value;
@@ -84,9 +67,9 @@ token_parse_result parse_token_args(std::span<const std::string> args, const env
     } else if (name == "--departments") {
       out.departments = split_list(value);
       for (const auto& d : out.departments) {
-        if (!core::is_valid_id(d, lim.max_id_bytes)) {
+        if (!core::is_operator_id(d)) {
           result.error = "--departments: invalid department '" + d +
-                         "' (A-Z a-z 0-9 _ . : -, comma-separated)";
+                         "' (a-z 0-9 _ . -, comma-separated)";
           return result;
         }
       }
@@ -102,9 +85,9 @@ token_parse_result parse_token_args(std::span<const std::string> args, const env
       has_capacity = true;
     } else if (name == "--ttl-hours") {
       auto v = parse_uint(value);
-      if (!v || *v < 1 || *v > 24ULL * 366) {
+      if (!v || *v < 1 || *v > max_ttl_hours) {
         result.error = "--ttl-hours: invalid value '" + value + "' (expected an integer in 1.." +
-                       std::to_string(24 * 366) + ")";
+                       std::to_string(max_ttl_hours) + ")";
         return result;
       }
       out.ttl_hours = static_cast<std::uint32_t>(*v);
@@ -165,7 +148,7 @@ std::string token_help() {
          "  --departments A,B   departments the agent serves (required unless --admin)\n"
          "  --capacity N        concurrent conversations, 1..50 (required unless --admin)\n"
          "  --admin             may use the admin API and see every conversation\n"
-         "  --ttl-hours H       token lifetime in hours (default 24)\n"
+         "  --ttl-hours H       token lifetime in hours (default 12, at most 720)\n"
          "  --secret S          signing secret (env LIVECHAT_SECRET); must match the\n"
          "                      server's\n"
          "  --data-dir DIR      read/create DIR/secret like the server does (env\n"
@@ -177,7 +160,9 @@ std::string resolve_token_secret(const token_args& args) {
   return load_or_create_secret(args.data_dir);
 }
 
-std::string issue_agent_token(const token_args& args, std::string_view secret, std::int64_t now_s) {
+std::string issue_agent_token(const token_args& args, std::string_view secret,
+                              std::int64_t now_ms) {
+  const auto now_s = now_ms / 1000;
   core::agent_claims claims;
   claims.agent_id = args.agent_id;
   claims.display_name = args.display_name.empty() ? args.agent_id : args.display_name;
@@ -185,6 +170,7 @@ std::string issue_agent_token(const token_args& args, std::string_view secret, s
   claims.capacity = args.capacity;
   claims.admin = args.admin;
   claims.expires_at_s = now_s + static_cast<std::int64_t>(args.ttl_hours) * 3600;
+  claims.issued_at_ms = now_ms;
   return core::sign_agent_token(claims, secret);
 }
 

@@ -18,7 +18,7 @@ struct token_args {
   std::vector<std::string> departments{};  // --departments a,b (required unless --admin)
   std::uint32_t capacity = 0;              // --capacity (required unless --admin)
   bool admin = false;                      // --admin
-  std::uint32_t ttl_hours = 24;            // --ttl-hours
+  std::uint32_t ttl_hours = 12;            // --ttl-hours (a shift; at most max_ttl_hours)
   std::string secret{};                    // --secret / LIVECHAT_SECRET
   std::string data_dir = "./data";         // --data-dir / LIVECHAT_DATA_DIR (secret file)
 };
@@ -38,7 +38,11 @@ std::string token_help();
 // The secret the server would use: --secret, else load_or_create_secret(data_dir).
 std::string resolve_token_secret(const token_args& args);
 
-// A signed agent token valid until now_s + ttl_hours.
-std::string issue_agent_token(const token_args& args, std::string_view secret, std::int64_t now_s);
+// A lost laptop's token should not outlive a month even before it is revoked.
+inline constexpr std::uint64_t max_ttl_hours = 24ULL * 30;
+
+// A signed agent token minted at now_ms (unix ms), valid for ttl_hours.
+std::string issue_agent_token(const token_args& args, std::string_view secret,
+                              std::int64_t now_ms);
 
 }  // namespace lc::app

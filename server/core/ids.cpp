@@ -7,6 +7,13 @@
 
 namespace lc::core {
 
+namespace {
+
+bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+}  // namespace
+
 std::string random_id(std::size_t bytes) {
   std::vector<unsigned char> raw(bytes);
   if (bytes > 0 && RAND_bytes(raw.data(), static_cast<int>(bytes)) != 1) {
@@ -22,11 +29,37 @@ std::string random_id(std::size_t bytes) {
   return out;
 }
 
-std::string prefixed_id(char kind, std::size_t bytes) {
+std::string issued_id(char kind) {
   // Built by appending: `"c" + string` trips GCC 12's -Wrestrict false positive.
   std::string id(1, kind);
-  id += random_id(bytes);
+  id += random_id(issued_id_hex_digits / 2);
   return id;
+}
+
+bool is_issued_id(char kind, std::string_view id) {
+  if (id.size() != 1 + issued_id_hex_digits || id[0] != kind) return false;
+  for (char c : id.substr(1)) {
+    if (!is_lower_hex(c)) return false;
+  }
+  return true;
+}
+
+bool is_operator_id(std::string_view id) {
+  if (id.empty() || id.size() > max_operator_id_bytes || !is_lower_alnum(id[0])) return false;
+  for (char c : id) {
+    if (!is_lower_alnum(c) && c != '_' && c != '.' && c != '-') return false;
+  }
+  return true;
+}
+
+bool is_client_id(std::string_view id, std::size_t max_bytes) {
+  if (id.empty() || id.size() > max_bytes) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '.' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
 }
 
 }  // namespace lc::core

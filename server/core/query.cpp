@@ -138,6 +138,14 @@ std::optional<request_target> parse_target(std::string_view target) {
   return out;
 }
 
+std::optional<std::uint64_t> parse_count(std::string_view text, std::uint64_t max) {
+  if (text.empty() || text.size() > 18 || !all_digits(text)) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : text) v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  if (v == 0 || v > max) return std::nullopt;
+  return v;
+}
+
 std::optional<std::int64_t> parse_time_ms(std::string_view text) {
   if (all_digits(text)) {
     // 18 digits always fit in int64; longer is not a plausible time anyway.

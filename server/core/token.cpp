@@ -7,6 +7,8 @@
 #include <array>
 #include <charconv>
 
+#include "server/core/ids.hpp"
+
 namespace lc::core {
 
 namespace {
@@ -182,9 +184,11 @@ std::string sign_agent_token(const agent_claims& claims, std::string_view secret
     departments += escape_field(claims.departments[i]);
   }
   // Payload: agent_id \n display_name \n departments(comma-joined) \n capacity \n admin \n exp
+  // \n issued_at_ms
   std::string payload = escape_field(claims.agent_id) + "\n" + escape_field(claims.display_name) +
                         "\n" + departments + "\n" + std::to_string(claims.capacity) + "\n" +
-                        (claims.admin ? "1" : "0") + "\n" + std::to_string(claims.expires_at_s);
+                        (claims.admin ? "1" : "0") + "\n" + std::to_string(claims.expires_at_s) +
+                        "\n" + std::to_string(claims.issued_at_ms);
   return sign(agent_kind, payload, secret);
 }
 
@@ -199,7 +203,7 @@ std::optional<agent_claims> verify_agent_token(std::string_view token, std::stri
   const auto payload = open_token(token, agent_kind, secret);
   if (!payload) return std::nullopt;
   const auto fields = split(*payload, '\n');
-  if (fields.size() != 6) return std::nullopt;
+  if (fields.size() != 7) return std::nullopt;
   agent_claims c;
   auto agent_id = unescape_field(fields[0]);
   auto display_name = unescape_field(fields[1]);
@@ -210,17 +214,21 @@ std::optional<agent_claims> verify_agent_token(std::string_view token, std::stri
   if (!fields[2].empty()) {
     for (auto d : split(fields[2], ',')) {
       auto department = unescape_field(d);
-      if (!department || department->empty()) return std::nullopt;
+      if (!department || !is_operator_id(*department)) return std::nullopt;
       c.departments.push_back(std::move(*department));
     }
   }
   const auto capacity = parse_integer<std::uint32_t>(fields[3]);
   const auto expires = parse_integer<std::int64_t>(fields[5]);
-  if (!capacity || !expires || (fields[4] != "0" && fields[4] != "1")) return std::nullopt;
+  const auto issued = parse_integer<std::int64_t>(fields[6]);
+  if (!capacity || !expires || !issued || (fields[4] != "0" && fields[4] != "1")) {
+    return std::nullopt;
+  }
   c.capacity = *capacity;
   c.admin = fields[4] == "1";
   c.expires_at_s = *expires;
-  if (c.agent_id.empty() || c.expires_at_s <= now_s) return std::nullopt;
+  c.issued_at_ms = *issued;
+  if (!is_operator_id(c.agent_id) || c.expires_at_s <= now_s) return std::nullopt;
   return c;
 }
 
@@ -232,7 +240,9 @@ std::optional<visitor_claims> verify_visitor_token(std::string_view token, std::
   if (fields.size() != 2) return std::nullopt;
   auto visitor_id = unescape_field(fields[0]);
   const auto expires = parse_integer<std::int64_t>(fields[1]);
-  if (!visitor_id || visitor_id->empty() || !expires || *expires <= now_s) return std::nullopt;
+  if (!visitor_id || !is_issued_id('v', *visitor_id) || !expires || *expires <= now_s) {
+    return std::nullopt;
+  }
   return visitor_claims{std::move(*visitor_id), *expires};
 }
 

@@ -16,6 +16,8 @@ struct agent_claims {
   std::uint32_t capacity = 0;
   bool admin = false;
   std::int64_t expires_at_s = 0;  // unix seconds
+  // When it was minted, in unix ms: revoking an agent refuses every token minted before then.
+  std::int64_t issued_at_ms = 0;
 };
 
 // What a visitor token says: the visitor identity it resumes.
@@ -29,7 +31,9 @@ struct visitor_claims {
 std::string sign_agent_token(const agent_claims& claims, std::string_view secret);
 std::string sign_visitor_token(const visitor_claims& claims, std::string_view secret);
 
-// Nothing when the token is malformed, forged, of the other kind, or expired at now_s.
+// Nothing when the token is malformed, forged, of the other kind, or expired at now_s, or when
+// its ids break their grammar (ids.hpp): an operator id for the agent and each department, an
+// issued 'v' id for the visitor.
 std::optional<agent_claims> verify_agent_token(std::string_view token, std::string_view secret,
                                                std::int64_t now_s);
 std::optional<visitor_claims> verify_visitor_token(std::string_view token, std::string_view secret,

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "server/core/ids.hpp"
 #include "server/core/utf8.hpp"
 
 namespace lc::core {
@@ -15,6 +16,7 @@ using check = std::optional<error>;
 constexpr std::size_t max_token_bytes = 4096;
 constexpr int max_resume_points = 64;
 constexpr std::size_t max_client_version_bytes = 128;
+constexpr int max_hello_departments = 16;
 
 error invalid(std::string text) {
   return error{pb::ERROR_CODE_INVALID_ARGUMENT, std::move(text)};
@@ -118,11 +120,11 @@ std::string longer_than(const char* field, std::size_t max) {
   return std::string(field) + " longer than " + std::to_string(max) + " bytes";
 }
 
-// Optional id: empty passes, anything else must be a valid id.
+// Optional client-chosen id: empty passes, anything else must be a client id.
 check optional_id(const char* field, std::string_view value, const limits& lim) {
   if (value.empty()) return std::nullopt;
   if (value.size() > lim.max_id_bytes) return invalid(longer_than(field, lim.max_id_bytes));
-  if (!is_valid_id(value, lim.max_id_bytes)) {
+  if (!is_client_id(value, lim.max_id_bytes)) {
     return invalid(std::string(field) + " has characters outside [A-Za-z0-9_.:-]");
   }
   return std::nullopt;
@@ -131,6 +133,26 @@ check optional_id(const char* field, std::string_view value, const limits& lim) 
 check required_id(const char* field, std::string_view value, const limits& lim) {
   if (value.empty()) return invalid(std::string(field) + " is required");
   return optional_id(field, value, lim);
+}
+
+// A conversation the client names: only ids this server issued can be one.
+check conversation_ref(const char* field, std::string_view value) {
+  if (value.empty()) return invalid(std::string(field) + " is required");
+  if (!is_issued_id('c', value)) return invalid(std::string(field) + " is not a conversation id");
+  return std::nullopt;
+}
+
+// An agent or department the client names: empty passes unless required.
+check operator_ref(const char* field, std::string_view value, bool required) {
+  if (value.empty()) {
+    if (required) return invalid(std::string(field) + " is required");
+    return std::nullopt;
+  }
+  if (!is_operator_id(value)) {
+    return invalid(std::string(field) + " must be 1.." + std::to_string(max_operator_id_bytes) +
+                   " bytes of [a-z0-9._-]");
+  }
+  return std::nullopt;
 }
 
 // Tab and line breaks are ordinary in chat text; other C0 controls and DEL only serve to
@@ -162,9 +184,46 @@ bool is_blank(std::string_view s) {
   return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
+// Bidirectional overrides and isolates (U+202A..U+202E, U+2066..U+2069) and the direction marks
+// (U+200E, U+200F): in a name they make "alice" render as someone else's name in the console.
+bool has_bidi_control(std::string_view s) {
+  for (std::size_t i = 0; i + 2 < s.size(); ++i) {
+    if (s[i] != '\xE2') continue;
+    const auto b1 = static_cast<unsigned char>(s[i + 1]);
+    const auto b2 = static_cast<unsigned char>(s[i + 2]);
+    if (b1 == 0x80 && ((b2 >= 0xAA && b2 <= 0xAE) || b2 == 0x8E || b2 == 0x8F)) return true;
+    if (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9) return true;
+  }
+  return false;
+}
+
+// A name is one line: no tab or line break (they forge lines in logs and exports) and no
+// direction controls.
 check name_field(const char* field, std::string_view value, const limits& lim) {
   if (is_blank(value)) return invalid(std::string(field) + " is required");
-  return text_field(field, value, lim.max_name_bytes, true);
+  if (auto e = text_field(field, value, lim.max_name_bytes, true)) return e;
+  if (value.find_first_of("\t\r\n") != std::string_view::npos) {
+    return invalid(std::string(field) + " contains a line break or tab");
+  }
+  if (has_bidi_control(value)) {
+    return invalid(std::string(field) + " contains text direction controls");
+  }
+  return std::nullopt;
+}
+
+// The agent console shows the page as a link: only web addresses, never javascript: or data:.
+check page_url_field(std::string_view value, const limits& lim) {
+  if (auto e = utf8_field("page_url", value, lim.max_url_bytes)) return e;
+  if (value.empty()) return std::nullopt;
+  if (has_control(value) || value.find_first_of(" \t\r\n") != std::string_view::npos) {
+    return invalid("page_url contains blanks or control characters");
+  }
+  auto lower = std::string(value.substr(0, 8));
+  for (auto& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (lower.rfind("http://", 0) != 0 && lower.rfind("https://", 0) != 0) {
+    return invalid("page_url must be an http or https address");
+  }
+  return std::nullopt;
 }
 
 // Deliberately loose ("x@y", no spaces): the address is only shown to agents, never mailed to.
@@ -198,7 +257,14 @@ check validate_hello(const pb::Hello& m, const limits& lim) {
     return invalid("resume has more than " + std::to_string(max_resume_points) + " entries");
   }
   for (const auto& r : m.resume()) {
-    if (auto e = required_id("resume.conversation_id", r.conversation_id(), lim)) return e;
+    if (auto e = conversation_ref("resume.conversation_id", r.conversation_id())) return e;
+  }
+  if (m.departments_size() > max_hello_departments) {
+    return invalid("departments has more than " + std::to_string(max_hello_departments) +
+                   " entries");
+  }
+  for (const auto& d : m.departments()) {
+    if (auto e = operator_ref("departments", d, true)) return e;
   }
   return std::nullopt;
 }
@@ -206,7 +272,7 @@ check validate_hello(const pb::Hello& m, const limits& lim) {
 check validate_join(const pb::Join& m, const limits& lim) {
   if (auto e = name_field("display_name", m.display_name(), lim)) return e;
   if (auto e = email_field("email", m.email(), lim, false)) return e;
-  if (auto e = required_id("department", m.department(), lim)) return e;
+  if (auto e = operator_ref("department", m.department(), true)) return e;
   if (auto e = text_field("first_message", m.first_message(), lim.max_text_bytes, false)) return e;
   // The first message is persisted like a send, so it needs the same idempotency key.
   if (!m.first_message().empty()) {
@@ -214,7 +280,7 @@ check validate_join(const pb::Join& m, const limits& lim) {
   } else if (auto e = optional_id("client_msg_id", m.client_msg_id(), lim)) {
     return e;
   }
-  if (auto e = utf8_field("page_url", m.page_url(), lim.max_url_bytes)) return e;
+  if (auto e = page_url_field(m.page_url(), lim)) return e;
   if (m.metadata_size() > static_cast<int>(lim.max_metadata_entries)) {
     return invalid("metadata has more than " + std::to_string(lim.max_metadata_entries) +
                    " entries");
@@ -228,13 +294,13 @@ check validate_join(const pb::Join& m, const limits& lim) {
 }
 
 check validate_send(const pb::SendMessage& m, const limits& lim) {
-  if (auto e = required_id("conversation_id", m.conversation_id(), lim)) return e;
+  if (auto e = conversation_ref("conversation_id", m.conversation_id())) return e;
   if (auto e = required_id("client_msg_id", m.client_msg_id(), lim)) return e;
   return text_field("text", m.text(), lim.max_text_bytes, true);
 }
 
-check validate_receipt(const pb::Receipt& m, const limits& lim) {
-  if (auto e = required_id("conversation_id", m.conversation_id(), lim)) return e;
+check validate_receipt(const pb::Receipt& m) {
+  if (auto e = conversation_ref("conversation_id", m.conversation_id())) return e;
   if (m.seq() == 0) return invalid("seq must be positive");
   if (m.kind() != pb::RECEIPT_KIND_DELIVERED && m.kind() != pb::RECEIPT_KIND_READ) {
     return invalid("kind must be DELIVERED or READ");
@@ -258,17 +324,17 @@ check validate_presence(const pb::SetPresence& m, const limits& lim) {
 }
 
 check validate_transfer(const pb::Transfer& m, const limits& lim) {
-  if (auto e = required_id("conversation_id", m.conversation_id(), lim)) return e;
+  if (auto e = conversation_ref("conversation_id", m.conversation_id())) return e;
   if (m.to_agent_id().empty() == m.to_department().empty()) {
     return invalid("exactly one of to_agent_id and to_department is required");
   }
-  if (auto e = optional_id("to_agent_id", m.to_agent_id(), lim)) return e;
-  if (auto e = optional_id("to_department", m.to_department(), lim)) return e;
+  if (auto e = operator_ref("to_agent_id", m.to_agent_id(), false)) return e;
+  if (auto e = operator_ref("to_department", m.to_department(), false)) return e;
   return text_field("note", m.note(), lim.max_comment_bytes, false);
 }
 
 check validate_rate(const pb::Rate& m, const limits& lim) {
-  if (auto e = required_id("conversation_id", m.conversation_id(), lim)) return e;
+  if (auto e = conversation_ref("conversation_id", m.conversation_id())) return e;
   if (m.rating() < 1 || m.rating() > 5) return invalid("rating must be 1..5");
   return text_field("comment", m.comment(), lim.max_comment_bytes, false);
 }
@@ -276,7 +342,7 @@ check validate_rate(const pb::Rate& m, const limits& lim) {
 check validate_offline(const pb::LeaveOfflineMessage& m, const limits& lim) {
   if (auto e = name_field("display_name", m.display_name(), lim)) return e;
   if (auto e = email_field("email", m.email(), lim, true)) return e;
-  if (auto e = required_id("department", m.department(), lim)) return e;
+  if (auto e = operator_ref("department", m.department(), true)) return e;
   return text_field("text", m.text(), lim.max_text_bytes, true);
 }
 
@@ -284,7 +350,7 @@ check validate_list(const pb::ListOfflineMessages& m, const limits& lim) {
   if (m.limit() > lim.max_list_limit) {
     return invalid("limit above " + std::to_string(lim.max_list_limit));
   }
-  return optional_id("department", m.department(), lim);
+  return operator_ref("department", m.department(), false);
 }
 
 }  // namespace
@@ -294,16 +360,6 @@ std::string trim_blanks(std::string_view s) {
   if (b == std::string_view::npos) return {};
   const auto e = s.find_last_not_of(" \t\r\n");
   return std::string(s.substr(b, e - b + 1));
-}
-
-bool is_valid_id(std::string_view id, std::size_t max_bytes) {
-  if (id.empty() || id.size() > max_bytes) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '.' || c == ':' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
 }
 
 std::optional<error> validate_request(const pb::ClientEnvelope& envelope, pb::Role role,
@@ -321,15 +377,15 @@ std::optional<error> validate_request(const pb::ClientEnvelope& envelope, pb::Ro
     case body::kSend:
       return validate_send(envelope.send(), lim);
     case body::kReceipt:
-      return validate_receipt(envelope.receipt(), lim);
+      return validate_receipt(envelope.receipt());
     case body::kTyping:
-      return required_id("conversation_id", envelope.typing().conversation_id(), lim);
+      return conversation_ref("conversation_id", envelope.typing().conversation_id());
     case body::kPresence:
       return validate_presence(envelope.presence(), lim);
     case body::kTransfer:
       return validate_transfer(envelope.transfer(), lim);
     case body::kClose:
-      return required_id("conversation_id", envelope.close().conversation_id(), lim);
+      return conversation_ref("conversation_id", envelope.close().conversation_id());
     case body::kRate:
       return validate_rate(envelope.rate(), lim);
     case body::kOfflineMessage:

@@ -10,7 +10,7 @@ namespace lc::core {
 
 // Checks one client envelope against the sender's role and the limits: which requests the role
 // may make (ROLE_UNSPECIFIED = no hello yet: only hello and ping), required fields, lengths,
-// UTF-8, id charset ([A-Za-z0-9_.:-]), ranges (rating 1..5, capacity <= max_capacity, ...).
+// UTF-8, the id grammars of ids.hpp, ranges (rating 1..5, capacity <= max_capacity, ...).
 // Returns the first problem found, or nothing when the request may go on. Does not check
 // state (membership, conversation state): that needs Redis and happens in the store.
 std::optional<error> validate_request(const livechat::v1::ClientEnvelope& envelope,
@@ -18,8 +18,5 @@ std::optional<error> validate_request(const livechat::v1::ClientEnvelope& envelo
 
 // `s` without leading and trailing blanks (space, tab, CR, LF): how names are stored.
 std::string trim_blanks(std::string_view s);
-
-// True when `id` is a non-empty identifier of at most max_bytes bytes from [A-Za-z0-9_.:-].
-bool is_valid_id(std::string_view id, std::size_t max_bytes);
 
 }  // namespace lc::core

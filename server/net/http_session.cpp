@@ -8,6 +8,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "server/core/http_head.hpp"
 #include "server/core/json.hpp"
 #include "server/net/sessions.hpp"
 #include "server/net/static_files.hpp"
@@ -42,8 +43,12 @@ bool read_file(const std::filesystem::path& path, std::string& out) {
 
 }  // namespace
 
-http_session::http_session(tcp::socket&& socket, std::shared_ptr<shared_state> state)
-    : stream_(std::move(socket)), state_(std::move(state)), peer_(endpoint_text(stream_.socket())) {
+http_session::http_session(tcp::socket&& socket, std::shared_ptr<shared_state> state,
+                           address_slot slot)
+    : stream_(std::move(socket)),
+      state_(std::move(state)),
+      peer_(endpoint_text(stream_.socket())),
+      slot_(std::move(slot)) {
   state_->http_sessions.insert(this);
 }
 
@@ -75,8 +80,44 @@ void http_session::do_read() {
   parser_->header_limit(header_limit);
   stream_.expires_after(state_->options.idle_timeout);
   reading_ = true;
-  http::async_read(stream_, buffer_, *parser_,
-                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+  read_head();
+}
+
+void http_session::read_head() {
+  const std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+  const auto end = data.find("\r\n\r\n");
+  if (end != std::string_view::npos) {
+    if (auto bad = core::check_request_head(data.substr(0, end + 4))) {
+      reading_ = false;
+      spdlog::debug("net: {} refused request head: {}", peer_, *bad);
+      send_error(400, "bad_request", *bad);
+      return;
+    }
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+    return;
+  }
+  if (buffer_.size() >= header_limit) {
+    reading_ = false;
+    send_error(400, "bad_request", "request header over 8 KiB");
+    return;
+  }
+  stream_.async_read_some(buffer_.prepare(header_limit - buffer_.size()),
+                          beast::bind_front_handler(&http_session::on_head_bytes,
+                                                    shared_from_this()));
+}
+
+void http_session::on_head_bytes(error_code ec, std::size_t bytes) {
+  buffer_.commit(bytes);
+  if (ec) {
+    reading_ = false;
+    if (ec != asio::error::eof && ec != asio::error::operation_aborted) {
+      spdlog::debug("net: {} http read: {}", peer_, ec.message());
+    }
+    do_close();
+    return;
+  }
+  read_head();
 }
 
 void http_session::on_read(error_code ec, std::size_t) {
@@ -122,11 +163,10 @@ void http_session::handle_request(request req) {
   }
   std::string_view path = target.substr(0, target.find_first_of("?#"));
 
+  origin_ = std::string(req[http::field::origin]);
   if (path == "/ws" && websocket::is_upgrade(req)) {
-    stream_.expires_never();
-    auto ws = std::make_shared<ws_session>(stream_.release_socket(), state_, std::move(peer_));
-    ws->run(req);
-    return;  // this session ends here; the socket belongs to the ws_session now
+    upgrade(req);
+    return;
   }
 
   const auto& static_dir = state_->options.static_dir;
@@ -143,6 +183,15 @@ void http_session::handle_request(request req) {
       res->set(http::field::content_type, found.content_type);
       res->set(http::field::cache_control, "no-cache");
       res->set("X-Content-Type-Options", "nosniff");
+      res->set("Referrer-Policy", "no-referrer");
+      if (found.content_type.rfind("text/html", 0) == 0) {
+        // The console must not be framed (clickjacking) nor run anything but its own scripts.
+        res->set("Content-Security-Policy",
+                 "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                 "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+                 "form-action 'self'; frame-ancestors 'none'");
+        res->set("X-Frame-Options", "DENY");
+      }
       res->keep_alive(keep_alive_ && !state_->draining);
       if (head_) {
         res->content_length(body.size());
@@ -159,6 +208,19 @@ void http_session::handle_request(request req) {
     send_error(503, "unavailable", "shutting down");
     return;
   }
+  const bool api = path.rfind("/api/", 0) == 0;
+  if (!origin_.empty() && api && !state_->options.allowed_origins.empty() &&
+      !state_->origin_allowed(origin_)) {
+    send_error(403, "forbidden", "origin not allowed");
+    return;
+  }
+  if (req.method() == http::verb::options && api) {
+    // A CORS preflight from an allowed origin (others got 403 above, or no CORS headers).
+    lc::service::http_response pre;
+    pre.status = 204;
+    on_handled(with_cors(std::move(pre)));
+    return;
+  }
   lc::service::http_request out{std::string(req.method_string()), std::string(target),
                                 std::string(req[http::field::authorization]),
                                 std::move(req.body())};
@@ -169,8 +231,57 @@ void http_session::handle_request(request req) {
                                 [self = shared_from_this()](lc::service::http_response res) {
                                   if (!self->awaiting_) return;
                                   self->awaiting_ = false;
-                                  self->on_handled(std::move(res));
+                                  self->on_handled(self->with_cors(std::move(res)));
                                 });
+}
+
+lc::service::http_response http_session::with_cors(lc::service::http_response res) const {
+  res.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  // Only pages of the configured sites may read answers from another origin.
+  if (origin_.empty() || state_->options.allowed_origins.empty() ||
+      !state_->origin_allowed(origin_)) {
+    return res;
+  }
+  res.headers.emplace_back("Access-Control-Allow-Origin", origin_);
+  res.headers.emplace_back("Vary", "Origin");
+  res.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST");
+  res.headers.emplace_back("Access-Control-Allow-Headers", "Authorization");
+  return res;
+}
+
+std::string http_session::peer_address() const {
+  error_code ec;
+  auto ep = stream_.socket().remote_endpoint(ec);
+  return ec ? std::string("?") : ep.address().to_string();
+}
+
+void http_session::upgrade(request& req) {
+  if (!state_->origin_allowed(origin_) && !origin_.empty()) {
+    send_error(403, "forbidden", "origin not allowed");
+    return;
+  }
+  // Behind a trusted proxy the client is the last address it appended to X-Forwarded-For.
+  std::string client = peer_address();
+  if (state_->trusted_proxy(client)) {
+    std::string_view xff = req["X-Forwarded-For"];
+    const auto comma = xff.rfind(',');
+    auto last = xff.substr(comma == std::string_view::npos ? 0 : comma + 1);
+    while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+    while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+    if (!last.empty()) client = std::string(last);
+  }
+  if (client != slot_.address()) {
+    if (address_slot::full(*state_, client)) {
+      send_error(429, "too_many_connections", "too many connections from this address");
+      return;
+    }
+    slot_ = address_slot(state_, client);
+  }
+  stream_.expires_never();
+  auto ws = std::make_shared<ws_session>(stream_.release_socket(), state_, std::move(peer_),
+                                         std::move(slot_));
+  ws->run(req);
+  // This session ends here; the socket belongs to the ws_session now.
 }
 
 void http_session::on_handled(lc::service::http_response res) {

@@ -4,6 +4,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/string.hpp>
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <vector>
 
 #include "server/net/server.hpp"
@@ -38,6 +42,27 @@ void listener::do_accept() {
   acceptor_.async_accept(ioc_, beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
+namespace {
+
+// A refusal at accept time, before any session exists: written once without waiting (a peer
+// that does not read it loses nothing), then the socket closes.
+void refuse(tcp::socket& socket, unsigned status, std::string_view reason, std::string_view text) {
+  const std::string body = "{\"error\":{\"code\":\"" + std::string(reason) +
+                           "\",\"message\":\"" + std::string(text) + "\"}}";
+  const std::string response = "HTTP/1.1 " + std::to_string(status) + " " +
+                               (status == 429 ? "Too Many Requests" : "Service Unavailable") +
+                               "\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                               "Retry-After: 5\r\nContent-Length: " +
+                               std::to_string(body.size()) + "\r\n\r\n" + body;
+  error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(response), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
+}  // namespace
+
 void listener::on_accept(error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
@@ -49,7 +74,26 @@ void listener::on_accept(error_code ec, tcp::socket socket) {
   }
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);  // chat frames are small and latency-bound
-  std::make_shared<http_session>(std::move(socket), state_)->run();
+  auto remote = socket.remote_endpoint(ignored);
+  const std::string address = ignored ? std::string("?") : remote.address().to_string();
+  // Behind a trusted proxy the client is known only from X-Forwarded-For, at the upgrade.
+  address_slot slot;
+  if (!state_->trusted_proxy(address)) {
+    if (address_slot::full(*state_, address)) {
+      refuse(socket, 429, "too_many_connections", "too many connections from this address");
+      do_accept();
+      return;
+    }
+    slot = address_slot(state_, address);
+  }
+  if (state_->connections() >= state_->options.max_connections && !state_->make_room()) {
+    refuse(socket, 503, "unavailable", "server is at its connection limit");
+    do_accept();
+    return;
+  }
+  auto session = std::make_shared<http_session>(std::move(socket), state_, std::move(slot));
+  state_->add_evictable(session);
+  session->run();
   do_accept();
 }
 
@@ -58,11 +102,71 @@ void listener::on_backoff(error_code ec) {
   do_accept();
 }
 
+bool shared_state::make_room() {
+  while (!evictable_queue.empty()) {
+    auto e = evictable_queue.front().lock();
+    evictable_queue.pop_front();
+    if (e && e->may_evict()) {
+      e->evict();
+      return true;
+    }
+  }
+  return false;
+}
+
+void shared_state::add_evictable(std::weak_ptr<evictable> e) {
+  // Entries of connections long gone are dropped once they outnumber the live ones.
+  if (evictable_queue.size() > 2 * connections() + 64) {
+    std::erase_if(evictable_queue, [](const auto& w) { return w.expired(); });
+  }
+  evictable_queue.push_back(std::move(e));
+}
+
+bool shared_state::trusted_proxy(const std::string& address) const {
+  const auto& p = options.trusted_proxies;
+  return std::find(p.begin(), p.end(), address) != p.end();
+}
+
+bool shared_state::origin_allowed(std::string_view origin) const {
+  const auto& allowed = options.allowed_origins;
+  if (allowed.empty()) return true;
+  return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) {
+    return beast::iequals(a, origin);
+  });
+}
+
+address_slot::address_slot(std::shared_ptr<shared_state> state, std::string address)
+    : state_(std::move(state)), address_(std::move(address)) {
+  ++state_->per_address[address_];
+}
+
+address_slot& address_slot::operator=(address_slot&& other) noexcept {
+  if (this != &other) {
+    release();
+    state_ = std::move(other.state_);
+    address_ = std::move(other.address_);
+    other.state_.reset();
+  }
+  return *this;
+}
+
+bool address_slot::full(const shared_state& state, const std::string& address) {
+  auto it = state.per_address.find(address);
+  return it != state.per_address.end() && it->second >= state.options.max_connections_per_address;
+}
+
+void address_slot::release() {
+  if (!state_) return;
+  auto it = state_->per_address.find(address_);
+  if (it != state_->per_address.end() && --it->second == 0) state_->per_address.erase(it);
+  state_.reset();
+}
+
 }  // namespace detail
 
 namespace {
 
-// Checks every WebSocket's write in flight against the deadline, a few times per deadline.
+// Checks every WebSocket's deadlines (write in flight, Hello) a few times per deadline.
 class write_watchdog : public std::enable_shared_from_this<write_watchdog> {
  public:
   write_watchdog(boost::asio::io_context& ioc, std::shared_ptr<detail::shared_state> state)
@@ -73,7 +177,7 @@ class write_watchdog : public std::enable_shared_from_this<write_watchdog> {
 
  private:
   void do_wait() {
-    const auto timeout = state_->options.write_timeout;
+    const auto timeout = std::min(state_->options.write_timeout, state_->options.hello_timeout);
     timer_.expires_after(std::max(timeout / 4, std::chrono::milliseconds(50)));
     timer_.async_wait(
         boost::beast::bind_front_handler(&write_watchdog::on_wait, shared_from_this()));
@@ -86,7 +190,7 @@ class write_watchdog : public std::enable_shared_from_this<write_watchdog> {
     for (auto* s : state_->ws_sessions) {
       if (auto p = s->weak_from_this().lock()) all.push_back(std::move(p));
     }
-    for (auto& s : all) s->check_write_deadline(now, state_->options.write_timeout);
+    for (auto& s : all) s->check_deadlines(now);
     do_wait();
   }
 
@@ -107,7 +211,7 @@ server::server(boost::asio::io_context& ioc, lc::service::frontend& frontend,
                server_options options)
     : impl_(std::make_unique<impl>(impl{ioc,
                                         std::make_shared<detail::shared_state>(detail::shared_state{
-                                            &frontend, std::move(options), {}, {}, false}),
+                                            &frontend, std::move(options), {}, {}, false, {}, {}}),
                                         nullptr, nullptr})) {}
 
 server::~server() {
@@ -116,7 +220,25 @@ server::~server() {
   impl_->state->frontend = nullptr;
 }
 
+namespace {
+
+// Descriptors kept back from client connections: Redis connections, static files, logs.
+constexpr std::uint32_t descriptor_reserve = 64;
+
+std::uint32_t connection_budget(std::uint32_t configured) {
+  if (configured != 0) return configured;
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return 1000000;
+  const auto soft = static_cast<std::uint64_t>(lim.rlim_cur);
+  return static_cast<std::uint32_t>(soft > 2 * descriptor_reserve ? soft - descriptor_reserve
+                                                                   : soft / 2);
+}
+
+}  // namespace
+
 void server::start() {
+  auto& opts = impl_->state->options;
+  opts.max_connections = connection_budget(opts.max_connections);
   auto address = boost::asio::ip::make_address(impl_->state->options.address);
   auto l = std::make_shared<detail::listener>(impl_->ioc, impl_->state);
   l->open(detail::tcp::endpoint(address, impl_->state->options.port));

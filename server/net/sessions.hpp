@@ -17,6 +17,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <deque>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -35,6 +37,15 @@ using error_code = boost::system::error_code;
 class http_session;
 class ws_session;
 
+// A connection that a newcomer may displace when the server is at its connection budget: one
+// that has not said Hello, or an idle HTTP keep-alive.
+class evictable {
+ public:
+  virtual ~evictable() = default;
+  virtual bool may_evict() const = 0;
+  virtual void evict() = 0;
+};
+
 // What every connection shares with the server; outlives the server so late completions that
 // still hold a session never touch freed memory.
 struct shared_state {
@@ -43,6 +54,39 @@ struct shared_state {
   std::unordered_set<http_session*> http_sessions;
   std::unordered_set<ws_session*> ws_sessions;
   bool draining = false;  // close_all was called: no more keep-alive
+  // Open connections per client address (agents' excepted), and candidates for displacement in
+  // the order they came.
+  std::unordered_map<std::string, std::uint32_t> per_address;
+  std::deque<std::weak_ptr<evictable>> evictable_queue;
+
+  std::size_t connections() const { return http_sessions.size() + ws_sessions.size(); }
+  // Makes room for one more connection; false when nothing could be displaced.
+  bool make_room();
+  void add_evictable(std::weak_ptr<evictable> e);
+  bool trusted_proxy(const std::string& address) const;
+  bool origin_allowed(std::string_view origin) const;
+};
+
+// One connection's place in its address's count: taken on construction, given back on
+// destruction or release(). Moves from the HTTP session to the WebSocket after the upgrade.
+class address_slot {
+ public:
+  address_slot() = default;
+  address_slot(std::shared_ptr<shared_state> state, std::string address);
+  address_slot(address_slot&& other) noexcept { *this = std::move(other); }
+  address_slot& operator=(address_slot&& other) noexcept;
+  address_slot(const address_slot&) = delete;
+  address_slot& operator=(const address_slot&) = delete;
+  ~address_slot() { release(); }
+
+  // True when the address already holds `max` counted connections.
+  static bool full(const shared_state& state, const std::string& address);
+  void release();
+  const std::string& address() const { return address_; }
+
+ private:
+  std::shared_ptr<shared_state> state_;
+  std::string address_;
 };
 
 // Accepts TCP connections and starts an http_session for each.
@@ -68,20 +112,28 @@ class listener : public std::enable_shared_from_this<listener> {
 
 // Reads HTTP/1.1 requests on one connection: serves static files, forwards the rest to the
 // frontend, and hands a WebSocket upgrade on /ws over to a ws_session.
-class http_session : public std::enable_shared_from_this<http_session> {
+class http_session : public std::enable_shared_from_this<http_session>, public evictable {
  public:
-  http_session(tcp::socket&& socket, std::shared_ptr<shared_state> state);
-  ~http_session();
+  http_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, address_slot slot);
+  ~http_session() override;
   void run();
   void drain();  // close if idle, else after the current response
   void abort();
+  bool may_evict() const override { return reading_ && buffer_.size() == 0; }
+  void evict() override { abort(); }
 
  private:
   using request = http::request<http::string_body>;
   using response = http::response<http::string_body>;
 
   void do_read();
+  // Reads until the whole request head is in buffer_, checks it raw, then parses the request.
+  void read_head();
+  void on_head_bytes(error_code ec, std::size_t bytes);
   void on_read(error_code ec, std::size_t bytes);
+  void upgrade(request& req);
+  lc::service::http_response with_cors(lc::service::http_response res) const;
+  std::string peer_address() const;
   void handle_request(request req);
   void on_handled(lc::service::http_response res);
   void do_write(std::shared_ptr<response> res);
@@ -96,6 +148,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<shared_state> state_;
   std::string peer_;
+  address_slot slot_;
+  std::string origin_;  // the request's Origin, for CORS
   // What the response being prepared must echo from its request.
   unsigned version_ = 11;
   bool keep_alive_ = false;
@@ -108,10 +162,11 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
 // One WebSocket connection: a read loop feeding the frontend's handler, and a bounded queue of
 // outgoing frames written one at a time.
-class ws_session : public std::enable_shared_from_this<ws_session> {
+class ws_session : public std::enable_shared_from_this<ws_session>, public evictable {
  public:
-  ws_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, std::string peer);
-  ~ws_session();
+  ws_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, std::string peer,
+             address_slot slot);
+  ~ws_session() override;
   void run(const http::request<http::string_body>& req);
 
   // client_link, forwarded by a small link object that only holds a weak_ptr to us.
@@ -121,9 +176,13 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   void close(std::uint16_t code, std::string_view reason);
   void abort();
   const std::string& peer() const { return peer_; }
-  // Drops the connection when a write has been in flight longer than `timeout`.
-  void check_write_deadline(std::chrono::steady_clock::time_point now,
-                            std::chrono::milliseconds timeout);
+  const std::string& address() const { return slot_.address(); }
+  void hello_done(bool counted);
+  bool may_evict() const override { return !hello_done_ && !notified_; }
+  void evict() override { abort(); }
+  // Drops the connection when a write has been in flight longer than the write timeout, and
+  // closes it when it has not said Hello within the Hello timeout.
+  void check_deadlines(std::chrono::steady_clock::time_point now);
 
  private:
   void on_accept(error_code ec);
@@ -146,6 +205,8 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   std::shared_ptr<shared_state> state_;
   std::shared_ptr<lc::service::connection_handler> handler_;
   std::string peer_;
+  address_slot slot_;
+  std::chrono::steady_clock::time_point opened_at_;
   std::size_t max_message_ = 0;
   // Set by close(), sent after the queue. Not a websocket::close_reason: that is a 123-byte
   // static string on every connection.
@@ -159,6 +220,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
   bool opened_ = false;          // the frontend knows about us
   bool notified_ = false;        // on_close was called
   bool wants_writable_ = false;  // the frontend asked to hear when the queue drains
+  bool hello_done_ = false;      // the frontend lifted the pre-Hello bounds
 };
 
 }  // namespace lc::net::detail

@@ -18,8 +18,8 @@ constexpr std::size_t idle_read_bytes = 256;
 // handler -> link -> session -> handler cycle never forms.
 class ws_link final : public lc::service::client_link {
  public:
-  ws_link(std::weak_ptr<ws_session> session, std::string peer)
-      : session_(std::move(session)), peer_(std::move(peer)) {}
+  ws_link(std::weak_ptr<ws_session> session, std::string peer, std::string address)
+      : session_(std::move(session)), peer_(std::move(peer)), address_(std::move(address)) {}
 
   bool send(std::shared_ptr<const std::string> frame) override {
     auto s = session_.lock();
@@ -36,16 +36,26 @@ class ws_link final : public lc::service::client_link {
     if (auto s = session_.lock()) s->close(code, reason);
   }
   const std::string& peer() const override { return peer_; }
+  const std::string& address() const override { return address_; }
+  void hello_done(bool counted) override {
+    if (auto s = session_.lock()) s->hello_done(counted);
+  }
 
  private:
   std::weak_ptr<ws_session> session_;
   std::string peer_;
+  std::string address_;
 };
 
 }  // namespace
 
-ws_session::ws_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, std::string peer)
-    : ws_(std::move(socket)), state_(std::move(state)), peer_(std::move(peer)) {
+ws_session::ws_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, std::string peer,
+                       address_slot slot)
+    : ws_(std::move(socket)),
+      state_(std::move(state)),
+      peer_(std::move(peer)),
+      slot_(std::move(slot)),
+      opened_at_(std::chrono::steady_clock::now()) {
   state_->ws_sessions.insert(this);
 }
 
@@ -60,7 +70,8 @@ void ws_session::run(const http::request<http::string_body>& req) {
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.set_option(websocket::permessage_deflate{});  // off: deflate state costs ~300 KiB a socket
   max_message_ = state_->frontend ? state_->frontend->max_frame_bytes() : 1;
-  ws_.read_message_max(max_message_);
+  // Until Hello, a frame can only be a Hello: an unfinished larger one must not pin memory.
+  ws_.read_message_max(std::min(max_message_, state_->options.pre_hello_frame_bytes));
   // A server without deflate writes straight from our string and allocates no write buffer;
   // without auto-fragmenting each message also goes out as one frame.
   ws_.auto_fragment(false);
@@ -81,8 +92,10 @@ void ws_session::on_accept(error_code ec) {
     return;
   }
   opened_ = true;
+  state_->add_evictable(weak_from_this());
   try {
-    handler_ = state_->frontend->open(std::make_shared<ws_link>(weak_from_this(), peer_));
+    handler_ = state_->frontend->open(
+        std::make_shared<ws_link>(weak_from_this(), peer_, slot_.address()));
   } catch (const std::exception& e) {
     spdlog::error("net: {} frontend open failed: {}", peer_, e.what());
   }
@@ -98,7 +111,10 @@ void ws_session::do_read() {
   // So between messages ask for little; once a message has begun Beast sizes the buffer to the
   // frame's remaining payload.
   bool between_messages = buffer_.size() == 0 && ws_.is_message_done();
-  std::size_t limit = between_messages ? idle_read_bytes : max_message_;
+  std::size_t limit = between_messages ? idle_read_bytes
+                                        : (hello_done_ ? max_message_
+                                                       : std::min(max_message_,
+                                                                  state_->options.pre_hello_frame_bytes));
   ws_.async_read_some(buffer_, limit,
                       beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
 }
@@ -174,10 +190,24 @@ void ws_session::notify_writable() {
   });
 }
 
-void ws_session::check_write_deadline(std::chrono::steady_clock::time_point now,
-                                      std::chrono::milliseconds timeout) {
-  if (busy_since_ == std::chrono::steady_clock::time_point{} || now - busy_since_ < timeout) return;
-  spdlog::debug("net: {} write stalled for {} ms: dropping", peer_, timeout.count());
+void ws_session::hello_done(bool counted) {
+  if (hello_done_) return;
+  hello_done_ = true;
+  ws_.read_message_max(max_message_);
+  if (!counted) slot_.release();
+}
+
+void ws_session::check_deadlines(std::chrono::steady_clock::time_point now) {
+  const auto& o = state_->options;
+  if (!hello_done_ && opened_ && !closing_ && now - opened_at_ >= o.hello_timeout) {
+    spdlog::debug("net: {} no hello within {} ms: closing", peer_, o.hello_timeout.count());
+    close(1008, "hello timeout");
+    return;
+  }
+  if (busy_since_ == std::chrono::steady_clock::time_point{} || now - busy_since_ < o.write_timeout) {
+    return;
+  }
+  spdlog::debug("net: {} write stalled for {} ms: dropping", peer_, o.write_timeout.count());
   abort();
 }
 

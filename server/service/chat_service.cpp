@@ -8,6 +8,8 @@
 
 namespace lc::service {
 
+namespace pb = livechat::v1;
+
 chat_service::chat_service(boost::asio::io_context& io, store::redis_connection& redis,
                            store::endpoint redis_endpoint, service_options options)
     : options_(std::move(options)),
@@ -22,7 +24,7 @@ chat_service::chat_service(boost::asio::io_context& io, store::redis_connection&
       node_(ctx_, conns_, matcher_, queue_),
       requests_(ctx_, conns_, delivery_, queue_, matcher_, node_),
       rest_(
-          io, reads_, metrics_, [this] { return ready(); }, options_.secret, options_.limits) {
+          io, store_, reads_, metrics_, [this] { return ready(); }, options_) {
   declare_metrics(metrics_);
   subscriber_ = std::make_unique<store::redis_subscriber>(
       io, std::move(redis_endpoint),
@@ -95,6 +97,11 @@ void chat_service::on_pubsub(const std::string& payload) {
   }
   if (auto* q = std::get_if<store::queue_wakeup>(&*w)) {
     queue_.mark_dirty(q->department);
+  } else if (auto* x = std::get_if<store::revoked_wakeup>(&*w)) {
+    // A lost laptop is locked out at once, not when its token expires.
+    conns_.for_user(pb::ROLE_AGENT, x->agent_id, [&](session& s) {
+      if (s.agent().issued_at_ms < x->not_before_ms) s.close(1008, "token revoked");
+    });
   } else {
     delivery_.on_wakeup(*w);
   }

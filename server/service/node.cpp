@@ -62,8 +62,7 @@ task node::tick_once() {
       write_records(item.conversation_id);
     }
   }
-  auto departments = co_await ctx_.reads.departments();
-  for (const auto& d : departments) match_.request(d);
+  for (const auto& d : ctx_.options.departments) match_.request(d);
   auto pending = co_await ctx_.reads.pending_records();
   for (const auto& conv : pending) write_records(conv);
 }

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "server/core/limits.hpp"
 
@@ -12,6 +15,9 @@ struct service_options {
   std::string node_id;
   std::string secret;  // signs agent and visitor tokens
   core::limits limits;
+  // The departments the operator defined: the only ones a visitor may join or leave a message
+  // for, a transfer may target, and a tick matches and /metrics reports.
+  std::vector<std::string> departments{"support", "billing", "tech", "sales"};
   std::chrono::milliseconds agent_grace{30000};
   std::chrono::milliseconds visitor_grace{120000};
   std::chrono::milliseconds tick{1000};  // periodic matching, sweeps, lease renewal
@@ -20,6 +26,15 @@ struct service_options {
   std::chrono::seconds visitor_token_ttl{30 * 24 * 3600};
   double messages_per_second = 20;  // per connection, sustained
   double message_burst = 40;
+  // Bounds on what one anonymous client can make the server store (per address and per visitor).
+  std::uint32_t max_messages_before_answer = 20;  // per conversation, until an agent answers
+  std::uint32_t max_queued_per_address = 5;       // waiting conversations at once
+  std::uint32_t joins_per_minute = 6;
+  std::uint32_t offline_messages_per_hour = 10;
+
+  bool has_department(const std::string& d) const {
+    return std::find(departments.begin(), departments.end(), d) != departments.end();
+  }
 };
 
 }  // namespace lc::service

@@ -14,8 +14,15 @@ using action = core::conversation_action;
 
 task requests::join(session_ptr s, request req) {
   const auto& j = req.join();
+  // A retry of the open join (same first-message id) is answered by the store, so only a join
+  // that may start a new chat is counted; a refusal is told in time to keep the visitor's text.
+  if (!limits_.allow_join(s->address(), s->user_id(), wall_clock_ms())) {
+    s->send_error(req.request_id(), pb::ERROR_CODE_RATE_LIMITED,
+                  "too many chats started; try again in a minute");
+    co_return;
+  }
   store::join_params p;
-  p.conversation_id = core::prefixed_id('c');
+  p.conversation_id = core::issued_id('c');
   p.visitor_id = s->user_id();
   p.name = core::trim_blanks(j.display_name());
   p.email = j.email();
@@ -24,6 +31,8 @@ task requests::join(session_ptr s, request req) {
   p.first_message = j.first_message();
   p.client_msg_id = j.client_msg_id();
   p.metadata.insert(j.metadata().begin(), j.metadata().end());
+  p.address = s->address();
+  p.max_queued = ctx_.options.max_queued_per_address;
   // The store answers a retry of the open join (same first-message id) with that join's Ack,
   // and any other join while one is open with CONFLICT.
   auto r = co_await ctx_.store.join(p);
@@ -85,6 +94,7 @@ task requests::send_message(session_ptr s, request req) {
   p.client_msg_id = m.client_msg_id();
   p.text = m.text();
   p.assignment_epoch = f->assignment_epoch;
+  if (s->role() == pb::ROLE_VISITOR) p.max_before_answer = ctx_.options.max_messages_before_answer;
   // Until the Ack is out, nothing after this message goes to this session (see the cursor).
   const auto token = f->token;
   f->cursor.write_started();
@@ -119,8 +129,12 @@ task requests::send_message(session_ptr s, request req) {
 
 task requests::receipt(session_ptr s, request req) {
   const auto& r = req.receipt();
-  // Receipts may trail the close (the last message is read after CLOSED arrived): the store
-  // checks membership instead of the follow.
+  // Receipts may trail the close (the last message is read after CLOSED arrived); the store
+  // checks membership too.
+  if (!s->followed_recently(r.conversation_id())) {
+    s->send_error(req.request_id(), pb::ERROR_CODE_NOT_FOUND, "no such conversation");
+    co_return;
+  }
   store::receipt_params params{r.conversation_id(), s->role(), s->user_id(), r.kind(), r.seq()};
   auto latency_ms = co_await ctx_.store.receipt(std::move(params));
   if (latency_ms) {
@@ -164,8 +178,12 @@ task requests::close_conversation(session_ptr s, request req) {
 
 task requests::rate(session_ptr s, request req) {
   const auto& r = req.rate();
-  // A rating comes after the close, when the conversation is no longer followed: the store
-  // checks that it is this visitor's.
+  // A rating comes after the close, when the follow has ended; the store checks that it is this
+  // visitor's and closed.
+  if (!s->followed_recently(r.conversation_id())) {
+    s->send_error(req.request_id(), pb::ERROR_CODE_NOT_FOUND, "no such conversation");
+    co_return;
+  }
   store::rate_params params{r.conversation_id(), s->user_id(), r.rating(), r.comment()};
   co_await ctx_.store.rate(std::move(params));
   ack(*s, req.request_id(), r.conversation_id());

@@ -17,6 +17,21 @@ namespace {
 
 constexpr std::uint32_t protocol_version = 1;
 
+// The departments a Welcome reports: an agent's own (an admin's: all), and for a visitor only
+// those the widget asked about that exist: the list of departments is not for anonymous eyes.
+std::vector<std::string> welcome_departments(const service_options& options,
+                                             const pb::Hello& hello,
+                                             const core::agent_claims* agent) {
+  if (agent != nullptr) return agent->admin ? options.departments : agent->departments;
+  std::vector<std::string> out;
+  for (const auto& d : hello.departments()) {
+    if (options.has_department(d) && std::find(out.begin(), out.end(), d) == out.end()) {
+      out.push_back(d);
+    }
+  }
+  return out;
+}
+
 pb::ServerEnvelope welcome_for(std::uint64_t request_id, const service_options& options,
                                const store::overview_result& overview) {
   pb::ServerEnvelope env;
@@ -45,6 +60,12 @@ task requests::hello(session_ptr s, request req) {
                     "agent token is invalid or expired");
       co_return;
     }
+    const auto not_before = co_await ctx_.reads.agent_not_before(claims->agent_id);
+    if (s->closed()) co_return;
+    if (claims->issued_at_ms < not_before) {
+      s->send_error(req.request_id(), pb::ERROR_CODE_UNAUTHENTICATED, "agent token was revoked");
+      co_return;
+    }
     co_await hello_agent(s, std::move(req), std::move(*claims));
     co_return;
   }
@@ -58,7 +79,7 @@ task requests::hello(session_ptr s, request req) {
     }
     visitor = claims->visitor_id;
   } else {
-    visitor = core::prefixed_id('v');
+    visitor = core::issued_id('v');
   }
   co_await hello_visitor(s, std::move(req), std::move(visitor));
 }
@@ -69,7 +90,7 @@ task requests::hello_agent(session_ptr s, request req, core::agent_claims claims
   s->set_agent_claims(claims);
   store::agent_connect_params params{claims.agent_id, name, claims.capacity, claims.departments};
   auto connected = co_await ctx_.store.agent_connect(std::move(params));
-  auto overview = co_await ctx_.reads.overview();
+  auto overview = co_await ctx_.reads.overview(welcome_departments(ctx_.options, req.hello(), &claims));
   if (s->closed()) co_return;
   auto env = welcome_for(req.request_id(), ctx_.options, overview);
   auto* w = env.mutable_welcome();
@@ -118,7 +139,7 @@ task requests::resume_agent(session_ptr s, std::map<std::string, std::uint64_t> 
 task requests::hello_visitor(session_ptr s, request req, std::string visitor) {
   conns_.identify(*s, pb::ROLE_VISITOR, visitor, "");
   auto open = co_await ctx_.reads.visitor_open_conversation(visitor);
-  auto overview = co_await ctx_.reads.overview();
+  auto overview = co_await ctx_.reads.overview(welcome_departments(ctx_.options, req.hello(), nullptr));
   if (s->closed()) co_return;
   auto env = welcome_for(req.request_id(), ctx_.options, overview);
   auto* w = env.mutable_welcome();
@@ -150,6 +171,8 @@ task requests::resume_visitor(session_ptr s, std::string conv, std::uint64_t aft
   if (rec->state == pb::CONVERSATION_STATE_CLOSED) {
     if (after_seq < rec->seq) {
       deliver_.follow_conversation(*s, conv, after_seq + 1, pb::CONVERSATION_STATE_CLOSED);
+    } else {
+      s->remember_ended(conv);  // nothing to deliver, but it may still be rated
     }
     co_return;
   }

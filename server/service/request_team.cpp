@@ -27,7 +27,12 @@ task requests::presence(session_ptr s, request req) {
 
 task requests::leave_offline_message(session_ptr s, request req) {
   const auto& m = req.offline_message();
-  auto id = core::prefixed_id('o');
+  if (!limits_.allow_offline_message(s->address(), s->user_id(), wall_clock_ms())) {
+    s->send_error(req.request_id(), pb::ERROR_CODE_RATE_LIMITED,
+                  "too many offline messages; try again later");
+    co_return;
+  }
+  auto id = core::issued_id('o');
   store::offline_params params{id,        s->user_id(),   core::trim_blanks(m.display_name()),
                                m.email(), m.department(), m.text()};
   co_await ctx_.store.offline_leave(std::move(params));

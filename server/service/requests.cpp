@@ -14,7 +14,13 @@ namespace pb = livechat::v1;
 
 requests::requests(const service_context& ctx, connections& conns, delivery& deliver,
                    queue_status& queue, matcher& match, node& self)
-    : ctx_(ctx), conns_(conns), deliver_(deliver), queue_(queue), match_(match), node_(self) {}
+    : ctx_(ctx),
+      conns_(conns),
+      deliver_(deliver),
+      queue_(queue),
+      match_(match),
+      node_(self),
+      limits_(ctx.options) {}
 
 void requests::on_request(session& s) {
   if (!s.begin_handling()) return;  // its handler picks this one up in turn
@@ -34,6 +40,10 @@ task requests::handle(session_ptr s, request req) {
   const auto rid = req.request_id();
   if (auto bad = core::validate_request(req, s->role(), ctx_.options.limits)) {
     s->send_error(rid, bad->code, bad->text);
+    co_return;
+  }
+  if (auto unknown = unknown_department(req)) {
+    s->send_error(rid, pb::ERROR_CODE_INVALID_ARGUMENT, "unknown department '" + *unknown + "'");
     co_return;
   }
   try {
@@ -89,6 +99,17 @@ task requests::handle(session_ptr s, request req) {
     spdlog::error("request {} failed: {}", rid, e.what());
     s->send_error(rid, pb::ERROR_CODE_INTERNAL, "internal error");
   }
+}
+
+std::optional<std::string> requests::unknown_department(const request& req) const {
+  const std::string* named = nullptr;
+  if (req.has_join()) named = &req.join().department();
+  if (req.has_offline_message()) named = &req.offline_message().department();
+  if (req.has_transfer() && !req.transfer().to_department().empty()) {
+    named = &req.transfer().to_department();
+  }
+  if (named == nullptr || ctx_.options.has_department(*named)) return std::nullopt;
+  return *named;
 }
 
 void requests::ack(session& s, std::uint64_t request_id, const std::string& conv,

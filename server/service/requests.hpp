@@ -2,10 +2,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "livechat/v1/livechat.pb.h"
 #include "server/core/conversation_state.hpp"
+#include "server/service/client_limits.hpp"
 #include "server/service/connections.hpp"
 #include "server/service/context.hpp"
 
@@ -58,6 +60,8 @@ class requests {
   task user_left(livechat::v1::Role role, std::string user_id, std::string conv);
 
   void ack(session& s, std::uint64_t request_id, const std::string& conv, std::uint64_t seq = 0);
+  // The department the request names when the operator did not define it.
+  std::optional<std::string> unknown_department(const request& req) const;
   // The follow of a conversation the session may act on, or an Error (NOT_FOUND when it does
   // not follow it, the state machine's CONFLICT when `action` is not allowed now) and nothing.
   follow* acting_on(session& s, std::uint64_t request_id, const std::string& conv,
@@ -69,6 +73,7 @@ class requests {
   queue_status& queue_;
   matcher& match_;
   node& node_;
+  client_limits limits_;
   std::size_t in_flight_ = 0;
 };
 

@@ -7,11 +7,12 @@
 
 #include <boost/asio/co_spawn.hpp>
 
+#include "server/core/csv.hpp"
+#include "server/core/ids.hpp"
 #include "server/core/json.hpp"
 #include "server/core/query.hpp"
 #include "server/core/response_clock.hpp"
 #include "server/core/stats.hpp"
-#include "server/core/validate.hpp"
 #include "server/service/envelopes.hpp"
 #include "server/store/store_error.hpp"
 
@@ -48,16 +49,6 @@ std::string iso_time(std::int64_t ms) {
   return out;
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 const char* role_name(pb::Role r) {
   switch (r) {
     case pb::ROLE_VISITOR:
@@ -83,7 +74,14 @@ void rest_api::handle(http_request request, std::function<void(http_response)> d
                    try {
                      std::rethrow_exception(e);
                    } catch (const store::store_error& err) {
-                     done(error_reply(503, "unavailable", err.what()));
+                     // Only an unreachable or slow Redis is the node's unavailability; a
+                     // refusal is not, or one client could make a proxy mark nodes down.
+                     if (err.code() == pb::ERROR_CODE_UNAVAILABLE) {
+                       done(error_reply(503, "unavailable", err.what()));
+                     } else {
+                       spdlog::error("http: store refused: {}", err.what());
+                       done(error_reply(500, "internal", "internal error"));
+                     }
                    } catch (const std::exception& err) {
                      spdlog::error("http: {}", err.what());
                      done(error_reply(500, "internal", "internal error"));
@@ -91,20 +89,27 @@ void rest_api::handle(http_request request, std::function<void(http_response)> d
                  });
 }
 
-std::optional<core::agent_claims> rest_api::authenticate(const http_request& request) const {
+asio::awaitable<std::optional<core::agent_claims>> rest_api::authenticate(
+    const http_request& request) {
   constexpr std::string_view bearer = "Bearer ";
   std::string_view auth = request.authorization;
-  if (auth.substr(0, bearer.size()) != bearer) return std::nullopt;
+  if (auth.substr(0, bearer.size()) != bearer) co_return std::nullopt;
   auth.remove_prefix(bearer.size());
-  return core::verify_agent_token(auth, secret_, wall_clock_ms() / 1000);
+  auto claims = core::verify_agent_token(auth, options_.secret, wall_clock_ms() / 1000);
+  if (!claims) co_return std::nullopt;
+  if (claims->issued_at_ms < co_await reads_.agent_not_before(claims->agent_id)) {
+    co_return std::nullopt;
+  }
+  co_return claims;
 }
 
 asio::awaitable<http_response> rest_api::route(http_request request) {
   auto target = core::parse_target(request.target);
   if (!target) co_return error_reply(400, "bad_request", "malformed request target");
   const auto& path = target->path;
-  if (request.method != "GET" && request.method != "HEAD") {
-    co_return error_reply(405, "method_not_allowed", "only GET is supported here");
+  const bool post = request.method == "POST";
+  if (request.method != "GET" && request.method != "HEAD" && !post) {
+    co_return error_reply(405, "method_not_allowed", "only GET and POST are supported here");
   }
   if (path == "/healthz") co_return json_reply(200, R"({"status":"ok"})");
   if (path == "/readyz") {
@@ -114,21 +119,32 @@ asio::awaitable<http_response> rest_api::route(http_request request) {
   if (path == "/metrics") co_return co_await metrics();
   if (path.rfind("/api/", 0) != 0) co_return error_reply(404, "not_found", "no such resource");
 
-  auto who = authenticate(request);
+  auto who = co_await authenticate(request);
   if (!who) {
     co_return error_reply(401, "unauthenticated",
                           "send an agent or admin token as 'Authorization: Bearer <token>'");
   }
+  constexpr std::string_view agent_prefix = "/api/agents/";
+  constexpr std::string_view revoke_suffix = "/revoke";
+  if (post) {
+    if (path.rfind(agent_prefix, 0) == 0 && path.size() > agent_prefix.size() + revoke_suffix.size() &&
+        path.compare(path.size() - revoke_suffix.size(), revoke_suffix.size(), revoke_suffix) == 0) {
+      auto agent = path.substr(agent_prefix.size(),
+                               path.size() - agent_prefix.size() - revoke_suffix.size());
+      co_return co_await revoke(*who, agent);
+    }
+    co_return error_reply(405, "method_not_allowed", "only GET is supported here");
+  }
   constexpr std::string_view conv_prefix = "/api/conversations/";
   if (path.rfind(conv_prefix, 0) == 0) {
     auto id = path.substr(conv_prefix.size());
-    if (!core::is_valid_id(id, limits_.max_id_bytes)) {
+    if (!core::is_issued_id('c', id)) {
       co_return error_reply(400, "bad_request", "malformed conversation id");
     }
     co_return co_await conversation(*who, id);
   }
-  if (path == "/api/stats") co_return co_await stats(target->params, false);
-  if (path == "/api/stats/export.csv") co_return co_await stats(target->params, true);
+  if (path == "/api/stats") co_return co_await stats(*who, target->params, false);
+  if (path == "/api/stats/export.csv") co_return co_await stats(*who, target->params, true);
   if (path == "/api/offline-messages") co_return co_await offline_messages(*who, target->params);
   if (path == "/api/agents") co_return co_await agents();
   co_return error_reply(404, "not_found", "no such resource");
@@ -139,7 +155,7 @@ asio::awaitable<http_response> rest_api::metrics() {
   const bool up = ready_();
   m.set("livechat_redis_up", up ? 1 : 0);
   if (up) {
-    auto overview = co_await reads_.overview();
+    auto overview = co_await reads_.overview(options_.departments);
     m.clear("livechat_queue_depth");
     m.clear("livechat_queue_oldest_wait_seconds");
     m.clear("livechat_agents_online");
@@ -255,7 +271,18 @@ asio::awaitable<http_response> rest_api::conversation(const core::agent_claims& 
   co_return json_reply(200, j.str());
 }
 
-asio::awaitable<http_response> rest_api::stats(const std::map<std::string, std::string>& params,
+asio::awaitable<http_response> rest_api::revoke(const core::agent_claims& who,
+                                                const std::string& agent) {
+  if (!who.admin) co_return error_reply(403, "forbidden", "only admins may revoke tokens");
+  if (!core::is_operator_id(agent)) co_return error_reply(400, "bad_request", "malformed agent id");
+  const auto not_before = co_await store_.revoke_agent(agent);
+  core::json_writer j;
+  j.begin_object().key("agent").value(agent).key("not_before_ms").value(not_before).end_object();
+  co_return json_reply(200, j.str());
+}
+
+asio::awaitable<http_response> rest_api::stats(const core::agent_claims& who,
+                                               const std::map<std::string, std::string>& params,
                                                bool csv) {
   auto param = [&](const char* k) {
     auto it = params.find(k);
@@ -276,12 +303,18 @@ asio::awaitable<http_response> rest_api::stats(const std::map<std::string, std::
   if (from > to) co_return error_reply(400, "bad_request", "'from' is after 'to'");
   const auto department = param("department");
   const auto agent = param("agent");
-  const auto max_id = limits_.max_id_bytes;
-  if (!department.empty() && !core::is_valid_id(department, max_id)) {
+  if (!department.empty() && !core::is_operator_id(department)) {
     co_return error_reply(400, "bad_request", "malformed department");
   }
-  if (!agent.empty() && !core::is_valid_id(agent, max_id)) {
+  if (!agent.empty() && !core::is_operator_id(agent)) {
     co_return error_reply(400, "bad_request", "malformed agent");
+  }
+  const auto& mine = who.departments;
+  const auto is_mine = [&](const std::string& d) {
+    return who.admin || std::find(mine.begin(), mine.end(), d) != mine.end();
+  };
+  if (!department.empty() && !is_mine(department)) {
+    co_return error_reply(403, "forbidden", "not an agent of that department");
   }
   for (const auto& [k, v] : params) {
     if (k != "from" && k != "to" && k != "department" && k != "agent") {
@@ -303,12 +336,13 @@ asio::awaitable<http_response> rest_api::stats(const std::map<std::string, std::
     std::vector<double> values;
     for (const auto& r : rows) {
       if (!department.empty() && r.department != department) continue;
+      if (!is_mine(r.department)) continue;
       if (!agent.empty() && r.agent_id != agent) continue;
       values.push_back(static_cast<double>(r.value));
       if (csv) {
         out_csv += std::string(measure) + "," + std::to_string(r.at_ms) + "," + iso_time(r.at_ms) +
-                   "," + csv_field(r.conversation_id) + "," + csv_field(r.department) + "," +
-                   csv_field(r.agent_id) + "," + std::to_string(r.value) + "\n";
+                   "," + core::csv_cell(r.conversation_id) + "," + core::csv_cell(r.department) + "," +
+                   core::csv_cell(r.agent_id) + "," + std::to_string(r.value) + "\n";
       }
     }
     if (std::string_view(measure) == "resolution") conversations = values.size();
@@ -379,7 +413,7 @@ asio::awaitable<http_response> rest_api::offline_messages(
   std::vector<std::string> departments;
   auto d = params.find("department");
   if (d != params.end() && !d->second.empty()) {
-    if (!core::is_valid_id(d->second, limits_.max_id_bytes)) {
+    if (!core::is_operator_id(d->second)) {
       co_return error_reply(400, "bad_request", "malformed department");
     }
     const auto& mine = who.departments;
@@ -393,13 +427,9 @@ asio::awaitable<http_response> rest_api::offline_messages(
   std::uint32_t limit = 50;
   auto l = params.find("limit");
   if (l != params.end()) {
-    try {
-      auto v = std::stoul(l->second);
-      if (v == 0 || v > 500) throw std::out_of_range("limit");
-      limit = static_cast<std::uint32_t>(v);
-    } catch (...) {
-      co_return error_reply(400, "bad_request", "'limit' must be 1..500");
-    }
+    auto v = core::parse_count(l->second, 500);
+    if (!v) co_return error_reply(400, "bad_request", "'limit' must be an integer in 1..500");
+    limit = static_cast<std::uint32_t>(*v);
   }
   auto list = co_await reads_.offline_list(departments, limit);
   core::json_writer j;

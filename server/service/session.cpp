@@ -1,5 +1,7 @@
 #include "server/service/session.hpp"
 
+#include <algorithm>
+
 #include "server/core/envelope_parse.hpp"
 
 namespace lc::service {
@@ -82,6 +84,24 @@ follow* session::find_follow(const std::string& conv) {
 follow* session::find_follow(const std::string& conv, std::uint64_t token) {
   auto* f = find_follow(conv);
   return f != nullptr && f->token == token ? f : nullptr;
+}
+
+namespace {
+constexpr std::size_t max_ended = 8;
+}  // namespace
+
+void session::unfollow(const std::string& conv) {
+  if (follows_.erase(conv) > 0) remember_ended(conv);
+}
+
+void session::remember_ended(const std::string& conv) {
+  if (std::find(ended_.begin(), ended_.end(), conv) != ended_.end()) return;
+  if (ended_.size() >= max_ended) ended_.erase(ended_.begin());
+  ended_.push_back(conv);
+}
+
+bool session::followed_recently(const std::string& conv) const {
+  return follows_.contains(conv) || std::find(ended_.begin(), ended_.end(), conv) != ended_.end();
 }
 
 std::vector<std::string> session::followed() const {

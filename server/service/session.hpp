@@ -84,7 +84,11 @@ class session final : public connection_handler, public std::enable_shared_from_
   void set_open_conversation(std::string conv) { open_conversation_ = std::move(conv); }
   // Welcome was sent: pushes for this session may go out (nothing may precede the Welcome).
   bool welcomed() const { return welcomed_; }
-  void mark_welcomed() { welcomed_ = true; }
+  // Also lifts the connection's pre-Hello bounds; an agent's stops counting for its address.
+  void mark_welcomed() {
+    welcomed_ = true;
+    link_->hello_done(role_ != livechat::v1::ROLE_AGENT);
+  }
 
   // Following conversations. follow_conversation returns the existing follow when there is
   // one, and nothing once the session is closed.
@@ -93,7 +97,13 @@ class session final : public connection_handler, public std::enable_shared_from_
   follow* find_follow(const std::string& conv);
   // The follow with this token, if it is still the current one.
   follow* find_follow(const std::string& conv, std::uint64_t token);
-  void unfollow(const std::string& conv) { follows_.erase(conv); }
+  // Ends the follow; the conversation stays known as recently followed (see below).
+  void unfollow(const std::string& conv);
+  // Followed now or among the last few that ended (closed or moved away): receipts and ratings
+  // trail the close, and only for these do they go on to the store.
+  bool followed_recently(const std::string& conv) const;
+  // A closed conversation of this visitor's found on resume, with nothing left to deliver.
+  void remember_ended(const std::string& conv);
   std::vector<std::string> followed() const;
 
   // Sending. Everything is dropped once closed.
@@ -103,6 +113,8 @@ class session final : public connection_handler, public std::enable_shared_from_
   std::size_t send_room() const;
   void notify_writable() { link_->notify_writable(); }
   void close(std::uint16_t code, std::string_view reason) { link_->close(code, reason); }
+  // The client's address, which per-address limits count by.
+  const std::string& address() const { return link_->address(); }
 
   // Requests waiting to be handled.
   std::optional<livechat::v1::ClientEnvelope> next_request();
@@ -124,6 +136,7 @@ class session final : public connection_handler, public std::enable_shared_from_
   std::string open_conversation_;
   std::optional<index_entry> user_entry_;
   std::map<std::string, follow> follows_;
+  std::vector<std::string> ended_;  // the last max_ended ended follows, oldest first
   std::uint64_t next_token_ = 1;
 
   // A vector, not a deque: an empty deque still allocates, and most connections sit idle.

@@ -43,6 +43,12 @@ class client_link {
   virtual void close(std::uint16_t code, std::string_view reason) = 0;
   // "ip:port" of the peer, for logs.
   virtual const std::string& peer() const = 0;
+  // The client's address (from X-Forwarded-For behind a trusted proxy): what per-address limits
+  // count by.
+  virtual const std::string& address() const = 0;
+  // Hello succeeded: the pre-Hello deadline and frame limit no longer apply, and the connection
+  // cannot be displaced. `counted` false (agents) takes it out of its address's count.
+  virtual void hello_done(bool counted) = 0;
 };
 
 // Receives what one connection says. Implemented by the service; called by server/net on the

@@ -102,8 +102,13 @@ task<queue_info> chat_reads::queue_status(std::string department,
   co_return out;
 }
 
-task<overview_result> chat_reads::overview() {
-  auto r = co_await fcall(conn_, "lc_overview", std::vector<std::string>());
+task<std::int64_t> chat_reads::agent_not_before(std::string agent) {
+  auto nb = co_await run(conn_, command("HGET", keys::revoked, keys::operator_part(agent)));
+  co_return nb.as_string().empty() ? 0 : nb.as_int();
+}
+
+task<overview_result> chat_reads::overview(std::vector<std::string> departments) {
+  auto r = co_await fcall(conn_, "lc_overview", std::move(departments));
   overview_result out;
   out.now_ms = at(r, 0).as_int();
   for (std::size_t i = 1; i < r.elements.size(); ++i) {
@@ -129,12 +134,6 @@ task<std::vector<agent_summary>> chat_reads::agents() {
     out.push_back(std::move(s));
   }
   std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
-  co_return out;
-}
-
-task<std::vector<std::string>> chat_reads::departments() {
-  auto out = strings_of(co_await run(conn_, command("SMEMBERS", keys::departments)));
-  std::sort(out.begin(), out.end());
   co_return out;
 }
 

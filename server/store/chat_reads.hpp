@@ -53,9 +53,12 @@ class chat_reads {
   // When the agent's reconnect grace ends (Redis clock ms); nothing while they are connected.
   task<std::optional<std::int64_t>> agent_grace_deadline(std::string agent);
   task<queue_info> queue_status(std::string department, std::vector<std::string> conversations);
-  task<overview_result> overview();
+  // When the agent's tokens were last revoked (unix ms); 0 when never: a token minted before it
+  // is refused.
+  task<std::int64_t> agent_not_before(std::string agent);
+  // The queues and agents of the given (operator-defined) departments, in that order.
+  task<overview_result> overview(std::vector<std::string> departments);
   task<std::vector<agent_summary>> agents();
-  task<std::vector<std::string>> departments();
   // Records of one measure with their time in [from_ms, to_ms].
   task<std::vector<measurement_row>> records(std::string measure, std::int64_t from_ms,
                                              std::int64_t to_ms);

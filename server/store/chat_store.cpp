@@ -1,6 +1,7 @@
 #include "server/store/chat_store.hpp"
 
 #include "server/store/command.hpp"
+#include "server/store/keys.hpp"
 
 namespace lc::store {
 
@@ -36,8 +37,16 @@ task<reply> chat_store::fenced_fcall(const char* function, std::vector<std::stri
 }
 
 task<join_result> chat_store::join(join_params p) {
-  std::vector<std::string> args{p.conversation_id, p.visitor_id, p.name,          p.email,
-                                p.department,      p.page_url,   p.first_message, p.client_msg_id};
+  std::vector<std::string> args{p.conversation_id,
+                                p.visitor_id,
+                                p.name,
+                                p.email,
+                                p.department,
+                                p.page_url,
+                                p.first_message,
+                                p.client_msg_id,
+                                p.address.empty() ? std::string() : keys::hex_part(p.address),
+                                std::to_string(p.max_queued)};
   for (auto& [k, v] : p.metadata) {
     args.push_back(k);
     args.push_back(v);
@@ -66,7 +75,8 @@ task<post_result> chat_store::post(post_params p) {
       std::move(p.sender_name),
       std::move(p.client_msg_id),
       std::move(p.text),
-      p.assignment_epoch == 0 ? std::string() : std::to_string(p.assignment_epoch)};
+      p.assignment_epoch == 0 ? std::string() : std::to_string(p.assignment_epoch),
+      std::to_string(p.max_before_answer)};
   auto r = co_await fenced_fcall("lc_post", std::move(args));
   co_return post_result{static_cast<std::uint64_t>(at(r, 0).as_int()), at(r, 1).as_int(),
                         at(r, 2).as_int() == 1};
@@ -170,6 +180,14 @@ task<std::int64_t> chat_store::offline_leave(offline_params p) {
   std::vector<std::string> args{std::move(p.id),    std::move(p.visitor_id), std::move(p.name),
                                 std::move(p.email), std::move(p.department), std::move(p.text)};
   auto r = co_await fcall(conn_, "lc_offline_leave", std::move(args));
+  co_return r.as_int();
+}
+
+task<std::int64_t> chat_store::revoke_agent(std::string agent) {
+  keys::operator_part(agent);
+  std::vector<std::string> args;
+  args.push_back(std::move(agent));
+  auto r = co_await fcall(conn_, "lc_revoke", std::move(args));
   co_return r.as_int();
 }
 

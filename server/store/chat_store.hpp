@@ -23,6 +23,9 @@ struct join_params {
   std::string conversation_id;  // a fresh id; a retry of an open join gets the open one back
   std::string visitor_id, name, email, department, page_url, first_message, client_msg_id;
   std::map<std::string, std::string> metadata;
+  // The client's address: at most max_queued of its chats may wait at once (0: no bound).
+  std::string address;
+  std::uint32_t max_queued = 0;
 };
 struct join_result {
   std::string conversation_id;
@@ -40,6 +43,8 @@ struct post_params {
   std::string sender_id, sender_name, client_msg_id, text;
   // Agents: the assignment they were given; a write for one that changed is refused. 0: none.
   std::uint64_t assignment_epoch = 0;
+  // Visitors: messages allowed before an agent has answered (0: no bound).
+  std::uint32_t max_before_answer = 0;
 };
 struct post_result {
   std::uint64_t seq = 0;
@@ -156,6 +161,9 @@ class chat_store {
   task<bool> write_records(records_params p);
   task<std::int64_t> offline_leave(offline_params p);
   // Acquires (epoch 0) or renews the node's lease; returns its epoch, or 0 when it was lost.
+  // Refuses every token of the agent minted before now and tells every node to close the
+  // agent's connections; returns the not-before time (unix ms).
+  task<std::int64_t> revoke_agent(std::string agent);
   task<std::int64_t> lease(std::string node, std::chrono::milliseconds ttl, std::int64_t epoch);
   task<void> release(std::string node, std::int64_t epoch);
 

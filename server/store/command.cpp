@@ -16,6 +16,7 @@ pb::ErrorCode error_code_from_reply(const std::string& text) {
   if (word == "FORBIDDEN") return pb::ERROR_CODE_FORBIDDEN;
   if (word == "INVALID") return pb::ERROR_CODE_INVALID_ARGUMENT;
   if (word == "FENCED") return pb::ERROR_CODE_UNAVAILABLE;
+  if (word == "LIMITED") return pb::ERROR_CODE_RATE_LIMITED;
   return pb::ERROR_CODE_INTERNAL;
 }
 

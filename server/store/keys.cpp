@@ -1,10 +1,13 @@
 #include "server/store/keys.hpp"
 
+#include <stdexcept>
+
 namespace lc::store::keys {
 
 namespace {
 
 std::string join(std::string_view prefix, std::string_view id, std::string_view suffix = {}) {
+  operator_part(id);
   std::string out;
   out.reserve(prefix.size() + id.size() + suffix.size());
   out.append(prefix).append(id).append(suffix);
@@ -12,6 +15,13 @@ std::string join(std::string_view prefix, std::string_view id, std::string_view 
 }
 
 }  // namespace
+
+std::string_view operator_part(std::string_view id) {
+  if (id.empty() || id.find_first_of(":{}") != std::string_view::npos) {
+    throw std::invalid_argument("key part '" + std::string(id) + "' would change the key");
+  }
+  return id;
+}
 
 std::string conversation(std::string_view id) {
   return join("lc:conv:", id);
@@ -42,6 +52,20 @@ std::string offline(std::string_view id) {
 }
 std::string offline_department(std::string_view dept) {
   return join("lc:offline:d:", dept);
+}
+std::string address_queued(std::string_view addr_hex) {
+  return join("lc:addr:", addr_hex, ":queued");
+}
+std::string hex_part(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 0x0F]);
+  }
+  return out;
 }
 std::string node_channel(std::string_view node) {
   return join("lc:n:", node);

@@ -5,7 +5,9 @@
 
 // The names of every Redis key and channel the C++ side touches, in one place; the Functions
 // library has the same table at the top of livechat.lua (the two must agree, see
-// tests/store/keys_test.cpp). Ids reach these only after the server validated them.
+// tests/store/keys_test.cpp). Ids reach these only after the server validated them against
+// their grammar (core/ids.hpp); as a last line, a part that could change a key's structure
+// (empty, ':' or a hash-tag brace) throws std::invalid_argument instead of naming another key.
 namespace lc::store::keys {
 
 std::string conversation(std::string_view id);           // hash
@@ -18,9 +20,16 @@ std::string visitor_conversations(std::string_view id);  // list, newest first
 std::string records(std::string_view measure);           // zset of response-time records
 std::string offline(std::string_view id);                // hash: one offline message
 std::string offline_department(std::string_view dept);   // zset of offline message ids
+std::string address_queued(std::string_view addr_hex);   // set: an address's waiting chats
 inline constexpr std::string_view offline_all = "lc:offline";  // zset of offline message ids
-inline constexpr std::string_view departments = "lc:depts";    // set
+inline constexpr std::string_view revoked = "lc:revoked";       // hash: agent -> not-before ms
 inline constexpr std::string_view records_pending = "lc:records:pending";  // set
+
+// Any bytes (a client address, which holds ':' in IPv6) as lower-case hex: a safe key part.
+std::string hex_part(std::string_view bytes);
+
+// `id` itself, checked the same way, for ids used as a field or member of a fixed key.
+std::string_view operator_part(std::string_view id);
 
 // Pub/Sub: the wake-ups for one node, and those for every node (queue changes).
 std::string node_channel(std::string_view node);

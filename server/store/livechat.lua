@@ -37,7 +37,8 @@ local K = {
   queue_times = function(dept) return 'lc:qt:' .. dept end,        -- zset by enqueue time
   free = function(dept) return 'lc:free:' .. dept end,             -- zset of agents with room
   online = function(dept) return 'lc:online:' .. dept end,         -- set
-  departments = 'lc:depts',
+  addr_queued = function(a) return 'lc:addr:' .. a .. ':queued' end, -- set: waiting chats
+  revoked = 'lc:revoked',                                          -- hash: agent -> ms
   agents = 'lc:agents',
   agent_grace = 'lc:grace:agents',
   visitor_grace = 'lc:grace:visitors',
@@ -128,7 +129,6 @@ end
 local function enqueue(conv, dept, prio, now)
   redis.call('ZADD', K.queue(dept), (FRONT - prio) * PRIO_SPAN + now, conv)
   redis.call('ZADD', K.queue_times(dept), now, conv)
-  redis.call('SADD', K.departments, dept)
 end
 
 local function dequeue(conv, dept)
@@ -262,12 +262,15 @@ local function member_check(c, role, id)
   return nil
 end
 
--- join(conv, visitor, name, email, dept, page, first_text, cmid, meta_k1, meta_v1, ...)
+-- join(conv, visitor, name, email, dept, page, first_text, cmid, addr, max_queued,
+--      meta_k1, meta_v1, ...)
 -- -> {conv, seq, joined_ms, existing(0|1)}; seq is the first message's (JOINED's without one),
--- also when a retry of the same join finds the conversation it opened.
+-- also when a retry of the same join finds the conversation it opened. addr (the hex of the
+-- client's address, or '') may have at most max_queued (0: any number) chats waiting at once.
 local function join(node, args)
-  local conv, visitor, name, email, dept, page, text, cmid =
-    args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8]
+  local conv, visitor, name, email, dept, page, text, cmid, addr, max_queued =
+    args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9],
+    tonumber(args[10])
   local vk = K.visitor(visitor)
   local open = redis.call('HGET', vk, 'open')
   if open and open ~= '' then
@@ -281,6 +284,16 @@ local function join(node, args)
     end
   end
   if redis.call('EXISTS', K.conv(conv)) == 1 then return err('CONFLICT', 'conversation id taken') end
+  local ak = addr ~= '' and K.addr_queued(addr) or nil
+  if ak and max_queued > 0 then
+    -- The set holds at most max_queued members: checking each one's state stays cheap.
+    for _, m in ipairs(redis.call('SMEMBERS', ak)) do
+      if redis.call('HGET', K.conv(m), 'state') ~= 'queued' then redis.call('SREM', ak, m) end
+    end
+    if redis.call('SCARD', ak) >= max_queued then
+      return err('LIMITED', 'too many chats waiting from this address; try again later')
+    end
+  end
   local now = now_ms()
   local last_agent = redis.call('HGET', vk, 'last_agent') or ''
   redis.call('HSET', K.conv(conv), 'id', conv, 'visitor', visitor, 'vname', name, 'email', email,
@@ -288,9 +301,13 @@ local function join(node, args)
     'epoch', 0, 'prio', 0, 'pref', last_agent, 'first', text, 'first_cmid', cmid,
     'vmsgs', 0, 'amsgs', 0)
   set_vnode(conv, node)
-  if #args > 8 then
+  if ak then
+    redis.call('SADD', ak, conv)
+    redis.call('PEXPIRE', ak, 86400000)
+  end
+  if #args > 10 then
     local meta = {}
-    for i = 9, #args do meta[#meta + 1] = args[i] end
+    for i = 11, #args do meta[#meta + 1] = args[i] end
     redis.call('HSET', K.meta(conv), unpack(meta))
   end
   redis.call('HSET', vk, 'open', conv, 'name', name, 'email', email)
@@ -339,14 +356,16 @@ local function match(keys, args)
   return out
 end
 
--- post(conv, role, sender, name, cmid, text, epoch) -> {seq, ts, duplicate(0|1)}
+-- post(conv, role, sender, name, cmid, text, epoch, max_before_answer)
+-- -> {seq, ts, duplicate(0|1)}
 -- origin names the sending connection, so its node does not echo the message back to it. An
 -- agent passes the assignment epoch it saw: a write for an assignment that has since changed
 -- (requeued and matched again) is refused.
 local function post(node, args)
-  local conv, role, sender, name, cmid, text, epoch =
-    args[1], tonumber(args[2]), args[3], args[4], args[5], args[6], args[7] or ''
-  local c = conv_fields(conv, 'state', 'visitor', 'agent', 'epoch', 'vnode')
+  local conv, role, sender, name, cmid, text, epoch, max_before =
+    args[1], tonumber(args[2]), args[3], args[4], args[5], args[6], args[7] or '',
+    tonumber(args[8] or '0') or 0
+  local c = conv_fields(conv, 'state', 'visitor', 'agent', 'epoch', 'vnode', 'vmsgs', 'amsgs')
   local bad = member_check(c, role, sender)
   if bad then return bad end
   -- Client ids are the sender's own: a visitor's "m1" and an agent's "m1" are two messages.
@@ -364,6 +383,12 @@ local function post(node, args)
   end
   if role == ROLE_AGENT and epoch ~= '' and epoch ~= c.epoch then
     return err('CONFLICT', 'the assignment changed; reload the conversation')
+  end
+  -- Until an agent answers, what a visitor sends is bounded: the whole of it is history every
+  -- agent who takes the chat loads.
+  if role == ROLE_VISITOR and max_before > 0 and tonumber(c.amsgs or '0') == 0 and
+      tonumber(c.vmsgs or '0') >= max_before then
+    return err('LIMITED', 'wait for an agent to answer before sending more')
   end
   local now = now_ms()
   local vnode = c.vnode
@@ -506,7 +531,6 @@ local function agent_connect(node, args)
   if old.cap == nil or old.maxcap ~= cap then redis.call('HSET', k, 'cap', cap) end
   redis.call('HSET', k, 'maxcap', cap)
   redis.call('ZREM', K.agent_grace, agent)
-  for _, d in ipairs(split_csv(depts)) do redis.call('SADD', K.departments, d) end
   refresh_agent(agent)
   local convs = redis.call('SMEMBERS', K.agent_convs(agent))
   if was_gone then
@@ -656,10 +680,11 @@ local function queue_status(keys, args)
   return out
 end
 
--- overview() -> {now, {dept, queue_len, oldest_enqueue_ms|0, agents_online, free}, ...}
+-- overview(dept...) -> {now, {dept, queue_len, oldest_enqueue_ms|0, agents_online, free}, ...}
+-- for the departments the operator defined (the caller's configuration).
 local function overview(keys, args)
   local out = { now_ms() }
-  for _, d in ipairs(redis.call('SMEMBERS', K.departments)) do
+  for _, d in ipairs(args) do
     local oldest = redis.call('ZRANGE', K.queue_times(d), 0, 0, 'WITHSCORES')
     local free = redis.call('ZCARD', K.free(d))
     out[#out + 1] = { d, redis.call('ZCARD', K.queue(d)), tonumber(oldest[2] or '0'),
@@ -690,7 +715,16 @@ local function offline_leave(keys, args)
     'email', email, 'dept', dept, 'text', text, 'ts', now)
   redis.call('ZADD', K.offline_all, now, id)
   redis.call('ZADD', K.offline_dept(dept), now, id)
-  redis.call('SADD', K.departments, dept)
+  return now
+end
+
+-- revoke(agent) -> not_before_ms: every token of the agent minted before now is refused from
+-- now on, and every node closes the agent's connections that hold one.
+local function revoke(keys, args)
+  local agent = args[1]
+  local now = now_ms()
+  redis.call('HSET', K.revoked, agent, now)
+  redis.call('PUBLISH', K.all_channel, 'x|' .. agent .. '|' .. now)
   return now
 end
 
@@ -761,3 +795,4 @@ redis.register_function('lc_queue_status', queue_status)
 redis.register_function('lc_overview', overview)
 redis.register_function('lc_agents', agents)
 redis.register_function('lc_offline_leave', offline_leave)
+redis.register_function('lc_revoke', revoke)

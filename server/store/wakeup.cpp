@@ -94,6 +94,12 @@ std::optional<wakeup> decode_wakeup(std::string_view payload) {
     case 'q':
       if (rest.empty()) return std::nullopt;
       return queue_wakeup{std::string(rest)};
+    case 'x': {
+      auto p = split<2>(rest);
+      auto at = p ? number<std::int64_t>((*p)[1]) : std::nullopt;
+      if (!at || (*p)[0].empty()) return std::nullopt;
+      return revoked_wakeup{std::string((*p)[0]), *at};
+    }
     default:
       return std::nullopt;
   }

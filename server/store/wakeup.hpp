@@ -51,8 +51,14 @@ struct queue_wakeup {
   std::string department;
 };
 
+// An agent's tokens minted before not_before_ms were revoked ("x|agent|ms", every node).
+struct revoked_wakeup {
+  std::string agent_id;
+  std::int64_t not_before_ms = 0;
+};
+
 using wakeup = std::variant<event_wakeup, assigned_wakeup, unassigned_wakeup, typing_wakeup,
-                            receipt_wakeup, agent_connection_wakeup, queue_wakeup>;
+                            receipt_wakeup, agent_connection_wakeup, queue_wakeup, revoked_wakeup>;
 
 // Nothing when the payload is not a wake-up this server understands.
 std::optional<wakeup> decode_wakeup(std::string_view payload);

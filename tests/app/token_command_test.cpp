@@ -43,7 +43,7 @@ TEST(TokenCommand, Defaults) {
   ASSERT_TRUE(r.args) << r.error;
   EXPECT_EQ(r.args->display_name, "bob");
   EXPECT_FALSE(r.args->admin);
-  EXPECT_EQ(r.args->ttl_hours, 24u);
+  EXPECT_EQ(r.args->ttl_hours, 12u);
   EXPECT_EQ(r.args->secret, "");
   EXPECT_EQ(r.args->data_dir, "./data");
 }
@@ -84,6 +84,13 @@ TEST(TokenCommand, Errors) {
   EXPECT_NE(error_of({"--agent", "a", "--departments", "ok,b@d", "--capacity", "1"})
                 .find("--departments"),
             std::string::npos);
+  EXPECT_NE(error_of({"--agent", "a", "--admin", "--ttl-hours", "721"}).find("--ttl-hours"),
+            std::string::npos)
+      << "a token lives at most 30 days";
+  EXPECT_NE(error_of({"--agent", "Zed:convs", "--admin"}).find("--agent"), std::string::npos);
+  EXPECT_NE(error_of({"--agent", "a", "--departments", "a:b", "--capacity", "1"})
+                .find("--departments"),
+            std::string::npos);
   EXPECT_NE(error_of({"--agent", "a", "--admin", "--ttl-hours", "0"}).find("--ttl-hours"),
             std::string::npos);
   EXPECT_NE(
@@ -115,7 +122,7 @@ TEST(TokenCommand, IssuedTokenVerifiesWithTheSameSecret) {
                   "--capacity", "4", "--ttl-hours", "2"});
   ASSERT_TRUE(r.args) << r.error;
   const std::int64_t now = 1'700'000'000;
-  const std::string token = issue_agent_token(*r.args, "sekrit", now);
+  const std::string token = issue_agent_token(*r.args, "sekrit", now * 1000 + 5);
   auto claims = core::verify_agent_token(token, "sekrit", now + 60);
   ASSERT_TRUE(claims);
   EXPECT_EQ(claims->agent_id, "alice");
@@ -124,6 +131,7 @@ TEST(TokenCommand, IssuedTokenVerifiesWithTheSameSecret) {
   EXPECT_EQ(claims->capacity, 4u);
   EXPECT_FALSE(claims->admin);
   EXPECT_EQ(claims->expires_at_s, now + 2 * 3600);
+  EXPECT_EQ(claims->issued_at_ms, now * 1000 + 5) << "revocation compares the minting time";
   EXPECT_FALSE(core::verify_agent_token(token, "other", now + 60));
   EXPECT_FALSE(core::verify_agent_token(token, "sekrit", now + 3 * 3600));
 }

@@ -7,6 +7,8 @@
 namespace lc::core {
 namespace {
 
+using namespace std::string_literals;
+
 TEST(ids, default_is_24_lower_case_hex_digits) {
   const auto id = random_id();
   EXPECT_EQ(id.size(), 24u);
@@ -32,6 +34,38 @@ TEST(ids, use_every_hex_digit) {
     for (char c : random_id(16)) digits.insert(c);
   }
   EXPECT_EQ(digits.size(), 16u);
+}
+
+TEST(ids, issued_ids_are_a_kind_and_24_hex_digits) {
+  const auto c = issued_id('c');
+  EXPECT_TRUE(is_issued_id('c', c)) << c;
+  EXPECT_FALSE(is_issued_id('v', c));
+  EXPECT_TRUE(is_issued_id('v', issued_id('v')));
+  for (const std::string bad : {c + ":meta", c.substr(0, 24), c + "0", std::string("C") + c.substr(1),
+                                "c" + std::string(24, 'g'), std::string()}) {
+    EXPECT_FALSE(is_issued_id('c', bad)) << bad;
+  }
+}
+
+TEST(ids, operator_ids_are_lower_case_without_key_structure) {
+  for (const std::string ok :
+       {"alice"s, "sales"s, "a"s, "team-2.emea_x"s, std::string(32, 'a')}) {
+    EXPECT_TRUE(is_operator_id(ok)) << ok;
+  }
+  for (const std::string bad : {""s, "zed:convs"s, "Alice"s, "{x}"s, "-a"s, ".a"s, "a b"s, "a/b"s,
+                                "ü"s, std::string(33, 'a'), std::string("a\0b", 3)}) {
+    EXPECT_FALSE(is_operator_id(bad)) << bad;
+  }
+}
+
+TEST(ids, client_ids_take_the_client_charset) {
+  EXPECT_TRUE(is_client_id("Az09_.:-", 64));
+  EXPECT_FALSE(is_client_id("", 64));
+  EXPECT_TRUE(is_client_id(std::string(64, 'a'), 64));
+  EXPECT_FALSE(is_client_id(std::string(65, 'a'), 64));
+  for (const std::string bad : {"a b", "a/b", "a@b", "a\nb", "ü", "a*", "{x}"}) {
+    EXPECT_FALSE(is_client_id(bad, 64)) << bad;
+  }
 }
 
 }  // namespace

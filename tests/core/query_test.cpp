@@ -125,5 +125,15 @@ TEST(parse_time_ms, rejects_everything_else) {
   EXPECT_FALSE(parse_time_ms("2026-1a-24T10:00:00Z"));
 }
 
+// limit=5x and limit=1e2 were accepted by std::stoul.
+TEST(parse_count, only_plain_decimal_digits_in_range) {
+  EXPECT_EQ(parse_count("5", 500), 5u);
+  EXPECT_EQ(parse_count("500", 500), 500u);
+  for (const char* bad : {"5x", "1e2", " 5", "5 ", "+5", "-5", "0", "501", "", "0x10",
+                          "99999999999999999999999"}) {
+    EXPECT_FALSE(parse_count(bad, 500)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace lc::core

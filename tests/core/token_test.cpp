@@ -14,6 +14,7 @@ using namespace std::string_view_literals;
 
 constexpr std::string_view secret = "s3cret-key";
 constexpr std::int64_t now = 1'700'000'000;
+constexpr const char* visitor_id = "v0123456789abcdef01234567";
 
 agent_claims sample_agent() {
   agent_claims c;
@@ -91,37 +92,57 @@ TEST(token, admin_flag_and_no_departments_round_trip) {
 TEST(token, separators_inside_claims_cannot_forge_claims) {
   auto c = sample_agent();
   c.display_name = "Eve\n1\n1\n1";
-  c.departments = {"a,admin", "100%"};
   const auto v = verify_agent_token(sign_agent_token(c, secret), secret, now);
   ASSERT_TRUE(v);
   EXPECT_EQ(v->display_name, c.display_name);
-  EXPECT_EQ(v->departments, c.departments);
   EXPECT_FALSE(v->admin);
 }
 
+// Ids in tokens become key parts: a signed token with a malformed id is refused as a whole.
+TEST(token, ids_must_follow_their_grammar) {
+  auto c = sample_agent();
+  c.agent_id = "zed:convs";
+  EXPECT_FALSE(verify_agent_token(sign_agent_token(c, secret), secret, now));
+  c = sample_agent();
+  c.departments = {"a,admin", "100%"};
+  EXPECT_FALSE(verify_agent_token(sign_agent_token(c, secret), secret, now));
+  EXPECT_FALSE(verify_visitor_token(sign_visitor_token({"v-123", now + 60}, secret), secret, now));
+  EXPECT_FALSE(verify_visitor_token(sign_visitor_token({std::string(visitor_id) + ":convs", now + 60},
+                                                       secret),
+                                    secret, now));
+}
+
+TEST(token, issued_at_round_trips) {
+  auto c = sample_agent();
+  c.issued_at_ms = 1'700'000'000'123;
+  const auto v = verify_agent_token(sign_agent_token(c, secret), secret, now);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->issued_at_ms, c.issued_at_ms);
+}
+
 TEST(token, visitor_round_trip) {
-  const auto token = sign_visitor_token({"v-123", now + 60}, secret);
+  const auto token = sign_visitor_token({visitor_id, now + 60}, secret);
   EXPECT_EQ(token.rfind("lcv1.", 0), 0u);
   const auto v = verify_visitor_token(token, secret, now);
   ASSERT_TRUE(v);
-  EXPECT_EQ(v->visitor_id, "v-123");
+  EXPECT_EQ(v->visitor_id, visitor_id);
   EXPECT_EQ(v->expires_at_s, now + 60);
 }
 
 TEST(token, other_secret_fails) {
   EXPECT_FALSE(verify_agent_token(sign_agent_token(sample_agent(), secret), "other", now));
-  EXPECT_FALSE(verify_visitor_token(sign_visitor_token({"v", now + 60}, secret), "other", now));
+  EXPECT_FALSE(verify_visitor_token(sign_visitor_token({visitor_id, now + 60}, secret), "other", now));
 }
 
 TEST(token, empty_secret_still_signs_and_differs) {
-  const auto token = sign_visitor_token({"v", now + 60}, "");
+  const auto token = sign_visitor_token({visitor_id, now + 60}, "");
   EXPECT_TRUE(verify_visitor_token(token, "", now));
   EXPECT_FALSE(verify_visitor_token(token, secret, now));
 }
 
 TEST(token, kinds_do_not_cross) {
   const auto agent = sign_agent_token(sample_agent(), secret);
-  const auto visitor = sign_visitor_token({"v-1", now + 60}, secret);
+  const auto visitor = sign_visitor_token({visitor_id, now + 60}, secret);
   EXPECT_FALSE(verify_visitor_token(agent, secret, now));
   EXPECT_FALSE(verify_agent_token(visitor, secret, now));
   // Relabelling the kind breaks the MAC, since the kind is signed too.
@@ -142,7 +163,7 @@ TEST(token, tampered_payload_fails) {
 }
 
 TEST(token, tampered_mac_fails) {
-  const auto token = sign_visitor_token({"v-1", now + 60}, secret);
+  const auto token = sign_visitor_token({visitor_id, now + 60}, secret);
   EXPECT_FALSE(verify_visitor_token(flip(token, token.size() - 2), secret, now));
   EXPECT_FALSE(verify_visitor_token(token.substr(0, token.size() - 1), secret, now));
   EXPECT_FALSE(verify_visitor_token(token + "A", secret, now));
@@ -150,7 +171,7 @@ TEST(token, tampered_mac_fails) {
 }
 
 TEST(token, expiry_boundary) {
-  const auto token = sign_visitor_token({"v-1", now}, secret);
+  const auto token = sign_visitor_token({visitor_id, now}, secret);
   EXPECT_TRUE(verify_visitor_token(token, secret, now - 1));
   EXPECT_FALSE(verify_visitor_token(token, secret, now));
   EXPECT_FALSE(verify_visitor_token(token, secret, now + 1));
@@ -187,7 +208,7 @@ std::string sign_raw(std::string_view kind, const std::string& payload) {
 }
 
 TEST(token, malformed_payload_fails_even_when_signed) {
-  const auto good = sign_visitor_token({"v", now + 60}, secret);
+  const auto good = sign_visitor_token({visitor_id, now + 60}, secret);
   EXPECT_TRUE(verify_visitor_token(good, secret, now));
   // Payloads a buggy signer might produce: wrong field count, non-numbers, bad escapes.
   for (const std::string& payload :
@@ -195,11 +216,13 @@ TEST(token, malformed_payload_fails_even_when_signed) {
     EXPECT_FALSE(verify_visitor_token(sign_raw("lcv1", payload), secret, now)) << payload;
   }
   for (const std::string& payload :
-       {"a\nn\nd\n1\n0"s, "a\nn\nd\nx\n0\n9999999999"s, "a\nn\nd\n1\n2\n9999999999"s,
-        "a\nn\nd,,e\n1\n0\n9999999999"s, "a\nn\nd\n-1\n0\n9999999999"s}) {
+       {"a\nn\nd\n1\n0\n9999999999"s, "a\nn\nd\nx\n0\n9999999999\n0"s,
+        "a\nn\nd\n1\n2\n9999999999\n0"s, "a\nn\nd,,e\n1\n0\n9999999999\n0"s,
+        "a\nn\nd\n-1\n0\n9999999999\n0"s, "a\nn\nd\n1\n0\n9999999999\nx"s}) {
     EXPECT_FALSE(verify_agent_token(sign_raw("lca1", payload), secret, now)) << payload;
   }
-  EXPECT_TRUE(verify_agent_token(sign_raw("lca1", "a\nn\nd,e\n1\n0\n9999999999"), secret, now));
+  EXPECT_TRUE(
+      verify_agent_token(sign_raw("lca1", "a\nn\nd,e\n1\n0\n9999999999\n0"), secret, now));
 }
 
 }  // namespace

@@ -10,6 +10,9 @@ namespace {
 namespace pb = livechat::v1;
 using namespace std::string_literals;
 
+// The shape of a conversation id the server issued (see ids.hpp).
+const char* const conv_id = "c0123456789abcdef01234567";
+
 const limits lim;
 
 pb::ClientEnvelope hello() {
@@ -40,7 +43,7 @@ pb::ClientEnvelope join() {
 pb::ClientEnvelope send() {
   pb::ClientEnvelope e;
   auto* s = e.mutable_send();
-  s->set_conversation_id("c-1");
+  s->set_conversation_id(conv_id);
   s->set_client_msg_id("m-2");
   s->set_text("hi");
   return e;
@@ -49,7 +52,7 @@ pb::ClientEnvelope send() {
 pb::ClientEnvelope receipt() {
   pb::ClientEnvelope e;
   auto* r = e.mutable_receipt();
-  r->set_conversation_id("c-1");
+  r->set_conversation_id(conv_id);
   r->set_seq(3);
   r->set_kind(pb::RECEIPT_KIND_READ);
   return e;
@@ -57,7 +60,7 @@ pb::ClientEnvelope receipt() {
 
 pb::ClientEnvelope typing() {
   pb::ClientEnvelope e;
-  e.mutable_typing()->set_conversation_id("c-1");
+  e.mutable_typing()->set_conversation_id(conv_id);
   e.mutable_typing()->set_typing(true);
   return e;
 }
@@ -71,7 +74,7 @@ pb::ClientEnvelope presence() {
 
 pb::ClientEnvelope transfer() {
   pb::ClientEnvelope e;
-  e.mutable_transfer()->set_conversation_id("c-1");
+  e.mutable_transfer()->set_conversation_id(conv_id);
   e.mutable_transfer()->set_to_agent_id("agent-2");
   e.mutable_transfer()->set_note("VIP customer");
   return e;
@@ -79,13 +82,13 @@ pb::ClientEnvelope transfer() {
 
 pb::ClientEnvelope close() {
   pb::ClientEnvelope e;
-  e.mutable_close()->set_conversation_id("c-1");
+  e.mutable_close()->set_conversation_id(conv_id);
   return e;
 }
 
 pb::ClientEnvelope rate() {
   pb::ClientEnvelope e;
-  e.mutable_rate()->set_conversation_id("c-1");
+  e.mutable_rate()->set_conversation_id(conv_id);
   e.mutable_rate()->set_rating(5);
   e.mutable_rate()->set_comment("Great, thank you");
   return e;
@@ -131,25 +134,6 @@ void expect_ok(const pb::ClientEnvelope& e, pb::Role role, const limits& l = lim
 
 constexpr auto visitor = pb::ROLE_VISITOR;
 constexpr auto agent = pb::ROLE_AGENT;
-
-// --------------------------------------------------------------------------- is_valid_id
-
-TEST(is_valid_id, accepts_the_whole_charset) {
-  EXPECT_TRUE(is_valid_id("Az09_.:-", 64));
-  EXPECT_TRUE(is_valid_id("x", 1));
-}
-
-TEST(is_valid_id, length_boundaries) {
-  EXPECT_FALSE(is_valid_id("", 64));
-  EXPECT_TRUE(is_valid_id(std::string(64, 'a'), 64));
-  EXPECT_FALSE(is_valid_id(std::string(65, 'a'), 64));
-}
-
-TEST(is_valid_id, rejects_other_characters) {
-  for (std::string bad : {"a b"s, "a/b"s, "a@b"s, "a\nb"s, "ü"s, "a*"s, "{x}"s, "a\0b"s}) {
-    EXPECT_FALSE(is_valid_id(bad, 64)) << bad;
-  }
-}
 
 // --------------------------------------------------------------------------- roles
 
@@ -580,11 +564,11 @@ TEST(validate_hello, resume_points) {
   auto e = hello();
   for (int i = 0; i < 64; ++i) {
     auto* r = e.mutable_hello()->add_resume();
-    r->set_conversation_id("c-" + std::to_string(i));
+    r->set_conversation_id(conv_id);
     r->set_last_seq(i);
   }
   expect_ok(e, pb::ROLE_UNSPECIFIED);
-  e.mutable_hello()->add_resume()->set_conversation_id("c-64");
+  e.mutable_hello()->add_resume()->set_conversation_id(conv_id);
   expect_invalid(e, pb::ROLE_UNSPECIFIED, "resume");
 
   e = hello();
@@ -601,6 +585,70 @@ TEST(validate_hello, client_version_bounded) {
   expect_ok(e, pb::ROLE_UNSPECIFIED);
   e.mutable_hello()->set_client_version(std::string(129, 'v'));
   expect_invalid(e, pb::ROLE_UNSPECIFIED, "client_version");
+}
+
+// --------------------------------------------------------------------------- issue 9 attacks
+
+// "<conv>:meta" named the visitor's own metadata hash, and let a visitor forge a rating.
+TEST(validate_ids, a_conversation_id_is_only_what_the_server_issues) {
+  auto e = rate();
+  for (std::string bad : {std::string(conv_id) + ":meta", std::string(conv_id) + ":s", "c1"s,
+                          "C0123456789ABCDEF01234567"s, "v0123456789abcdef01234567"s}) {
+    e.mutable_rate()->set_conversation_id(bad);
+    expect_invalid(e, visitor, "conversation_id");
+  }
+  auto h = hello();
+  h.mutable_hello()->add_resume()->set_conversation_id(std::string(conv_id) + ":meta");
+  expect_invalid(h, pb::ROLE_UNSPECIFIED, "resume.conversation_id");
+}
+
+// An agent id like "zed:convs" collided with agent zed's conversation set.
+TEST(validate_ids, agents_and_departments_follow_the_operator_grammar) {
+  auto e = transfer();
+  e.mutable_transfer()->set_to_agent_id("zed:convs");
+  expect_invalid(e, agent, "to_agent_id");
+  e.mutable_transfer()->set_to_agent_id("Zed");
+  expect_invalid(e, agent, "to_agent_id");
+  auto j = join();
+  j.mutable_join()->set_department("{sales}");
+  expect_invalid(j, visitor, "department");
+  j.mutable_join()->set_department("a:b");
+  expect_invalid(j, visitor, "department");
+}
+
+TEST(validate_hello, departments_follow_the_operator_grammar_and_are_bounded) {
+  auto h = hello();
+  h.mutable_hello()->add_departments("sales");
+  EXPECT_FALSE(validate_request(h, pb::ROLE_UNSPECIFIED, limits{}));
+  h.mutable_hello()->add_departments("Sales");
+  expect_invalid(h, pb::ROLE_UNSPECIFIED, "departments");
+  auto many = hello();
+  for (int i = 0; i < 17; ++i) many.mutable_hello()->add_departments("d" + std::to_string(i));
+  expect_invalid(many, pb::ROLE_UNSPECIFIED, "departments");
+}
+
+TEST(validate_join, page_url_is_an_http_or_https_address) {
+  auto e = join();
+  for (std::string ok : {"https://shop.example/cart"s, "HTTP://x.example/"s, ""s}) {
+    e.mutable_join()->set_page_url(ok);
+    EXPECT_FALSE(validate_request(e, visitor, limits{})) << ok;
+  }
+  for (std::string bad : {"javascript:alert(1)"s, "JavaScript:alert(1)"s, "data:text/html,x"s,
+                          "https://a.example/ x"s, "//evil.example"s, "vbscript:x"s}) {
+    e.mutable_join()->set_page_url(bad);
+    expect_invalid(e, visitor, "page_url");
+  }
+}
+
+TEST(validate_join, names_are_one_line_without_direction_controls) {
+  auto e = join();
+  for (std::string bad : {"Ann\r\nAgent: hi"s, "Ann\tB"s, "\xE2\x80\xAEnna"s, "a\xE2\x81\xA6b"s,
+                          "a\xE2\x80\x8F"s}) {
+    e.mutable_join()->set_display_name(bad);
+    expect_invalid(e, visitor, "display_name");
+  }
+  e.mutable_join()->set_display_name("Zoë 李 عربي");
+  EXPECT_FALSE(validate_request(e, visitor, limits{}));
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 namespace lc::net_test {
 namespace {
 
+using namespace std::string_literals;
+
 // --- HTTP -------------------------------------------------------------------------------------
 
 TEST_F(NetTest, BindsAnEphemeralPort) {
@@ -172,6 +174,16 @@ TEST_F(StaticTest, RootServesIndex) {
   EXPECT_EQ(get("/?utm=1").body, "<h1>index</h1>");
 }
 
+// The agent console must not be framed (clickjacking) nor run injected scripts.
+TEST_F(StaticTest, PagesCarryCspFrameAndReferrerPolicies) {
+  auto raw = lc::test::raw_exchange("127.0.0.1", port_,
+                                    "GET /agent HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(raw.find("Content-Security-Policy: default-src 'self'"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("frame-ancestors 'none'"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("X-Frame-Options: DENY"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("Referrer-Policy: no-referrer"), std::string::npos) << raw;
+}
+
 TEST_F(StaticTest, ExtensionlessPathsFindHtml) {
   EXPECT_EQ(get("/agent").body, "<h1>agent</h1>");
   EXPECT_EQ(get("/agent?x=1").body, "<h1>agent</h1>");
@@ -230,6 +242,26 @@ TEST_F(StaticTest, MissingFilesAndApiGoToFrontend) {
     EXPECT_EQ(get(target).content_type, "text/plain") << target;
   }
   EXPECT_EQ(fe_.locked([&] { return fe_.requests.size(); }), 6u);
+}
+
+// --- RFC 9112 strictness (issue 9) ------------------------------------------------------------
+
+// "Transfer-Encoding: xchunked" was accepted and the body parsed as a second request.
+TEST_F(NetTest, SmugglingShapedRequestsAreRefusedAndTheConnectionClosed) {
+  start();
+  for (const std::string fields :
+       {"Transfer-Encoding: xchunked\r\n"s, "Transfer-Encoding: chunked, identity\r\n"s,
+        "TE: chunked, identity\r\n"s, "X-Folded: a\r\n b\r\n"s,
+        "Transfer-Encoding: chunked\r\nContent-Length: 30\r\n"s}) {
+    auto raw = lc::test::raw_exchange(
+        "127.0.0.1", port_,
+        "POST /api/a HTTP/1.1\r\nHost: x\r\n" + fields +
+            "\r\nGET /api/smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 400")) << fields << raw;
+    EXPECT_EQ(raw.find("HTTP/1.1", 5), std::string::npos) << "one answer only: " << raw;
+  }
+  auto requests = fe_.locked([&] { return fe_.requests; });
+  EXPECT_TRUE(requests.empty()) << requests.front().target;
 }
 
 }  // namespace

@@ -127,6 +127,7 @@ TEST_F(NetTest, LargeFragmentedMessageArrivesWhole) {
   start();
   ws_client client("127.0.0.1", port_);
   auto conn = wait_connection();
+  on_server([&] { conn->link->hello_done(true); });  // the full frame limit applies after Hello
   // The client fragments at 4 KiB, and the server reads in pieces: one on_frame all the same.
   std::string big(64 * 1024, '\0');
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 131 % 251);
@@ -298,6 +299,112 @@ TEST_F(NetTest, DestroyingTheServerClosesConnections) {
   EXPECT_EQ(closes(conn), 1);  // synchronously, while the frontend is still alive
   EXPECT_TRUE(client.wait_closed(wait_limit));
   EXPECT_FALSE(client.close_code());  // no close frame: the sockets were just closed
+}
+
+// --- bounds on connections that have not said Hello (issue 9) --------------------------------
+
+// An unfinished large frame before Hello pinned up to --max-frame-bytes per socket.
+TEST_F(NetTest, BeforeHelloOnlySmallFramesAreRead) {
+  fe_.max_frame = 64 * 1024;
+  lc::net::server_options options;
+  options.pre_hello_frame_bytes = 1024;
+  start(options);
+  ws_client client("127.0.0.1", port_);
+  wait_connection();
+  client.send_raw(std::string(2048, 'x'));
+  ASSERT_TRUE(client.wait_closed(wait_limit));
+  EXPECT_EQ(client.close_code(), 1009u);
+}
+
+TEST_F(NetTest, AConnectionThatNeverSaysHelloIsClosed) {
+  lc::net::server_options options;
+  options.hello_timeout = 300ms;
+  start(options);
+  ws_client idle("127.0.0.1", port_);
+  ws_client greeted("127.0.0.1", port_);
+  auto second = wait_connection(1);
+  on_server([&] { second->link->hello_done(true); });
+  ASSERT_TRUE(idle.wait_closed(wait_limit));
+  EXPECT_EQ(idle.close_code(), 1008u);
+  EXPECT_EQ(idle.close_reason(), "hello timeout");
+  std::this_thread::sleep_for(600ms);
+  EXPECT_TRUE(greeted.is_open()) << "Hello lifts the deadline";
+}
+
+TEST_F(NetTest, OneAddressHoldsAtMostItsShareOfConnections) {
+  lc::net::server_options options;
+  options.max_connections_per_address = 2;
+  start(options);
+  ws_client a("127.0.0.1", port_);
+  ws_client b("127.0.0.1", port_);
+  wait_connection(1);
+  auto refused = lc::test::raw_exchange("127.0.0.1", port_, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(refused.starts_with("HTTP/1.1 429")) << refused;
+  EXPECT_NE(refused.find("too_many_connections"), std::string::npos) << refused;
+  // An agent's connection stops counting once it said Hello: room for one more.
+  auto first = wait_connection(0);
+  on_server([&] { first->link->hello_done(false); });
+  EXPECT_NO_THROW(ws_client("127.0.0.1", port_));
+}
+
+TEST_F(NetTest, BehindATrustedProxyTheForwardedAddressIsCounted) {
+  lc::net::server_options options;
+  options.max_connections_per_address = 1;
+  options.trusted_proxies = {"127.0.0.1"};
+  start(options);
+  const auto upgrade = [](const std::string& xff) {
+    return "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+           "X-Forwarded-For: " + xff + "\r\n\r\n";
+  };
+  auto first = std::async(std::launch::async, [&] {
+    return lc::test::raw_exchange("127.0.0.1", port_, upgrade("198.51.100.7, 203.0.113.5"), 1500ms);
+  });
+  ASSERT_TRUE(fe_.wait([&] { return fe_.connections.size() == 1; }));
+  auto same = lc::test::raw_exchange("127.0.0.1", port_, upgrade("203.0.113.5"), 1500ms);
+  EXPECT_TRUE(same.starts_with("HTTP/1.1 429")) << same;
+  auto other = lc::test::raw_exchange("127.0.0.1", port_, upgrade("203.0.113.6"), 500ms);
+  EXPECT_TRUE(other.starts_with("HTTP/1.1 101")) << other;
+  EXPECT_TRUE(first.get().starts_with("HTTP/1.1 101"));
+}
+
+// 500 idle sockets on 512 descriptors made /healthz fail: a newcomer now displaces the oldest
+// connection that has not said Hello.
+TEST_F(NetTest, AtTheConnectionLimitANewcomerDisplacesTheOldestWithoutHello) {
+  lc::net::server_options options;
+  options.max_connections = 3;
+  start(options);
+  ws_client oldest("127.0.0.1", port_);
+  ws_client b("127.0.0.1", port_);
+  ws_client c("127.0.0.1", port_);
+  wait_connection(2);
+  auto second = wait_connection(1);
+  auto third = wait_connection(2);
+  on_server([&] {
+    second->link->hello_done(true);
+    third->link->hello_done(true);
+  });
+  auto res = lc::test::http_request("127.0.0.1", port_, "GET", "/healthz");
+  EXPECT_EQ(res.status, 200u);
+  EXPECT_TRUE(oldest.wait_closed(wait_limit));
+  EXPECT_TRUE(b.is_open());
+  EXPECT_TRUE(c.is_open());
+}
+
+TEST_F(NetTest, OnlyAllowedOriginsMayOpenAWebSocket) {
+  lc::net::server_options options;
+  options.allowed_origins = {"https://shop.example"};
+  start(options);
+  const auto upgrade = [](const std::string& origin) {
+    return "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+           "Origin: " + origin + "\r\n\r\n";
+  };
+  auto evil = lc::test::raw_exchange("127.0.0.1", port_, upgrade("https://evil.example"), 1s);
+  EXPECT_TRUE(evil.starts_with("HTTP/1.1 403")) << evil;
+  EXPECT_NE(evil.find("origin not allowed"), std::string::npos) << evil;
+  auto shop = lc::test::raw_exchange("127.0.0.1", port_, upgrade("https://shop.example"), 300ms);
+  EXPECT_TRUE(shop.starts_with("HTTP/1.1 101")) << shop;
 }
 
 }  // namespace

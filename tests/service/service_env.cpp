@@ -232,6 +232,10 @@ service_env::service_env(redis_fixture& redis, const std::string& node,
   options_.tick = 100ms;
   options_.lease_ttl = 3s;
   options_.redis_timeout = 2s;
+  // Tests make many chats from one fake address; the tests of these bounds set them back.
+  options_.joins_per_minute = 100000;
+  options_.offline_messages_per_hour = 100000;
+  options_.max_queued_per_address = 0;
   if (tune) tune(options_);
   store::endpoint ep;
   ep.host = redis.host();

@@ -39,6 +39,11 @@ class fake_link final : public service::client_link {
   void notify_writable() override { wants_writable_ = true; }
   void close(std::uint16_t code, std::string_view reason) override;
   const std::string& peer() const override { return peer_; }
+  const std::string& address() const override { return address_; }
+  void hello_done(bool counted) override {
+    hello_done_ = true;
+    counted_ = counted;
+  }
 
   void attach(std::shared_ptr<service::connection_handler> h) { handler_ = std::move(h); }
   // The client reads up to `max` queued frames; then the service hears the queue drained if it
@@ -49,6 +54,9 @@ class fake_link final : public service::client_link {
   // A frame from the client.
   void deliver(const std::string& bytes);
 
+  void set_address(std::string a) { address_ = std::move(a); }
+  bool said_hello() const { return hello_done_; }
+  bool counted() const { return counted_; }
   std::size_t queued() const { return queue_.size(); }
   std::size_t most_queued() const { return most_queued_; }
   bool overflowed() const { return overflowed_; }
@@ -61,6 +69,9 @@ class fake_link final : public service::client_link {
   boost::asio::io_context& io_;
   std::size_t limit_;
   std::string peer_ = "fake";
+  std::string address_ = "127.0.0.1";
+  bool hello_done_ = false;
+  bool counted_ = true;
   std::shared_ptr<service::connection_handler> handler_;
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t most_queued_ = 0;

@@ -152,8 +152,9 @@ TEST_F(ChatReads, OverviewCountsQueuesAndAgentsPerDepartment) {
   env_->run(db().join(p));
   env_->run(db().agent_connect({"bob", "Bob", 2, {"billing", "tech"}}));
   env_->run(db().presence({"bob", pb::PRESENCE_STATUS_AWAY, 0}));
-  auto o = env_->run(reads().overview());
+  auto o = env_->run(reads().overview({"billing", "tech"}));
   EXPECT_GT(o.now_ms, 0);
+  ASSERT_EQ(o.departments.size(), 2u) << "only the departments asked about";
   std::map<std::string, store::department_overview> by;
   for (const auto& d : o.departments) by[d.department] = d;
   ASSERT_TRUE(by.contains("billing"));
@@ -164,7 +165,7 @@ TEST_F(ChatReads, OverviewCountsQueuesAndAgentsPerDepartment) {
   EXPECT_EQ(by["tech"].queue_length, 0u);
   EXPECT_EQ(by["tech"].oldest_enqueue_ms, 0);
   env_->run(db().presence({"bob", pb::PRESENCE_STATUS_ONLINE, 0}));
-  o = env_->run(reads().overview());
+  o = env_->run(reads().overview({"billing", "tech"}));
   for (const auto& d : o.departments) {
     EXPECT_EQ(d.agents_online, 1u) << d.department;
     EXPECT_EQ(d.free_agents, 1u) << d.department;

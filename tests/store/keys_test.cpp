@@ -51,7 +51,8 @@ TEST(Keys, CxxAndLuaTablesAgree) {
       {"offline", keys::offline("ID")},
       {"offline_dept", keys::offline_department("ID")},
       {"offline_all", std::string(keys::offline_all)},
-      {"departments", std::string(keys::departments)},
+      {"revoked", std::string(keys::revoked)},
+      {"addr_queued", keys::address_queued("ID")},
       {"records_pending", std::string(keys::records_pending)},
       {"node_channel", keys::node_channel("ID")},
       {"all_channel", std::string(keys::all_channel)},
@@ -66,6 +67,15 @@ TEST(Keys, NoKeyIsSpelledOutsideTheLuaTable) {
   const std::string src = functions_source;
   const auto table_end = src.find("\n}", src.find("local K = {"));
   EXPECT_EQ(src.find("'lc:", table_end), std::string::npos);
+}
+
+// The attack of issue 9: "<conv>:meta" as a conversation id named the metadata hash.
+TEST(Keys, APartThatWouldChangeTheKeyThrows) {
+  EXPECT_THROW(keys::conversation("c1:meta"), std::invalid_argument);
+  EXPECT_THROW(keys::agent("zed:convs"), std::invalid_argument);
+  EXPECT_THROW(keys::agent_conversations("{x}"), std::invalid_argument);
+  EXPECT_THROW(keys::offline_department(""), std::invalid_argument);
+  EXPECT_EQ(keys::conversation("c0123"), "lc:conv:c0123");
 }
 
 }  // namespace

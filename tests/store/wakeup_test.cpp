@@ -50,12 +50,17 @@ TEST(Wakeup, DecodesAssignmentsTypingReceiptsConnectionsAndQueues) {
   auto q = decode_wakeup("q|billing");
   ASSERT_TRUE(q && std::holds_alternative<queue_wakeup>(*q));
   EXPECT_EQ(std::get<queue_wakeup>(*q).department, "billing");
+
+  auto x = decode_wakeup("x|alice|1700000000123");
+  ASSERT_TRUE(x && std::holds_alternative<revoked_wakeup>(*x));
+  EXPECT_EQ(std::get<revoked_wakeup>(*x).agent_id, "alice");
+  EXPECT_EQ(std::get<revoked_wakeup>(*x).not_before_ms, 1700000000123);
 }
 
 TEST(Wakeup, RefusesWhatItDoesNotUnderstand) {
   for (const char* bad :
        {"", "e", "x|c1", "e|c1|3:se", "e||3:seq1:4", "e|c1|1:k1:1", "a|c1|alice", "a|c1|alice|x",
-        "t|c1|9|1|n", "t|c1", "r|c1|1|read|x", "c|c1|1", "q|", "e|c1|"}) {
+        "t|c1|9|1|n", "t|c1", "r|c1|1|read|x", "c|c1|1", "q|", "e|c1|", "x|alice", "x||5", "x|alice|soon"}) {
     EXPECT_FALSE(decode_wakeup(bad)) << bad;
   }
 }

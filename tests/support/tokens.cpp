@@ -15,10 +15,11 @@ std::string agent_token_for(const std::string& secret, const std::string& agent_
   c.departments = std::move(departments);
   c.capacity = capacity;
   c.admin = admin;
-  c.expires_at_s = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count() +
-                   3600;
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  c.expires_at_s = now_ms / 1000 + 3600;
+  c.issued_at_ms = now_ms;
   return core::sign_agent_token(c, secret);
 }
 

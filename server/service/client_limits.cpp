@@ -1,0 +1,30 @@
+#include "server/service/client_limits.hpp"
+
+namespace lc::service {
+
+namespace {
+
+// N per period, with a burst of N: a visitor may use a whole period's allowance at once.
+core::rate_table per_period(std::uint32_t n, double period_s) {
+  return core::rate_table(static_cast<double>(n) / period_s, static_cast<double>(n));
+}
+
+}  // namespace
+
+client_limits::client_limits(const service_options& options)
+    : joins_by_address_(per_period(options.joins_per_minute, 60)),
+      joins_by_visitor_(per_period(options.joins_per_minute, 60)),
+      offline_by_address_(per_period(options.offline_messages_per_hour, 3600)),
+      offline_by_visitor_(per_period(options.offline_messages_per_hour, 3600)) {}
+
+bool client_limits::allow_join(const std::string& address, const std::string& visitor,
+                               std::int64_t now_ms) {
+  return joins_by_address_.allow(address, now_ms) && joins_by_visitor_.allow(visitor, now_ms);
+}
+
+bool client_limits::allow_offline_message(const std::string& address, const std::string& visitor,
+                                          std::int64_t now_ms) {
+  return offline_by_address_.allow(address, now_ms) && offline_by_visitor_.allow(visitor, now_ms);
+}
+
+}  // namespace lc::service

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "server/core/rate_table.hpp"
+#include "server/service/options.hpp"
+
+namespace lc::service {
+
+// How often one anonymous client may start chats and leave offline messages: counted per
+// address (many bots from one place) and per visitor (one visitor's many tabs and addresses).
+// Per node; the store bounds what must hold across nodes (waiting chats per address).
+class client_limits {
+ public:
+  explicit client_limits(const service_options& options);
+
+  bool allow_join(const std::string& address, const std::string& visitor, std::int64_t now_ms);
+  bool allow_offline_message(const std::string& address, const std::string& visitor,
+                             std::int64_t now_ms);
+
+ private:
+  core::rate_table joins_by_address_, joins_by_visitor_;
+  core::rate_table offline_by_address_, offline_by_visitor_;
+};
+
+}  // namespace lc::service
