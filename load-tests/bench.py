@@ -210,7 +210,7 @@ class Livechat:
             os.makedirs(nd, exist_ok=True)
             p = start([self.env.livechat, "--listen", f"127.0.0.1:{port}", "--redis",
                        f"redis://127.0.0.1:{self.redis_port}", "--secret", SECRET, "--node-id",
-                       f"n{k + 1}", "--data-dir", nd, "--log-level", "warn"],
+                       f"n{k + 1}", "--data-dir", nd, "--log-level", "warn"] + BENCH_LIMITS,
                       f"{self.tag}-n{k + 1}", self.env.rundir)
             self.nodes.append(p)
             self.ports.append(port)
@@ -300,6 +300,14 @@ class Peer:
         if self.kind == "nchan":
             a += ["--peer-visitor-path", "/ps/{c}v/{c}a", "--peer-agent-path", "/ps/{c}a/{c}v"]
         return a
+
+
+# The generators' departments (d0..d31) and bounds loose enough for thousands of simulated
+# visitors from a few loopback addresses.
+BENCH_LIMITS = ["--departments", ",".join(f"d{i}" for i in range(32)),
+                "--connections-per-address", "1000000", "--joins-per-minute", "100000",
+                "--offline-messages-per-hour", "100000", "--max-queued-per-address", "100000",
+                "--max-messages-before-answer", "100000"]
 
 
 def make_system(env, kind, instances, tag):

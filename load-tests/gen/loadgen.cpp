@@ -214,7 +214,7 @@ class generator {
   std::string peer_frame(const std::string& conv, std::int64_t sched_us, int step) const;
   std::string agent_token(int index) const;
   std::string department_of(int visitor_index) const {
-    return "d-" + o_.tag + "-" + std::to_string(visitor_index % o_.departments);
+    return "d" + std::to_string(visitor_index % o_.departments);
   }
 
  private:
@@ -473,10 +473,12 @@ void client::fail(const char* kind, beast::error_code ec) {
 std::string generator::agent_token(int index) const {
   core::agent_claims c;
   c.agent_id = "a-" + o_.tag + "-" + std::to_string(index);
+  c.issued_at_ms = now_us() / 1000;
   c.display_name = "Agent " + std::to_string(index);
   // Agents serve every department of this process: the storm's agents take from all of them.
   for (int d = 0; d < o_.departments; ++d) {
-    c.departments.push_back("d-" + o_.tag + "-" + std::to_string(d));
+    // Department names are the operator's (the server's --departments): d0, d1, ...
+    c.departments.push_back("d" + std::to_string(d));
   }
   c.capacity = static_cast<std::uint32_t>(o_.capacity);
   c.expires_at_s = now_us() / 1000000 + 24 * 3600;

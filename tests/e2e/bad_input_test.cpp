@@ -130,11 +130,26 @@ TEST_F(BadInput, ForeignOrUnknownConversationIsNotFoundAndOthersAreUntouched) {
   req.mutable_send()->set_client_msg_id("steal");
   req.mutable_send()->set_text("I am not you");
   expect_error(*visitor_, req, pb::ERROR_CODE_NOT_FOUND);
-  req.mutable_send()->set_conversation_id("cdoesnotexist");
+  req.mutable_send()->set_conversation_id("c000000000000000000000000");
   expect_error(*visitor_, req, pb::ERROR_CODE_NOT_FOUND);
+  req.mutable_send()->set_conversation_id("cdoesnotexist");
+  expect_error(*visitor_, req, pb::ERROR_CODE_INVALID_ARGUMENT);
   pb::ClientEnvelope close;
   close.mutable_close()->set_conversation_id(other_conv_);
   expect_error(*visitor_, close, pb::ERROR_CODE_NOT_FOUND);
+  // Receipts and ratings of a conversation never followed are refused before Redis too.
+  pb::ClientEnvelope receipt;
+  receipt.mutable_receipt()->set_conversation_id(other_conv_);
+  receipt.mutable_receipt()->set_seq(1);
+  receipt.mutable_receipt()->set_kind(pb::RECEIPT_KIND_READ);
+  expect_error(*visitor_, receipt, pb::ERROR_CODE_NOT_FOUND);
+  pb::ClientEnvelope rate;
+  rate.mutable_rate()->set_conversation_id(other_conv_);
+  rate.mutable_rate()->set_rating(1);
+  expect_error(*visitor_, rate, pb::ERROR_CODE_NOT_FOUND);
+  // The attack of issue 9: "<conv>:meta" named the visitor's own metadata hash.
+  rate.mutable_rate()->set_conversation_id(mine + ":meta");
+  expect_error(*visitor_, rate, pb::ERROR_CODE_INVALID_ARGUMENT);
   EXPECT_EQ(snapshot(), before);
   EXPECT_FALSE(other_->wait_for([](const pb::ServerEnvelope& e) { return e.has_event(); }, 300ms));
 }
@@ -179,7 +194,12 @@ TEST_F(BadInput, RestRejectsBadParametersWithJson) {
   EXPECT_EQ(node_->get("/api/stats?bogus=1", auth).status, 400);
   EXPECT_EQ(node_->get("/api/stats?department=a%7Cb", auth).status, 400);
   EXPECT_EQ(node_->get("/api/conversations/c%00x", auth).status, 400);
-  EXPECT_EQ(node_->get("/api/conversations/cnope", auth).status, 404);
+  EXPECT_EQ(node_->get("/api/conversations/cnope", auth).status, 400);
+  EXPECT_EQ(node_->get("/api/conversations/c000000000000000000000000", auth).status, 404);
+  // Was a WRONGTYPE answered 503, which a proxy takes for a dead node.
+  EXPECT_EQ(node_->get("/api/conversations/" + other_conv_ + ":s", auth).status, 400);
+  EXPECT_EQ(node_->get("/api/offline-messages?limit=5x", auth).status, 400);
+  EXPECT_EQ(node_->get("/api/offline-messages?limit=1e2", auth).status, 400);
   EXPECT_EQ(node_->get("/api/nothing", auth).status, 404);
   EXPECT_EQ(node_->get("/api/offline-messages?limit=0", auth).status, 400);
   // An agent never assigned to a conversation cannot read it.

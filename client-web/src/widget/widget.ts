@@ -127,7 +127,11 @@ export class Widget {
 
     this.client = new ChatClient({
       url: wsUrl(cfg.server),
-      hello: () => ({ visitorToken: this.saved.token ?? "" }),
+      // The server reports agents online only for the departments the widget offers.
+      hello: () => ({
+        visitorToken: this.saved.token ?? "",
+        departments: [...new Set([this.cfg.department, ...this.cfg.departments])].filter(Boolean),
+      }),
       pingIntervalMs: cfg.pingIntervalMs,
     });
     this.client.on("welcome", () => this.onWelcome());
