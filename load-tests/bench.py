@@ -307,7 +307,7 @@ class Peer:
 BENCH_LIMITS = ["--departments", ",".join(f"d{i}" for i in range(32)),
                 "--connections-per-address", "1000000", "--joins-per-minute", "100000",
                 "--offline-messages-per-hour", "100000", "--max-queued-per-address", "100000",
-                "--max-messages-before-answer", "100000"]
+                "--max-messages-before-answer", "100000", "--messages-per-second", "1000000"]
 
 
 def make_system(env, kind, instances, tag):

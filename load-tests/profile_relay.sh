@@ -26,7 +26,7 @@ sleep 0.5
 "$livechat" --listen "127.0.0.1:$lport" --redis "redis://127.0.0.1:$rport" --secret prof \
   --node-id n1 --data-dir "$run" --log-level warn --departments d0,d1,d2,d3 \
   --connections-per-address 1000000 --joins-per-minute 100000 --max-queued-per-address 100000 \
-  --max-messages-before-answer 100000 >"$run/lc.log" 2>&1 &
+  --max-messages-before-answer 100000 --messages-per-second 1000000 >"$run/lc.log" 2>&1 &
 lpid=$!; pids+=("$lpid")
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$lport/readyz" >/dev/null && break; sleep 0.1; done
 # Warm-up step, then the profiled step.

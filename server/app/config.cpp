@@ -66,8 +66,8 @@ struct option_spec {
 
 constexpr std::uint64_t day_s = 24ULL * 3600;
 
-const std::array<option_spec, 31>& option_table() {
-  static const std::array<option_spec, 31> table = {{
+const std::array<option_spec, 32>& option_table() {
+  static const std::array<option_spec, 32> table = {{
       {"--listen", "LIVECHAT_LISTEN", "HOST:PORT",
        "Address to accept HTTP/WebSocket on; \":PORT\" keeps the host, 0.0.0.0:PORT listens on "
        "all interfaces",
@@ -247,8 +247,9 @@ const std::array<option_spec, 31>& option_table() {
          c.allowed_origins = std::move(list);
          return {};
        },
-       [](const config& c) { return c.allowed_origins.empty() ? std::string("any")
-                                                              : join_list(c.allowed_origins); }},
+       [](const config& c) {
+         return c.allowed_origins.empty() ? std::string("any") : join_list(c.allowed_origins);
+       }},
       {"--trusted-proxies", "LIVECHAT_TRUSTED_PROXIES", "IPS",
        "Peer addresses (comma-separated) of reverse proxies whose X-Forwarded-For names the "
        "client; per-address limits then apply to that client",
@@ -256,8 +257,9 @@ const std::array<option_spec, 31>& option_table() {
          c.trusted_proxies = split_list(v);
          return {};
        },
-       [](const config& c) { return c.trusted_proxies.empty() ? std::string("none")
-                                                              : join_list(c.trusted_proxies); }},
+       [](const config& c) {
+         return c.trusted_proxies.empty() ? std::string("none") : join_list(c.trusted_proxies);
+       }},
       {"--connections-per-address", "LIVECHAT_CONNECTIONS_PER_ADDRESS", "N",
        "Connections one client address may hold open, agents' not counted",
        [](config& c, const std::string& v) {
@@ -297,6 +299,13 @@ const std::array<option_spec, 31>& option_table() {
          return set_uint(c.offline_messages_per_hour, v, 1, 100000);
        },
        [](const config& c) { return std::to_string(c.offline_messages_per_hour); }},
+      {"--messages-per-second", "LIVECHAT_MESSAGES_PER_SECOND", "N",
+       "Chat messages per second a connection, and a visitor across tabs, may send (bursts of "
+       "twice that); an address gets five times as many",
+       [](config& c, const std::string& v) {
+         return set_uint(c.messages_per_second, v, 1, 1000000);
+       },
+       [](const config& c) { return std::to_string(c.messages_per_second); }},
       {"--redis-maxmemory", "LIVECHAT_REDIS_MAXMEMORY", "SIZE",
        "Memory cap of the embedded redis-server (e.g. 256mb, 2gb); past it writes are refused, "
        "nothing is evicted",

@@ -50,6 +50,7 @@ struct config {
   std::uint32_t max_queued_per_address = 5;        // --max-queued-per-address
   std::uint32_t joins_per_minute = 6;              // --joins-per-minute (per address, visitor)
   std::uint32_t offline_messages_per_hour = 10;    // --offline-messages-per-hour
+  std::uint32_t messages_per_second = 20;          // --messages-per-second
   std::string redis_maxmemory = "256mb";           // --redis-maxmemory (embedded Redis only)
 };
 

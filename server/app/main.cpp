@@ -133,6 +133,8 @@ int run_server(lc::app::config cfg) {
   so.max_queued_per_address = cfg.max_queued_per_address;
   so.joins_per_minute = cfg.joins_per_minute;
   so.offline_messages_per_hour = cfg.offline_messages_per_hour;
+  so.messages_per_second = cfg.messages_per_second;
+  so.message_burst = 2.0 * cfg.messages_per_second;
   lc::service::chat_service service(io, redis, ep, so);
 
   lc::net::server_options no;

@@ -229,13 +229,12 @@ std::unique_ptr<redis_process> redis_process::start(const redis_launch_options& 
 
     try {
       // Redis's own early errors (bad arguments) go to stderr, so that goes to the log too.
-      proc->child_ = child_process::spawn(
-          {.executable = exe,
-           .args = args,
-           .env = {},
-           .output_file = proc->log_file_,
-           .death_signal = SIGTERM,
-           .umask = 077});
+      proc->child_ = child_process::spawn({.executable = exe,
+                                           .args = args,
+                                           .env = {},
+                                           .output_file = proc->log_file_,
+                                           .death_signal = SIGTERM,
+                                           .umask = 077});
     } catch (const std::exception& e) {
       proc->stop();
       throw std::runtime_error(std::string("redis launcher: ") + e.what());

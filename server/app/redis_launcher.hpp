@@ -14,10 +14,10 @@ namespace lc::app {
 
 struct redis_launch_options {
   std::string redis_server = "redis-server";  // executable (PATH lookup)
-  std::filesystem::path data_dir{};  // created 0700 if missing; holds AOF (0600) and the socket
-  bool use_unix_socket = true;                // else a free loopback TCP port
-  std::uint16_t port = 0;                     // TCP only; 0 = pick a free port on 127.0.0.1
-  std::string appendfsync = "everysec";       // always | everysec | no
+  std::filesystem::path data_dir{};      // created 0700 if missing; holds AOF (0600) and the socket
+  bool use_unix_socket = true;           // else a free loopback TCP port
+  std::uint16_t port = 0;                // TCP only; 0 = pick a free port on 127.0.0.1
+  std::string appendfsync = "everysec";  // always | everysec | no
   // Memory cap ("256mb"); past it writes fail (noeviction) rather than state being evicted.
   // Empty: no cap.
   std::string maxmemory{};

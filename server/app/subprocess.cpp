@@ -103,11 +103,11 @@ child_process child_process::spawn(const spawn_request& request) {
   for (auto& e : env_storage) envp.push_back(e.data());
   envp.push_back(nullptr);
 
-  fd_guard out_fd(
-      request.output_file.empty()
-          ? ::open("/dev/null", O_WRONLY | O_CLOEXEC)
-          : ::open(request.output_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                   request.umask >= 0 ? 0666 & ~request.umask : 0644));
+  fd_guard out_fd(request.output_file.empty()
+                      ? ::open("/dev/null", O_WRONLY | O_CLOEXEC)
+                      : ::open(request.output_file.c_str(),
+                               O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                               request.umask >= 0 ? 0666 & ~request.umask : 0644));
   if (out_fd.get() < 0) {
     throw std::runtime_error("spawn " + exe + ": cannot open output file " +
                              request.output_file.string() + ": " + errno_text(errno));

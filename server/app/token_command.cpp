@@ -68,8 +68,8 @@ token_parse_result parse_token_args(std::span<const std::string> args, const env
       out.departments = split_list(value);
       for (const auto& d : out.departments) {
         if (!core::is_operator_id(d)) {
-          result.error = "--departments: invalid department '" + d +
-                         "' (a-z 0-9 _ . -, comma-separated)";
+          result.error =
+              "--departments: invalid department '" + d + "' (a-z 0-9 _ . -, comma-separated)";
           return result;
         }
       }

@@ -42,7 +42,6 @@ std::string resolve_token_secret(const token_args& args);
 inline constexpr std::uint64_t max_ttl_hours = 24ULL * 30;
 
 // A signed agent token minted at now_ms (unix ms), valid for ttl_hours.
-std::string issue_agent_token(const token_args& args, std::string_view secret,
-                              std::int64_t now_ms);
+std::string issue_agent_token(const token_args& args, std::string_view secret, std::int64_t now_ms);
 
 }  // namespace lc::app

@@ -4,7 +4,8 @@ namespace lc::core {
 
 std::string csv_cell(std::string_view value) {
   std::string text;
-  if (!value.empty() && std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos) {
+  if (!value.empty() &&
+      std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos) {
     text = "'";
   }
   text += value;

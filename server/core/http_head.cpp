@@ -6,7 +6,9 @@ namespace lc::core {
 
 namespace {
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -26,7 +28,8 @@ bool contains_token(std::string_view list, std::string_view token) {
   while (!list.empty()) {
     const auto comma = list.find(',');
     auto item = trim(list.substr(0, comma));
-    if (auto semi = item.find(';'); semi != std::string_view::npos) item = trim(item.substr(0, semi));
+    if (auto semi = item.find(';'); semi != std::string_view::npos)
+      item = trim(item.substr(0, semi));
     if (iequals(item, token)) return true;
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
@@ -42,8 +45,8 @@ std::optional<std::string> check_request_head(std::string_view head) {
   const auto line_end = head.find("\r\n");
   if (line_end == std::string_view::npos) return "request line is not terminated";
   const auto request_line = head.substr(0, line_end);
-  const bool http11 = request_line.size() >= 8 &&
-                      request_line.substr(request_line.size() - 8) == "HTTP/1.1";
+  const bool http11 =
+      request_line.size() >= 8 && request_line.substr(request_line.size() - 8) == "HTTP/1.1";
   std::string_view rest = head.substr(line_end + 2);
   int hosts = 0, lengths = 0, encodings = 0;
   std::string_view encoding;

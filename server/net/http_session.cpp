@@ -102,9 +102,9 @@ void http_session::read_head() {
     send_error(400, "bad_request", "request header over 8 KiB");
     return;
   }
-  stream_.async_read_some(buffer_.prepare(header_limit - buffer_.size()),
-                          beast::bind_front_handler(&http_session::on_head_bytes,
-                                                    shared_from_this()));
+  stream_.async_read_some(
+      buffer_.prepare(header_limit - buffer_.size()),
+      beast::bind_front_handler(&http_session::on_head_bytes, shared_from_this()));
 }
 
 void http_session::on_head_bytes(error_code ec, std::size_t bytes) {

@@ -1,11 +1,11 @@
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/string.hpp>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <vector>
@@ -47,8 +47,8 @@ namespace {
 // A refusal at accept time, before any session exists: written once without waiting (a peer
 // that does not read it loses nothing), then the socket closes.
 void refuse(tcp::socket& socket, unsigned status, std::string_view reason, std::string_view text) {
-  const std::string body = "{\"error\":{\"code\":\"" + std::string(reason) +
-                           "\",\"message\":\"" + std::string(text) + "\"}}";
+  const std::string body = "{\"error\":{\"code\":\"" + std::string(reason) + "\",\"message\":\"" +
+                           std::string(text) + "\"}}";
   const std::string response = "HTTP/1.1 " + std::to_string(status) + " " +
                                (status == 429 ? "Too Many Requests" : "Service Unavailable") +
                                "\r\nContent-Type: application/json\r\nConnection: close\r\n"
@@ -130,9 +130,8 @@ bool shared_state::trusted_proxy(const std::string& address) const {
 bool shared_state::origin_allowed(std::string_view origin) const {
   const auto& allowed = options.allowed_origins;
   if (allowed.empty()) return true;
-  return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) {
-    return beast::iequals(a, origin);
-  });
+  return std::any_of(allowed.begin(), allowed.end(),
+                     [&](const std::string& a) { return beast::iequals(a, origin); });
 }
 
 address_slot::address_slot(std::shared_ptr<shared_state> state, std::string address)
@@ -231,7 +230,7 @@ std::uint32_t connection_budget(std::uint32_t configured) {
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return 1000000;
   const auto soft = static_cast<std::uint64_t>(lim.rlim_cur);
   return static_cast<std::uint32_t>(soft > 2 * descriptor_reserve ? soft - descriptor_reserve
-                                                                   : soft / 2);
+                                                                  : soft / 2);
 }
 
 }  // namespace

@@ -13,11 +13,11 @@
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <deque>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>

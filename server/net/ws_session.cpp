@@ -94,8 +94,8 @@ void ws_session::on_accept(error_code ec) {
   opened_ = true;
   state_->add_evictable(weak_from_this());
   try {
-    handler_ = state_->frontend->open(
-        std::make_shared<ws_link>(weak_from_this(), peer_, slot_.address()));
+    handler_ =
+        state_->frontend->open(std::make_shared<ws_link>(weak_from_this(), peer_, slot_.address()));
   } catch (const std::exception& e) {
     spdlog::error("net: {} frontend open failed: {}", peer_, e.what());
   }
@@ -111,10 +111,11 @@ void ws_session::do_read() {
   // So between messages ask for little; once a message has begun Beast sizes the buffer to the
   // frame's remaining payload.
   bool between_messages = buffer_.size() == 0 && ws_.is_message_done();
-  std::size_t limit = between_messages ? idle_read_bytes
-                                        : (hello_done_ ? max_message_
-                                                       : std::min(max_message_,
-                                                                  state_->options.pre_hello_frame_bytes));
+  std::size_t limit =
+      between_messages
+          ? idle_read_bytes
+          : (hello_done_ ? max_message_
+                         : std::min(max_message_, state_->options.pre_hello_frame_bytes));
   ws_.async_read_some(buffer_, limit,
                       beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
 }
@@ -204,7 +205,8 @@ void ws_session::check_deadlines(std::chrono::steady_clock::time_point now) {
     close(1008, "hello timeout");
     return;
   }
-  if (busy_since_ == std::chrono::steady_clock::time_point{} || now - busy_since_ < o.write_timeout) {
+  if (busy_since_ == std::chrono::steady_clock::time_point{} ||
+      now - busy_since_ < o.write_timeout) {
     return;
   }
   spdlog::debug("net: {} write stalled for {} ms: dropping", peer_, o.write_timeout.count());

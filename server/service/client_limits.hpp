@@ -8,7 +8,7 @@
 
 namespace lc::service {
 
-// How often one anonymous client may start chats and leave offline messages: counted per
+// How often one anonymous client may start chats, send and leave offline messages: counted per
 // address (many bots from one place) and per visitor (one visitor's many tabs and addresses).
 // Per node; the store bounds what must hold across nodes (waiting chats per address).
 class client_limits {
@@ -18,9 +18,13 @@ class client_limits {
   bool allow_join(const std::string& address, const std::string& visitor, std::int64_t now_ms);
   bool allow_offline_message(const std::string& address, const std::string& visitor,
                              std::int64_t now_ms);
+  // A visitor's chat messages across all their tabs, and an address's across its visitors (on
+  // top of each connection's own bucket).
+  bool allow_message(const std::string& address, const std::string& visitor, std::int64_t now_ms);
 
  private:
   core::rate_table joins_by_address_, joins_by_visitor_;
+  core::rate_table messages_by_address_, messages_by_visitor_;
   core::rate_table offline_by_address_, offline_by_visitor_;
 };
 

@@ -86,6 +86,11 @@ task requests::send_message(session_ptr s, request req) {
       acting_on(*s, req.request_id(), conv,
                 s->role() == pb::ROLE_AGENT ? action::agent_message : action::visitor_message);
   if (f == nullptr) co_return;
+  if (s->role() == pb::ROLE_VISITOR &&
+      !limits_.allow_message(s->address(), s->user_id(), wall_clock_ms())) {
+    s->send_error(req.request_id(), pb::ERROR_CODE_RATE_LIMITED, "too many messages; slow down");
+    co_return;
+  }
   store::post_params p;
   p.conversation_id = conv;
   p.role = s->role();

@@ -19,8 +19,7 @@ constexpr std::uint32_t protocol_version = 1;
 
 // The departments a Welcome reports: an agent's own (an admin's: all), and for a visitor only
 // those the widget asked about that exist: the list of departments is not for anonymous eyes.
-std::vector<std::string> welcome_departments(const service_options& options,
-                                             const pb::Hello& hello,
+std::vector<std::string> welcome_departments(const service_options& options, const pb::Hello& hello,
                                              const core::agent_claims* agent) {
   if (agent != nullptr) return agent->admin ? options.departments : agent->departments;
   std::vector<std::string> out;
@@ -90,7 +89,8 @@ task requests::hello_agent(session_ptr s, request req, core::agent_claims claims
   s->set_agent_claims(claims);
   store::agent_connect_params params{claims.agent_id, name, claims.capacity, claims.departments};
   auto connected = co_await ctx_.store.agent_connect(std::move(params));
-  auto overview = co_await ctx_.reads.overview(welcome_departments(ctx_.options, req.hello(), &claims));
+  auto overview =
+      co_await ctx_.reads.overview(welcome_departments(ctx_.options, req.hello(), &claims));
   if (s->closed()) co_return;
   auto env = welcome_for(req.request_id(), ctx_.options, overview);
   auto* w = env.mutable_welcome();
@@ -139,7 +139,8 @@ task requests::resume_agent(session_ptr s, std::map<std::string, std::uint64_t> 
 task requests::hello_visitor(session_ptr s, request req, std::string visitor) {
   conns_.identify(*s, pb::ROLE_VISITOR, visitor, "");
   auto open = co_await ctx_.reads.visitor_open_conversation(visitor);
-  auto overview = co_await ctx_.reads.overview(welcome_departments(ctx_.options, req.hello(), nullptr));
+  auto overview =
+      co_await ctx_.reads.overview(welcome_departments(ctx_.options, req.hello(), nullptr));
   if (s->closed()) co_return;
   auto env = welcome_for(req.request_id(), ctx_.options, overview);
   auto* w = env.mutable_welcome();

@@ -127,8 +127,10 @@ asio::awaitable<http_response> rest_api::route(http_request request) {
   constexpr std::string_view agent_prefix = "/api/agents/";
   constexpr std::string_view revoke_suffix = "/revoke";
   if (post) {
-    if (path.rfind(agent_prefix, 0) == 0 && path.size() > agent_prefix.size() + revoke_suffix.size() &&
-        path.compare(path.size() - revoke_suffix.size(), revoke_suffix.size(), revoke_suffix) == 0) {
+    if (path.rfind(agent_prefix, 0) == 0 &&
+        path.size() > agent_prefix.size() + revoke_suffix.size() &&
+        path.compare(path.size() - revoke_suffix.size(), revoke_suffix.size(), revoke_suffix) ==
+            0) {
       auto agent = path.substr(agent_prefix.size(),
                                path.size() - agent_prefix.size() - revoke_suffix.size());
       co_return co_await revoke(*who, agent);
@@ -341,8 +343,8 @@ asio::awaitable<http_response> rest_api::stats(const core::agent_claims& who,
       values.push_back(static_cast<double>(r.value));
       if (csv) {
         out_csv += std::string(measure) + "," + std::to_string(r.at_ms) + "," + iso_time(r.at_ms) +
-                   "," + core::csv_cell(r.conversation_id) + "," + core::csv_cell(r.department) + "," +
-                   core::csv_cell(r.agent_id) + "," + std::to_string(r.value) + "\n";
+                   "," + core::csv_cell(r.conversation_id) + "," + core::csv_cell(r.department) +
+                   "," + core::csv_cell(r.agent_id) + "," + std::to_string(r.value) + "\n";
       }
     }
     if (std::string_view(measure) == "resolution") conversations = values.size();

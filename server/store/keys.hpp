@@ -22,7 +22,7 @@ std::string offline(std::string_view id);                // hash: one offline me
 std::string offline_department(std::string_view dept);   // zset of offline message ids
 std::string address_queued(std::string_view addr_hex);   // set: an address's waiting chats
 inline constexpr std::string_view offline_all = "lc:offline";  // zset of offline message ids
-inline constexpr std::string_view revoked = "lc:revoked";       // hash: agent -> not-before ms
+inline constexpr std::string_view revoked = "lc:revoked";      // hash: agent -> not-before ms
 inline constexpr std::string_view records_pending = "lc:records:pending";  // set
 
 // Any bytes (a client address, which holds ':' in IPv6) as lower-case hex: a safe key part.

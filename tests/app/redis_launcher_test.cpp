@@ -88,6 +88,43 @@ TEST(RedisLauncher, WritesLandInTheAppendOnlyFile) {
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "redis.log"));
 }
 
+// The AOF holds every conversation: it and its directory are the server user's alone.
+TEST(RedisLauncher, DataFilesAreForTheOwnerOnly) {
+  temp_dir dir("lc-launch");
+  const auto data = dir.path() / "data";
+  auto redis = redis_process::start({.data_dir = data, .appendfsync = "always"});
+  auto client = connect_to(*redis);
+  EXPECT_EQ(client.call({"SET", "k", "v"}).to_string(), "OK");
+  namespace fs = std::filesystem;
+  EXPECT_EQ(fs::status(data).permissions() & fs::perms::all, fs::perms::owner_all);
+  int files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(data)) {
+    if (!e.is_regular_file()) continue;
+    ++files;
+    EXPECT_EQ(e.status().permissions() & (fs::perms::group_all | fs::perms::others_all),
+              fs::perms::none)
+        << e.path();
+  }
+  EXPECT_GE(files, 2) << "the AOF and the log";
+}
+
+TEST(RedisLauncher, MaxmemoryRefusesWritesInsteadOfEvicting) {
+  temp_dir dir("lc-launch");
+  auto redis = redis_process::start({.data_dir = dir.path(), .maxmemory = "4mb"});
+  auto client = connect_to(*redis);
+  const auto policy = client.call({"CONFIG", "GET", "maxmemory-policy"});
+  ASSERT_EQ(policy.elements.size(), 2u);
+  EXPECT_EQ(policy.elements[1].to_string(), "noeviction");
+  const std::string blob(64 * 1024, 'x');
+  bool refused = false;
+  for (int i = 0; i < 200 && !refused; ++i) {
+    auto r = client.call({"SET", "k" + std::to_string(i), blob});
+    refused = r.is_error() && r.to_string().find("OOM") != std::string::npos;
+  }
+  EXPECT_TRUE(refused) << "writes past maxmemory fail with OOM";
+  EXPECT_EQ(client.call({"GET", "k0"}).to_string(), blob) << "nothing was evicted";
+}
+
 TEST(RedisLauncher, StopEndsTheProcessAndIsIdempotent) {
   temp_dir dir("lc-launch");
   auto redis = redis_process::start({.data_dir = dir.path()});

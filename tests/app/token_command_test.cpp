@@ -88,9 +88,9 @@ TEST(TokenCommand, Errors) {
             std::string::npos)
       << "a token lives at most 30 days";
   EXPECT_NE(error_of({"--agent", "Zed:convs", "--admin"}).find("--agent"), std::string::npos);
-  EXPECT_NE(error_of({"--agent", "a", "--departments", "a:b", "--capacity", "1"})
-                .find("--departments"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of({"--agent", "a", "--departments", "a:b", "--capacity", "1"}).find("--departments"),
+      std::string::npos);
   EXPECT_NE(error_of({"--agent", "a", "--admin", "--ttl-hours", "0"}).find("--ttl-hours"),
             std::string::npos);
   EXPECT_NE(

@@ -23,13 +23,14 @@ TEST(check_request_head, accepts_ordinary_requests) {
 
 // Each of these let a body be read as a second request behind a proxy that reads it otherwise.
 TEST(check_request_head, refuses_what_smuggling_needs) {
-  for (const char* bad : {"Transfer-Encoding: xchunked\r\n", "Transfer-Encoding: chunked, identity\r\n",
-                          "Transfer-Encoding: identity\r\n", "Transfer-Encoding: gzip, chunked\r\n",
-                          "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
-                          "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n",
-                          "Content-Length: 4\r\nContent-Length: 4\r\n", "TE: chunked, identity\r\n",
-                          "Content-Length : 4\r\n", "X-A: 1\r\n folded\r\n",
-                          "X-A: 1\r\n\tfolded\r\n", "NoColon\r\n"}) {
+  for (const char* bad :
+       {"Transfer-Encoding: xchunked\r\n", "Transfer-Encoding: chunked, identity\r\n",
+        "Transfer-Encoding: identity\r\n", "Transfer-Encoding: gzip, chunked\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+        "Transfer-Encoding: chunked\r\nContent-Length: 4\r\n",
+        "Content-Length: 4\r\nContent-Length: 4\r\n", "TE: chunked, identity\r\n",
+        "Content-Length : 4\r\n", "X-A: 1\r\n folded\r\n", "X-A: 1\r\n\tfolded\r\n",
+        "NoColon\r\n"}) {
     EXPECT_TRUE(check_request_head(head(bad))) << bad;
   }
 }

@@ -129,8 +129,8 @@ TEST(parse_time_ms, rejects_everything_else) {
 TEST(parse_count, only_plain_decimal_digits_in_range) {
   EXPECT_EQ(parse_count("5", 500), 5u);
   EXPECT_EQ(parse_count("500", 500), 500u);
-  for (const char* bad : {"5x", "1e2", " 5", "5 ", "+5", "-5", "0", "501", "", "0x10",
-                          "99999999999999999999999"}) {
+  for (const char* bad :
+       {"5x", "1e2", " 5", "5 ", "+5", "-5", "0", "501", "", "0x10", "99999999999999999999999"}) {
     EXPECT_FALSE(parse_count(bad, 500)) << bad;
   }
 }

@@ -107,9 +107,8 @@ TEST(token, ids_must_follow_their_grammar) {
   c.departments = {"a,admin", "100%"};
   EXPECT_FALSE(verify_agent_token(sign_agent_token(c, secret), secret, now));
   EXPECT_FALSE(verify_visitor_token(sign_visitor_token({"v-123", now + 60}, secret), secret, now));
-  EXPECT_FALSE(verify_visitor_token(sign_visitor_token({std::string(visitor_id) + ":convs", now + 60},
-                                                       secret),
-                                    secret, now));
+  EXPECT_FALSE(verify_visitor_token(
+      sign_visitor_token({std::string(visitor_id) + ":convs", now + 60}, secret), secret, now));
 }
 
 TEST(token, issued_at_round_trips) {
@@ -131,7 +130,8 @@ TEST(token, visitor_round_trip) {
 
 TEST(token, other_secret_fails) {
   EXPECT_FALSE(verify_agent_token(sign_agent_token(sample_agent(), secret), "other", now));
-  EXPECT_FALSE(verify_visitor_token(sign_visitor_token({visitor_id, now + 60}, secret), "other", now));
+  EXPECT_FALSE(
+      verify_visitor_token(sign_visitor_token({visitor_id, now + 60}, secret), "other", now));
 }
 
 TEST(token, empty_secret_still_signs_and_differs) {
@@ -221,8 +221,7 @@ TEST(token, malformed_payload_fails_even_when_signed) {
         "a\nn\nd\n-1\n0\n9999999999\n0"s, "a\nn\nd\n1\n0\n9999999999\nx"s}) {
     EXPECT_FALSE(verify_agent_token(sign_raw("lca1", payload), secret, now)) << payload;
   }
-  EXPECT_TRUE(
-      verify_agent_token(sign_raw("lca1", "a\nn\nd,e\n1\n0\n9999999999\n0"), secret, now));
+  EXPECT_TRUE(verify_agent_token(sign_raw("lca1", "a\nn\nd,e\n1\n0\n9999999999\n0"), secret, now));
 }
 
 }  // namespace

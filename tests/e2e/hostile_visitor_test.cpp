@@ -99,6 +99,57 @@ TEST_F(HostileVisitor, AVisitorWaitsForAnAnswerAfterABoundedNumberOfMessages) {
   EXPECT_TRUE(send_text(*v, conv, "m4", "four").has_ack()) << "after an answer the chat flows";
 }
 
+// One visitor's tabs share one allowance: a second tab is not a second budget.
+TEST_F(HostileVisitor, AVisitorsTabsShareOneMessageAllowance) {
+  auto node = start_node("n1", {"--messages-per-second", "3"});
+  auto tab1 = connect(*node);
+  auto welcome = visitor_hello(*tab1);
+  auto conv = join(*tab1, "Vee", "tech").conversation_id();
+  auto tab2 = connect(*node);
+  visitor_hello(*tab2, welcome.visitor_token());
+  int limited = 0;
+  for (int i = 0; i < 4; ++i) {
+    for (auto* tab : {tab1.get(), tab2.get()}) {
+      auto r =
+          send_text(*tab, conv, "m" + std::to_string(i) + (tab == tab1.get() ? "a" : "b"), "x");
+      if (r.has_error() && r.error().code() == pb::ERROR_CODE_RATE_LIMITED) ++limited;
+    }
+  }
+  // Each tab alone stays within its connection's burst of 6; the visitor's 8 sends do not.
+  EXPECT_GE(limited, 2) << "a burst of 6 for the visitor, not 6 per tab";
+  expect_a_fresh_pair_chats(*node, "alice");
+}
+
+// 500 idle sockets on an instance with 512 descriptors made /healthz fail and a legitimate pair
+// time out. Idle WebSockets are displaced by newcomers and closed after the Hello deadline.
+TEST_F(HostileVisitor, IdleSocketsCannotLockOutHealthChecksOrAPair) {
+  auto node = start_node("n1", {"--max-connections", "30", "--hello-timeout-ms", "1500"});
+  std::vector<std::unique_ptr<ws_client>> idle;
+  for (int i = 0; i < 40; ++i) {
+    try {
+      idle.push_back(connect(*node));
+    } catch (const std::exception&) {
+      // a handshake may lose its place to the next newcomer
+    }
+  }
+  EXPECT_EQ(node->get("/healthz").status, 200u);
+  expect_a_fresh_pair_chats(*node, "alice");
+  int closed = 0;
+  for (auto& ws : idle) closed += ws->wait_closed(3s) ? 1 : 0;
+  EXPECT_EQ(closed, static_cast<int>(idle.size())) << "none of them said Hello";
+}
+
+// Any agent could read the numbers of every department.
+TEST_F(HostileVisitor, AgentsSeeTheStatsOfTheirOwnDepartmentsOnly) {
+  auto node = start_node("n1");
+  const http_headers tech{{"Authorization", "Bearer " + agent_token("alice", {"tech"}, 2)}};
+  const http_headers admin{{"Authorization", "Bearer " + agent_token("root", {}, 0, true)}};
+  EXPECT_EQ(node->get("/api/stats?department=billing", tech).status, 403u);
+  EXPECT_EQ(node->get("/api/stats/export.csv?department=billing", tech).status, 403u);
+  EXPECT_EQ(node->get("/api/stats?department=tech", tech).status, 200u);
+  EXPECT_EQ(node->get("/api/stats?department=billing", admin).status, 200u);
+}
+
 // A lost laptop: the admin revokes the agent's tokens; connections close, old tokens fail.
 TEST_F(HostileVisitor, RevokingAnAgentClosesTheirConnectionsAndRefusesOldTokens) {
   auto node = start_node("n1");

@@ -253,10 +253,9 @@ TEST_F(NetTest, SmugglingShapedRequestsAreRefusedAndTheConnectionClosed) {
        {"Transfer-Encoding: xchunked\r\n"s, "Transfer-Encoding: chunked, identity\r\n"s,
         "TE: chunked, identity\r\n"s, "X-Folded: a\r\n b\r\n"s,
         "Transfer-Encoding: chunked\r\nContent-Length: 30\r\n"s}) {
-    auto raw = lc::test::raw_exchange(
-        "127.0.0.1", port_,
-        "POST /api/a HTTP/1.1\r\nHost: x\r\n" + fields +
-            "\r\nGET /api/smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto raw = lc::test::raw_exchange("127.0.0.1", port_,
+                                      "POST /api/a HTTP/1.1\r\nHost: x\r\n" + fields +
+                                          "\r\nGET /api/smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_TRUE(raw.starts_with("HTTP/1.1 400")) << fields << raw;
     EXPECT_EQ(raw.find("HTTP/1.1", 5), std::string::npos) << "one answer only: " << raw;
   }

@@ -338,7 +338,8 @@ TEST_F(NetTest, OneAddressHoldsAtMostItsShareOfConnections) {
   ws_client a("127.0.0.1", port_);
   ws_client b("127.0.0.1", port_);
   wait_connection(1);
-  auto refused = lc::test::raw_exchange("127.0.0.1", port_, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto refused =
+      lc::test::raw_exchange("127.0.0.1", port_, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_TRUE(refused.starts_with("HTTP/1.1 429")) << refused;
   EXPECT_NE(refused.find("too_many_connections"), std::string::npos) << refused;
   // An agent's connection stops counting once it said Hello: room for one more.
@@ -355,7 +356,8 @@ TEST_F(NetTest, BehindATrustedProxyTheForwardedAddressIsCounted) {
   const auto upgrade = [](const std::string& xff) {
     return "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-           "X-Forwarded-For: " + xff + "\r\n\r\n";
+           "X-Forwarded-For: " +
+           xff + "\r\n\r\n";
   };
   auto first = std::async(std::launch::async, [&] {
     return lc::test::raw_exchange("127.0.0.1", port_, upgrade("198.51.100.7, 203.0.113.5"), 1500ms);
@@ -398,7 +400,8 @@ TEST_F(NetTest, OnlyAllowedOriginsMayOpenAWebSocket) {
   const auto upgrade = [](const std::string& origin) {
     return "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-           "Origin: " + origin + "\r\n\r\n";
+           "Origin: " +
+           origin + "\r\n\r\n";
   };
   auto evil = lc::test::raw_exchange("127.0.0.1", port_, upgrade("https://evil.example"), 1s);
   EXPECT_TRUE(evil.starts_with("HTTP/1.1 403")) << evil;

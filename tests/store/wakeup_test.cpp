@@ -58,9 +58,9 @@ TEST(Wakeup, DecodesAssignmentsTypingReceiptsConnectionsAndQueues) {
 }
 
 TEST(Wakeup, RefusesWhatItDoesNotUnderstand) {
-  for (const char* bad :
-       {"", "e", "x|c1", "e|c1|3:se", "e||3:seq1:4", "e|c1|1:k1:1", "a|c1|alice", "a|c1|alice|x",
-        "t|c1|9|1|n", "t|c1", "r|c1|1|read|x", "c|c1|1", "q|", "e|c1|", "x|alice", "x||5", "x|alice|soon"}) {
+  for (const char* bad : {"", "e", "x|c1", "e|c1|3:se", "e||3:seq1:4", "e|c1|1:k1:1", "a|c1|alice",
+                          "a|c1|alice|x", "t|c1|9|1|n", "t|c1", "r|c1|1|read|x", "c|c1|1", "q|",
+                          "e|c1|", "x|alice", "x||5", "x|alice|soon"}) {
     EXPECT_FALSE(decode_wakeup(bad)) << bad;
   }
 }

@@ -51,7 +51,7 @@ std::unique_ptr<server_process> server_process::start(server_options options) {
   if (options.loose_client_limits) {
     args.insert(args.end(), {"--connections-per-address", "100000", "--joins-per-minute", "100000",
                              "--offline-messages-per-hour", "100000", "--max-queued-per-address",
-                             "100000"});
+                             "100000", "--messages-per-second", "100000"});
   }
   args.insert(args.end(), options.args.begin(), options.args.end());
 

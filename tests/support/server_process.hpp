@@ -16,7 +16,7 @@ namespace lc::test {
 
 struct server_options {
   std::string binary{};  // path of the livechat executable (LIVECHAT_BINARY in e2e tests)
-  std::vector<std::string> args{};                         // extra flags; --listen/--port are added
+  std::vector<std::string> args{};  // extra flags; --listen/--port are added
   bool loose_client_limits = true;  // per-address and join limits out of the way (see .cpp)
   std::vector<std::pair<std::string, std::string>> env{};  // on top of the test's environment
   std::uint16_t port = 0;  // 0: the server binds any free port and reports it (--port-file)

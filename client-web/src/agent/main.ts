@@ -5,7 +5,7 @@ import "../styles/base.css";
 import "./agent.css";
 import { ChatClient, ServerError, wsUrl } from "../lib/client.js";
 import type { LogItem } from "../lib/conversation.js";
-import { formatDuration, formatTime, h } from "../lib/format.js";
+import { formatDuration, formatTime, h, webAddress } from "../lib/format.js";
 import {
   ErrorCode,
   EventKind,
@@ -492,7 +492,7 @@ function renderSide(): void {
     h("dl", { class: "ctx" },
       h("dt", {}, "Name"), h("dd", { "data-field": "name" }, v.displayName || "—"),
       h("dt", {}, "Email"), h("dd", { "data-field": "email" }, v.email ? h("a", { href: `mailto:${v.email}` }, v.email) : "—"),
-      h("dt", {}, "Page"), h("dd", { "data-field": "page" }, v.pageUrl ? h("a", { href: v.pageUrl, target: "_blank", rel: "noopener noreferrer" }, v.pageUrl) : "—"),
+      h("dt", {}, "Page"), h("dd", { "data-field": "page" }, webAddress(v.pageUrl) ? h("a", { href: v.pageUrl, target: "_blank", rel: "noopener noreferrer" }, v.pageUrl) : v.pageUrl || "—"),
       h("dt", {}, "Visitor id"), h("dd", { class: "mono" }, v.visitorId),
       ...meta.flatMap(([k, val]) => [h("dt", {}, k), h("dd", { "data-meta": k }, val)])),
     h("h3", {}, `Previous conversations (${v.previousConversations.length})`),

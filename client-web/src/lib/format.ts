@@ -51,3 +51,9 @@ export function download(filename: string, text: string, type = "text/plain;char
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+/** True for http(s) addresses only: a page URL from a visitor is shown as a link only then, never
+ * as javascript: or data: (the server refuses those too). */
+export function webAddress(url: string | undefined): boolean {
+  return !!url && /^https?:\/\//i.test(url);
+}
