@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build=${1:-build/release}
 jobs=$(nproc 2>/dev/null || echo 2)
 
-mapfile -t sources < <(find server tests load-tests \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' \
+mapfile -t sources < <(find server tests load-tests fuzz \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' \
   -o -name '*.c' \) -not -path '*/node_modules/*' | sort)
 echo "style: clang-format on ${#sources[@]} files"
 clang-format --dry-run --Werror "${sources[@]}"

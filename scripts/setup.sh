@@ -2,7 +2,8 @@
 # Installs whatever this project needs from Debian 12 that is missing, then configures and builds
 # the release preset. `--test` adds what only the test suite needs (nginx and promtool for the
 # deploy/ checks and fault tests, Chromium for the web client, clang-format and clang-tidy for
-# the style checks). Safe to run again: it only adds.
+# the style checks, clang and its libFuzzer runtime for the fuzz targets). Safe to run again: it
+# only adds.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -12,7 +13,7 @@ packages=(g++ cmake ninja-build pkg-config ccache libboost1.81-dev libhiredis-de
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${1:-}" = "--test" ]; then
   packages+=(nginx libnginx-mod-nchan python3 python3-yaml prometheus chromium clang-format
-    clang-tidy)
+    clang-tidy clang libclang-rt-14-dev)
 fi
 missing=()
 for p in "${packages[@]}"; do

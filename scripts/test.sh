@@ -7,7 +7,8 @@
 #      binary over real WebSockets; fault tests behind nginx; deploy/ checks; load-test quick
 #      runs; the web client in headless Chromium;
 #   3. an ASan+UBSan build of the tests that need no Beast (core, store, service) and of the
-#      binary, with the churn test run against it.
+#      binary, with the churn test run against it;
+#   4. the libFuzzer targets (fuzz/), 60 s each from their seed corpora (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./scripts/setup.sh --test
@@ -21,3 +22,5 @@ cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs" --target core_tests store_tests service_tests churn_tests \
   livechat
 ctest --preset asan -j "$jobs" -L '^(core|store|service|churn)$'
+
+./scripts/fuzz.sh "${LIVECHAT_FUZZ_SECONDS:-60}"
