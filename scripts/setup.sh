@@ -13,7 +13,7 @@ packages=(g++ cmake ninja-build pkg-config ccache libboost1.81-dev libhiredis-de
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${1:-}" = "--test" ]; then
   packages+=(nginx libnginx-mod-nchan python3 python3-yaml prometheus chromium clang-format
-    clang-tidy clang libclang-rt-14-dev)
+    clang-tidy clang libclang-rt-14-dev openssl)
 fi
 missing=()
 for p in "${packages[@]}"; do

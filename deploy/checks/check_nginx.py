@@ -92,10 +92,29 @@ def check_directives(text, where):
     ok(f"{where}: required proxy directives present")
 
 
+def check_tls(text, where):
+    """HTTPS with modern protocols and HSTS; plain HTTP only redirects."""
+    tls = re.search(r"# BEGIN livechat tls\n(.*?)# END livechat tls", text, re.S)
+    if not tls:
+        fail(f"{where}: no '# BEGIN livechat tls' block")
+        return
+    block = tls.group(1)
+    if not re.search(r"^\s*ssl_protocols\s+TLSv1\.2\s+TLSv1\.3\s*;", block, re.M):
+        fail(f"{where}: ssl_protocols must be exactly TLSv1.2 TLSv1.3")
+    if not re.search(r'add_header\s+Strict-Transport-Security\s+"max-age=\d{8,}[^"]*"\s+always;', block):
+        fail(f"{where}: Strict-Transport-Security (max-age >= 1 year, always) missing")
+    if not re.search(r"listen\s+443\s+ssl", text):
+        fail(f"{where}: no 'listen 443 ssl'")
+    if not re.search(r"return\s+301\s+https://\$host\$request_uri;", text):
+        fail(f"{where}: plain HTTP does not redirect to HTTPS")
+    ok(f"{where}: TLS terminated with TLS 1.2/1.3, HSTS, HTTP redirected")
+
+
 def check_conf():
     nginx = nginx_bin()
     text = open(PROD, encoding="utf-8").read()
     check_directives(text, "livechat.conf")
+    check_tls(text, "livechat.conf")
     servers = re.findall(r"\bserver\s+([^\s;{]+)\s+([^;{]*);", upstream_block(text) or "")
     if len(servers) < 3:
         fail(f"livechat.conf: expected 3 upstream servers, found {len(servers)}")
@@ -110,8 +129,18 @@ def check_conf():
         # Logs under the temp dir and a free loopback port, so the check runs without root and
         # whatever else listens on port 80.
         local = re.sub(r"^(\s*)listen\s+\[::\][^;]*;\n", "", text, flags=re.M)
-        local = re.sub(r"^(\s*)listen\s+[^;]+;", lambda m: f"{m.group(1)}listen 127.0.0.1:{free_port()};",
+        local = re.sub(r"^(\s*)listen\s+[^\s;]+([^;]*);",
+                       lambda m: f"{m.group(1)}listen 127.0.0.1:{free_port()}{m.group(2)};",
                        local, flags=re.M)
+        # nginx -t loads the certificate: a throwaway self-signed one stands in for the real one.
+        cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+        r = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                            "-out", cert, "-days", "1", "-subj", "/CN=localhost"],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            fail(f"openssl req failed: {r.stderr.strip()}")
+        local = (local.replace("/etc/ssl/livechat/fullchain.pem", cert)
+                 .replace("/etc/ssl/livechat/privkey.pem", key))
         with open(conf, "w", encoding="utf-8") as f:
             f.write(local.replace("/var/log/nginx/", d + "/"))
         main = os.path.join(d, "nginx.conf")

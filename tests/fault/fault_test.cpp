@@ -9,6 +9,7 @@
 
 #include "server/app/subprocess.hpp"
 #include "server/core/token.hpp"
+#include "tests/fault/nginx_process.hpp"
 #include "tests/fault/scripted_peer.hpp"
 #include "tests/support/redis_fixture.hpp"
 #include "tests/support/server_process.hpp"
@@ -26,51 +27,6 @@ constexpr int agents = 3, capacity = 2, visitors = 6;
 std::string token_for(const std::string& id) {
   return agent_token_for(secret, id, {"support"}, capacity);
 }
-
-// nginx in front of the nodes, from deploy/nginx/nginx-test.conf.
-class nginx_process {
- public:
-  nginx_process(const temp_dir& dir, const std::vector<std::uint16_t>& ports) {
-    // nginx cannot report a port the system chose: pick one, and pick again if someone took it
-    // before nginx bound it (nginx then exits at once).
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      if (try_start(dir, ports)) return;
-    }
-    throw std::runtime_error("nginx did not come up");
-  }
-  ~nginx_process() { child_.stop(3s); }
-  std::uint16_t port() const { return port_; }
-
- private:
-  bool try_start(const temp_dir& dir, const std::vector<std::uint16_t>& ports) {
-    port_ = app::free_loopback_port();
-    app::spawn_request render;
-    render.executable = std::string(LIVECHAT_SOURCE_DIR) + "/deploy/nginx/render-test-conf.sh";
-    render.args = {(dir.path() / "nginx").string(), "127.0.0.1:" + std::to_string(port_)};
-    for (auto p : ports) render.args.push_back(std::to_string(p));
-    render.env = {{"MAX_FAILS", "1"}, {"FAIL_TIMEOUT", "1s"}};
-    auto r = app::child_process::spawn(render);
-    if (!r.wait_for(10s) || r.exit_status().value_or(1) != 0) throw std::runtime_error("render");
-    app::spawn_request run;
-    run.executable = "nginx";
-    auto d = (dir.path() / "nginx").string();
-    run.args = {"-c", d + "/nginx.conf", "-p", d, "-e", d + "/error.log"};
-    run.output_file = d + "/stdout.log";
-    child_ = app::child_process::spawn(run);
-    for (int i = 0; i < 100 && child_.running(); ++i) {
-      try {
-        if (http_get("127.0.0.1", port_, "/healthz", {}, 1s).status == 200) return true;
-      } catch (...) {
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    child_.stop(3s);
-    return false;
-  }
-
-  std::uint16_t port_ = 0;
-  app::child_process child_;
-};
 
 class Fault : public ::testing::TestWithParam<std::string> {};
 
