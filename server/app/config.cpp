@@ -2,6 +2,7 @@
 
 #include "server/app/flags.hpp"
 
+#include "server/core/address_match.hpp"
 #include "server/core/ids.hpp"
 #include "server/core/validate.hpp"
 
@@ -251,10 +252,16 @@ const std::array<option_spec, 32>& option_table() {
          return c.allowed_origins.empty() ? std::string("any") : join_list(c.allowed_origins);
        }},
       {"--trusted-proxies", "LIVECHAT_TRUSTED_PROXIES", "IPS",
-       "Peer addresses (comma-separated) of reverse proxies whose X-Forwarded-For names the "
-       "client; per-address limits then apply to that client",
+       "Addresses or CIDR networks (comma-separated) of reverse proxies whose X-Forwarded-For "
+       "names the client; per-address limits then apply to that client",
        [](config& c, const std::string& v) -> std::string {
-         c.trusted_proxies = split_list(v);
+         auto list = split_list(v);
+         for (const auto& p : list) {
+           if (!core::address_matches(p.substr(0, p.find('/')), p)) {
+             return "invalid address or network '" + p + "' (e.g. 127.0.0.1 or 10.0.0.0/8)";
+           }
+         }
+         c.trusted_proxies = std::move(list);
          return {};
        },
        [](const config& c) {

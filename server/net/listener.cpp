@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "server/core/address_match.hpp"
 #include "server/net/server.hpp"
 #include "server/net/sessions.hpp"
 
@@ -124,7 +125,8 @@ void shared_state::add_evictable(std::weak_ptr<evictable> e) {
 
 bool shared_state::trusted_proxy(const std::string& address) const {
   const auto& p = options.trusted_proxies;
-  return std::find(p.begin(), p.end(), address) != p.end();
+  return std::any_of(p.begin(), p.end(),
+                     [&](const std::string& t) { return core::address_matches(address, t); });
 }
 
 bool shared_state::origin_allowed(std::string_view origin) const {
@@ -229,8 +231,8 @@ std::uint32_t connection_budget(std::uint32_t configured) {
   rlimit lim{};
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return 1000000;
   const auto soft = static_cast<std::uint64_t>(lim.rlim_cur);
-  return static_cast<std::uint32_t>(soft > 2 * descriptor_reserve ? soft - descriptor_reserve
-                                                                  : soft / 2);
+  return static_cast<std::uint32_t>(soft > 2ULL * descriptor_reserve ? soft - descriptor_reserve
+                                                                     : soft / 2);
 }
 
 }  // namespace

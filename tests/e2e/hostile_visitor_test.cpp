@@ -1,14 +1,16 @@
 // Issue 9's attacks against the real binary, each followed by a fresh visitor and agent who must
 // still chat normally.
 #include "tests/e2e/e2e_env.hpp"
+#include "tests/support/redis_consistency.hpp"
 
 namespace lc::test {
 namespace {
 
 class HostileVisitor : public e2e {
  protected:
-  // After an attack, the product still works for everyone else.
+  // After an attack, the product still works for everyone else and Redis is consistent.
   void expect_a_fresh_pair_chats(server_process& node, const std::string& agent_id) {
+    for (const auto& problem : redis_inconsistencies(redis(), 50)) ADD_FAILURE() << problem;
     auto agent = connect(node);
     agent_hello(*agent, agent_token(agent_id, {"tech"}, 2));
     set_presence(*agent, pb::PRESENCE_STATUS_ONLINE);
@@ -19,6 +21,7 @@ class HostileVisitor : public e2e {
     ASSERT_TRUE(wait_assigned(*agent, conv));
     EXPECT_TRUE(send_text(*agent, conv, "a1", "How can I help?").has_ack());
     EXPECT_TRUE(wait_message(*visitor, conv, "How can I help?"));
+    for (const auto& problem : redis_inconsistencies(redis(), 50)) ADD_FAILURE() << problem;
   }
 
   static pb::ErrorCode join_error(ws_client& ws, const std::string& dept, const std::string& cmid) {
@@ -77,6 +80,29 @@ TEST_F(HostileVisitor, OneAddressMayStartFewChatsAndHaveFewWaiting) {
   EXPECT_EQ(results[2], pb::ERROR_CODE_RATE_LIMITED) << "two chats already waiting";
   EXPECT_EQ(results[3], pb::ERROR_CODE_RATE_LIMITED) << "three joins a minute";
   EXPECT_EQ(redis().command({"ZCARD", "lc:q:tech"}), "2");
+}
+
+// 1,000 offline messages of 8 kB in 5 s went into Redis with no limit.
+TEST_F(HostileVisitor, OfflineMessagesPerAddressAreBounded) {
+  auto node = start_node("n1", {"--offline-messages-per-hour", "2"});
+  int accepted = 0, limited = 0;
+  for (int i = 0; i < 4; ++i) {
+    auto v = connect(*node);  // a fresh visitor each time: the address is what counts
+    visitor_hello(*v);
+    pb::ClientEnvelope req;
+    auto* o = req.mutable_offline_message();
+    o->set_display_name("Bot");
+    o->set_email("b@example.org");
+    o->set_department("tech");
+    o->set_text(std::string(8000, 'x'));
+    auto env = v->request(req);
+    accepted += env.has_ack() ? 1 : 0;
+    limited += env.has_error() && env.error().code() == pb::ERROR_CODE_RATE_LIMITED ? 1 : 0;
+  }
+  EXPECT_EQ(accepted, 2);
+  EXPECT_EQ(limited, 2);
+  EXPECT_EQ(redis().command({"ZCARD", "lc:offline"}), "2");
+  expect_a_fresh_pair_chats(*node, "alice");
 }
 
 // 1,501 messages of 8 kB before any agent answered made a 12 MB history per agent tab.
