@@ -8,7 +8,8 @@
 #      runs; the web client in headless Chromium;
 #   3. an ASan+UBSan build of the tests that need no Beast (core, store, service) and of the
 #      binary, with the churn test run against it;
-#   4. the libFuzzer targets (fuzz/), 60 s each from their seed corpora (scripts/fuzz.sh).
+#   4. the libFuzzer targets (fuzz/), 30 s each from their seed corpora (scripts/fuzz.sh;
+#      LIVECHAT_FUZZ_SECONDS sets another bound).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./scripts/setup.sh --test
@@ -23,4 +24,4 @@ cmake --build --preset asan -j "$jobs" --target core_tests store_tests service_t
   livechat
 ctest --preset asan -j "$jobs" -L '^(core|store|service|churn)$'
 
-./scripts/fuzz.sh "${LIVECHAT_FUZZ_SECONDS:-60}"
+./scripts/fuzz.sh "${LIVECHAT_FUZZ_SECONDS:-30}"

@@ -41,7 +41,7 @@ TEST(ids, issued_ids_are_a_kind_and_24_hex_digits) {
   EXPECT_TRUE(is_issued_id('c', c)) << c;
   EXPECT_FALSE(is_issued_id('v', c));
   EXPECT_TRUE(is_issued_id('v', issued_id('v')));
-  for (const std::string bad :
+  for (const std::string& bad :
        {c + ":meta", c.substr(0, 24), c + "0", std::string("C") + c.substr(1),
         "c" + std::string(24, 'g'), std::string()}) {
     EXPECT_FALSE(is_issued_id('c', bad)) << bad;
@@ -49,11 +49,11 @@ TEST(ids, issued_ids_are_a_kind_and_24_hex_digits) {
 }
 
 TEST(ids, operator_ids_are_lower_case_without_key_structure) {
-  for (const std::string ok : {"alice"s, "sales"s, "a"s, "team-2.emea_x"s, std::string(32, 'a')}) {
+  for (const std::string& ok : {"alice"s, "sales"s, "a"s, "team-2.emea_x"s, std::string(32, 'a')}) {
     EXPECT_TRUE(is_operator_id(ok)) << ok;
   }
-  for (const std::string bad : {""s, "zed:convs"s, "Alice"s, "{x}"s, "-a"s, ".a"s, "a b"s, "a/b"s,
-                                "ü"s, std::string(33, 'a'), std::string("a\0b", 3)}) {
+  for (const std::string& bad : {""s, "zed:convs"s, "Alice"s, "{x}"s, "-a"s, ".a"s, "a b"s, "a/b"s,
+                                 "ü"s, std::string(33, 'a'), std::string("a\0b", 3)}) {
     EXPECT_FALSE(is_operator_id(bad)) << bad;
   }
 }
@@ -63,7 +63,7 @@ TEST(ids, client_ids_take_the_client_charset) {
   EXPECT_FALSE(is_client_id("", 64));
   EXPECT_TRUE(is_client_id(std::string(64, 'a'), 64));
   EXPECT_FALSE(is_client_id(std::string(65, 'a'), 64));
-  for (const std::string bad : {"a b", "a/b", "a@b", "a\nb", "ü", "a*", "{x}"}) {
+  for (const char* bad : {"a b", "a/b", "a@b", "a\nb", "ü", "a*", "{x}"}) {
     EXPECT_FALSE(is_client_id(bad, 64)) << bad;
   }
 }

@@ -642,8 +642,10 @@ TEST(validate_join, page_url_is_an_http_or_https_address) {
 
 TEST(validate_join, names_are_one_line_without_direction_controls) {
   auto e = join();
-  for (std::string bad :
-       {"Ann\r\nAgent: hi"s, "Ann\tB"s, "\xE2\x80\xAEnna"s, "a\xE2\x81\xA6b"s, "a\xE2\x80\x8F"s}) {
+  for (std::string bad : {"Ann\r\nAgent: hi"s, "Ann\tB"s, "\xE2\x80\xAEnna"s,
+                          "a\xE2\x81\xA6"
+                          "b"s,
+                          "a\xE2\x80\x8F"s}) {
     e.mutable_join()->set_display_name(bad);
     expect_invalid(e, visitor, "display_name");
   }

@@ -249,7 +249,7 @@ TEST_F(StaticTest, MissingFilesAndApiGoToFrontend) {
 // "Transfer-Encoding: xchunked" was accepted and the body parsed as a second request.
 TEST_F(NetTest, SmugglingShapedRequestsAreRefusedAndTheConnectionClosed) {
   start();
-  for (const std::string fields :
+  for (const std::string& fields :
        {"Transfer-Encoding: xchunked\r\n"s, "Transfer-Encoding: chunked, identity\r\n"s,
         "TE: chunked, identity\r\n"s, "X-Folded: a\r\n b\r\n"s,
         "Transfer-Encoding: chunked\r\nContent-Length: 30\r\n"s}) {

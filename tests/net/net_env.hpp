@@ -150,6 +150,13 @@ inline livechat::v1::ClientEnvelope ping() {
   return env;
 }
 
+// A raw WebSocket upgrade request to /ws with one extra header line ("Name: value").
+inline std::string upgrade_request(const std::string& header) {
+  return "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+         header + "\r\n\r\n";
+}
+
 // Runs a real server on its own thread, as the app does, against the fake frontend.
 class NetTest : public ::testing::Test {
  protected:

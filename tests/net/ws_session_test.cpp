@@ -354,10 +354,7 @@ TEST_F(NetTest, BehindATrustedProxyTheForwardedAddressIsCounted) {
   options.trusted_proxies = {"127.0.0.1"};
   start(options);
   const auto upgrade = [](const std::string& xff) {
-    return "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-           "X-Forwarded-For: " +
-           xff + "\r\n\r\n";
+    return upgrade_request("X-Forwarded-For: " + xff);
   };
   auto first = std::async(std::launch::async, [&] {
     return lc::test::raw_exchange("127.0.0.1", port_, upgrade("198.51.100.7, 203.0.113.5"), 1500ms);
@@ -398,10 +395,7 @@ TEST_F(NetTest, OnlyAllowedOriginsMayOpenAWebSocket) {
   options.allowed_origins = {"https://shop.example"};
   start(options);
   const auto upgrade = [](const std::string& origin) {
-    return "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-           "Origin: " +
-           origin + "\r\n\r\n";
+    return upgrade_request("Origin: " + origin);
   };
   auto evil = lc::test::raw_exchange("127.0.0.1", port_, upgrade("https://evil.example"), 1s);
   EXPECT_TRUE(evil.starts_with("HTTP/1.1 403")) << evil;
