@@ -12,7 +12,8 @@ namespace lc::core {
 // One token bucket per key (a client address, a visitor id), all with the same rate. Bounded:
 // buckets that have refilled completely hold no information and are dropped, and when the
 // table is still full a new key is refused rather than making it grow (work per client is
-// bounded; an attacker with many addresses cannot make it unbounded).
+// bounded; an attacker with many addresses cannot make it unbounded). A full table is swept at
+// most once a second, so new keys cannot make every call walk it.
 class rate_table {
  public:
   rate_table(double per_second, double burst, std::size_t max_keys = 100000)
@@ -32,6 +33,7 @@ class rate_table {
   double per_second_;
   double burst_;
   std::size_t max_keys_;
+  std::int64_t last_prune_ms_ = 0;
   std::unordered_map<std::string, bucket> buckets_;
 };
 

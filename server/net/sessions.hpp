@@ -119,7 +119,8 @@ class http_session : public std::enable_shared_from_this<http_session>, public e
   void run();
   void drain();  // close if idle, else after the current response
   void abort();
-  bool may_evict() const override { return reading_ && buffer_.size() == 0; }
+  // Waiting for (the rest of) a request: idle keep-alive, or a head trickling in.
+  bool may_evict() const override { return reading_; }
   void evict() override { abort(); }
 
  private:

@@ -25,5 +25,13 @@ TEST(rate_table, stays_bounded_and_forgets_only_full_buckets) {
   EXPECT_LE(t.size(), 2u);
 }
 
+TEST(rate_table, a_full_table_is_swept_at_most_once_a_second) {
+  rate_table t(1.0, 1.0, 1);
+  EXPECT_TRUE(t.allow("a", 0));
+  EXPECT_FALSE(t.allow("b", 1000)) << "swept at 1000, but a was used too recently to forget";
+  EXPECT_FALSE(t.allow("c", 1500)) << "a is forgettable now, but no second sweep within 1 s";
+  EXPECT_TRUE(t.allow("c", 2000));
+}
+
 }  // namespace
 }  // namespace lc::core

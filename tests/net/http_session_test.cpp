@@ -244,6 +244,22 @@ TEST_F(StaticTest, MissingFilesAndApiGoToFrontend) {
   EXPECT_EQ(fe_.locked([&] { return fe_.requests.size(); }), 6u);
 }
 
+// A head trickling in (slowloris) is no reason to keep out a health check at the limit.
+TEST_F(NetTest, AtTheConnectionLimitAHalfSentRequestIsDisplaced) {
+  lc::net::server_options options;
+  options.max_connections = 1;
+  start(options);
+  const auto started = std::chrono::steady_clock::now();
+  auto slow = std::async(std::launch::async, [&] {
+    return lc::test::raw_exchange("127.0.0.1", port_, "GET /healthz HTTP/1.1\r\nHo", 8s);
+  });
+  ASSERT_TRUE(eventually([&] { return server_->connection_count() == 1; }));
+  auto res = lc::test::http_request("127.0.0.1", port_, "GET", "/healthz");
+  EXPECT_EQ(res.status, 200u);
+  ASSERT_EQ(slow.wait_for(wait_limit), std::future_status::ready);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 6s) << "closed, not timed out";
+}
+
 // --- RFC 9112 strictness (issue 9) ------------------------------------------------------------
 
 // "Transfer-Encoding: xchunked" was accepted and the body parsed as a second request.
