@@ -38,8 +38,8 @@ struct server_options {
   std::vector<std::string> trusted_proxies;        // peers whose X-Forwarded-For names the client
   std::uint32_t max_connections_per_address = 64;  // agents' connections are not counted
   // Past this, a new connection displaces the oldest one that has not said Hello (or the
-  // oldest idle HTTP connection), so health checks and agents still get in. 0: the
-  // descriptor limit less a reserve.
+  // oldest HTTP one still waiting for its request), so health checks and agents still get
+  // in. 0: the descriptor limit less a reserve.
   std::uint32_t max_connections = 0;
   std::chrono::milliseconds hello_timeout{5000};    // a WebSocket must say Hello within this
   std::size_t pre_hello_frame_bytes = 16UL * 1024;  // the largest frame before Hello
