@@ -18,19 +18,24 @@ bool is_lower_alnum(char c) {
 
 }  // namespace
 
+std::string hex(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 0x0F]);
+  }
+  return out;
+}
+
 std::string random_id(std::size_t bytes) {
   std::vector<unsigned char> raw(bytes);
   if (bytes > 0 && RAND_bytes(raw.data(), static_cast<int>(bytes)) != 1) {
     throw std::runtime_error("RAND_bytes failed");
   }
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes * 2);
-  for (unsigned char b : raw) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 0x0F]);
-  }
-  return out;
+  return hex(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
 }
 
 std::string issued_id(char kind) {

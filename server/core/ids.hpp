@@ -19,6 +19,9 @@ inline constexpr std::size_t issued_id_hex_digits = 24;
 // "alice".
 inline constexpr std::size_t max_operator_id_bytes = 32;
 
+// Any bytes as lower-case hex, two digits each.
+std::string hex(std::string_view bytes);
+
 // `bytes` random bytes from OpenSSL as lower-case hex: unguessable ids for conversations,
 // visitors and offline messages.
 std::string random_id(std::size_t bytes = 12);

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "server/core/ids.hpp"
+
 namespace lc::store::keys {
 
 namespace {
@@ -57,15 +59,7 @@ std::string address_queued(std::string_view addr_hex) {
   return join("lc:addr:", addr_hex, ":queued");
 }
 std::string hex_part(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 0x0F]);
-  }
-  return out;
+  return core::hex(bytes);
 }
 std::string node_channel(std::string_view node) {
   return join("lc:n:", node);

@@ -36,6 +36,11 @@ TEST(ids, use_every_hex_digit) {
   EXPECT_EQ(digits.size(), 16u);
 }
 
+TEST(ids, hex_spells_every_byte_in_two_lower_case_digits) {
+  EXPECT_EQ(hex(""), "");
+  EXPECT_EQ(hex(std::string("\x00\x0f\xf0\xff:", 5)), "000ff0ff3a");
+}
+
 TEST(ids, issued_ids_are_a_kind_and_24_hex_digits) {
   const auto c = issued_id('c');
   EXPECT_TRUE(is_issued_id('c', c)) << c;
