@@ -196,6 +196,7 @@ class ws_session : public std::enable_shared_from_this<ws_session>, public evict
   void notify_closed();
   void drop_unsent();
   void release_read_buffer();
+  std::size_t frame_limit() const;  // the largest message read now (smaller before Hello)
 
   websocket::stream<tcp::socket> ws_;
   // Holds one incoming message; emptied and freed after each so idle connections hold nothing.

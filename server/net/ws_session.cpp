@@ -70,8 +70,7 @@ void ws_session::run(const http::request<http::string_body>& req) {
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.set_option(websocket::permessage_deflate{});  // off: deflate state costs ~300 KiB a socket
   max_message_ = state_->frontend ? state_->frontend->max_frame_bytes() : 1;
-  // Until Hello, a frame can only be a Hello: an unfinished larger one must not pin memory.
-  ws_.read_message_max(std::min(max_message_, state_->options.pre_hello_frame_bytes));
+  ws_.read_message_max(frame_limit());
   // A server without deflate writes straight from our string and allocates no write buffer;
   // without auto-fragmenting each message also goes out as one frame.
   ws_.auto_fragment(false);
@@ -111,11 +110,7 @@ void ws_session::do_read() {
   // So between messages ask for little; once a message has begun Beast sizes the buffer to the
   // frame's remaining payload.
   bool between_messages = buffer_.size() == 0 && ws_.is_message_done();
-  std::size_t limit =
-      between_messages
-          ? idle_read_bytes
-          : (hello_done_ ? max_message_
-                         : std::min(max_message_, state_->options.pre_hello_frame_bytes));
+  std::size_t limit = between_messages ? idle_read_bytes : frame_limit();
   ws_.async_read_some(buffer_, limit,
                       beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
 }
@@ -191,10 +186,15 @@ void ws_session::notify_writable() {
   });
 }
 
+std::size_t ws_session::frame_limit() const {
+  // Until Hello, a frame can only be a Hello: an unfinished larger one must not pin memory.
+  return hello_done_ ? max_message_ : std::min(max_message_, state_->options.pre_hello_frame_bytes);
+}
+
 void ws_session::hello_done(bool counted) {
   if (hello_done_) return;
   hello_done_ = true;
-  ws_.read_message_max(max_message_);
+  ws_.read_message_max(frame_limit());
   if (!counted) slot_.release();
 }
 

@@ -14,9 +14,10 @@ using action = core::conversation_action;
 
 task requests::join(session_ptr s, request req) {
   const auto& j = req.join();
-  // A retry of the open join (same first-message id) is answered by the store, so only a join
-  // that may start a new chat is counted; a refusal is told in time to keep the visitor's text.
-  if (!limits_.allow_join(s->address(), s->user_id(), wall_clock_ms())) {
+  // With a chat open, a join is a retry of it (answered with its Ack) or a CONFLICT: it starts
+  // nothing, so only a join without one is counted.
+  if (s->open_conversation().empty() &&
+      !limits_.allow_join(s->address(), s->user_id(), wall_clock_ms())) {
     s->send_error(req.request_id(), pb::ERROR_CODE_RATE_LIMITED,
                   "too many chats started; try again in a minute");
     co_return;

@@ -82,6 +82,30 @@ TEST_F(Requests, ARetriedJoinIsTheSameJoin) {
   EXPECT_EQ(stream_length(first.conversation_id()), "2") << "nothing written twice";
 }
 
+// A phone on a bad network retries its Join; a retry starts no chat, so it costs no allowance.
+TEST_F(Requests, ARetriedJoinIsNotChargedAgainstTheJoinLimit) {
+  env_.reset();
+  env_ = std::make_unique<service_env>(redis(), "n1",
+                                       [](service::service_options& o) { o.joins_per_minute = 1; });
+  auto v = env().connect();
+  auto token = v->hello_visitor().visitor_token();
+  auto first = v->join("Vic", "billing", "hello", "j7");
+  EXPECT_TRUE(v->join("Vic", "billing", "hello", "j7").duplicate());
+  v->link().reset();
+  auto back = env().connect();
+  back->hello_visitor(token);
+  EXPECT_EQ(back->join("Vic", "billing", "hello", "j7").conversation_id(), first.conversation_id());
+  // A second chat is a new one: that is what the limit counts.
+  auto other = env().connect();
+  other->hello_visitor();
+  pb::ClientEnvelope req;
+  req.mutable_join()->set_display_name("Eve");
+  req.mutable_join()->set_department("billing");
+  auto refused = other->request(req);
+  ASSERT_TRUE(refused.has_error());
+  EXPECT_EQ(refused.error().code(), pb::ERROR_CODE_RATE_LIMITED);
+}
+
 TEST_F(Requests, TransferToAnAgentAndToADepartment) {
   auto alice = env().connect();
   alice->hello_agent("alice", {"billing", "tech"}, 1);
