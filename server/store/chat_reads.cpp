@@ -56,8 +56,11 @@ task<std::vector<pb::ChatEvent>> chat_reads::events(std::string conv, std::uint6
   auto r = co_await run(conn_, std::move(args));
   std::vector<pb::ChatEvent> out;
   out.reserve(r.elements.size());
-  for (const auto& entry : r.elements)
+  for (const auto& entry : r.elements) {
     out.push_back(event_from_fields(conv, pairs_of(at(entry, 1))));
+    // The id is "0-<seq>"; entries written since seq left the fields carry it only there.
+    if (out.back().seq() == 0) out.back().set_seq(seq_of_entry_id(at(entry, 0).as_string()));
+  }
   co_return out;
 }
 

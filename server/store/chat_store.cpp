@@ -1,5 +1,6 @@
 #include "server/store/chat_store.hpp"
 
+#include "server/core/netstring.hpp"
 #include "server/store/command.hpp"
 #include "server/store/keys.hpp"
 
@@ -9,6 +10,7 @@ namespace pb = livechat::v1;
 using detail::at;
 using detail::fcall;
 using detail::strings_of;
+using namespace std::string_view_literals;
 
 namespace {
 
@@ -23,6 +25,22 @@ std::string csv(const std::vector<std::string>& items) {
 
 std::string role_arg(pb::Role role) {
   return std::to_string(static_cast<int>(role));
+}
+
+// A message's fields as the netstrings lc_post stores in one stream field and appends to the
+// wake-up after seq and ts.
+std::string message_body(const post_params& p, const std::string& role) {
+  const auto kind = std::to_string(static_cast<int>(pb::EVENT_KIND_MESSAGE));
+  std::string body;
+  body.reserve(48 + p.sender_id.size() + p.sender_name.size() + p.text.size() +
+               p.client_msg_id.size());
+  for (std::string_view item :
+       {"k"sv, std::string_view(kind), "r"sv, std::string_view(role), "id"sv,
+        std::string_view(p.sender_id), "n"sv, std::string_view(p.sender_name), "t"sv,
+        std::string_view(p.text), "c"sv, std::string_view(p.client_msg_id)}) {
+    core::append_netstring(body, item);
+  }
+  return body;
 }
 
 }  // namespace
@@ -68,15 +86,16 @@ task<std::vector<match_result>> chat_store::match(std::string department, int ma
 }
 
 task<post_result> chat_store::post(post_params p) {
+  auto role = role_arg(p.role);
+  auto body = message_body(p, role);
   std::vector<std::string> args{
       std::move(p.conversation_id),
-      role_arg(p.role),
+      std::move(role),
       std::move(p.sender_id),
-      std::move(p.sender_name),
       std::move(p.client_msg_id),
-      std::move(p.text),
       p.assignment_epoch == 0 ? std::string() : std::to_string(p.assignment_epoch),
-      std::to_string(p.max_before_answer)};
+      std::to_string(p.max_before_answer),
+      std::move(body)};
   auto r = co_await fenced_fcall("lc_post", std::move(args));
   co_return post_result{static_cast<std::uint64_t>(at(r, 0).as_int()), at(r, 1).as_int(),
                         at(r, 2).as_int() == 1};

@@ -9,6 +9,9 @@
 -- Time is Redis's (TIME), so durations never depend on node clocks.
 -- Stream ids are "0-<seq>": the conversation's seq is the stream id, so a reader resumes with
 -- XRANGE key (0-<last_seq> + and a receipt finds its message with XRANGE key 0-<seq> 0-<seq>.
+-- An entry's fields start at ts (entries written before that also hold seq); a message's other
+-- fields are packed into one, e (netstrings, as in a wake-up). A wake-up's netstrings start with
+-- seq.
 
 local EV_MESSAGE, EV_JOINED, EV_ASSIGNED, EV_TRANSFERRED, EV_REQUEUED, EV_CLOSED = 1, 2, 3, 4, 5, 6
 local ROLE_VISITOR, ROLE_AGENT, ROLE_SYSTEM = 1, 2, 3
@@ -19,6 +22,22 @@ local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
+
+-- The same clock as a decimal string of ms, without formatting a number: the per-message path
+-- writes it into the stream and a wake-up (Lua 5.1 turns numbers into strings with printf).
+local function now_ms_string()
+  local t = redis.call('TIME')
+  local us = t[2]
+  if #us <= 3 then return t[1] .. '000' end
+  local ms = string.sub(us, 1, -4)
+  return t[1] .. string.sub('00' .. ms, -3)
+end
+
+-- Protocol numbers as the strings they arrive as, and lengths as strings: lookups instead of
+-- number formatting on the per-message path.
+local ROLE_OF = { ['1'] = ROLE_VISITOR, ['2'] = ROLE_AGENT, ['3'] = ROLE_SYSTEM }
+local LEN = {}
+for i = 1, 32 do LEN[i] = '' .. i end
 
 local function err(code, text) return redis.error_reply(code .. ' ' .. text) end
 
@@ -55,6 +74,15 @@ local K = {
   node_channel = function(node) return 'lc:n:' .. node end,        -- Pub/Sub wake-ups
   all_channel = 'lc:all',
 }
+
+-- Functions that act for a node take (node, epoch) first and refuse to run for a node whose
+-- lease is no longer the one it holds (fencing).
+local function fence_error(args)
+  if redis.call('GET', K.lease(args[1])) ~= args[2] then
+    return err('FENCED', 'node ' .. args[1] .. ' does not hold its lease')
+  end
+  return nil
+end
 
 local function split_csv(s)
   local out = {}
@@ -101,6 +129,25 @@ local function notify(nodes, msg)
   end
 end
 
+-- One netstring ("<len>:<bytes>"), for payloads spelled out field by field on hot paths.
+local function ns(v)
+  v = tostring(v)
+  return #v .. ':' .. v
+end
+
+-- The node of a conversation's agent from its `anode` field, or from the agent (a conversation
+-- stored before the field existed has none).
+local function agent_node(agent, anode)
+  if anode ~= nil or agent == nil or agent == '' then return anode end
+  return redis.call('HGET', K.agent(agent), 'node')
+end
+
+-- notify() for the usual pair of nodes (the visitor's, the agent's) without building a table.
+local function notify2(a, b, msg)
+  if a and a ~= '' then redis.call('PUBLISH', K.node_channel(a), msg) end
+  if b and b ~= '' and b ~= a then redis.call('PUBLISH', K.node_channel(b), msg) end
+end
+
 local function conv_nodes(conv)
   local vnode, agent = unpack(redis.call('HMGET', K.conv(conv), 'vnode', 'agent'))
   local nodes = { vnode }
@@ -108,14 +155,14 @@ local function conv_nodes(conv)
   return nodes
 end
 
--- Appends one event to the conversation's stream with the next seq and tells the nodes of both
--- participants. `f` holds the event's fields besides seq and ts.
+-- Appends one event to the conversation's stream with the next seq (its id) and tells the nodes
+-- of both participants. `f` holds the event's fields besides seq and ts.
 -- `nodes`, when the caller already knows them, saves reading them again.
 local function append(conv, now, f, extra_nodes, nodes)
   local seq = redis.call('HINCRBY', K.conv(conv), 'seq', 1)
   local fields = { 'seq', seq, 'ts', now }
   for i = 1, #f do fields[#fields + 1] = f[i] end
-  redis.call('XADD', K.stream(conv), '0-' .. seq, unpack(fields))
+  redis.call('XADD', K.stream(conv), '0-' .. seq, unpack(fields, 3))
   nodes = nodes or conv_nodes(conv)
   if extra_nodes then for _, n in ipairs(extra_nodes) do nodes[#nodes + 1] = n end end
   notify(nodes, 'e|' .. conv .. '|' .. netstrings(fields))
@@ -190,10 +237,11 @@ local function release_slot(agent, conv)
 end
 
 local function assign(conv, agent, now, kind, note)
-  local aname = redis.call('HGET', K.agent(agent), 'name') or agent
+  local aname, anode = unpack(redis.call('HMGET', K.agent(agent), 'name', 'node'))
+  aname = aname or agent
   local epoch = redis.call('HINCRBY', K.conv(conv), 'epoch', 1)
-  redis.call('HSET', K.conv(conv), 'state', 'assigned', 'agent', agent, 'aname', aname,
-    'assigned', now, 'pref', '')
+  redis.call('HSET', K.conv(conv), 'state', 'assigned', 'agent', agent, 'anode', anode or '',
+    'aname', aname, 'assigned', now, 'pref', '')
   redis.call('SADD', K.agent_convs(agent), conv)
   take_slot(agent, now)
   local visitor = redis.call('HGET', K.conv(conv), 'visitor')
@@ -209,8 +257,8 @@ end
 local function requeue(conv, dept, now, kind, note, extra_nodes)
   local c = hgetall_map(K.conv(conv))
   local old_agent = c.agent
-  redis.call('HSET', K.conv(conv), 'state', 'queued', 'agent', '', 'aname', '', 'dept', dept,
-    'prio', FRONT, 'qsince', now, 'pref', '')
+  redis.call('HSET', K.conv(conv), 'state', 'queued', 'agent', '', 'anode', '', 'aname', '',
+    'dept', dept, 'prio', FRONT, 'qsince', now, 'pref', '')
   local f = { 'k', kind, 'r', ROLE_SYSTEM, 'd', dept }
   if note and note ~= '' then f[#f + 1] = 't'; f[#f + 1] = note end
   append(conv, now, f, extra_nodes)
@@ -225,9 +273,10 @@ end
 
 -- Records which node holds the visitor's connection, with a per-node index so the sweeper can
 -- find a dead node's visitors.
-local function set_vnode(conv, node)
+-- `old`, when the caller has read it, saves reading it again.
+local function set_vnode(conv, node, old)
   if node == nil or node == '' then return end
-  local old = redis.call('HGET', K.conv(conv), 'vnode')
+  if old == nil then old = redis.call('HGET', K.conv(conv), 'vnode') end
   if old == node then return end
   if old and old ~= '' then redis.call('SREM', K.node_convs(old), conv) end
   redis.call('SADD', K.node_convs(node), conv)
@@ -250,17 +299,19 @@ end
 
 -- A participant may act on a conversation only if it is theirs: the visitor who opened it or
 -- the agent it is assigned to. Anything else looks like a missing conversation.
-local function member_check(c, role, id)
-  if c.state == nil then return err('NOT_FOUND', 'no such conversation') end
+local function member_error(state, visitor, agent, role, id)
+  if state == nil then return err('NOT_FOUND', 'no such conversation') end
   if role == ROLE_VISITOR then
-    if c.visitor ~= id then return err('NOT_FOUND', 'no such conversation') end
+    if visitor ~= id then return err('NOT_FOUND', 'no such conversation') end
   elseif role == ROLE_AGENT then
-    if c.agent ~= id then return err('NOT_FOUND', 'no such conversation') end
+    if agent ~= id then return err('NOT_FOUND', 'no such conversation') end
   else
     return err('FORBIDDEN', 'role may not act on conversations')
   end
   return nil
 end
+
+local function member_check(c, role, id) return member_error(c.state, c.visitor, c.agent, role, id) end
 
 -- join(conv, visitor, name, email, dept, page, first_text, cmid, addr, max_queued,
 --      meta_k1, meta_v1, ...)
@@ -296,10 +347,13 @@ local function join(node, args)
   end
   local now = now_ms()
   local last_agent = redis.call('HGET', vk, 'last_agent') or ''
-  redis.call('HSET', K.conv(conv), 'id', conv, 'visitor', visitor, 'vname', name, 'email', email,
-    'dept', dept, 'page', page, 'state', 'queued', 'joined', now, 'qsince', now, 'seq', 0,
-    'epoch', 0, 'prio', 0, 'pref', last_agent, 'first', text, 'first_cmid', cmid,
-    'vmsgs', 0, 'amsgs', 0)
+  -- The fields every message and receipt reads come first: the hash is a listpack while small,
+  -- and HMGET finds a field by walking it from the start.
+  redis.call('HSET', K.conv(conv), 'state', 'queued', 'visitor', visitor, 'agent', '',
+    'epoch', 0, 'vnode', '', 'anode', '', 'seq', 0, 'answered', 0, 'unanswered', 0,
+    'dl1', 0, 'dl2', 0, 'rd1', 0, 'rd2', 0, 'id', conv, 'vname', name, 'email', email,
+    'dept', dept, 'page', page, 'joined', now, 'qsince', now, 'prio', 0, 'pref', last_agent,
+    'first', text, 'first_cmid', cmid)
   set_vnode(conv, node)
   if ak then
     redis.call('SADD', ak, conv)
@@ -318,7 +372,7 @@ local function join(node, args)
     seq = append(conv, now, { 'k', EV_MESSAGE, 'r', ROLE_VISITOR, 'id', visitor, 'n', name,
       't', text, 'c', cmid })
     redis.call('HSET', K.dedup(conv), ROLE_VISITOR .. ':' .. visitor .. ':' .. cmid, seq)
-    redis.call('HINCRBY', K.conv(conv), 'vmsgs', 1)
+    redis.call('HINCRBY', K.conv(conv), 'unanswered', 1)
   end
   enqueue(conv, dept, 0, now)
   queue_changed(dept)
@@ -356,87 +410,117 @@ local function match(keys, args)
   return out
 end
 
--- post(conv, role, sender, name, cmid, text, epoch, max_before_answer)
--- -> {seq, ts, duplicate(0|1)}
--- origin names the sending connection, so its node does not echo the message back to it. An
--- agent passes the assignment epoch it saw: a write for an assignment that has since changed
--- (requeued and matched again) is refused.
-local function post(node, args)
-  local conv, role, sender, name, cmid, text, epoch, max_before =
-    args[1], tonumber(args[2]), args[3], args[4], args[5], args[6], args[7] or '',
-    tonumber(args[8] or '0') or 0
-  local c = conv_fields(conv, 'state', 'visitor', 'agent', 'epoch', 'vnode', 'vmsgs', 'amsgs')
-  local bad = member_check(c, role, sender)
+-- post(conv, role, sender, cmid, epoch, max_before_answer, body) -> {seq, ts, duplicate(0|1)}
+-- An agent passes the assignment epoch it saw: a write for an assignment that has since changed
+-- (requeued and matched again) is refused. `body` is the message's fields as netstrings
+-- (k, r, id, n, t, c), built by the node: the stream entry is {ts, e = body} and the wake-up
+-- seq and ts followed by body, so this function copies the message but never takes it apart.
+-- The per-message path is written for Redis CPU (issue 10): arguments read in place (no
+-- `fenced` copy), the conversation read with one HMGET and written with one HSET, the dedup id
+-- claimed with one HSETNX, numbers formatted once and no table built but the reply.
+local function post(keys, args)
+  local bad = fence_error(args)
   if bad then return bad end
+  local node, conv, rs, sender, cmid, epoch, body =
+    args[1], args[3], args[4], args[5], args[6], args[7], args[9]
+  local role = ROLE_OF[rs]
+  local ck = K.conv(conv)
+  -- answered: '1' once an agent has written (nil: stored before the field, not bounded);
+  -- unanswered: the visitor's messages until then.
+  local state, visitor, agent, cepoch, vnode, last, anode, answered, unanswered = unpack(
+    redis.call('HMGET', ck, 'state', 'visitor', 'agent', 'epoch', 'vnode', 'seq', 'anode',
+      'answered', 'unanswered'))
+  bad = member_error(state, visitor, agent, role, sender)
+  if bad then return bad end
+  local seq = tostring(tonumber(last or '0') + 1)
   -- Client ids are the sender's own: a visitor's "m1" and an agent's "m1" are two messages.
-  local dedup = role .. ':' .. sender .. ':' .. cmid
-  local seen = redis.call('HGET', K.dedup(conv), dedup)
-  if seen then
+  -- Claiming the id with the seq it will get settles "seen before?" in one command; a refusal
+  -- below gives the claim back.
+  local dk = K.dedup(conv)
+  local dedup = rs .. ':' .. sender .. ':' .. cmid
+  if redis.call('HSETNX', dk, dedup, seq) == 0 then
+    local seen = redis.call('HGET', dk, dedup)
     local e = redis.call('XRANGE', K.stream(conv), '0-' .. seen, '0-' .. seen)[1]
     local ts = 0
     if e then for i = 1, #e[2], 2 do if e[2][i] == 'ts' then ts = tonumber(e[2][i + 1]) end end end
     return { tonumber(seen), ts, 1 }
   end
-  if c.state == 'closed' then return err('CONFLICT', 'conversation is closed') end
-  if role == ROLE_AGENT and c.state ~= 'assigned' then
-    return err('CONFLICT', 'conversation is not assigned')
+  local max_before = tonumber(args[8]) or 0
+  local refusal
+  if state == 'closed' then
+    refusal = err('CONFLICT', 'conversation is closed')
+  elseif role == ROLE_AGENT and state ~= 'assigned' then
+    refusal = err('CONFLICT', 'conversation is not assigned')
+  elseif role == ROLE_AGENT and epoch ~= '' and epoch ~= cepoch then
+    refusal = err('CONFLICT', 'the assignment changed; reload the conversation')
+  elseif role == ROLE_VISITOR and max_before > 0 and answered == '0' and
+      tonumber(unanswered or '0') >= max_before then
+    -- Until an agent answers, what a visitor sends is bounded: the whole of it is history every
+    -- agent who takes the chat loads.
+    refusal = err('LIMITED', 'wait for an agent to answer before sending more')
   end
-  if role == ROLE_AGENT and epoch ~= '' and epoch ~= c.epoch then
-    return err('CONFLICT', 'the assignment changed; reload the conversation')
+  if refusal then
+    redis.call('HDEL', dk, dedup)
+    return refusal
   end
-  -- Until an agent answers, what a visitor sends is bounded: the whole of it is history every
-  -- agent who takes the chat loads.
-  if role == ROLE_VISITOR and max_before > 0 and tonumber(c.amsgs or '0') == 0 and
-      tonumber(c.vmsgs or '0') >= max_before then
-    return err('LIMITED', 'wait for an agent to answer before sending more')
+  local now = now_ms_string()
+  if role == ROLE_VISITOR then
+    if node ~= '' and node ~= vnode then
+      set_vnode(conv, node, vnode or '')
+      vnode = node
+    end
+    if answered == '0' then
+      redis.call('HSET', ck, 'seq', seq, 'unanswered', tonumber(unanswered or '0') + 1)
+    else
+      redis.call('HSET', ck, 'seq', seq)
+    end
+  elseif answered == '0' then
+    redis.call('HSET', ck, 'seq', seq, 'answered', '1')
+  else
+    redis.call('HSET', ck, 'seq', seq)
   end
-  local now = now_ms()
-  local vnode = c.vnode
-  if role == ROLE_VISITOR and node ~= '' then
-    set_vnode(conv, node)
-    vnode = node
-  end
-  local nodes = { vnode }
-  if c.agent and c.agent ~= '' then nodes[2] = redis.call('HGET', K.agent(c.agent), 'node') end
-  local seq = append(conv, now, { 'k', EV_MESSAGE, 'r', role, 'id', sender, 'n', name, 't', text,
-    'c', cmid }, nil, nodes)
-  redis.call('HSET', K.dedup(conv), dedup, seq)
-  redis.call('HINCRBY', K.conv(conv), role == ROLE_VISITOR and 'vmsgs' or 'amsgs', 1)
+  redis.call('XADD', K.stream(conv), '0-' .. seq, 'ts', now, 'e', body)
+  notify2(vnode, agent_node(agent, anode), 'e|' .. conv .. '|3:seq' .. LEN[#seq] .. ':' .. seq ..
+    '2:ts' .. LEN[#now] .. ':' .. now .. body)
   return { seq, now, 0 }
 end
 
 -- signal(conv, role, sender, kind, value, name) kind: typing (value 0|1) or delivered/read
 -- (value seq). -> the delivery latency in ms (Redis clock, may be 0) of a delivered receipt that
--- moved the high-water mark, else -1.
-local function signal(node, args)
-  local conv, role, sender, kind, value, name =
-    args[1], tonumber(args[2]), args[3], args[4], args[5], args[6] or ''
-  local field = (kind == 'read' and 'rd' or 'dl') .. role
-  local c = conv_fields(conv, 'state', 'visitor', 'agent', 'seq', field)
-  local bad = member_check(c, role, sender)
+-- moved the high-water mark, else -1. Per message like post, and written the same way.
+local function signal(keys, args)
+  local bad = fence_error(args)
   if bad then return bad end
-  local latency = -1
+  local conv, rs, sender, kind, value = args[3], args[4], args[5], args[6], args[7]
+  local role = ROLE_OF[rs]
+  local field = (kind == 'read' and 'rd' or 'dl') .. rs
+  local ck = K.conv(conv)
+  local state, visitor, agent, vnode, last, prev, anode = unpack(redis.call('HMGET', ck,
+    'state', 'visitor', 'agent', 'vnode', 'seq', field, 'anode'))
+  bad = member_error(state, visitor, agent, role, sender)
+  if bad then return bad end
+  anode = agent_node(agent, anode)
   if kind == 'typing' then
-    if c.state ~= 'assigned' and not (c.state == 'queued' and role == ROLE_VISITOR) then
-      return err('CONFLICT', 'conversation is ' .. c.state)
+    if state ~= 'assigned' and not (state == 'queued' and role == ROLE_VISITOR) then
+      return err('CONFLICT', 'conversation is ' .. state)
     end
-    notify(conv_nodes(conv), 't|' .. conv .. '|' .. role .. '|' .. value .. '|' .. name)
+    notify2(vnode, anode, 't|' .. conv .. '|' .. rs .. '|' .. value .. '|' .. (args[8] or ''))
     return -1
   end
   local seq = tonumber(value)
-  if seq > tonumber(c.seq or '0') then return err('INVALID', 'seq is beyond the conversation') end
-  local prev = tonumber(c[field] or '0')
-  if seq <= prev then return -1 end
-  redis.call('HSET', K.conv(conv), field, seq)
+  if seq > tonumber(last or '0') then return err('INVALID', 'seq is beyond the conversation') end
+  if seq <= tonumber(prev or '0') then return -1 end
+  redis.call('HSET', ck, field, value)
+  local latency = -1
   if kind == 'delivered' then
-    local e = redis.call('XRANGE', K.stream(conv), '0-' .. seq, '0-' .. seq)[1]
+    local e = redis.call('XRANGE', K.stream(conv), '0-' .. value, '0-' .. value)[1]
     if e then
       for i = 1, #e[2], 2 do
         if e[2][i] == 'ts' then latency = now_ms() - tonumber(e[2][i + 1]) end
       end
     end
   end
-  notify(conv_nodes(conv), 'r|' .. conv .. '|' .. role .. '|' .. kind .. '|' .. seq)
+  notify2(vnode, anode, 'r|' .. conv .. '|' .. rs .. '|' .. kind .. '|' .. value)
   return latency
 end
 
@@ -533,6 +617,10 @@ local function agent_connect(node, args)
   redis.call('ZREM', K.agent_grace, agent)
   refresh_agent(agent)
   local convs = redis.call('SMEMBERS', K.agent_convs(agent))
+  -- Their chats' wake-ups go to the node they are on now (post and signal read `anode`).
+  if old.node ~= node then
+    for _, conv in ipairs(convs) do redis.call('HSET', K.conv(conv), 'anode', node) end
+  end
   if was_gone then
     for _, conv in ipairs(convs) do
       notify({ redis.call('HGET', K.conv(conv), 'vnode') }, 'c|' .. conv .. '|1|0')
@@ -754,15 +842,12 @@ local function release(keys, args)
   return 1
 end
 
--- Functions that act for a node take (node, epoch) first and refuse to run for a node whose
--- lease is no longer the one it holds (fencing).
+-- The usual way to fence: the wrapped function gets the node and its own arguments from 1.
 local function fenced(f)
   return function(keys, args)
-    local node = args[1]
-    if redis.call('GET', K.lease(node)) ~= args[2] then
-      return err('FENCED', 'node ' .. node .. ' does not hold its lease')
-    end
-    return f(node, { unpack(args, 3) })
+    local bad = fence_error(args)
+    if bad then return bad end
+    return f(args[1], { unpack(args, 3) })
   end
 end
 
@@ -780,8 +865,8 @@ redis.register_function('lc_lease', lease)
 redis.register_function('lc_release', release)
 redis.register_function('lc_join', fenced(join))
 redis.register_function('lc_match', match)
-redis.register_function('lc_post', fenced(post))
-redis.register_function('lc_signal', fenced(signal))
+redis.register_function('lc_post', post)
+redis.register_function('lc_signal', signal)
 redis.register_function('lc_close', fenced(close))
 redis.register_function('lc_rate', fenced(rate))
 redis.register_function('lc_transfer', fenced(transfer))

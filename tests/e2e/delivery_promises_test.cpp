@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "tests/e2e/e2e_env.hpp"
+#include "tests/support/lc_calls.hpp"
 
 namespace lc::test {
 namespace {
@@ -231,8 +232,9 @@ TEST_F(DeliveryPromises, ATabThatMissedHundredsOfEventsCatchesUpInPages) {
   // 600 answers written straight through the node's functions while the visitor is away.
   const auto epoch = redis().command({"GET", "lc:node:n1"});
   for (int i = 0; i < 600; ++i) {
-    auto r = redis().command({"FCALL", "lc_post", "0", "n1", epoch, c.conv, "2", "alice", "Alice",
-                              "bulk-" + std::to_string(i), "answer " + std::to_string(i), ""});
+    auto r = redis().command(agent_post_call(epoch, c.conv, "alice", "Alice",
+                                             "bulk-" + std::to_string(i),
+                                             "answer " + std::to_string(i)));
     ASSERT_EQ(r.find("(error)"), std::string::npos) << r;
   }
   const auto last = std::stoull(redis().command({"HGET", "lc:conv:" + c.conv, "seq"}));

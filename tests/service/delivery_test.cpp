@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/service/service_env.hpp"
+#include "tests/support/lc_calls.hpp"
 
 namespace lc::test {
 namespace {
@@ -41,8 +42,9 @@ class Delivery : public service_test {
   void agent_posts(const std::string& conv, int n, const std::string& prefix = "bulk") {
     const auto epoch = redis().command({"GET", "lc:node:n1"});
     for (int i = 0; i < n; ++i) {
-      auto r = redis().command({"FCALL", "lc_post", "0", "n1", epoch, conv, "2", "alice", "Alice",
-                                prefix + std::to_string(i), prefix + " " + std::to_string(i), ""});
+      auto r =
+          redis().command(agent_post_call(epoch, conv, "alice", "Alice", prefix + std::to_string(i),
+                                          prefix + " " + std::to_string(i)));
       ASSERT_EQ(r.find("(error)"), std::string::npos) << r;
     }
   }

@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <set>
 
+#include "server/store/keys.hpp"
+#include "server/store/redis_subscriber.hpp"
+#include "server/store/wakeup.hpp"
 #include "tests/store/store_env.hpp"
 
 namespace lc::test {
@@ -174,6 +178,63 @@ TEST_F(ChatStore, ClientMessageIdsBelongToTheirSender) {
   auto again = post(conv, pb::ROLE_AGENT, "alice", "m1", "from the agent");
   EXPECT_TRUE(again.duplicate);
   EXPECT_EQ(again.seq, a.seq);
+}
+
+// The claim on a client id is given back when the post is refused: sending it again later is a
+// new message, not a "duplicate" of one that was never stored.
+TEST_F(ChatStore, ARefusedPostLeavesItsClientIdFree) {
+  auto conv = join("v1");  // the first message counts: one before an answer
+  auto limited = post_params(conv, pb::ROLE_VISITOR, "v1", "x2", "second");
+  limited.max_before_answer = 1;
+  EXPECT_EQ(error_of(db().post(limited)), pb::ERROR_CODE_RATE_LIMITED);
+  agent_online("alice", 2);
+  ASSERT_EQ(match().size(), 1u);
+  post(conv, pb::ROLE_AGENT, "alice", "a1", "an answer");
+  auto r = env_->run(db().post(limited));
+  EXPECT_FALSE(r.duplicate);
+  auto last = events(conv, r.seq - 1);
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_EQ(last[0].text(), "second");
+}
+
+// A node delivers a message from its wake-up without reading the stream: the two must be the
+// same event, field for field.
+TEST_F(ChatStore, APostsWakeUpIsTheEventTheStreamHolds) {
+  auto conv = join("v1");
+  agent_online("alice", 2);
+  ASSERT_EQ(match().size(), 1u);
+  std::vector<std::string> payloads;
+  bool subscribed = false;
+  store::redis_subscriber sub(
+      env_->io(), store_env::endpoint_of(redis()), {store::keys::node_channel("n1")},
+      [&](const std::string&, std::string payload) { payloads.push_back(std::move(payload)); },
+      [&] { subscribed = true; });
+  sub.start();
+  auto until = [&](const std::function<bool()>& done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      env_->io().run_for(std::chrono::milliseconds(5));
+    }
+    return done();
+  };
+  ASSERT_TRUE(until([&] { return subscribed; }));
+  const std::string text = "a | line: with 12:colons\nand a \xe2\x82\xac sign";
+  auto v = post(conv, pb::ROLE_VISITOR, "v1", "m:7", text);
+  auto a = post(conv, pb::ROLE_AGENT, "alice", "m:7", "");
+  ASSERT_TRUE(until([&] { return payloads.size() >= 2; }));
+  auto stored = events(conv, v.seq - 1);
+  ASSERT_EQ(stored.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto w = store::decode_wakeup(payloads[i]);
+    ASSERT_TRUE(w) << payloads[i];
+    auto* e = std::get_if<store::event_wakeup>(&*w);
+    ASSERT_NE(e, nullptr) << payloads[i];
+    EXPECT_EQ(e->event.SerializeAsString(), stored[i].SerializeAsString())
+        << e->event.DebugString() << " vs " << stored[i].DebugString();
+  }
+  EXPECT_EQ(stored[0].text(), text);
+  EXPECT_EQ(stored[1].seq(), a.seq);
+  sub.stop();
 }
 
 TEST_F(ChatStore, PostByStrangersIsRefusedAndChangesNothing) {
