@@ -237,6 +237,40 @@ TEST_F(ChatStore, APostsWakeUpIsTheEventTheStreamHolds) {
   sub.stop();
 }
 
+// The conversation remembers its agent's node for the per-message path: when the agent comes
+// back through another node, the visitor's next message wakes that node, not the old one.
+TEST_F(ChatStore, AnAgentWhoMovesNodesIsWokenOnTheNewOne) {
+  auto conv = join("v1");
+  agent_online("alice", 2);
+  ASSERT_EQ(match().size(), 1u);
+  store_env other(redis(), "n2");
+  std::vector<std::string> on_n2;
+  bool subscribed = false;
+  store::redis_subscriber sub(
+      other.io(), store_env::endpoint_of(redis()), {store::keys::node_channel("n2")},
+      [&](const std::string&, std::string payload) { on_n2.push_back(std::move(payload)); },
+      [&] { subscribed = true; });
+  sub.start();
+  auto until = [&](const std::function<bool()>& done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      other.io().run_for(std::chrono::milliseconds(5));
+    }
+    return done();
+  };
+  ASSERT_TRUE(until([&] { return subscribed; }));
+  other.run(other.store().agent_connect({"alice", "Agent alice", 2, {"billing"}}));
+  auto v = post(conv, pb::ROLE_VISITOR, "v1", "after-move", "are you there?");
+  ASSERT_TRUE(until([&] {
+    for (const auto& p : on_n2) {
+      if (p.find("are you there?") != std::string::npos) return true;
+    }
+    return false;
+  })) << "the message's wake-up never reached the agent's new node";
+  EXPECT_GT(v.seq, 0u);
+  sub.stop();
+}
+
 TEST_F(ChatStore, PostByStrangersIsRefusedAndChangesNothing) {
   auto conv = join("v1");
   agent_online("alice", 2);
