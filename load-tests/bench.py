@@ -6,10 +6,11 @@ generator processes from several 127.0.0.x addresses), prints a Markdown table a
 results to <build>/results/<scenario>.json. Every process it starts is stopped before it exits.
 
   load-tests/bench.py idle   [--quick] [--connections N] [--max]
-  load-tests/bench.py relay  [--quick] [--reps 3] [--plot FILE.svg]
+  load-tests/bench.py relay  [--quick] [--reps 3] [--cpu-rate 4000] [--foreign-max 0.1]
+                             [--plot FILE.svg]
   load-tests/bench.py storm  [--quick] [--reps 3]
   load-tests/bench.py day    [--quick] [--reps 3]
-  load-tests/bench.py peers  --quick          (harness check of the three peers)
+  load-tests/bench.py peers  --quick          (harness check of the peers)
 
 --quick runs small counts for a few seconds and exits non-zero on any protocol error or
 incomplete run: it proves the harness works, it is not a speed check (ctest runs these).
@@ -27,6 +28,7 @@ import sys
 import threading
 import time
 import urllib.request
+from types import SimpleNamespace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -158,9 +160,10 @@ def kernel_memory():
 
 
 def box_busy():
-    """Non-idle jiffies of the whole machine, to report how much else was running."""
+    """Non-idle jiffies of the whole machine, to report how much else was running (as lc_load's
+    sample_box: guest time is already inside user time, so only the first 8 fields count)."""
     with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
+        v = [int(x) for x in f.readline().split()[1:9]]
     return sum(v) - v[3] - v[4], sum(v)
 
 
@@ -187,6 +190,42 @@ class Env:
                                  "lc_epoll_relay livechat")
 
 
+def start_redis(env, tag, d):
+    """A private Redis with its files in d, persisted as production runs it (AOF everysec, no
+    RDB snapshots). Returns (process, port)."""
+    port = free_port()
+    p = start(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", d,
+               "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+               "--maxclients", "10000", "--loglevel", "warning"], f"{tag}-redis", env.rundir)
+    wait_tcp(port)
+    return p, port
+
+
+def peer_modules(env):
+    """The Node peers' packages, installed with `npm ci` from the committed lock file into
+    <build>/peers. A copy of the lock file is kept there once an install succeeded, so a changed
+    lock file (or a failed install) means installing again."""
+    src, dst = os.path.join(HERE, "peers"), os.path.join(env.build, "peers")
+    lock, stamp = os.path.join(src, "package-lock.json"), os.path.join(dst, "installed-lock.json")
+    modules = os.path.join(dst, "node_modules")
+    if os.path.isdir(modules) and os.path.exists(stamp):
+        with open(lock, "rb") as a, open(stamp, "rb") as b:
+            if a.read() == b.read():
+                return modules
+    os.makedirs(dst, exist_ok=True)
+    for f in ("package.json", "package-lock.json"):
+        shutil.copy(os.path.join(src, f), dst)
+    log(f"peers: npm ci in {dst}")
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=dst, check=True,
+                   timeout=300)
+    shutil.copy(lock, stamp)
+    return modules
+
+
+# Systems that persist every message in a Redis of their own; its CPU counts for them.
+HAS_REDIS = ("livechat", "wsredis")
+
+
 class Livechat:
     """One Redis (AOF everysec, like production) and N livechat nodes on it."""
     kind = "livechat"
@@ -197,12 +236,7 @@ class Livechat:
     def __enter__(self):
         d = os.path.join(self.env.rundir, self.tag)
         os.makedirs(d, exist_ok=True)
-        self.redis_port = free_port()
-        self.redis = start(["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1",
-                            "--dir", d, "--appendonly", "yes", "--appendfsync", "everysec",
-                            "--save", "", "--maxclients", "10000", "--loglevel", "warning"],
-                           f"{self.tag}-redis", self.env.rundir)
-        wait_tcp(self.redis_port)
+        self.redis, self.redis_port = start_redis(self.env, self.tag, d)
         self.nodes, self.ports = [], []
         for k in range(self.n):
             port = free_port()
@@ -241,14 +275,20 @@ class Livechat:
 
 
 class Peer:
-    """A relay peer: 'ws' (Node + npm ws), 'nchan' (nginx + nchan) or 'epoll' (C)."""
+    """A relay peer: 'ws' (Node + npm ws), 'wsredis' (the same, persisting every message in a
+    private Redis before forwarding it), 'nchan' (nginx + nchan) or 'epoll' (C)."""
 
     def __init__(self, env, kind, instances, tag):
         self.env, self.kind, self.n, self.tag = env, kind, instances, tag
-        self.redis_pids = []
+        self.redis, self.redis_pids = None, []
 
     def __enter__(self):
         self.procs, self.ports = [], []
+        if self.kind == "wsredis":
+            d = os.path.join(self.env.rundir, self.tag)
+            os.makedirs(d, exist_ok=True)
+            self.redis, self.redis_port = start_redis(self.env, self.tag, d)
+            self.redis_pids = [self.redis.pid]
         if self.kind == "nchan":
             port = free_port()
             prefix = os.path.join(self.env.rundir, self.tag)
@@ -271,15 +311,12 @@ class Peer:
             return self
         for k in range(self.n):
             port = free_port()
-            if self.kind == "ws":
-                peers = os.path.join(self.env.build, "peers")
-                if not os.path.isdir(os.path.join(peers, "node_modules", "ws")):
-                    os.makedirs(peers, exist_ok=True)
-                    shutil.copy(os.path.join(HERE, "peers", "package.json"), peers)
-                    subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"],
-                                   cwd=peers, check=True, timeout=180)
+            if self.kind in ("ws", "wsredis"):
+                envv = dict(os.environ, NODE_PATH=peer_modules(self.env))
                 cmd = ["node", os.path.join(HERE, "peers", "ws_relay.js"), str(port)]
-                envv = dict(os.environ, NODE_PATH=os.path.join(peers, "node_modules"))
+                if self.kind == "wsredis":
+                    cmd = ["node", os.path.join(HERE, "peers", "ws_persist_relay.js"), str(port),
+                           str(self.redis_port)]
                 self.procs.append(start(cmd, f"{self.tag}-{k}", self.env.rundir, env=envv))
             else:
                 self.procs.append(start([self.env.epoll, str(port)], f"{self.tag}-{k}",
@@ -293,6 +330,8 @@ class Peer:
     def __exit__(self, *exc):
         for p in self.procs:
             stop(p)
+        if self.redis:
+            stop(self.redis)
         shutil.rmtree(os.path.join(self.env.rundir, self.tag), ignore_errors=True)
 
     def gen_args(self, k):
@@ -316,11 +355,37 @@ def make_system(env, kind, instances, tag):
 
 # ----------------------------------------------------------------------------- generators
 
-def run_generators(env, system, per_proc_args, name, timeout_s, barrier=True, on_ready=None):
+def softirq_threads():
+    """The kernel's ksoftirqd threads: loopback TCP work that overflows a softirq run goes there,
+    and under load most of it is the run's own traffic, not another tenant's."""
+    pids = []
+    for d in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{d}/comm") as f:
+                if f.read().startswith("ksoftirqd/"):
+                    pids.append(int(d))
+        except OSError:
+            pass  # gone meanwhile
+    return sorted(pids)
+
+
+def watched_pids(system):
+    """What every generator samples at its step boundaries: the system's processes (server,
+    then Redis), then this script and the ksoftirqd threads, whose CPU is part of the run (the
+    harness, the run's network work) and not foreign."""
+    return system.server_pids + system.redis_pids + [os.getpid()] + softirq_threads()
+
+
+def run_generators(env, system, per_proc_args, name, timeout_s, barrier=True, on_ready=None,
+                   control=None):
     """Starts one lc_load per entry, waits for all READY, releases them together (SIGUSR1),
-    waits for all to finish and returns their parsed reports."""
+    waits for all to finish and returns their parsed reports.
+
+    With control (a callable), the generators run under --step-control: after each step every
+    one prints it, and once all have, control gets the merged step and returns the next total
+    rate (or None to end), which is split evenly and sent to all of them at once."""
     procs, outs, lines = [], [], queue.Queue()
-    watch = ",".join(str(p) for p in system.server_pids + system.redis_pids)
+    watch = ",".join(str(p) for p in watched_pids(system))
     for k, extra in enumerate(per_proc_args):
         out = os.path.join(env.rundir, f"{name}-g{k}.json")
         outs.append(out)
@@ -328,14 +393,28 @@ def run_generators(env, system, per_proc_args, name, timeout_s, barrier=True, on
                "--watch-pids", watch, "--out", out] + system.gen_args(k) + extra
         if barrier:
             cmd.append("--barrier")
-        p = start(cmd, f"{name}-g{k}", env.rundir, stdout=subprocess.PIPE)
+        if control:
+            cmd.append("--step-control")
+        p = start(cmd, f"{name}-g{k}", env.rundir, stdout=subprocess.PIPE,
+                  stdin=subprocess.PIPE if control else None)
         procs.append(p)
 
         def reader(p=p, k=k):
             for line in p.stdout:
                 lines.put((k, line.decode(errors="replace").strip()))
         threading.Thread(target=reader, daemon=True).start()
+
+    def command(text):
+        for p in procs:
+            try:
+                p.stdin.write(text.encode())
+                p.stdin.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                pass  # that generator is gone; its report (or its absence) tells
+
     ready, done, end = set(), set(), time.time() + timeout_s
+    stepped = [[] for _ in procs]  # the STEP reports of each generator, in order
+    ended = False
     before = None
     try:
         while len(done) < len(procs) and time.time() < end:
@@ -344,6 +423,10 @@ def run_generators(env, system, per_proc_args, name, timeout_s, barrier=True, on
             except queue.Empty:
                 if all(p.poll() is not None for p in procs):
                     break
+                # A generator that died mid-run would leave the others waiting for a command.
+                if control and not ended and any(p.poll() is not None for p in procs):
+                    command("END\n")
+                    ended = True
                 continue
             if line.startswith("READY"):
                 ready.add(k)
@@ -356,6 +439,13 @@ def run_generators(env, system, per_proc_args, name, timeout_s, barrier=True, on
                     for p in procs:
                         if barrier and p.poll() is None:
                             p.send_signal(signal.SIGUSR1)
+            elif line.startswith("STEP ") and control:
+                stepped[k].append(json.loads(line[5:]))
+                i = len(stepped[k]) - 1
+                if all(len(st) > i for st in stepped) and not ended:
+                    rate = control(merge_step([st[i] for st in stepped], system))
+                    ended = rate is None
+                    command("END\n" if ended else f"NEXT {rate / len(procs):.3f}\n")
             elif line.startswith("DONE"):
                 done.add(k)
         for p in procs:
@@ -390,30 +480,51 @@ def merge_errors(reports):
     return errs
 
 
-def merge_steps(reports, n_server, n_redis):
-    """Per step: offered, sent, received, acked, latency histograms and CPU of the watched
-    processes (server processes, then Redis) from the first generator's samples."""
-    steps = []
-    for i in range(max(len(r["steps"]) for r in reports)):
-        parts = [r["steps"][i] for r in reports if i < len(r["steps"])]
-        lat, ack = Hist(), Hist()
-        for s in parts:
-            lat.add(s["latency"])
-            ack.add(s["ack_latency"])
-        first = parts[0]
-        secs = max(1e-6, (first["end_us"] - first["start_us"]) / 1e6)
-        cpu = [a[0] - b[0] for a, b in zip(first["cpu_after"], first["cpu_before"])]
-        steps.append({
-            "offered": sum(s["offered"] for s in parts),
-            "sent": sum(s["sent"] for s in parts),
-            "received": sum(s["received"] for s in parts),
-            "acked": sum(s["acked"] for s in parts),
-            "seconds": secs, "latency": lat, "ack": ack,
-            "server_cpu_s": sum(cpu[:n_server]),
-            "redis_cpu_s": sum(cpu[n_server:n_server + n_redis]),
-            "server_rss_kib": sum(x[1] for x in first["cpu_after"][:n_server]),
-        })
-    return steps
+def merge_step(parts, system):
+    """One step of every generator, merged: offered, sent, received, acked, latency histograms,
+    and CPU seconds over the step's window (the step and its drain), all sampled by the first
+    generator at its boundaries except the generators' own, which each reports for itself.
+
+    foreign_cpu_s is what ran on the box in that window that is not part of the run: the box's
+    non-idle time minus the system's processes, the generators, this script and ksoftirqd.
+    Other tenants of the machine may be invisible here (other PID namespaces): only the box's
+    total sees them."""
+    n_server, n_redis = len(system.server_pids), len(system.redis_pids)
+    lat, ack = Hist(), Hist()
+    for s in parts:
+        lat.add(s["latency"])
+        ack.add(s["ack_latency"])
+    first = parts[0]
+    secs = max(1e-6, (first["end_us"] - first["start_us"]) / 1e6)
+    cpu = [a[0] - b[0] for a, b in zip(first["cpu_after"], first["cpu_before"])]
+    gen_each = [s["self_cpu_after"] - s["self_cpu_before"] for s in parts]
+    tck = first["clk_tck"]
+    box_s = (first["box_after"][0] - first["box_before"][0]) / tck
+    # The box's jiffies count every CPU: the window in seconds is their share of one.
+    window = max(1e-6, (first["box_after"][1] - first["box_before"][1]) / tck / os.cpu_count())
+    foreign = box_s - sum(cpu) - sum(gen_each)
+    return {
+        "offered": sum(s["offered"] for s in parts),
+        "sent": sum(s["sent"] for s in parts),
+        "received": sum(s["received"] for s in parts),
+        "acked": sum(s["acked"] for s in parts),
+        "seconds": secs, "latency": lat, "ack": ack,
+        "server_cpu_s": sum(cpu[:n_server]),
+        "redis_cpu_s": sum(cpu[n_server:n_server + n_redis]),
+        "watched_cpu_s": cpu[:n_server + n_redis],
+        "harness_cpu_s": cpu[n_server + n_redis] if len(cpu) > n_server + n_redis else 0.0,
+        "softirq_cpu_s": sum(cpu[n_server + n_redis + 1:]),
+        "gen_cpu_s": sum(gen_each), "gen_cpu_each_s": gen_each,
+        "window_s": window, "box_cpu_s": box_s,
+        "foreign_cpu_s": foreign, "foreign_cores": foreign / window,
+        "server_rss_kib": sum(x[1] for x in first["cpu_after"][:n_server]),
+    }
+
+
+def merge_steps(reports, system):
+    """Every step of a run from the generators' final reports (the uncontrolled scenarios)."""
+    return [merge_step([r["steps"][i] for r in reports if i < len(r["steps"])], system)
+            for i in range(max(len(r["steps"]) for r in reports))]
 
 
 def sustained(step, kind):
@@ -461,139 +572,293 @@ def split_even(total, parts):
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
 
-def relay_pass(env, kind, convs, gens, rates, step_s, nodes, tag, stop_on_overload):
-    instances = nodes if kind != "nchan" else max(1, nodes)
-    with make_system(env, kind, instances, tag) as sysm:
+# ----------------------------------------------------------------------------- relay: step control
+
+# A measurement that foreign CPU contaminated is run again at most this many times.
+REPEATS = 2
+
+
+def judge(step, kind, foreign_max):
+    """Annotates a merged step. sustained: it passed. contaminated: processes that are not part
+    of the run used more than foreign_max of a core in its window. system_saturated: one of the
+    system's processes (each one thread doing the work) used at least 90 % of a core.
+    generator_bound: it failed while the generators were the limit (the box nearly full, or one
+    generator process at a full core) and the system itself was not saturated."""
+    w = step["window_s"]
+    step["sustained"] = sustained(step, kind)
+    step["contaminated"] = step["foreign_cores"] > foreign_max
+    step["system_saturated"] = any(c / w >= 0.9 for c in step["watched_cpu_s"])
+    box_full = (step["gen_cpu_s"] + sum(step["watched_cpu_s"])) / w >= 0.9 * os.cpu_count()
+    gen_full = any(c / w >= 0.9 for c in step["gen_cpu_each_s"])
+    step["generator_bound"] = (not step["sustained"] and not step["system_saturated"]
+                               and (box_full or gen_full))
+    return step
+
+
+def verdict(s, again=False):
+    if again:
+        return "contaminated: again"
+    v = "ok" if s["sustained"] else "OVER (generator-bound)" if s["generator_bound"] else "OVER"
+    return v + (" *contaminated" if s["contaminated"] else "")
+
+
+def log_step(s):
+    w = s["window_s"]
+    log(f"   {s['role']:>7} {s['rate']:8.0f} offered {s['received'] / s['seconds']:8.0f}/s recv  "
+        f"p50 {ms(s['latency'].pct(50) / 1000)} p99 {ms(s['latency'].pct(99) / 1000)} ms  cores: "
+        f"system {sum(s['watched_cpu_s']) / w:.2f} gen {s['gen_cpu_s'] / w:.2f} "
+        f"foreign {s['foreign_cores']:.2f}  {s['verdict']}")
+
+
+class Ramp:
+    """Decides a ramp step by step: a discarded warm-up at half the first rate, then each rate in
+    turn. Sustained means passed: the max is the highest rate whose step passed, and the ramp ends
+    at the first step that failed, unless foreign CPU contaminated it; then that step is run again
+    (at most `repeats` times) and only a clean result decides. A failure still contaminated after
+    that ends the ramp too, and marks the max (it may be higher)."""
+
+    def __init__(self, rates, kind, foreign_max, repeats):
+        self.rates, self.kind, self.foreign_max, self.repeats = rates, kind, foreign_max, repeats
+        self.first_rate = rates[0] / 2
+        self.i, self.tries = -1, 0  # the rate being run (-1: the warm-up), its contaminated runs
+        self.steps, self.best, self.max_contaminated = [], 0, False
+
+    def max_steps(self):
+        return 1 + len(self.rates) * (1 + self.repeats)
+
+    def __call__(self, s):
+        judge(s, self.kind, self.foreign_max)
+        s["rate"] = self.first_rate if self.i < 0 else self.rates[self.i]
+        s["role"] = "warm-up" if self.i < 0 else "ramp"
+        self.steps.append(s)
+        if self.i >= 0 and not s["sustained"]:
+            again = s["contaminated"] and self.tries < self.repeats
+            s["verdict"] = verdict(s, again)
+            log_step(s)
+            if again:
+                self.tries += 1
+                return s["rate"]
+            self.max_contaminated = s["contaminated"]
+            return None
+        s["verdict"] = "discarded" if self.i < 0 else verdict(s)
+        log_step(s)
+        if self.i >= 0:
+            self.best = s["rate"]
+        self.i, self.tries = self.i + 1, 0
+        return self.rates[self.i] if self.i < len(self.rates) else None
+
+
+class Fixed:
+    """A discarded warm-up step (none if warm_rate is None), then one step per (label, rate),
+    whatever their outcome. A contaminated step is run again (at most `repeats` times): the first
+    clean result is kept, else the last one, still marked contaminated."""
+
+    def __init__(self, warm_rate, points, kind, foreign_max, repeats):
+        self.points, self.kind, self.foreign_max, self.repeats = points, kind, foreign_max, repeats
+        self.first_rate = warm_rate or points[0][1]
+        self.j, self.tries = (-1 if warm_rate else 0), 0
+        self.steps, self.results = [], {}
+
+    def max_steps(self):
+        return 1 + len(self.points) * (1 + self.repeats)
+
+    def __call__(self, s):
+        judge(s, self.kind, self.foreign_max)
+        self.steps.append(s)
+        if self.j < 0:
+            s["rate"], s["role"], s["verdict"] = self.first_rate, "warm-up", "discarded"
+            log_step(s)
+            self.j = 0
+            return self.points[0][1]
+        label, rate = self.points[self.j]
+        s["rate"], s["role"] = rate, label
+        self.results[label] = s
+        again = s["contaminated"] and self.tries < self.repeats
+        s["verdict"] = verdict(s, again)
+        log_step(s)
+        if again:
+            self.tries += 1
+            return rate
+        self.j, self.tries = self.j + 1, 0
+        return self.points[self.j][1] if self.j < len(self.points) else None
+
+
+def session(env, kind, controller, convs, gens, step_s, nodes, tag, inspect=None):
+    """A freshly started system and its generators (convs conversations: a visitor and a
+    capacity-1 agent each), stepped by the controller, which keeps the steps. inspect(system)
+    runs before the system stops. Returns the errors, the final reports and the box's busy %."""
+    drain = 0.5 if env.args.quick else 1.0
+    with make_system(env, kind, nodes, tag) as sysm:
         per = split_even(convs, gens)
-        argv = []
-        for k in range(gens):
-            a = ["--visitors", str(per[k]), "--agents", str(per[k]), "--capacity", "1",
-                 "--steps", ",".join(f"{r / gens:.1f}" for r in rates),
-                 "--step-seconds", str(step_s), "--drain-seconds", "1",
-                 "--text-bytes", str(env.args.text_bytes), "--setup-timeout", "60"]
-            if stop_on_overload:
-                a.append("--stop-on-overload")
-            argv.append(a)
-        budget = 90 + len(rates) * (step_s + 2)
-        reports, busy = run_generators(env, sysm, argv, tag, budget)
-        steps = merge_steps(reports, len(sysm.server_pids), len(sysm.redis_pids))
-        return steps, merge_errors(reports), busy, reports
+        argv = [["--visitors", str(per[k]), "--agents", str(per[k]), "--capacity", "1",
+                 "--steps", f"{controller.first_rate / gens:.3f}", "--step-seconds", str(step_s),
+                 "--drain-seconds", str(drain), "--text-bytes", str(env.args.text_bytes),
+                 "--setup-timeout", "60"] for k in range(gens)]
+        budget = 90 + controller.max_steps() * (step_s + drain + 2)
+        reports, busy = run_generators(env, sysm, argv, tag, budget, control=controller)
+        if inspect:
+            inspect(sysm)
+    return merge_errors(reports), reports, busy
+
+
+def step_record(s):
+    """What the results JSON keeps of a step: counts, latency, CPU per message of the system,
+    its Redis and the generators, and the foreign CPU of its window."""
+    keys = ("role", "rate", "offered", "sent", "received", "acked", "verdict", "sustained",
+            "contaminated", "foreign_cores", "foreign_cpu_s", "box_cpu_s", "window_s",
+            "server_cpu_s", "redis_cpu_s", "gen_cpu_s", "harness_cpu_s", "softirq_cpu_s",
+            "system_saturated", "generator_bound")
+    recv = max(1, s["received"])
+    return {k: round(s[k], 4) if isinstance(s[k], float) else s[k] for k in keys if k in s} | {
+        "p50": s["latency"].pct(50), "p99": s["latency"].pct(99),
+        "p999": s["latency"].pct(99.9), "ack_p50": s["ack"].pct(50), "ack_p99": s["ack"].pct(99),
+        "server_cpu_us_per_msg": 1e6 * s["server_cpu_s"] / recv,
+        "redis_cpu_us_per_msg": 1e6 * s["redis_cpu_s"] / recv,
+        "gen_cpu_us_per_msg": 1e6 * s["gen_cpu_s"] / recv}
+
+
+def relay_rep(env, kind, rep, plan, res):
+    """One repetition of one system: its ramp, then the CPU pass at the common rate, then the
+    latency pass at 25/50/80 % of the max this ramp found; each pass on a fresh system.
+    Appends to res and returns every controller (their steps) and report."""
+    a, tag = env.args, f"r{rep}{kind}"
+    run = (kind, plan.convs, plan.gens, plan.step_s, a.nodes)
+    log(f"rep {rep + 1}/{plan.reps} {kind}: ramp")
+    ramp = Ramp(plan.ramp, kind, a.foreign_max, plan.repeats)
+    errors, reports, _ = session(env, run[0], ramp, *run[1:], tag)
+    res["max"].append(ramp.best)
+    res["max_contaminated"].append(ramp.max_contaminated)
+    res["ramps"].append([step_record(s) for s in ramp.steps])
+    res["errors"].append(errors)
+    # The same offered rate for every system: CPU per message at 50 % of each one's own max
+    # would compare a fast system at a high rate (better batching) with a slow one at a low one.
+    log(f"rep {rep + 1}/{plan.reps} {kind}: CPU at {plan.cpu_rate:.0f} msg/s")
+    cpu = Fixed(plan.cpu_rate, [("cpu", plan.cpu_rate)], kind, a.foreign_max, plan.repeats)
+    errs, more, _ = session(env, run[0], cpu, *run[1:], f"{tag}c")
+    res["cpu"].append(step_record(cpu.results["cpu"]))
+    res["cpu_steps"].append([step_record(s) for s in cpu.steps])  # warm-up and repeats too
+    res["errors"].append(errs)
+    passes, reports = [ramp, cpu], reports + more
+    if ramp.best <= 0:
+        return passes, reports
+    log(f"rep {rep + 1}/{plan.reps} {kind}: latency at 25/50/80 % of {ramp.best:.0f}")
+    # The warm-up step absorbs JIT (Node), page faults and Redis stream growth.
+    lat = Fixed(ramp.best * 0.25, [(str(f), ramp.best * f) for f in (0.25, 0.5, 0.8)], kind,
+                a.foreign_max, plan.repeats)
+    errs, more, busy = session(env, run[0], lat, *run[1:], f"{tag}l")
+    res["points"].append({f: step_record(s) for f, s in lat.results.items()})
+    res["latency_steps"].append([step_record(s) for s in lat.steps])
+    res["busy"].append(busy)
+    res["errors"].append(errs)
+    return passes + [lat], reports + more
 
 
 def scenario_relay(env):
     a = env.args
-    systems = ["livechat", "ws", "nchan", "epoll"] if not a.only else a.only.split(",")
+    systems = a.only.split(",") if a.only else ["livechat", "wsredis", "ws", "nchan", "epoll"]
+    plan = SimpleNamespace(ramp=[float(x) for x in a.ramp.split(",")], convs=a.conversations,
+                           gens=a.gens, step_s=a.step_seconds, cpu_rate=a.cpu_rate, reps=a.reps,
+                           repeats=REPEATS)
     if a.quick:
-        steps, errors, _, reports = relay_pass(env, "livechat", 20, 1, [200, 400], 1.0, 1,
-                                               "quick", False)
-        problems = [f"step {i}: received {s['received']} acked {s['acked']} of {s['sent']}"
-                    for i, s in enumerate(steps)
-                    if s["sent"] == 0 or s["received"] != s["sent"] or s["acked"] != s["sent"]]
-        if not reports[0]["ready"]:
-            problems.append("setup did not complete")
-        for i, s in enumerate(steps):
-            print(f"step {i}: {s['offered']:.0f} msg/s sent {s['sent']} p50 "
-                  f"{ms(s['latency'].pct(50) / 1000)} ms p99 {ms(s['latency'].pct(99) / 1000)} ms")
-        return check_quick(errors, problems)
-    ramp = [float(x) for x in a.ramp.split(",")]
-    out = {k: {"max": [], "ramps": [], "points": [], "errors": [], "busy": []} for k in systems}
-    for rep in range(a.reps):
+        # The whole flow in miniature (warm-up, ramp, CPU pass, latency pass): a harness check.
+        systems = ["livechat"]
+        plan = SimpleNamespace(ramp=[200.0, 400.0], convs=20, gens=1, step_s=1.0, cpu_rate=300.0,
+                               reps=1, repeats=1)
+    out = {k: {"max": [], "max_contaminated": [], "ramps": [], "cpu": [], "cpu_steps": [],
+               "points": [], "latency_steps": [], "errors": [], "busy": []} for k in systems}
+    problems, errors = [], {}
+    for rep in range(plan.reps):
         for kind in systems:
-            log(f"rep {rep + 1}/{a.reps} {kind}: ramp")
-            steps, errors, busy, _ = relay_pass(env, kind, a.conversations, a.gens, ramp,
-                                                a.step_seconds, a.nodes, f"r{rep}{kind}", True)
-            best, misses = 0, 0
-            for s in steps:
-                log(f"   {s['offered']:8.0f} offered  {s['received'] / s['seconds']:8.0f}/s recv "
-                    f"p50 {ms(s['latency'].pct(50) / 1000)} p99 {ms(s['latency'].pct(99) / 1000)}"
-                    f" ms  {'ok' if sustained(s, kind) else 'OVER'}")
-                # One noisy step (another tenant, a GC pause) must not end the ramp: two in a row do.
-                if sustained(s, kind):
-                    best, misses = max(best, s["offered"]), 0
-                else:
-                    misses += 1
-                    if misses >= 2:
-                        break
-            out[kind]["max"].append(best)
-            out[kind]["ramps"].append([{"offered": s["offered"], "p50": s["latency"].pct(50),
-                                        "p99": s["latency"].pct(99), "sent": s["sent"],
-                                        "received": s["received"]} for s in steps])
-            out[kind]["errors"].append(errors)
-            if best <= 0:
-                continue
-            log(f"rep {rep + 1}/{a.reps} {kind}: latency at 25/50/80 % of {best:.0f}")
-            # A discarded warm-up step first: JIT (Node), page faults, Redis stream growth.
-            fr = [0.25, 0.5, 0.8]
-            steps, errors, busy, _ = relay_pass(env, kind, a.conversations, a.gens,
-                                                [best * 0.25] + [best * f for f in fr],
-                                                a.step_seconds, a.nodes, f"r{rep}{kind}l", False)
-            steps = steps[1:]
-            out[kind]["busy"].append(busy)
-            pts = {}
-            for f, s in zip(fr, steps):
-                recv = max(1, s["received"])
-                pts[str(f)] = {"offered": s["offered"], "p50": s["latency"].pct(50),
-                               "p99": s["latency"].pct(99), "p999": s["latency"].pct(99.9),
-                               "ack_p50": s["ack"].pct(50), "ack_p99": s["ack"].pct(99),
-                               "server_cpu_us_per_msg": 1e6 * s["server_cpu_s"] / recv,
-                               "redis_cpu_us_per_msg": 1e6 * s["redis_cpu_s"] / recv,
-                               "ok": sustained(s, kind)}
-            out[kind]["points"].append(pts)
-            out[kind]["errors"].append(errors)
-    save(env, "relay", out)
-    print(relay_table(out, systems))
+            passes, reports = relay_rep(env, kind, rep, plan, out[kind])
+            if a.quick:
+                problems += quick_problems(kind, passes, reports)
+                for e in out[kind]["errors"]:
+                    errors.update({k: errors.get(k, 0) + v for k, v in e.items()})
+    data = {"cpu_rate": plan.cpu_rate, "foreign_max": a.foreign_max, "repeats": plan.repeats,
+            "systems": out}
+    save(env, "relay", data)
+    print(relay_table(data, systems))
     if a.plot:
         write_plot(out, systems, a.plot)
-    return 0
+    return check_quick(errors, problems) if a.quick else 0
 
 
-def relay_table(out, systems):
-    def m(kind, f, key):
-        return med([p[f][key] for p in out[kind]["points"] if f in p])
+def quick_problems(kind, passes, reports):
+    """A quick run must deliver (and, for the server, ack) every message of every step."""
+    out = [f"{kind} {s['role']} {s['rate']:.0f}/s: received {s['received']} acked {s['acked']} "
+           f"of {s['sent']}" for c in passes for s in c.steps
+           if s["sent"] == 0 or s["received"] != s["sent"]
+           or (kind == "livechat" and s["acked"] != s["sent"])]
+    if not all(r["ready"] for r in reports):
+        out.append(f"{kind}: setup did not complete")
+    return out
 
-    rows = ["| system | max sustained msg/s | p50 / p99 @25 % (ms) | p50 / p99 @50 % (ms) | "
-            "p50 / p99 @80 % (ms) | CPU µs/msg @50 % (server + Redis) |",
-            "|---|---|---|---|---|---|"]
+
+def relay_table(data, systems):
+    out, rate, marks = data["systems"], data["cpu_rate"], set()
+
+    def mark(flags, sign="*"):
+        if any(flags):
+            marks.add(sign)
+            return sign
+        return ""
+
+    def pts(kind, f):
+        return [p[f] for p in out[kind]["points"] if f in p]
+
+    def total_cpu(r):
+        return r["server_cpu_us_per_msg"] + r["redis_cpu_us_per_msg"]
+
+    rows = ["| system | max sustained msg/s (per rep) | p50 / p99 @25 % (ms) | p50 / p99 @50 % (ms) "
+            f"| p50 / p99 @80 % (ms) | CPU µs/msg @ {rate:.0f} msg/s (server + Redis) | "
+            f"generator CPU µs/msg @ {rate:.0f} msg/s |", "|---|---|---|---|---|---|---|"]
     for kind in systems:
-        mx = med(out[kind]["max"])
+        r = out[kind]
+        reps = "/".join(f"{x:.0f}" + mark([c]) for x, c in zip(r["max"], r["max_contaminated"]))
         cells = []
         for f in ("0.25", "0.5", "0.8"):
-            p50, p99 = m(kind, f, "p50"), m(kind, f, "p99")
-            cells.append("–" if p50 is None else f"{ms(p50 / 1000)} / {ms(p99 / 1000)}")
-        cpu, rcpu = m(kind, "0.5", "server_cpu_us_per_msg"), m(kind, "0.5", "redis_cpu_us_per_msg")
-        cpu_s = "–" if cpu is None else f"{cpu:.1f}" + (f" + {rcpu:.1f}" if kind == "livechat"
-                                                        else "")
-        reps = "/".join(f"{x:.0f}" for x in out[kind]["max"])
-        rows.append(f"| {kind} | {mx:.0f} ({reps}) | " + " | ".join(cells) + f" | {cpu_s} |")
-    if "livechat" in systems:
-        lc = med(out["livechat"]["max"])
-        rows.append("")
-        rows.append("| ratio (livechat ÷ peer) | max msg/s | CPU/msg @50 % |")
-        rows.append("|---|---|---|")
-        lc_cpu = m("livechat", "0.5", "server_cpu_us_per_msg")
-        lc_r = m("livechat", "0.5", "redis_cpu_us_per_msg")
+            p = pts(kind, f)
+            cells.append("–" if not p else f"{ms(med([x['p50'] for x in p]) / 1000)} / "
+                         f"{ms(med([x['p99'] for x in p]) / 1000)}"
+                         + mark([x["contaminated"] for x in p]))
+        c = r["cpu"]
+        flags = mark([x["contaminated"] for x in c]) + mark([not x["sustained"] for x in c], "†")
+        cpu = f"{med([x['server_cpu_us_per_msg'] for x in c]):.1f}" + (
+            f" + {med([x['redis_cpu_us_per_msg'] for x in c]):.1f}" if kind in HAS_REDIS else "")
+        gen = f"{med([x['gen_cpu_us_per_msg'] for x in c]):.1f}"
+        rows.append(f"| {kind} | {med(r['max']) or 0:.0f} ({reps}) | " + " | ".join(cells) +
+                    f" | {cpu}{flags} | {gen}{flags} |")
+    if "livechat" in systems and len(systems) > 1:
+        lc = out["livechat"]
+        rows += ["", "| ratio (livechat ÷ peer), same run | max msg/s: median (per rep) | "
+                 f"CPU/msg @ {rate:.0f} msg/s (server + Redis ÷ server + Redis) |", "|---|---|---|"]
         for kind in systems:
             if kind == "livechat":
                 continue
-            # Ratios of medians, and the per-rep ratios (same run, same box) in brackets.
-            per_rep = [x / y for x, y in zip(out["livechat"]["max"], out[kind]["max"]) if y]
-            pc = m(kind, "0.5", "server_cpu_us_per_msg")
-            rows.append(f"| livechat ÷ {kind} | {lc / max(1, med(out[kind]['max'])):.2f} "
-                        f"({', '.join(f'{x:.2f}' for x in per_rep)}) | "
-                        + ("–" if not (pc and lc_cpu) else
-                           f"{lc_cpu / pc:.2f} (server only), {(lc_cpu + lc_r) / pc:.2f} (+Redis)")
-                        + " |")
-    return "\n".join(rows)
+            r = out[kind]
+            per_rep = [x / y for x, y in zip(lc["max"], r["max"]) if y]
+            mx = med(lc["max"]) / med(r["max"]) if med(r["max"]) else None
+            cpu = med([total_cpu(x) for x in lc["cpu"]]) / max(1e-9, med(
+                [total_cpu(x) for x in r["cpu"]]))
+            rows.append(f"| livechat ÷ {kind} | " + ("–" if mx is None else f"{mx:.2f}") +
+                        f" ({', '.join(f'{x:.2f}' for x in per_rep)}) | {cpu:.2f} |")
+    notes = {"*": f"\n\\* still contaminated after {data['repeats']} repeat(s): processes outside the run "
+                  f"used more than {data['foreign_max']:g} of a core during that measurement (for a"
+                  " max: during the step that ended the ramp, so the max may be higher).",
+             "†": f"\n† the system did not sustain {rate:.0f} msg/s in at least one rep: its CPU "
+                  "per message is measured at overload."}
+    return "\n".join(rows) + "".join(notes[m] for m in sorted(marks))
 
 
 def write_plot(out, systems, path):
     """SVG of p50 and p99 latency against offered load, from every rep's ramp."""
-    colors = {"livechat": "#d62728", "ws": "#1f77b4", "nchan": "#2ca02c", "epoll": "#7f7f7f"}
+    colors = {"livechat": "#d62728", "wsredis": "#9467bd", "ws": "#1f77b4", "nchan": "#2ca02c", "epoll": "#7f7f7f"}
     series = []
     for kind in systems:
         for rep, ramp in enumerate(out[kind]["ramps"]):
             for key, dash in (("p99", ""), ("p50", "4,3")):
-                pts = [(s["offered"], max(0.01, s[key] / 1000)) for s in ramp if s["sent"]]
+                pts = [(s["offered"], max(0.01, s[key] / 1000)) for s in ramp
+                       if s["sent"] and s.get("role") != "warm-up"]
                 series.append((kind, key, rep, dash, pts))
     xs = [x for *_, pts in series for x, _ in pts] or [1]
     import math
@@ -647,26 +912,46 @@ def write_plot(out, systems, path):
 
 
 def scenario_peers(env):
-    """Quick harness check of the three peers (ctest); the full comparison is in relay/day."""
+    """Quick harness check of the peers (ctest): one short step each, every message delivered
+    (and, for wsredis, persisted); the full comparison is in relay/day."""
     problems, errors = [], {}
-    for kind in ("ws", "nchan", "epoll"):
+    for kind in ("ws", "wsredis", "nchan", "epoll"):
         # A machine without a peer installed still checks the others (CI installs what it
-        # chooses); the full relay/day runs need all three.
+        # chooses); the full relay/day runs need all of them.
         if kind == "nchan" and not (shutil.which("nginx") and os.path.exists(
                 "/usr/lib/nginx/modules/ngx_nchan_module.so")):
             print("nchan: skipped (apt-get install nginx-light libnginx-mod-nchan)")
             continue
-        if kind == "ws" and not (shutil.which("node") and shutil.which("npm")):
-            print("ws: skipped (node and npm needed)")
+        if kind in ("ws", "wsredis") and not (shutil.which("node") and shutil.which("npm")):
+            print(f"{kind}: skipped (node and npm needed)")
             continue
-        steps, errs, _, reports = relay_pass(env, kind, 20, 1, [200], 1.0, 1, f"q{kind}", False)
+        stored = {}
+
+        def count_stored(sysm):
+            # Every message the peer forwarded was XADDed first: the streams hold them all.
+            script = ("local n = 0 for _, k in ipairs(redis.call('KEYS', 'r:*')) do "
+                      "n = n + redis.call('XLEN', k) end return n")
+            r = subprocess.run(["redis-cli", "-p", str(sysm.redis_port), "EVAL", script, "0"],
+                               capture_output=True, text=True, timeout=10)
+            stored["n"] = int(r.stdout.strip() or -1)
+
+        ctl = Fixed(None, [("quick", 200.0)], kind, env.args.foreign_max, 0)
+        errs, reports, _ = session(env, kind, ctl, 20, 1, 1.0, 1, f"q{kind}",
+                                   inspect=count_stored if kind == "wsredis" else None)
         for k, v in errs.items():
             errors[f"{kind}:{k}"] = v
-        s = steps[0]
+        s = ctl.results["quick"]
         print(f"{kind}: sent {s['sent']} received {s['received']} p50 "
-              f"{ms(s['latency'].pct(50) / 1000)} ms p99 {ms(s['latency'].pct(99) / 1000)} ms")
+              f"{ms(s['latency'].pct(50) / 1000)} ms p99 {ms(s['latency'].pct(99) / 1000)} ms"
+              + (f" persisted {stored['n']}" if stored else "") +
+              f"; generator {1e6 * s['gen_cpu_s'] / max(1, s['received']):.0f} µs/msg, "
+              f"foreign {s['foreign_cores']:.2f} cores")
         if s["sent"] == 0 or s["received"] != s["sent"]:
             problems.append(f"{kind}: received {s['received']} of {s['sent']}")
+        if stored and stored["n"] != s["sent"]:
+            problems.append(f"{kind}: {stored['n']} of {s['sent']} messages in Redis")
+        if not all(r["ready"] for r in reports):
+            problems.append(f"{kind}: setup did not complete")
     return check_quick(errors, problems)
 
 
@@ -758,6 +1043,7 @@ def scenario_storm(env):
                      "10" if a.quick else "60", "--setup-timeout", "30" if a.quick else "120",
                      "--connect-rate", "4000"]]
             reports, busy = run_generators(env, lc, argv, f"storm{rep}", 60 if a.quick else 300)
+            n_sys = len(lc.server_pids) + len(lc.redis_pids)
         r = reports[0]
         h = Hist().add(r["assign"])
         times = sorted(r["assign_times_us"])
@@ -769,7 +1055,8 @@ def scenario_storm(env):
                # Frames the server sent, by ServerEnvelope field: 13 queue_status, 14 assigned,
                # 15 event, 12 ack.
                "frames": r.get("frames", {}),
-               "cpu": [x[0] - y[0] for x, y in zip(r["steps"][0]["cpu_after"],
+               # Server nodes, then Redis (then the harness's pids: see watched_pids).
+               "cpu": [x[0] - y[0] for x, y in zip(r["steps"][0]["cpu_after"][:n_sys],
                                                    r["steps"][0]["cpu_before"])]}
         runs.append(run)
         log(json.dumps(run))
@@ -820,12 +1107,14 @@ def scenario_day(env):
                         x += ["--think-ms", "1500", "--receipts", "--close-at-end"]
                     argv.append(x)
                 reports, busy = run_generators(env, sysm, argv, f"d{rep}{kind}", 300 + secs)
-                s = merge_steps(reports, len(sysm.server_pids), len(sysm.redis_pids))[0]
+                s = merge_steps(reports, sysm)[0]
             errs = merge_errors(reports)
             r = {"sent": s["sent"], "received": s["received"], "acked": s["acked"],
                  "latency": s["latency"].summary_ms(), "ack": s["ack"].summary_ms(),
                  "server_cpu_pct": 100 * s["server_cpu_s"] / s["seconds"],
                  "redis_cpu_pct": 100 * s["redis_cpu_s"] / s["seconds"],
+                 "gen_cpu_pct": 100 * s["gen_cpu_s"] / s["seconds"],
+                 "foreign_cores": s["foreign_cores"],
                  "server_rss_mib": s["server_rss_kib"] / 1024, "errors": errs, "box_busy": busy,
                  "ready": all(x["ready"] for x in reports),
                  "assigned": sum(x["assigned_visitors"] for x in reports)}
@@ -848,7 +1137,7 @@ def scenario_day(env):
         rows.append(f"| {kind} | {med([r['sent'] for r in rs]):.0f} | "
                     f"{med([r['sent'] - r['received'] for r in rs]):.0f} | {ms(L['p50'])} | "
                     f"{ms(L['p90'])} | {ms(L['p99'])} | {ms(L['p99.9'])} | {ms(L['max'])} | "
-                    f"{cpu:.1f}" + (f" + {rcpu:.1f}" if kind == "livechat" else "") +
+                    f"{cpu:.1f}" + (f" + {rcpu:.1f}" if kind in HAS_REDIS else "") +
                     f" | {med([r['server_rss_mib'] for r in rs]):.0f} | "
                     f"{sum(sum(r['errors'].values()) for r in rs)} |")
     if "livechat" in systems:
@@ -876,13 +1165,19 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--nodes", type=int, default=1, help="livechat nodes on one Redis")
     ap.add_argument("--gens", type=int, default=2, help="generator processes")
-    ap.add_argument("--only", help="comma list of systems: livechat,ws,nchan,epoll")
+    ap.add_argument("--only", help="comma list of systems: livechat,wsredis,ws,nchan,epoll")
     ap.add_argument("--text-bytes", type=int, default=64, help="chat message text size")
     # relay
     ap.add_argument("--conversations", type=int, default=2000)
     ap.add_argument("--ramp", default="4000,6000,8000,10000,12500,15000,17500,20000,25000,30000,"
                     "35000,40000,50000,60000")
     ap.add_argument("--step-seconds", type=float, default=3.0)
+    ap.add_argument("--cpu-rate", type=float, default=4000,
+                    help="relay: the one offered rate (msg/s) at which every system's CPU per "
+                    "message is measured")
+    ap.add_argument("--foreign-max", type=float, default=0.10,
+                    help="relay: a step is contaminated when processes outside the run used more "
+                    "than this many cores in it (default: 10 %% of one)")
     ap.add_argument("--plot", help="write the latency-vs-load SVG here")
     ap.add_argument("--keep", action="store_true", help="keep the run directory (logs)")
     # idle

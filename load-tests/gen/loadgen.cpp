@@ -8,6 +8,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -94,6 +95,9 @@ struct options {
   bool close_at_end = false;
   bool barrier = false;
   bool stop_on_overload = false;
+  // After each step, print it (STEP <json>) and read the next one from stdin: "NEXT <rate>" or
+  // "END". bench.py then decides every step on the merged results of all its generators.
+  bool step_control = false;
   double setup_timeout = 60;
   double connect_rate = 4000;
   int connect_window = 256;
@@ -110,6 +114,8 @@ struct step_result {
   histogram latency;      // send schedule -> receipt by the other side
   histogram ack_latency;  // send schedule -> Ack (persisted in Redis)
   std::vector<proc_sample> cpu_before, cpu_after;
+  proc_sample self_before, self_after;  // this generator process, at the same instants
+  box_sample box_before, box_after;     // the whole machine, at the same instants
 };
 
 class generator;
@@ -211,7 +217,7 @@ class generator {
   void release_slot(client& c);
   void on_closed(client& c, bool was_open);
   std::string message_text(std::int64_t sched_us, int step) const;
-  std::string peer_frame(const std::string& conv, std::int64_t sched_us, int step) const;
+  std::string peer_frame(const std::string& conv, std::int64_t sched_us, int step);
   std::string agent_token(int index) const;
   std::string department_of(int visitor_index) const {
     return "d" + std::to_string(visitor_index % o_.departments);
@@ -221,8 +227,12 @@ class generator {
   void pump_connects();
   void check_ready();
   void go();
-  void start_step(int i);
+  void start_step(int i, double rate);
   void end_step(int i);
+  void read_command(int i);
+  void arm_hard_stop(double seconds);
+  void sample_start(step_result& s) const;
+  void sample_end(step_result& s) const;
   void schedule_sends();
   void fire_sends();
   void finish();
@@ -235,6 +245,10 @@ class generator {
   asio::steady_timer connect_timer_;
   bool connect_timer_pending_ = false;
   asio::signal_set signals_;
+  asio::steady_timer hard_stop_{io_};
+  asio::posix::stream_descriptor control_in_{io_};  // stdin under --step-control
+  asio::streambuf control_buf_;
+  std::unordered_map<std::size_t, std::size_t> peer_frame_size_;  // by field lengths, see peer_frame
   std::vector<std::shared_ptr<client>> clients_;
   std::size_t next_connect_ = 0;
   int connects_in_flight_ = 0;
@@ -247,7 +261,6 @@ class generator {
   std::priority_queue<due, std::vector<due>, std::greater<>> heap_;
   std::int64_t period_us_ = 0;
   std::mt19937_64 rng_{12345};
-  std::string padding_;
 };
 
 // ------------------------------------------------------------------------------------- client
@@ -485,24 +498,77 @@ std::string generator::agent_token(int index) const {
   return core::sign_agent_token(c, o_.secret);
 }
 
+// "t=<scheduled µs>;s=<step>;" appended to out without temporaries (this runs per message).
+void append_stamp(std::string& out, std::int64_t sched_us, int step) {
+  char buf[48];  // "t=", at most 20 digits, ";s=", at most 11, ";"
+  char* p = buf;
+  *p++ = 't';
+  *p++ = '=';
+  p = std::to_chars(p, p + 20, sched_us).ptr;
+  *p++ = ';';
+  *p++ = 's';
+  *p++ = '=';
+  p = std::to_chars(p, p + 11, step).ptr;
+  *p++ = ';';
+  out.append(buf, p);
+}
+
+// One step as JSON: counts, histograms, and the CPU samples taken at its start and end (watched
+// processes as [cpu seconds, rss KiB], this process's CPU seconds, the box's jiffies).
+std::string step_json(const step_result& s) {
+  auto cpu = [](const std::vector<proc_sample>& v) {
+    std::string out = "[";
+    for (std::size_t k = 0; k < v.size(); ++k) {
+      out += (k ? "," : "") + std::string("[") + std::to_string(v[k].cpu_seconds) + "," +
+             std::to_string(v[k].rss_kib) + "]";
+    }
+    return out + "]";
+  };
+  auto box = [](const box_sample& b) {
+    return "[" + std::to_string(b.busy) + "," + std::to_string(b.total) + "]";
+  };
+  return std::string("{\"offered\":") + std::to_string(s.offered) +
+         ",\"start_us\":" + std::to_string(s.start_us) + ",\"end_us\":" + std::to_string(s.end_us) +
+         ",\"sent\":" + std::to_string(s.sent) + ",\"acked\":" + std::to_string(s.acked) +
+         ",\"received\":" + std::to_string(s.received) + ",\"latency\":" + s.latency.json() +
+         ",\"ack_latency\":" + s.ack_latency.json() + ",\"cpu_before\":" + cpu(s.cpu_before) +
+         ",\"cpu_after\":" + cpu(s.cpu_after) +
+         ",\"self_cpu_before\":" + std::to_string(s.self_before.cpu_seconds) +
+         ",\"self_cpu_after\":" + std::to_string(s.self_after.cpu_seconds) +
+         ",\"box_before\":" + box(s.box_before) + ",\"box_after\":" + box(s.box_after) +
+         ",\"clk_tck\":" + std::to_string(sysconf(_SC_CLK_TCK)) + "}";
+}
+
+// The stamp, then 'x' padding up to text_bytes.
 std::string generator::message_text(std::int64_t sched_us, int step) const {
-  std::string t = "t=" + std::to_string(sched_us) + ";s=" + std::to_string(step) + ";";
-  if (static_cast<int>(t.size()) < o_.text_bytes) t += padding_.substr(0, o_.text_bytes - t.size());
+  std::string t;
+  t.reserve(static_cast<std::size_t>(std::max(o_.text_bytes, 48)));
+  append_stamp(t, sched_us, step);
+  if (static_cast<int>(t.size()) < o_.text_bytes) t.append(o_.text_bytes - t.size(), 'x');
   return t;
 }
 
 // Same bytes on the wire as the livechat SendMessage envelope, but ASCII so nchan's text frames
-// carry it unchanged.
-std::string generator::peer_frame(const std::string& conv, std::int64_t sched_us, int step) const {
-  pb::ClientEnvelope env;
-  env.set_request_id(1000);
-  auto* s = env.mutable_send();
-  s->set_conversation_id(conv);
-  s->set_client_msg_id("m1000");
-  s->set_text(message_text(sched_us, step));
-  auto want = env.ByteSizeLong();
-  std::string t = "t=" + std::to_string(sched_us) + ";s=" + std::to_string(step) + ";";
-  if (t.size() < want) t += std::string(want - t.size(), 'x');
+// carry it unchanged. The envelope's size depends only on the lengths of its strings (the
+// conversation id and the text; the rest is constant), so it is computed once per pair of
+// lengths instead of building an envelope per message.
+std::string generator::peer_frame(const std::string& conv, std::int64_t sched_us, int step) {
+  std::string t;
+  t.reserve(160);
+  append_stamp(t, sched_us, step);
+  auto text_len = std::max(t.size(), static_cast<std::size_t>(std::max(o_.text_bytes, 0)));
+  auto key = conv.size() << 32 | text_len;
+  auto it = peer_frame_size_.find(key);
+  if (it == peer_frame_size_.end()) {
+    pb::ClientEnvelope env;
+    env.set_request_id(1000);
+    auto* s = env.mutable_send();
+    s->set_conversation_id(conv);
+    s->set_client_msg_id("m1000");
+    s->set_text(message_text(sched_us, step));
+    it = peer_frame_size_.emplace(key, env.ByteSizeLong()).first;
+  }
+  if (t.size() < it->second) t.append(it->second - t.size(), 'x');
   return t;
 }
 
@@ -516,8 +582,13 @@ void generator::on_payload(std::string_view text) {
       semi2 == std::string_view::npos) {
     return error("protocol:payload");
   }
-  std::int64_t sched = std::atoll(std::string(text.substr(2, semi - 2)).c_str());
-  int step = std::atoi(std::string(text.substr(s_pos + 2, semi2 - s_pos - 2)).c_str());
+  std::int64_t sched = 0;
+  int step = -1;
+  auto sv = text.substr(2, semi - 2), stv = text.substr(s_pos + 2, semi2 - s_pos - 2);
+  if (std::from_chars(sv.data(), sv.data() + sv.size(), sched).ec != std::errc{} ||
+      std::from_chars(stv.data(), stv.data() + stv.size(), step).ec != std::errc{}) {
+    return error("protocol:payload");
+  }
   if (step < 0 || step >= static_cast<int>(steps_.size())) return error("protocol:step");
   auto& s = steps_[step];
   ++s.received;
@@ -667,7 +738,7 @@ void generator::go() {
   if (o_.join_at_go) {
     steps_.resize(1);
     steps_[0].start_us = go_us_;
-    steps_[0].cpu_before = sample_watched();
+    sample_start(steps_[0]);
     int sent = 0;
     for (auto& c : clients_) {
       if (c->role_ == client::role::visitor && c->is_open() && sent < o_.visitors) {
@@ -676,11 +747,11 @@ void generator::go() {
       }
     }
   }
-  if (!o_.steps.empty()) return start_step(0);
+  if (!o_.steps.empty()) return start_step(0, o_.steps[0]);
   if (!o_.join_at_go) {
     steps_.resize(1);
     steps_[0].start_us = go_us_;
-    steps_[0].cpu_before = sample_watched();
+    sample_start(steps_[0]);
   }
   pace_.expires_after(std::chrono::milliseconds(static_cast<int>(o_.run_seconds * 1000)));
   pace_.async_wait([this](beast::error_code ec) {
@@ -694,13 +765,39 @@ std::vector<proc_sample> generator::sample_watched() const {
   return out;
 }
 
-void generator::start_step(int i) {
+// The watched processes, this process and the box, sampled together at a step's boundaries.
+void generator::sample_start(step_result& s) const {
+  s.cpu_before = sample_watched();
+  s.self_before = sample_proc(static_cast<int>(getpid()));
+  s.box_before = sample_box();
+}
+
+void generator::sample_end(step_result& s) const {
+  s.cpu_after = sample_watched();
+  s.self_after = sample_proc(static_cast<int>(getpid()));
+  s.box_after = sample_box();
+}
+
+void generator::arm_hard_stop(double seconds) {
+  hard_stop_.expires_after(std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000)));
+  hard_stop_.async_wait([this](beast::error_code ec) {
+    if (ec) return;
+    error("hard_stop");
+    if (!finished_) finish();
+  });
+}
+
+void generator::start_step(int i, double rate) {
   current_step_ = i;
+  if (static_cast<int>(steps_.size()) <= i) steps_.resize(static_cast<std::size_t>(i) + 1);
   auto& s = steps_[i];
-  s.offered = o_.steps[i];
+  s.offered = rate;
   s.start_us = now_us();
   s.end_us = s.start_us + static_cast<std::int64_t>(o_.step_seconds * 1e6);
-  s.cpu_before = sample_watched();
+  sample_start(s);
+  // Under --step-control the run's length is the controller's: each step gets its own bound
+  // (the step, its drain and two minutes for the next command), re-armed here.
+  if (o_.step_control) arm_hard_stop(o_.step_seconds + o_.drain_seconds + 120);
   std::size_t active = 0;
   for (auto& snd : senders_) active += snd.active ? 1 : 0;
   if (active == 0 || s.offered <= 0) {
@@ -737,15 +834,40 @@ bool generator::step_overloaded(const step_result& s) const {
 void generator::end_step(int i) {
   sending_ = false;
   timer_.cancel();
-  steps_[i].cpu_after = sample_watched();
+  sample_end(steps_[i]);
   std::fprintf(stderr, "step %d offered %.0f sent %lu received %lu p50 %lu p99 %lu us\n", i,
                steps_[i].offered, static_cast<unsigned long>(steps_[i].sent),
                static_cast<unsigned long>(steps_[i].received),
                static_cast<unsigned long>(steps_[i].latency.percentile(50)),
                static_cast<unsigned long>(steps_[i].latency.percentile(99)));
+  if (o_.step_control) {
+    std::string line = "STEP " + step_json(steps_[i]) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fflush(stdout);
+    return read_command(i);
+  }
   bool last = i + 1 >= static_cast<int>(o_.steps.size());
   if (last || (o_.stop_on_overload && step_overloaded(steps_[i]))) return finish();
-  start_step(i + 1);
+  start_step(i + 1, o_.steps[i + 1]);
+}
+
+// "NEXT <rate>" starts step i + 1 at that rate (this process's share); "END", end of file or
+// anything else ends the run.
+void generator::read_command(int i) {
+  asio::async_read_until(control_in_, control_buf_, '\n',
+                         [this, i](beast::error_code ec, std::size_t n) {
+                           if (finished_) return;
+                           std::string line;
+                           if (!ec) {
+                             line.assign(asio::buffers_begin(control_buf_.data()),
+                                         asio::buffers_begin(control_buf_.data()) + n);
+                             control_buf_.consume(n);
+                           }
+                           double rate = 0;
+                           if (line.rfind("NEXT ", 0) == 0) rate = std::atof(line.c_str() + 5);
+                           if (rate > 0) return start_step(i + 1, rate);
+                           finish();
+                         });
 }
 
 void generator::schedule_sends() {
@@ -805,7 +927,7 @@ void generator::finish() {
   pace_.cancel();
   if (!steps_.empty() && o_.steps.empty()) {
     steps_[0].end_us = now_us();
-    steps_[0].cpu_after = sample_watched();
+    sample_end(steps_[0]);
   }
   if (o_.close_at_end) {
     for (auto& c : clients_) {
@@ -858,23 +980,7 @@ void generator::write_report() {
     first = false;
   }
   j += "},\"steps\":[";
-  for (std::size_t i = 0; i < steps_.size(); ++i) {
-    auto& s = steps_[i];
-    auto cpu = [](const std::vector<proc_sample>& v) {
-      std::string out = "[";
-      for (std::size_t k = 0; k < v.size(); ++k) {
-        out += (k ? "," : "") + std::string("[") + std::to_string(v[k].cpu_seconds) + "," +
-               std::to_string(v[k].rss_kib) + "]";
-      }
-      return out + "]";
-    };
-    j += (i ? "," : "") + std::string("{\"offered\":") + std::to_string(s.offered) +
-         ",\"start_us\":" + std::to_string(s.start_us) + ",\"end_us\":" + std::to_string(s.end_us) +
-         ",\"sent\":" + std::to_string(s.sent) + ",\"acked\":" + std::to_string(s.acked) +
-         ",\"received\":" + std::to_string(s.received) + ",\"latency\":" + s.latency.json() +
-         ",\"ack_latency\":" + s.ack_latency.json() + ",\"cpu_before\":" + cpu(s.cpu_before) +
-         ",\"cpu_after\":" + cpu(s.cpu_after) + "}";
-  }
+  for (std::size_t i = 0; i < steps_.size(); ++i) j += (i ? "," : "") + step_json(steps_[i]);
   auto self = sample_proc(static_cast<int>(getpid()));
   j += "],\"self_cpu_seconds\":" + std::to_string(self.cpu_seconds) +
        ",\"self_rss_kib\":" + std::to_string(self.rss_kib) + "}\n";
@@ -888,12 +994,17 @@ void generator::write_report() {
 }
 
 int generator::run() {
-  padding_ = std::string(16384, 'x');
   if (o_.targets.empty() || o_.sources.empty()) {
     std::fprintf(stderr, "need --targets and --sources\n");
     return 2;
   }
-  steps_.resize(o_.steps.size());
+  if (o_.step_control && o_.steps.empty()) {
+    std::fprintf(stderr, "--step-control needs --steps (the first step's rate)\n");
+    return 2;
+  }
+  // Under --step-control steps are added as they start; the plan is only the first rate.
+  steps_.resize(o_.step_control ? 0 : o_.steps.size());
+  if (o_.step_control) control_in_.assign(::dup(STDIN_FILENO));
   // Agents first so the visitors' joins meet free capacity (except in the storm).
   int idx = 0;
   auto target = [&](int i) { return o_.targets[static_cast<std::size_t>(i) % o_.targets.size()]; };
@@ -941,13 +1052,7 @@ int generator::run() {
   double total = o_.setup_timeout + o_.run_seconds + 30 +
                  static_cast<double>(o_.steps.size()) * (o_.step_seconds + o_.drain_seconds);
   if (o_.barrier) total += 600;
-  asio::steady_timer hard_stop(io_);
-  hard_stop.expires_after(std::chrono::seconds(static_cast<int>(total)));
-  hard_stop.async_wait([&](beast::error_code ec) {
-    if (ec) return;
-    error("hard_stop");
-    if (!finished_) finish();
-  });
+  arm_hard_stop(total);
   io_.run();
   return 0;
 }
@@ -1013,6 +1118,8 @@ options parse(int argc, char** argv) {
       o.barrier = true;
     else if (a == "--stop-on-overload")
       o.stop_on_overload = true;
+    else if (a == "--step-control")
+      o.step_control = true;
     else if (a == "--setup-timeout")
       o.setup_timeout = std::stod(val());
     else if (a == "--connect-rate")

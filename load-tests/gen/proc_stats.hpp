@@ -40,4 +40,24 @@ inline proc_sample sample_proc(int pid) {
   return s;
 }
 
+// Jiffies of the whole machine from the first line of /proc/stat: non-idle (everything but idle
+// and iowait) and the total, so a step's window can be compared with what the watched processes
+// and the generators used in it. guest and guest_nice are left out: they are already counted in
+// user and nice.
+struct box_sample {
+  std::uint64_t busy = 0, total = 0;
+};
+
+inline box_sample sample_box() {
+  box_sample b;
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  std::uint64_t v[8] = {};  // user nice system idle iowait irq softirq steal
+  if (!(stat >> cpu) || cpu != "cpu") return b;
+  for (auto& x : v) stat >> x;
+  for (auto x : v) b.total += x;
+  b.busy = b.total - v[3] - v[4];
+  return b;
+}
+
 }  // namespace lc::load

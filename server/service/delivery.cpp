@@ -174,6 +174,16 @@ void delivery::retry_failed_reads() {
   for (const auto& s : conns_.all()) pump_all(*s);
 }
 
+void delivery::resync(const std::string& conv) {
+  std::vector<session_ptr> followers;
+  conns_.for_followers(conv, [&](session& s, follow& f) {
+    f.cursor.mark_stale();
+    followers.push_back(s.shared_from_this());
+  });
+  // Not from inside the walk: a pump may end a follow.
+  for (const auto& s : followers) pump(*s, conv);
+}
+
 void delivery::resync_all() {
   for (const auto& s : conns_.all()) {
     for (const auto& conv : s->followed()) {

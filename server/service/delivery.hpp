@@ -26,6 +26,12 @@ class delivery {
 
   // Every wake-up but queue changes.
   void on_wakeup(const store::wakeup& w);
+  // An event this node wrote (a message: lc_post wakes only other nodes), offered to this
+  // node's followers as its wake-up would have been.
+  void on_own_event(const livechat::v1::ChatEvent& e) { on_event(e); }
+  // What this node wrote may not have reached its followers (the write's outcome is unknown,
+  // or it was a retry): every follow of `conv` here reads the stream again.
+  void resync(const std::string& conv);
 
   // Starts following `conv` from `next_seq` (or keeps the follow the session has) and reads
   // what the session is missing. Nothing once the session is closed.

@@ -6,11 +6,27 @@
 #include "server/service/node.hpp"
 #include "server/service/queue_status.hpp"
 #include "server/service/requests.hpp"
+#include "server/store/store_error.hpp"
 
 namespace lc::service {
 
 namespace pb = livechat::v1;
 using action = core::conversation_action;
+
+namespace {
+
+// A store call failed without saying whether it ran (timeout, lost connection).
+bool store_unavailable(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const store::store_error& err) {
+    return err.code() == pb::ERROR_CODE_UNAVAILABLE;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace
 
 task requests::join(session_ptr s, request req) {
   const auto& j = req.join();
@@ -104,6 +120,16 @@ task requests::send_message(session_ptr s, request req) {
   // Until the Ack is out, nothing after this message goes to this session (see the cursor).
   const auto token = f->token;
   f->cursor.write_started();
+  // The event as the stream will hold it: this node's followers get it from here (lc_post
+  // wakes only other nodes).
+  pb::ChatEvent event;
+  event.set_conversation_id(conv);
+  event.set_kind(pb::EVENT_KIND_MESSAGE);
+  event.set_sender_role(p.role);
+  event.set_sender_id(p.sender_id);
+  event.set_sender_name(p.sender_name);
+  event.set_text(p.text);
+  event.set_client_msg_id(p.client_msg_id);
   store::post_result r;
   try {
     r = co_await ctx_.store.post(std::move(p));
@@ -112,6 +138,8 @@ task requests::send_message(session_ptr s, request req) {
       again->cursor.write_finished(std::nullopt);
       deliver_.pump(*s, conv);
     }
+    // Unavailable: the message may be stored all the same, and nobody else will say so.
+    if (store_unavailable(std::current_exception())) deliver_.resync(conv);
     throw;
   }
   pb::ServerEnvelope env;
@@ -127,10 +155,17 @@ task requests::send_message(session_ptr s, request req) {
     again->cursor.write_finished(r.seq);
     deliver_.pump(*s, conv);
   }
-  if (!r.duplicate) {
-    ctx_.metrics.add("livechat_messages_total", 1,
-                     {{"role", s->role() == pb::ROLE_AGENT ? "agent" : "visitor"}});
+  if (r.duplicate) {
+    // A retry: whether the first attempt's event reached this node's followers is not known
+    // here, and the retry's text is not the stored one's to vouch for.
+    deliver_.resync(conv);
+    co_return;
   }
+  event.set_seq(r.seq);
+  event.set_at_ms(r.at_ms);
+  deliver_.on_own_event(event);
+  ctx_.metrics.add("livechat_messages_total", 1,
+                   {{"role", s->role() == pb::ROLE_AGENT ? "agent" : "visitor"}});
 }
 
 task requests::receipt(session_ptr s, request req) {

@@ -142,10 +142,11 @@ local function agent_node(agent, anode)
   return redis.call('HGET', K.agent(agent), 'node')
 end
 
--- notify() for the usual pair of nodes (the visitor's, the agent's) without building a table.
-local function notify2(a, b, msg)
-  if a and a ~= '' then redis.call('PUBLISH', K.node_channel(a), msg) end
-  if b and b ~= '' and b ~= a then redis.call('PUBLISH', K.node_channel(b), msg) end
+-- notify() for the usual pair of nodes (the visitor's, the agent's) without building a table,
+-- leaving out `asking`: the node that asked, when it delivers the event itself.
+local function notify2(a, b, msg, asking)
+  if a and a ~= '' and a ~= asking then redis.call('PUBLISH', K.node_channel(a), msg) end
+  if b and b ~= '' and b ~= a and b ~= asking then redis.call('PUBLISH', K.node_channel(b), msg) end
 end
 
 local function conv_nodes(conv)
@@ -411,7 +412,8 @@ local function match(keys, args)
 end
 
 -- post(conv, role, sender, cmid, epoch, max_before_answer, body) -> {seq, ts, duplicate(0|1)}
--- An agent passes the assignment epoch it saw: a write for an assignment that has since changed
+-- The posting node delivers the message to its own connections from the reply: only the other
+-- participant's node, when it is another, is woken. An agent passes the assignment epoch it saw: a write for an assignment that has since changed
 -- (requeued and matched again) is refused. `body` is the message's fields as netstrings
 -- (k, r, id, n, t, c), built by the node: the stream entry is {ts, e = body} and the wake-up
 -- seq and ts followed by body, so this function copies the message but never takes it apart.
@@ -481,7 +483,7 @@ local function post(keys, args)
   end
   redis.call('XADD', K.stream(conv), '0-' .. seq, 'ts', now, 'e', body)
   notify2(vnode, agent_node(agent, anode), 'e|' .. conv .. '|3:seq' .. LEN[#seq] .. ':' .. seq ..
-    '2:ts' .. LEN[#now] .. ':' .. now .. body)
+    '2:ts' .. LEN[#now] .. ':' .. now .. body, node)
   return { seq, now, 0 }
 end
 

@@ -230,7 +230,7 @@ TEST_F(DeliveryPromises, ATabThatMissedHundredsOfEventsCatchesUpInPages) {
   auto c = assigned_chat(*node, *agent);
   c.visitor->drop();
   // 600 answers written straight through the node's functions while the visitor is away.
-  const auto epoch = redis().command({"GET", "lc:node:n1"});
+  const auto epoch = redis().command(other_node_lease_call());
   for (int i = 0; i < 600; ++i) {
     auto r = redis().command(agent_post_call(epoch, c.conv, "alice", "Alice",
                                              "bulk-" + std::to_string(i),

@@ -40,7 +40,7 @@ class Delivery : public service_test {
   }
   // Appends agent messages straight through the Functions library, as another node would.
   void agent_posts(const std::string& conv, int n, const std::string& prefix = "bulk") {
-    const auto epoch = redis().command({"GET", "lc:node:n1"});
+    const auto epoch = redis().command(other_node_lease_call());
     for (int i = 0; i < n; ++i) {
       auto r =
           redis().command(agent_post_call(epoch, conv, "alice", "Alice", prefix + std::to_string(i),
@@ -143,6 +143,27 @@ TEST_F(Delivery, AResumeGetsEverythingAfterTheResumePointOnceAndInOrder) {
     EXPECT_EQ(events[i].seq(), resume_at + 1 + i);
     EXPECT_EQ(events[i].text(), "answer " + std::to_string(i));
   }
+}
+
+// lc_post wakes only other nodes: a message between two sessions of this node is delivered from
+// the post's reply, and must be the event the stream holds, field for field.
+TEST_F(Delivery, AMessageBetweenSessionsOfThisNodeIsTheEventTheStreamHolds) {
+  auto c = assigned_chat();
+  auto mine = c.visitor->send_text(c.conv, "v7", "same node, same event");
+  ASSERT_TRUE(mine.has_ack());
+  auto live = c.agent->wait_message(c.conv, "same node, same event");
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->seq(), mine.ack().seq());
+  EXPECT_EQ(live->at_ms(), mine.ack().at_ms());
+  auto tab = env().connect();
+  tab->hello_visitor(c.token);
+  std::optional<pb::ChatEvent> stored;
+  for (auto& e : tab->events(c.conv)) {
+    if (e.seq() == live->seq()) stored = e;
+  }
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(live->SerializeAsString(), stored->SerializeAsString())
+      << live->DebugString() << " vs " << stored->DebugString();
 }
 
 // Defect 2, at the seam: what a visitor missed of a conversation that closed meanwhile is

@@ -197,17 +197,22 @@ TEST_F(ChatStore, ARefusedPostLeavesItsClientIdFree) {
   EXPECT_EQ(last[0].text(), "second");
 }
 
-// A node delivers a message from its wake-up without reading the stream: the two must be the
-// same event, field for field.
-TEST_F(ChatStore, APostsWakeUpIsTheEventTheStreamHolds) {
-  auto conv = join("v1");
-  agent_online("alice", 2);
+// A node delivers another node's message from its wake-up without reading the stream: the two
+// must be the same event, field for field. The posting node delivers its own from the reply, so
+// only the other participant's node is woken.
+TEST_F(ChatStore, APostWakesTheOtherNodeWithTheEventTheStreamHolds) {
+  auto conv = join("v1");  // the visitor is on n1
+  store_env other(redis(), "n2");
+  agent_online(other, "alice", 2);
   ASSERT_EQ(match().size(), 1u);
-  std::vector<std::string> payloads;
+  std::vector<std::pair<std::string, std::string>> heard;  // channel, payload
   bool subscribed = false;
   store::redis_subscriber sub(
-      env_->io(), store_env::endpoint_of(redis()), {store::keys::node_channel("n1")},
-      [&](const std::string&, std::string payload) { payloads.push_back(std::move(payload)); },
+      env_->io(), store_env::endpoint_of(redis()),
+      {store::keys::node_channel("n1"), store::keys::node_channel("n2")},
+      [&](const std::string& channel, std::string payload) {
+        heard.emplace_back(channel, std::move(payload));
+      },
       [&] { subscribed = true; });
   sub.start();
   auto until = [&](const std::function<bool()>& done) {
@@ -220,15 +225,20 @@ TEST_F(ChatStore, APostsWakeUpIsTheEventTheStreamHolds) {
   ASSERT_TRUE(until([&] { return subscribed; }));
   const std::string text = "a | line: with 12:colons\nand a \xe2\x82\xac sign";
   auto v = post(conv, pb::ROLE_VISITOR, "v1", "m:7", text);
-  auto a = post(conv, pb::ROLE_AGENT, "alice", "m:7", "");
-  ASSERT_TRUE(until([&] { return payloads.size() >= 2; }));
+  auto a = other.run(other.store().post(post_params(conv, pb::ROLE_AGENT, "alice", "m:7", "")));
+  // One subscriber connection hears publishes in order: once the second is here, anything
+  // published to the posting nodes themselves would have been heard before it.
+  ASSERT_TRUE(until([&] { return heard.size() >= 2; }));
+  ASSERT_EQ(heard.size(), 2u);
+  EXPECT_EQ(heard[0].first, store::keys::node_channel("n2")) << "the visitor's message";
+  EXPECT_EQ(heard[1].first, store::keys::node_channel("n1")) << "the agent's answer";
   auto stored = events(conv, v.seq - 1);
   ASSERT_EQ(stored.size(), 2u);
   for (std::size_t i = 0; i < 2; ++i) {
-    auto w = store::decode_wakeup(payloads[i]);
-    ASSERT_TRUE(w) << payloads[i];
+    auto w = store::decode_wakeup(heard[i].second);
+    ASSERT_TRUE(w) << heard[i].second;
     auto* e = std::get_if<store::event_wakeup>(&*w);
-    ASSERT_NE(e, nullptr) << payloads[i];
+    ASSERT_NE(e, nullptr) << heard[i].second;
     EXPECT_EQ(e->event.SerializeAsString(), stored[i].SerializeAsString())
         << e->event.DebugString() << " vs " << stored[i].DebugString();
   }

@@ -4,6 +4,10 @@
 
 namespace lc::test {
 
+std::vector<std::string> other_node_lease_call() {
+  return {"FCALL", "lc_lease", "0", other_node, "600000", "0"};
+}
+
 std::vector<std::string> agent_post_call(const std::string& node_epoch, const std::string& conv,
                                          const std::string& agent, const std::string& name,
                                          const std::string& client_msg_id,
@@ -15,8 +19,8 @@ std::vector<std::string> agent_post_call(const std::string& node_epoch, const st
         agent, std::string("n"), name, std::string("t"), text, std::string("c"), client_msg_id}) {
     core::append_netstring(body, item);
   }
-  return {"FCALL", "lc_post", "0",           "n1", node_epoch, conv,
-          "2",     agent,     client_msg_id, "",   "0",        body};
+  return {"FCALL", "lc_post", "0",           other_node, node_epoch, conv,
+          "2",     agent,     client_msg_id, "",         "0",        body};
 }
 
 }  // namespace lc::test
