@@ -248,7 +248,8 @@ class generator {
   asio::steady_timer hard_stop_{io_};
   asio::posix::stream_descriptor control_in_{io_};  // stdin under --step-control
   asio::streambuf control_buf_;
-  std::unordered_map<std::size_t, std::size_t> peer_frame_size_;  // by field lengths, see peer_frame
+  std::unordered_map<std::size_t, std::size_t>
+      peer_frame_size_;  // by field lengths, see peer_frame
   std::vector<std::shared_ptr<client>> clients_;
   std::size_t next_connect_ = 0;
   int connects_in_flight_ = 0;
