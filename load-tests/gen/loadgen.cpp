@@ -217,6 +217,7 @@ class generator {
   void release_slot(client& c);
   void on_closed(client& c, bool was_open);
   std::string message_text(std::int64_t sched_us, int step) const;
+  void append_text(std::string& out, std::int64_t sched_us, int step) const;
   std::string peer_frame(const std::string& conv, std::int64_t sched_us, int step);
   std::string agent_token(int index) const;
   std::string department_of(int visitor_index) const {
@@ -248,8 +249,10 @@ class generator {
   asio::steady_timer hard_stop_{io_};
   asio::posix::stream_descriptor control_in_{io_};  // stdin under --step-control
   asio::streambuf control_buf_;
-  std::unordered_map<std::size_t, std::size_t>
-      peer_frame_size_;  // by field lengths, see peer_frame
+  // Envelope sizes by field lengths (see peer_frame).
+  std::unordered_map<std::size_t, std::size_t> peer_frame_size_;
+  // The one SendMessage envelope every send fills in (see fire_sends).
+  pb::ClientEnvelope send_env_;
   std::vector<std::shared_ptr<client>> clients_;
   std::size_t next_connect_ = 0;
   int connects_in_flight_ = 0;
@@ -540,12 +543,18 @@ std::string step_json(const step_result& s) {
          ",\"clk_tck\":" + std::to_string(sysconf(_SC_CLK_TCK)) + "}";
 }
 
-// The stamp, then 'x' padding up to text_bytes.
+// The stamp, then 'x' padding up to text_bytes, appended to out.
+void generator::append_text(std::string& out, std::int64_t sched_us, int step) const {
+  auto from = out.size();
+  append_stamp(out, sched_us, step);
+  auto want = static_cast<std::size_t>(std::max(o_.text_bytes, 0));
+  if (out.size() - from < want) out.append(want - (out.size() - from), 'x');
+}
+
 std::string generator::message_text(std::int64_t sched_us, int step) const {
   std::string t;
   t.reserve(static_cast<std::size_t>(std::max(o_.text_bytes, 48)));
-  append_stamp(t, sched_us, step);
-  if (static_cast<int>(t.size()) < o_.text_bytes) t.append(o_.text_bytes - t.size(), 'x');
+  append_text(t, sched_us, step);
   return t;
 }
 
@@ -896,15 +905,19 @@ void generator::fire_sends() {
       if (o_.peer) {
         c->send(peer_frame(snd.conv, sched, current_step_));
       } else {
-        pb::ClientEnvelope env;
-        auto* m = env.mutable_send();
+        // Every field of the envelope is set on every send, so reusing it gives the bytes of a
+        // fresh one without its allocations.
+        auto* m = send_env_.mutable_send();
         m->set_conversation_id(snd.conv);
         // Idempotency keys are per conversation, not per sender: both sides need their own.
-        m->set_client_msg_id((c->role_ == client::role::agent ? "a" : "v") +
-                             std::to_string(c->next_msg_++));
-        m->set_text(message_text(sched, current_step_));
+        char id[24];
+        id[0] = c->role_ == client::role::agent ? 'a' : 'v';
+        auto* end = std::to_chars(id + 1, id + sizeof id, c->next_msg_++).ptr;
+        m->set_client_msg_id(id, static_cast<std::size_t>(end - id));
+        m->mutable_text()->clear();
+        append_text(*m->mutable_text(), sched, current_step_);
         std::uint64_t rid = 0;
-        c->send_envelope(env, &rid);
+        c->send_envelope(send_env_, &rid);
         c->pending_acks_.emplace_back(rid, sched);
       }
     } else if (snd.active) {
