@@ -683,18 +683,19 @@ class Fixed:
         return self.points[self.j][1] if self.j < len(self.points) else None
 
 
-def session(env, kind, controller, convs, gens, step_s, nodes, tag, inspect=None):
-    """A freshly started system and its generators (convs conversations: a visitor and a
-    capacity-1 agent each), stepped by the controller, which keeps the steps. inspect(system)
-    runs before the system stops. Returns the errors, the final reports and the box's busy %."""
+def session(env, kind, controller, plan, tag, inspect=None):
+    """A freshly started system (plan.nodes instances) and plan.gens generators (plan.convs
+    conversations: a visitor and a capacity-1 agent each), stepped by the controller, which
+    keeps the steps. inspect(system) runs before the system stops. Returns the errors, the
+    final reports and the box's busy %."""
     drain = 0.5 if env.args.quick else 1.0
-    with make_system(env, kind, nodes, tag) as sysm:
-        per = split_even(convs, gens)
-        argv = [["--visitors", str(per[k]), "--agents", str(per[k]), "--capacity", "1",
-                 "--steps", f"{controller.first_rate / gens:.3f}", "--step-seconds", str(step_s),
-                 "--drain-seconds", str(drain), "--text-bytes", str(env.args.text_bytes),
-                 "--setup-timeout", "60"] for k in range(gens)]
-        budget = 90 + controller.max_steps() * (step_s + drain + 2)
+    with make_system(env, kind, plan.nodes, tag) as sysm:
+        per = split_even(plan.convs, plan.gens)
+        argv = [["--visitors", str(n), "--agents", str(n), "--capacity", "1",
+                 "--steps", f"{controller.first_rate / plan.gens:.3f}",
+                 "--step-seconds", str(plan.step_s), "--drain-seconds", str(drain),
+                 "--text-bytes", str(env.args.text_bytes), "--setup-timeout", "60"] for n in per]
+        budget = 90 + controller.max_steps() * (plan.step_s + drain + 2)
         reports, busy = run_generators(env, sysm, argv, tag, budget, control=controller)
         if inspect:
             inspect(sysm)
@@ -721,11 +722,10 @@ def relay_rep(env, kind, rep, plan, res):
     """One repetition of one system: its ramp, then the CPU pass at the common rate, then the
     latency pass at 25/50/80 % of the max this ramp found; each pass on a fresh system.
     Appends to res and returns every controller (their steps) and report."""
-    a, tag = env.args, f"r{rep}{kind}"
-    run = (kind, plan.convs, plan.gens, plan.step_s, a.nodes)
+    tag, fmax = f"r{rep}{kind}", plan.foreign_max
     log(f"rep {rep + 1}/{plan.reps} {kind}: ramp")
-    ramp = Ramp(plan.ramp, kind, a.foreign_max, plan.repeats)
-    errors, reports, _ = session(env, run[0], ramp, *run[1:], tag)
+    ramp = Ramp(plan.ramp, kind, fmax, plan.repeats)
+    errors, reports, _ = session(env, kind, ramp, plan, tag)
     res["max"].append(ramp.best)
     res["max_contaminated"].append(ramp.max_contaminated)
     res["ramps"].append([step_record(s) for s in ramp.steps])
@@ -733,8 +733,8 @@ def relay_rep(env, kind, rep, plan, res):
     # The same offered rate for every system: CPU per message at 50 % of each one's own max
     # would compare a fast system at a high rate (better batching) with a slow one at a low one.
     log(f"rep {rep + 1}/{plan.reps} {kind}: CPU at {plan.cpu_rate:.0f} msg/s")
-    cpu = Fixed(plan.cpu_rate, [("cpu", plan.cpu_rate)], kind, a.foreign_max, plan.repeats)
-    errs, more, _ = session(env, run[0], cpu, *run[1:], f"{tag}c")
+    cpu = Fixed(plan.cpu_rate, [("cpu", plan.cpu_rate)], kind, fmax, plan.repeats)
+    errs, more, _ = session(env, kind, cpu, plan, f"{tag}c")
     res["cpu"].append(step_record(cpu.results["cpu"]))
     res["cpu_steps"].append([step_record(s) for s in cpu.steps])  # warm-up and repeats too
     res["errors"].append(errs)
@@ -744,8 +744,8 @@ def relay_rep(env, kind, rep, plan, res):
     log(f"rep {rep + 1}/{plan.reps} {kind}: latency at 25/50/80 % of {ramp.best:.0f}")
     # The warm-up step absorbs JIT (Node), page faults and Redis stream growth.
     lat = Fixed(ramp.best * 0.25, [(str(f), ramp.best * f) for f in (0.25, 0.5, 0.8)], kind,
-                a.foreign_max, plan.repeats)
-    errs, more, busy = session(env, run[0], lat, *run[1:], f"{tag}l")
+                fmax, plan.repeats)
+    errs, more, busy = session(env, kind, lat, plan, f"{tag}l")
     res["points"].append({f: step_record(s) for f, s in lat.results.items()})
     res["latency_steps"].append([step_record(s) for s in lat.steps])
     res["busy"].append(busy)
@@ -757,13 +757,13 @@ def scenario_relay(env):
     a = env.args
     systems = a.only.split(",") if a.only else ["livechat", "wsredis", "ws", "nchan", "epoll"]
     plan = SimpleNamespace(ramp=[float(x) for x in a.ramp.split(",")], convs=a.conversations,
-                           gens=a.gens, step_s=a.step_seconds, cpu_rate=a.cpu_rate, reps=a.reps,
-                           repeats=REPEATS)
+                           gens=a.gens, step_s=a.step_seconds, nodes=a.nodes, cpu_rate=a.cpu_rate,
+                           reps=a.reps, repeats=REPEATS, foreign_max=a.foreign_max)
     if a.quick:
         # The whole flow in miniature (warm-up, ramp, CPU pass, latency pass): a harness check.
         systems = ["livechat"]
-        plan = SimpleNamespace(ramp=[200.0, 400.0], convs=20, gens=1, step_s=1.0, cpu_rate=300.0,
-                               reps=1, repeats=1)
+        plan = SimpleNamespace(ramp=[200.0, 400.0], convs=20, gens=1, step_s=1.0, nodes=1,
+                               cpu_rate=300.0, reps=1, repeats=1, foreign_max=a.foreign_max)
     out = {k: {"max": [], "max_contaminated": [], "ramps": [], "cpu": [], "cpu_steps": [],
                "points": [], "latency_steps": [], "errors": [], "busy": []} for k in systems}
     problems, errors = [], {}
@@ -772,9 +772,10 @@ def scenario_relay(env):
             passes, reports = relay_rep(env, kind, rep, plan, out[kind])
             if a.quick:
                 problems += quick_problems(kind, passes, reports)
-                for e in out[kind]["errors"]:
-                    errors.update({k: errors.get(k, 0) + v for k, v in e.items()})
-    data = {"cpu_rate": plan.cpu_rate, "foreign_max": a.foreign_max, "repeats": plan.repeats,
+    for kind in systems:
+        for e in out[kind]["errors"]:
+            errors.update({k: errors.get(k, 0) + v for k, v in e.items()})
+    data = {"cpu_rate": plan.cpu_rate, "foreign_max": plan.foreign_max, "repeats": plan.repeats,
             "systems": out}
     save(env, "relay", data)
     print(relay_table(data, systems))
@@ -809,8 +810,9 @@ def relay_table(data, systems):
     def total_cpu(r):
         return r["server_cpu_us_per_msg"] + r["redis_cpu_us_per_msg"]
 
-    rows = ["| system | max sustained msg/s (per rep) | p50 / p99 @25 % (ms) | p50 / p99 @50 % (ms) "
-            f"| p50 / p99 @80 % (ms) | CPU µs/msg @ {rate:.0f} msg/s (server + Redis) | "
+    rows = ["| system | max sustained msg/s (per rep) | p50 / p99 @25 % (ms) | "
+            "p50 / p99 @50 % (ms) | p50 / p99 @80 % (ms) | "
+            f"CPU µs/msg @ {rate:.0f} msg/s (server + Redis) | "
             f"generator CPU µs/msg @ {rate:.0f} msg/s |", "|---|---|---|---|---|---|---|"]
     for kind in systems:
         r = out[kind]
@@ -831,7 +833,8 @@ def relay_table(data, systems):
     if "livechat" in systems and len(systems) > 1:
         lc = out["livechat"]
         rows += ["", "| ratio (livechat ÷ peer), same run | max msg/s: median (per rep) | "
-                 f"CPU/msg @ {rate:.0f} msg/s (server + Redis ÷ server + Redis) |", "|---|---|---|"]
+                 f"CPU/msg @ {rate:.0f} msg/s (server + Redis ÷ server + Redis) |",
+                 "|---|---|---|"]
         for kind in systems:
             if kind == "livechat":
                 continue
@@ -842,17 +845,20 @@ def relay_table(data, systems):
                 [total_cpu(x) for x in r["cpu"]]))
             rows.append(f"| livechat ÷ {kind} | " + ("–" if mx is None else f"{mx:.2f}") +
                         f" ({', '.join(f'{x:.2f}' for x in per_rep)}) | {cpu:.2f} |")
-    notes = {"*": f"\n\\* still contaminated after {data['repeats']} repeat(s): processes outside the run "
-                  f"used more than {data['foreign_max']:g} of a core during that measurement (for a"
-                  " max: during the step that ended the ramp, so the max may be higher).",
-             "†": f"\n† the system did not sustain {rate:.0f} msg/s in at least one rep: its CPU "
+    notes = {"*": f"\\* Still contaminated after {data['repeats']} repeat(s): processes outside "
+                  f"the run used more than {data['foreign_max']:g} of a core during that "
+                  "measurement (for a max: during the step that ended the ramp, so the max may be "
+                  "higher).",
+             "†": f"† The system did not sustain {rate:.0f} msg/s in at least one rep: its CPU "
                   "per message is measured at overload."}
-    return "\n".join(rows) + "".join(notes[m] for m in sorted(marks))
+    # Blank lines between: a line of text right under a table would be read as one of its rows.
+    return "\n\n".join(["\n".join(rows)] + [notes[m] for m in sorted(marks)])
 
 
 def write_plot(out, systems, path):
     """SVG of p50 and p99 latency against offered load, from every rep's ramp."""
-    colors = {"livechat": "#d62728", "wsredis": "#9467bd", "ws": "#1f77b4", "nchan": "#2ca02c", "epoll": "#7f7f7f"}
+    colors = {"livechat": "#d62728", "wsredis": "#9467bd", "ws": "#1f77b4", "nchan": "#2ca02c",
+              "epoll": "#7f7f7f"}
     series = []
     for kind in systems:
         for rep, ramp in enumerate(out[kind]["ramps"]):
@@ -936,7 +942,8 @@ def scenario_peers(env):
             stored["n"] = int(r.stdout.strip() or -1)
 
         ctl = Fixed(None, [("quick", 200.0)], kind, env.args.foreign_max, 0)
-        errs, reports, _ = session(env, kind, ctl, 20, 1, 1.0, 1, f"q{kind}",
+        plan = SimpleNamespace(convs=20, gens=1, step_s=1.0, nodes=1)
+        errs, reports, _ = session(env, kind, ctl, plan, f"q{kind}",
                                    inspect=count_stored if kind == "wsredis" else None)
         for k, v in errs.items():
             errors[f"{kind}:{k}"] = v
