@@ -1156,7 +1156,8 @@ def scenario_day(env):
         for kind in systems:
             if kind != "livechat":
                 pp = med([r["latency"]["p99"] for r in out[kind]])
-                pc = med([r["server_cpu_pct"] for r in out[kind]])
+                # A peer's Redis share is 0 unless it has one (wsredis).
+                pc = med([r["server_cpu_pct"] + r["redis_cpu_pct"] for r in out[kind]])
                 rows.append(f"| livechat ÷ {kind} | {lp / max(1e-3, pp):.2f} | "
                             f"{lc / max(1e-3, pc):.2f} |")
     print("\n".join(rows))
