@@ -688,7 +688,7 @@ def session(env, kind, controller, plan, tag, inspect=None):
     conversations: a visitor and a capacity-1 agent each), stepped by the controller, which
     keeps the steps. inspect(system) runs before the system stops. Returns the errors, the
     final reports and the box's busy %."""
-    drain = 0.5 if env.args.quick else 1.0
+    drain = 1.0
     with make_system(env, kind, plan.nodes, tag) as sysm:
         per = split_even(plan.convs, plan.gens)
         argv = [["--visitors", str(n), "--agents", str(n), "--capacity", "1",
@@ -721,7 +721,7 @@ def step_record(s):
 def relay_rep(env, kind, rep, plan, res):
     """One repetition of one system: its ramp, then the CPU pass at the common rate, then the
     latency pass at 25/50/80 % of the max this ramp found; each pass on a fresh system.
-    Appends to res and returns every controller (their steps) and report."""
+    Appends to res and returns the generators' final reports of all three passes."""
     tag, fmax = f"r{rep}{kind}", plan.foreign_max
     log(f"rep {rep + 1}/{plan.reps} {kind}: ramp")
     ramp = Ramp(plan.ramp, kind, fmax, plan.repeats)
@@ -738,9 +738,9 @@ def relay_rep(env, kind, rep, plan, res):
     res["cpu"].append(step_record(cpu.results["cpu"]))
     res["cpu_steps"].append([step_record(s) for s in cpu.steps])  # warm-up and repeats too
     res["errors"].append(errs)
-    passes, reports = [ramp, cpu], reports + more
+    reports += more
     if ramp.best <= 0:
-        return passes, reports
+        return reports
     log(f"rep {rep + 1}/{plan.reps} {kind}: latency at 25/50/80 % of {ramp.best:.0f}")
     # The warm-up step absorbs JIT (Node), page faults and Redis stream growth.
     lat = Fixed(ramp.best * 0.25, [(str(f), ramp.best * f) for f in (0.25, 0.5, 0.8)], kind,
@@ -750,7 +750,7 @@ def relay_rep(env, kind, rep, plan, res):
     res["latency_steps"].append([step_record(s) for s in lat.steps])
     res["busy"].append(busy)
     res["errors"].append(errs)
-    return passes + [lat], reports + more
+    return reports + more
 
 
 def scenario_relay(env):
@@ -769,9 +769,9 @@ def scenario_relay(env):
     problems, errors = [], {}
     for rep in range(plan.reps):
         for kind in systems:
-            passes, reports = relay_rep(env, kind, rep, plan, out[kind])
+            reports = relay_rep(env, kind, rep, plan, out[kind])
             if a.quick:
-                problems += quick_problems(kind, passes, reports)
+                problems += quick_problems(kind, reports)
     for kind in systems:
         for e in out[kind]["errors"]:
             errors.update({k: errors.get(k, 0) + v for k, v in e.items()})
@@ -784,10 +784,12 @@ def scenario_relay(env):
     return check_quick(errors, problems) if a.quick else 0
 
 
-def quick_problems(kind, passes, reports):
-    """A quick run must deliver (and, for the server, ack) every message of every step."""
-    out = [f"{kind} {s['role']} {s['rate']:.0f}/s: received {s['received']} acked {s['acked']} "
-           f"of {s['sent']}" for c in passes for s in c.steps
+def quick_problems(kind, reports):
+    """A quick run must deliver (and, for the server, ack) every message of every step. Counted
+    from the final reports, which also hold what arrived after a step's STEP line (both ends of
+    a conversation are in the same generator, so each one's counts must match)."""
+    out = [f"{kind} {r['tag']} step {i}: received {s['received']} acked {s['acked']} of "
+           f"{s['sent']}" for r in reports for i, s in enumerate(r["steps"])
            if s["sent"] == 0 or s["received"] != s["sent"]
            or (kind == "livechat" and s["acked"] != s["sent"])]
     if not all(r["ready"] for r in reports):
