@@ -36,62 +36,78 @@ task requests::handle_queue(session_ptr s) {
   --in_flight_;
 }
 
-task requests::handle(session_ptr s, request req) {
+bool requests::admit(session& s, const request& req) {
   const auto rid = req.request_id();
-  if (auto bad = core::validate_request(req, s->role(), ctx_.options.limits)) {
-    s->send_error(rid, bad->code, bad->text);
-    co_return;
+  if (auto bad = core::validate_request(req, s.role(), ctx_.options.limits)) {
+    s.send_error(rid, bad->code, bad->text);
+    return false;
   }
   if (auto unknown = unknown_department(req)) {
-    s->send_error(rid, pb::ERROR_CODE_INVALID_ARGUMENT, "unknown department '" + *unknown + "'");
-    co_return;
+    s.send_error(rid, pb::ERROR_CODE_INVALID_ARGUMENT, "unknown department '" + *unknown + "'");
+    return false;
   }
-  try {
-    switch (req.body_case()) {
-      case request::kHello:
-        co_await hello(s, std::move(req));
-        break;
-      case request::kJoin:
-        co_await join(s, std::move(req));
-        break;
-      case request::kSend:
-        co_await send_message(s, std::move(req));
-        break;
-      case request::kReceipt:
-        co_await receipt(s, std::move(req));
-        break;
-      case request::kTyping:
-        co_await typing(s, std::move(req));
-        break;
-      case request::kPresence:
-        co_await presence(s, std::move(req));
-        break;
-      case request::kTransfer:
-        co_await transfer(s, std::move(req));
-        break;
-      case request::kClose:
-        co_await close_conversation(s, std::move(req));
-        break;
-      case request::kRate:
-        co_await rate(s, std::move(req));
-        break;
-      case request::kOfflineMessage:
-        co_await leave_offline_message(s, std::move(req));
-        break;
-      case request::kListOfflineMessages:
-        co_await list_offline_messages(s, std::move(req));
-        break;
-      case request::kPing: {
-        pb::ServerEnvelope env;
-        env.set_request_id(rid);
-        env.mutable_pong()->set_server_time_ms(wall_clock_ms());
-        s->send(env);
-        break;
-      }
-      default:
-        s->send_error(rid, pb::ERROR_CODE_UNKNOWN_TYPE, "unknown request type");
-        co_return;
+  switch (req.body_case()) {
+    case request::kPing: {
+      pb::ServerEnvelope env;
+      env.set_request_id(rid);
+      env.mutable_pong()->set_server_time_ms(wall_clock_ms());
+      s.send(env);
+      s.request_succeeded();
+      return false;  // answered
     }
+    case request::kHello:
+    case request::kJoin:
+    case request::kSend:
+    case request::kReceipt:
+    case request::kTyping:
+    case request::kPresence:
+    case request::kTransfer:
+    case request::kClose:
+    case request::kRate:
+    case request::kOfflineMessage:
+    case request::kListOfflineMessages:
+      return true;
+    default:
+      s.send_error(rid, pb::ERROR_CODE_UNKNOWN_TYPE, "unknown request type");
+      return false;
+  }
+}
+
+// Not a coroutine: it hands over the request's own coroutine, so no frame sits in between.
+task requests::dispatch(session_ptr s, request req) {
+  switch (req.body_case()) {
+    case request::kHello:
+      return hello(std::move(s), std::move(req));
+    case request::kJoin:
+      return join(std::move(s), std::move(req));
+    case request::kSend:
+      return send_message(std::move(s), std::move(req));
+    case request::kReceipt:
+      return receipt(std::move(s), std::move(req));
+    case request::kTyping:
+      return typing(std::move(s), std::move(req));
+    case request::kPresence:
+      return presence(std::move(s), std::move(req));
+    case request::kTransfer:
+      return transfer(std::move(s), std::move(req));
+    case request::kClose:
+      return close_conversation(std::move(s), std::move(req));
+    case request::kRate:
+      return rate(std::move(s), std::move(req));
+    case request::kOfflineMessage:
+      return leave_offline_message(std::move(s), std::move(req));
+    default:  // admit() let only these through
+      return list_offline_messages(std::move(s), std::move(req));
+  }
+}
+
+task requests::handle(session_ptr s, request req) {
+  // Validation and the answers that need no store happen outside the coroutine, which then
+  // holds little across its one suspension: a small frame that Asio's cache recycles.
+  if (!admit(*s, req)) co_return;
+  const auto rid = req.request_id();
+  try {
+    co_await dispatch(s, std::move(req));
     s->request_succeeded();
   } catch (const store::store_error& e) {
     s->send_error(rid, e.code(), e.what());

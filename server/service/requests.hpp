@@ -40,6 +40,11 @@ class requests {
 
   task handle_queue(session_ptr s);
   task handle(session_ptr s, request req);
+  // Validates the request and answers those that need no store (ping, errors): false when
+  // nothing is left to do.
+  bool admit(session& s, const request& req);
+  // The request's own handler.
+  task dispatch(session_ptr s, request req);
 
   task hello(session_ptr s, request req);
   task hello_agent(session_ptr s, request req, core::agent_claims claims);

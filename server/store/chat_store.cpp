@@ -46,12 +46,7 @@ std::string message_body(const post_params& p, const std::string& role) {
 }  // namespace
 
 task<reply> chat_store::fenced_fcall(const char* function, std::vector<std::string> args) {
-  std::vector<std::string> full;
-  full.reserve(args.size() + 2);
-  full.push_back(fence_node_);
-  full.push_back(fence_epoch_);
-  for (auto& a : args) full.push_back(std::move(a));
-  co_return co_await fcall(conn_, function, std::move(full));
+  return detail::fenced_fcall(conn_, function, fence_node_, fence_epoch_, std::move(args));
 }
 
 task<join_result> chat_store::join(join_params p) {

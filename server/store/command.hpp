@@ -22,6 +22,9 @@ task<reply> run(redis_connection& conn, std::vector<std::string> args);
 
 // FCALL name 0 args...
 task<reply> fcall(redis_connection& conn, const char* function, std::vector<std::string> args);
+// FCALL name 0 node epoch args...: a Function that acts for a node (fenced).
+task<reply> fenced_fcall(redis_connection& conn, const char* function, const std::string& node,
+                         const std::string& epoch, std::vector<std::string> args);
 
 // Builds a command outside the coroutine body: GCC 12 miscompiles braced lists inside co_await.
 template <class... A>
