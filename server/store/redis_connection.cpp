@@ -5,6 +5,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "server/store/resp.hpp"
+
 namespace lc::store {
 
 namespace asio = boost::asio;
@@ -60,18 +62,11 @@ void redis_connection::exec(const std::vector<std::string>& args, callback cb) {
 }
 
 void redis_connection::send(const std::vector<std::string>& args, callback cb) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  argv.reserve(args.size());
-  lens.reserve(args.size());
-  for (const auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
+  const auto command = resp_command(args);
   auto now = std::chrono::steady_clock::now();
   auto* p = new pending{this, std::move(cb), now, next_id_++};
-  int rc = redisAsyncCommandArgv(ctx(), &redis_connection::on_reply_cb, p,
-                                 static_cast<int>(argv.size()), argv.data(), lens.data());
+  int rc = redisAsyncFormattedCommand(ctx(), &redis_connection::on_reply_cb, p, command.data(),
+                                      command.size());
   if (rc != REDIS_OK) {
     auto failed = std::move(p->cb);
     delete p;
