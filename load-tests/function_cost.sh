@@ -132,6 +132,19 @@ for _ in $(seq 1 "$rounds"); do
   samples[lc_signal(delivered)]+=" $(receipts "$next_receipt")"
   next_receipt=$((next_receipt + calls))
 done
+# FCOST_PACED=RATE: also each per-message function's Redis process CPU per call when calls come
+# one at a time at RATE a second (no pipelining: what a lightly loaded node sends), against
+# min_post the same way: the floor's Redis part at the relay benchmark's common rate.
+paced_rows=()
+if [ -n "${FCOST_PACED:-}" ] && [ "$tool" != callgrind ]; then
+  rpid=$(cli INFO server | tr -d '\r' | sed -n 's/^process_id://p')
+  paced() { load-tests/paced_calls.py "$port" "$rpid" "$FCOST_PACED" "${FCOST_PACED_SECONDS:-5}" "$@"; }
+  paced_rows+=("min_post $(paced FCALL min_post 0 "$conv" p__seq__ "$text")")
+  paced_rows+=("lc_post(visitor) $(paced FCALL lc_post 0 n1 "$epoch" "$conv" 1 "$visitor" \
+    v__seq__ "" 0 "$(body 1 "$visitor" Vee v__seq__)")")
+  paced_rows+=("lc_post(agent) $(paced FCALL lc_post 0 n1 "$epoch" "$conv" 2 "$agent" \
+    a__seq__ "" 0 "$(body 2 "$agent" Alice a__seq__)")")
+fi
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 number() { tr -d k <<<"$1"; }
 floor=$(median "${samples[min_post]}")
@@ -144,3 +157,13 @@ for name in $names; do
   echo "| $name | $m | $(python3 -c "print(f'{$(number "$m") / $(number "$floor"):.2f}')") |"
 done
 echo "(calls $calls per round, pipeline $pipeline, redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'))"
+if [ ${#paced_rows[@]} -gt 0 ]; then
+  echo
+  echo "| function, one call at a time at ${FCOST_PACED}/s | Redis process CPU µs per call | ÷ min_post |"
+  echo "|---|---|---|"
+  pfloor=$(set -- ${paced_rows[0]}; echo "$2")
+  for row in "${paced_rows[@]}"; do
+    set -- $row
+    echo "| $1 | $2 | $(python3 -c "print(f'{$2 / $pfloor:.2f}')") |"
+  done
+fi
