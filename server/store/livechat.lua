@@ -337,8 +337,10 @@ local function join(node, args)
   end
   if redis.call('EXISTS', K.conv(conv)) == 1 then return err('CONFLICT', 'conversation id taken') end
   local ak = addr ~= '' and K.addr_queued(addr) or nil
-  if ak and max_queued > 0 then
-    -- The set holds at most max_queued members: checking each one's state stays cheap.
+  -- Members that stopped waiting are pruned only when the set is full, so a join costs O(1)
+  -- below the bound and O(max_queued) at it, whatever the bound (a storm of 10,000 joins from a
+  -- few addresses with a loose bound walked every member on every join).
+  if ak and max_queued > 0 and redis.call('SCARD', ak) >= max_queued then
     for _, m in ipairs(redis.call('SMEMBERS', ak)) do
       if redis.call('HGET', K.conv(m), 'state') ~= 'queued' then redis.call('SREM', ak, m) end
     end

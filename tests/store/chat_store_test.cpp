@@ -305,6 +305,31 @@ TEST_F(ChatStore, AgentMayNotWriteToQueuedConversation) {
             pb::ERROR_CODE_NOT_FOUND);
 }
 
+// The per-address bound on waiting chats costs a join nothing below it: a loose bound with many
+// chats waiting from one address (a storm behind one NAT) must not make every join walk them.
+TEST_F(ChatStore, AJoinBelowTheAddressBoundDoesNotWalkTheAddressesChats) {
+  store::join_params p;
+  p.department = "billing";
+  p.address = "7f000001";
+  p.max_queued = 100000;
+  for (int i = 0; i < 60; ++i) {
+    p.conversation_id = "c-many-" + std::to_string(i);
+    p.visitor_id = "v-many-" + std::to_string(i);
+    env_->run(db().join(p));
+  }
+  redis().command({"CONFIG", "RESETSTAT"});
+  p.conversation_id = "c-many-last";
+  p.visitor_id = "v-many-last";
+  env_->run(db().join(p));
+  const auto stats = redis().command({"INFO", "commandstats"});
+  const auto at = stats.find("cmdstat_hget:calls=");
+  const auto hgets = at == std::string::npos ? 0 : std::stoi(stats.substr(at + 19));
+  EXPECT_LT(hgets, 10) << "one join read " << hgets << " hash fields";
+  EXPECT_EQ(
+      redis().command({"SCARD", store::keys::address_queued(store::keys::hex_part(p.address))}),
+      "61");
+}
+
 TEST_F(ChatStore, MatchPicksLeastLoadedThenLongestIdleAgent) {
   agent_online("alice", 3);
   agent_online("bob", 3);
