@@ -423,6 +423,9 @@ end
 -- `fenced` copy), the conversation read with one HMGET and written with one HSET, the dedup id
 -- claimed with one HSETNX, numbers formatted once and no table built but the reply.
 local function post(keys, args)
+  -- Exactly these arguments: a node of an earlier version (which sent text and name apart)
+  -- must be refused, not have its arguments read in the wrong places.
+  if #args ~= 9 then return err('INVALID', 'lc_post takes 9 arguments, not ' .. #args) end
   local bad = fence_error(args)
   if bad then return bad end
   local node, conv, rs, sender, cmid, epoch, body =

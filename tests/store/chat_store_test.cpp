@@ -281,6 +281,19 @@ TEST_F(ChatStore, AnAgentWhoMovesNodesIsWokenOnTheNewOne) {
   sub.stop();
 }
 
+// A node of an earlier version calls lc_post with its arguments in other places (name and text
+// apart, no packed body): refused as invalid, nothing written.
+TEST_F(ChatStore, APostInTheEarlierArgumentFormIsRefusedAndWritesNothing) {
+  auto conv = join("v1");
+  const auto epoch = redis().command({"GET", "lc:node:n1"});
+  const auto before = redis().command({"XLEN", "lc:conv:" + conv + ":s"});
+  auto r = redis().command({"FCALL", "lc_post", "0", "n1", epoch, conv, "1", "v1", "Visitor v1",
+                            "m9", "hello from an old node", "", "0"});
+  EXPECT_EQ(r.rfind("(error) INVALID", 0), 0u) << r;
+  EXPECT_EQ(redis().command({"XLEN", "lc:conv:" + conv + ":s"}), before);
+  EXPECT_EQ(redis().command({"HLEN", "lc:conv:" + conv + ":c"}), "1");  // the join's message
+}
+
 TEST_F(ChatStore, PostByStrangersIsRefusedAndChangesNothing) {
   auto conv = join("v1");
   agent_online("alice", 2);
