@@ -91,16 +91,6 @@ local function split_csv(s)
   return out
 end
 
--- Only the named fields of a conversation (missing ones nil): the per-message paths read these
--- instead of the whole hash.
-local function conv_fields(conv, ...)
-  local names = { ... }
-  local values = redis.call('HMGET', K.conv(conv), unpack(names))
-  local c = {}
-  for i, n in ipairs(names) do if values[i] then c[n] = values[i] end end
-  return c
-end
-
 local function hgetall_map(key)
   local flat = redis.call('HGETALL', key)
   local m = {}
@@ -129,12 +119,6 @@ local function notify(nodes, msg)
   end
 end
 
--- One netstring ("<len>:<bytes>"), for payloads spelled out field by field on hot paths.
-local function ns(v)
-  v = tostring(v)
-  return #v .. ':' .. v
-end
-
 -- The node of a conversation's agent from its `anode` field, or from the agent (a conversation
 -- stored before the field existed has none).
 local function agent_node(agent, anode)
@@ -146,7 +130,9 @@ end
 -- leaving out `asking`: the node that asked, when it delivers the event itself.
 local function notify2(a, b, msg, asking)
   if a and a ~= '' and a ~= asking then redis.call('PUBLISH', K.node_channel(a), msg) end
-  if b and b ~= '' and b ~= a and b ~= asking then redis.call('PUBLISH', K.node_channel(b), msg) end
+  if b and b ~= '' and b ~= a and b ~= asking then
+    redis.call('PUBLISH', K.node_channel(b), msg)
+  end
 end
 
 local function conv_nodes(conv)
@@ -312,7 +298,9 @@ local function member_error(state, visitor, agent, role, id)
   return nil
 end
 
-local function member_check(c, role, id) return member_error(c.state, c.visitor, c.agent, role, id) end
+local function member_check(c, role, id)
+  return member_error(c.state, c.visitor, c.agent, role, id)
+end
 
 -- join(conv, visitor, name, email, dept, page, first_text, cmid, addr, max_queued,
 --      meta_k1, meta_v1, ...)
@@ -415,10 +403,11 @@ end
 
 -- post(conv, role, sender, cmid, epoch, max_before_answer, body) -> {seq, ts, duplicate(0|1)}
 -- The posting node delivers the message to its own connections from the reply: only the other
--- participant's node, when it is another, is woken. An agent passes the assignment epoch it saw: a write for an assignment that has since changed
--- (requeued and matched again) is refused. `body` is the message's fields as netstrings
--- (k, r, id, n, t, c), built by the node: the stream entry is {ts, e = body} and the wake-up
--- seq and ts followed by body, so this function copies the message but never takes it apart.
+-- participant's node, when it is another, is woken. An agent passes the assignment epoch it
+-- saw: a write for an assignment that has since changed (requeued and matched again) is refused.
+-- `body` is the message's fields as netstrings (k, r, id, n, t, c), built by the node: the
+-- stream entry is {ts, e = body} and the wake-up seq and ts followed by body, so this function
+-- copies the message but never takes it apart.
 -- The per-message path is written for Redis CPU (issue 10): arguments read in place (no
 -- `fenced` copy), the conversation read with one HMGET and written with one HSET, the dedup id
 -- claimed with one HSETNX, numbers formatted once and no table built but the reply.
