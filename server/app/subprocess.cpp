@@ -42,6 +42,31 @@ std::string errno_text(int err) {
   return std::strerror(err);
 }
 
+// What the child was doing between fork and exec when it failed.
+enum class child_step : int { chdir, setgroups, setgid, setuid, exec };
+
+// The report a failing child writes to the error pipe.
+struct child_failure {
+  child_step step;
+  int err;
+};
+
+const char* step_name(child_step step) {
+  switch (step) {
+    case child_step::chdir:
+      return "chdir";
+    case child_step::setgroups:
+      return "setgroups";
+    case child_step::setgid:
+      return "setgid";
+    case child_step::setuid:
+      return "setuid";
+    case child_step::exec:
+      return "execve";
+  }
+  return "?";
+}
+
 }  // namespace
 
 std::string find_executable(const std::string& name) {
@@ -94,7 +119,9 @@ child_process child_process::spawn(const spawn_request& request) {
     std::string_view key = entry.substr(0, entry.find('='));
     bool overridden = std::any_of(request.env.begin(), request.env.end(),
                                   [&](const auto& kv) { return kv.first == key; });
-    if (!overridden) env_storage.emplace_back(entry);
+    bool dropped = std::any_of(request.drop_env_prefixes.begin(), request.drop_env_prefixes.end(),
+                               [&](const std::string& prefix) { return key.starts_with(prefix); });
+    if (!overridden && !dropped) env_storage.emplace_back(entry);
   }
   for (const auto& [k, v] : request.env)
     env_storage.push_back(std::string(k).append("=").append(v));
@@ -130,9 +157,35 @@ child_process child_process::spawn(const spawn_request& request) {
   const int fd_limit = static_cast<int>(std::min<long>(::sysconf(_SC_OPEN_MAX), 65536));
 
   const int child_umask = request.umask;
+  const char* const working_dir =
+      request.working_dir.empty() ? nullptr : request.working_dir.c_str();
+  const bool set_uid = request.uid >= 0;
+  const bool set_gid = request.gid >= 0;
+  const bool drop_groups = (set_uid || set_gid) && ::geteuid() == 0;
+  const auto uid = static_cast<uid_t>(request.uid);
+  const gid_t gid = static_cast<gid_t>(request.gid);
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("spawn " + exe + ": fork: " + errno_text(errno));
   if (pid == 0) {
+    // Tells the parent which step failed and why; the pipe is closed by a successful exec.
+    const auto fail = [&](child_step step) {
+      const child_failure failure{step, errno};
+      ssize_t ignored = ::write(err_write.get(), &failure, sizeof failure);
+      (void)ignored;
+      ::_exit(127);
+    };
+    // Raw system calls: glibc's wrappers broadcast the change to every thread under a lock,
+    // and the child of a multi-threaded parent must take no locks. The child has one thread.
+    // Groups first (root's supplementary groups must not survive into an unprivileged child),
+    // then the gid while we may still change it, then the uid.
+    if (drop_groups && ::syscall(SYS_setgroups, set_gid ? 1 : 0, set_gid ? &gid : nullptr) != 0) {
+      fail(child_step::setgroups);
+    }
+    if (set_gid && ::syscall(SYS_setgid, gid) != 0) fail(child_step::setgid);
+    if (set_uid && ::syscall(SYS_setuid, uid) != 0) fail(child_step::setuid);
+    // As the new user, so a directory it may not enter fails here rather than later.
+    if (working_dir != nullptr && ::chdir(working_dir) != 0) fail(child_step::chdir);
+    // After the credential change: Linux clears PR_SET_PDEATHSIG when the uid or gid changes.
     if (death_signal != 0) {
       ::prctl(PR_SET_PDEATHSIG, death_signal);
       if (::getppid() != parent) ::_exit(126);  // the parent died before prctl took effect
@@ -154,24 +207,36 @@ child_process child_process::spawn(const spawn_request& request) {
       for (int fd = 3; fd < fd_limit; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
     ::execve(argv[0], argv.data(), envp.data());
-    int err = errno;
-    ssize_t ignored = ::write(err_write.get(), &err, sizeof err);
-    (void)ignored;
-    ::_exit(127);
+    fail(child_step::exec);
   }
 
   child_process child;
   child.pid_ = pid;
-  // The pipe reads EOF once exec succeeded (O_CLOEXEC), or the child's errno if it failed.
+  // The pipe reads EOF once exec succeeded (O_CLOEXEC), or the failed step and its errno (one
+  // write below PIPE_BUF, so one read).
   err_write.reset();
-  int child_errno = 0;
+  child_failure failure{};
   ssize_t n;
   do {
-    n = ::read(err_read.get(), &child_errno, sizeof child_errno);
+    n = ::read(err_read.get(), &failure, sizeof failure);
   } while (n < 0 && errno == EINTR);
-  if (n == static_cast<ssize_t>(sizeof child_errno)) {
+  if (n == static_cast<ssize_t>(sizeof failure)) {
     child.reap(true);
-    throw std::runtime_error("cannot execute '" + exe + "': " + errno_text(child_errno));
+    const std::string reason = errno_text(failure.err);
+    switch (failure.step) {
+      case child_step::chdir:
+        throw std::runtime_error("spawn " + exe + ": cannot chdir to " +
+                                 request.working_dir.string() + ": " + reason);
+      case child_step::setgroups:
+      case child_step::setgid:
+      case child_step::setuid:
+        throw std::runtime_error(
+            "spawn " + exe + ": cannot switch to uid " + std::to_string(request.uid) + " gid " +
+            std::to_string(request.gid) + " (" + step_name(failure.step) + "): " + reason);
+      case child_step::exec:
+        break;
+    }
+    throw std::runtime_error("cannot execute '" + exe + "': " + reason);
   }
   return child;
 }

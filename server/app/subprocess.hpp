@@ -19,6 +19,14 @@ struct spawn_request {
   std::filesystem::path output_file{};  // stdout and stderr appended here; empty = /dev/null
   int death_signal = SIGTERM;           // sent to the child when the spawning thread dies; 0 = none
   int umask = -1;  // the child's file-creation mask (e.g. 077: files 0600); -1 = inherit ours
+  // Credentials for the child (switching needs root): supplementary groups become just `gid`
+  // (none when only `uid` is set), then setgid, then setuid. -1 = unchanged.
+  int uid = -1;
+  int gid = -1;
+  std::filesystem::path working_dir{};  // the child chdirs here first; empty = inherit ours
+  // Variables whose names start with one of these are not passed on from our environment
+  // (`env` above still sets them), e.g. "PG" so a stray PGDATA or PGPORT cannot redirect a child.
+  std::vector<std::string> drop_env_prefixes{};
 };
 
 // A child process we started and must reap: stop() or the destructor ends it, so no test or
@@ -28,7 +36,8 @@ class child_process {
   // fork + execve with only async-signal-safe calls in between (the parent may be a
   // multi-threaded test binary): signals reset to defaults, stdin from /dev/null, other fds
   // closed on exec. Throws std::runtime_error naming the executable when it cannot be found or
-  // executed (reported back through a CLOEXEC pipe, so this is immediate, not a timeout).
+  // executed, or the child cannot chdir or switch credentials (reported back through a CLOEXEC
+  // pipe, so this is immediate, not a timeout).
   // PR_SET_PDEATHSIG is tied to the *thread* that forks: spawn from a long-lived thread.
   static child_process spawn(const spawn_request& request);
 

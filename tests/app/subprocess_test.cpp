@@ -1,9 +1,13 @@
 #include "server/app/subprocess.hpp"
 
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "server/app/redis_launcher.hpp"
@@ -73,6 +77,81 @@ TEST(Subprocess, IgnoredSignalsAreResetForTheChild) {
   ASSERT_TRUE(child.exit_status());
   EXPECT_TRUE(WIFSIGNALED(*child.exit_status()));
   EXPECT_EQ(WTERMSIG(*child.exit_status()), SIGTERM);
+}
+
+// The uid and gid of `nobody`, or nullopt when it does not exist.
+std::optional<std::pair<int, int>> nobody_ids() {
+  const passwd* pw = ::getpwnam("nobody");
+  if (pw == nullptr) return std::nullopt;
+  return std::pair{static_cast<int>(pw->pw_uid), static_cast<int>(pw->pw_gid)};
+}
+
+TEST(Subprocess, RunsTheChildAsAnotherUserWhenRoot) {
+  if (::geteuid() != 0) GTEST_SKIP() << "switching users needs root";
+  const auto ids = nobody_ids();
+  if (!ids) GTEST_SKIP() << "no user 'nobody'";
+  temp_dir dir("lc-proc");
+  // `id -G` lists the supplementary groups: root's must be gone, only nobody's gid left.
+  auto child = child_process::spawn({.executable = "sh",
+                                     .args = {"-c", "id -u; id -g; id -G"},
+                                     .output_file = dir.path() / "out.log",
+                                     .uid = ids->first,
+                                     .gid = ids->second});
+  ASSERT_TRUE(child.wait_for(5s));
+  EXPECT_EQ(describe_wait_status(*child.exit_status()), "exit code 0");
+  const std::string uid = std::to_string(ids->first);
+  const std::string gid = std::to_string(ids->second);
+  EXPECT_EQ(read_file(dir.path() / "out.log"), uid + "\n" + gid + "\n" + gid + "\n");
+}
+
+TEST(Subprocess, DeathSignalSurvivesTheUserSwitch) {
+  // Linux clears PR_SET_PDEATHSIG on a credential change, so it must be set after setuid.
+  if (::geteuid() != 0) GTEST_SKIP() << "switching users needs root";
+  const auto ids = nobody_ids();
+  if (!ids) GTEST_SKIP() << "no user 'nobody'";
+  child_process child;
+  std::thread spawner([&] {
+    child = child_process::spawn(
+        {.executable = "sleep", .args = {"30"}, .uid = ids->first, .gid = ids->second});
+  });
+  spawner.join();  // the forking thread is gone: the kernel sends the death signal
+  ASSERT_TRUE(child.wait_for(5s)) << "the child outlived the thread that spawned it";
+  ASSERT_TRUE(child.exit_status());
+  EXPECT_TRUE(WIFSIGNALED(*child.exit_status()));
+  EXPECT_EQ(WTERMSIG(*child.exit_status()), SIGTERM);
+}
+
+TEST(Subprocess, ChdirAndCredentialFailuresAreReportedImmediately) {
+  try {
+    child_process::spawn({.executable = "true", .working_dir = "/no/such/dir"});
+    ADD_FAILURE() << "spawned into a missing directory";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot chdir to /no/such/dir"), std::string::npos)
+        << e.what();
+  }
+  if (::geteuid() == 0) return;  // root may become anyone
+  try {
+    child_process::spawn({.executable = "true", .uid = 0, .gid = 0});
+    ADD_FAILURE() << "an unprivileged parent switched its child to root";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot switch to uid 0"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Subprocess, WorkingDirAndDroppedEnvironment) {
+  temp_dir dir("lc-proc");
+  ::setenv("LC_DROP_ME", "leaked", 1);
+  auto child = child_process::spawn(
+      {.executable = "sh",
+       .args = {"-c", "pwd; echo ${LC_DROP_ME-unset} ${LC_DROP_SET-unset}"},
+       .env = {{"LC_DROP_SET", "set"}},  // an explicit value is kept even under a dropped prefix
+       .output_file = dir.path() / "out.log",
+       .working_dir = dir.path(),
+       .drop_env_prefixes = {"LC_DROP"}});
+  ::unsetenv("LC_DROP_ME");
+  ASSERT_TRUE(child.wait_for(5s));
+  EXPECT_EQ(read_file(dir.path() / "out.log"),
+            std::filesystem::canonical(dir.path()).string() + "\nunset set\n");
 }
 
 // A stand-in for the livechat binary: serves /healthz (after a delay) on --port.
