@@ -82,6 +82,20 @@ fs::path build_template() {
                              "; remove it");
   }
 
+  // Templates of binaries since replaced (a package upgrade) would hold memory in /dev/shm for
+  // good: ours, finished (no '.'), of another id.
+  const std::string ours = std::string(template_prefix) + std::to_string(::geteuid()) + "-";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(final_dir.parent_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    struct stat st {};
+    if (name.rfind(ours, 0) == 0 && name.find('.') == std::string::npos &&
+        entry.path() != final_dir && ::lstat(entry.path().c_str(), &st) == 0 &&
+        S_ISDIR(st.st_mode) && st.st_uid == ::geteuid()) {
+      fs::remove_all(entry.path(), ec);
+    }
+  }
+
   std::string work = final_dir.string() + ".XXXXXX";
   if (::mkdtemp(work.data()) == nullptr) {
     throw std::runtime_error("mkdtemp " + work + ": " + std::strerror(errno));
@@ -96,7 +110,6 @@ fs::path build_template() {
                                             .start_timeout = std::chrono::seconds(60)});
     pg->stop();  // a clean shutdown: copies start without crash recovery
   } catch (...) {
-    std::error_code ec;
     fs::remove_all(work, ec);
     throw;
   }
@@ -104,7 +117,6 @@ fs::path build_template() {
   // rename() of a directory onto a non-empty one fails, so exactly one racer wins.
   if (::rename(work.c_str(), final_dir.c_str()) != 0) {
     const int err = errno;
-    std::error_code ec;
     fs::remove_all(work, ec);
     if (!trusted_template(final_dir, why)) {
       throw std::runtime_error("cannot install the PostgreSQL template " + final_dir.string() +
