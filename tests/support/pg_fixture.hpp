@@ -52,10 +52,10 @@ class pg_fixture {
 std::filesystem::path pg_scratch_root();
 
 // The shared template cluster fixtures copy: initdb'd (with database "livechat") once per user
-// and installed PostgreSQL binaries as <scratch root>/livechat-pg-template-<euid>-<hash of the
-// binaries>/cluster, built
-// in a temp dir and renamed into place, so concurrent test processes never see half of one (the
-// loser of a race drops its copy). Throws when that path is held by another user.
+// and installed PostgreSQL binaries, as <scratch root>/livechat-pg-template-<euid>-<hash of the
+// binaries>/cluster. Built in a temp dir and renamed into place, so concurrent test processes
+// never see half of one (the loser of a race drops its copy). Throws when that path is held by
+// another user or writable by others.
 std::filesystem::path pg_template_cluster();
 
 // Removes fixture dirs in the scratch root whose test process died without its destructor
