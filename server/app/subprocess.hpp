@@ -23,7 +23,7 @@ struct spawn_request {
   // (none when only `uid` is set), then setgid, then setuid. -1 = unchanged.
   int uid = -1;
   int gid = -1;
-  std::filesystem::path working_dir{};  // the child chdirs here first; empty = inherit ours
+  std::filesystem::path working_dir{};  // chdir here, as the new user; empty = inherit ours
   // Variables whose names start with one of these are not passed on from our environment
   // (`env` above still sets them), e.g. "PG" so a stray PGDATA or PGPORT cannot redirect a child.
   std::vector<std::string> drop_env_prefixes{};
