@@ -103,6 +103,9 @@ std::optional<std::string> number_or_null(std::uint32_t v) {
 
 bool write_archive(pg_connection& db, const conversation_archive& c) {
   return in_transaction(db, [&] {
+    // Redis lets the conversation go once this commits: the commit must be durable whatever
+    // the server's synchronous_commit (with it off, a crash loses commits already reported).
+    db.exec("SET LOCAL synchronous_commit TO on");
     // Serialised with an erasure of the same visitor (erase_visitor takes the same lock).
     db.exec("SELECT pg_advisory_xact_lock(hashtext($1))", {c.visitor_id});
     auto erased = db.exec("SELECT 1 FROM erasures WHERE visitor_id = $1 AND erased_ms >= $2",

@@ -117,6 +117,7 @@ std::vector<conversation_archive> visitor_archives(pg_connection& db, const std:
 std::vector<std::string> erase_visitor(pg_connection& db, const std::string& visitor,
                                        std::int64_t now_ms) {
   return in_transaction(db, [&] {
+    db.exec("SET LOCAL synchronous_commit TO on");  // reported done: it must stay done
     db.exec("SELECT pg_advisory_xact_lock(hashtext($1))", {visitor});
     db.exec(
         "INSERT INTO erasures (visitor_id, erased_ms) VALUES ($1, $2) ON CONFLICT (visitor_id) "
