@@ -11,20 +11,22 @@ namespace lc::service {
 namespace pb = livechat::v1;
 
 chat_service::chat_service(boost::asio::io_context& io, store::redis_connection& redis,
-                           store::endpoint redis_endpoint, service_options options)
+                           store::endpoint redis_endpoint, service_options options,
+                           record::record_pool* record)
     : options_(std::move(options)),
       redis_(redis),
       store_(redis),
       reads_(redis),
-      ctx_{io, options_, metrics_, store_, reads_},
+      ctx_{io, options_, metrics_, store_, reads_, record},
       conns_(metrics_),
       matcher_(ctx_, redis_endpoint),
       queue_(ctx_, conns_, matcher_),
       delivery_(ctx_, conns_, queue_, matcher_),
-      node_(ctx_, conns_, matcher_, queue_),
+      archiver_(ctx_),
+      node_(ctx_, conns_, matcher_, queue_, archiver_),
       requests_(ctx_, conns_, delivery_, queue_, matcher_, node_),
       rest_(
-          io, store_, reads_, metrics_, [this] { return ready(); }, options_) {
+          ctx_, [this] { return ready(); }, [this] { return archiver_.degraded(); }) {
   declare_metrics(metrics_);
   subscriber_ = std::make_unique<store::redis_subscriber>(
       io, std::move(redis_endpoint),

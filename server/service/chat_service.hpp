@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "server/core/metrics.hpp"
+#include "server/service/archiver.hpp"
 #include "server/service/connections.hpp"
 #include "server/service/context.hpp"
 #include "server/service/delivery.hpp"
@@ -31,8 +32,10 @@ namespace lc::service {
 // connection to requests, a drained one to delivery.
 class chat_service final : public frontend, private session_owner {
  public:
+  // `record`: the system of record (outlives the service), or null to run without one.
   chat_service(boost::asio::io_context& io, store::redis_connection& redis,
-               store::endpoint redis_endpoint, service_options options);
+               store::endpoint redis_endpoint, service_options options,
+               record::record_pool* record = nullptr);
   ~chat_service() override;
 
   void start();
@@ -42,6 +45,8 @@ class chat_service final : public frontend, private session_owner {
   void finish_drain(std::chrono::milliseconds max_wait, std::function<void()> done);
   // Redis up, subscribed, lease held, not draining.
   bool ready() const;
+  // Chat works, but the archive is behind or PostgreSQL unreachable.
+  bool archive_degraded() const { return archiver_.degraded(); }
 
   // frontend
   std::shared_ptr<connection_handler> open(std::shared_ptr<client_link> link) override;
@@ -70,6 +75,7 @@ class chat_service final : public frontend, private session_owner {
   matcher matcher_;
   queue_status queue_;
   delivery delivery_;
+  archiver archiver_;
   node node_;
   requests requests_;
   rest_api rest_;

@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "server/core/metrics.hpp"
+#include "server/record/record_pool.hpp"
 #include "server/service/options.hpp"
 #include "server/store/chat_reads.hpp"
 #include "server/store/chat_store.hpp"
@@ -13,13 +14,17 @@ namespace lc::service {
 using task = boost::asio::awaitable<void>;
 
 // What every room of the service shares: the event loop, the configuration, the metrics and the
-// store port (the shared command connection). Owned by chat_service; rooms hold a reference.
+// store port (the shared command connection), and the system of record. Owned by chat_service;
+// rooms hold a reference.
 struct service_context {
   boost::asio::io_context& io;
   const service_options& options;
   core::metrics_registry& metrics;
   store::chat_store& store;
   store::chat_reads& reads;
+  // The system of record; null when the service runs without one (Redis then keeps every
+  // closed conversation).
+  record::record_pool* record = nullptr;
 
   // Runs `t` detached on the loop; a store failure is logged as a warning (the client is told,
   // or the periodic work retries), anything else as an error. Never throws.

@@ -4,7 +4,7 @@
 
 #include <boost/asio/use_awaitable.hpp>
 
-#include "server/core/response_clock.hpp"
+#include "server/service/archiver.hpp"
 #include "server/service/matcher.hpp"
 #include "server/service/queue_status.hpp"
 
@@ -17,8 +17,14 @@ namespace {
 constexpr int sweep_batch = 100;
 }  // namespace
 
-node::node(const service_context& ctx, connections& conns, matcher& match, queue_status& queue)
-    : ctx_(ctx), conns_(conns), match_(match), queue_(queue), tick_timer_(ctx.io) {}
+node::node(const service_context& ctx, connections& conns, matcher& match, queue_status& queue,
+           archiver& archive)
+    : ctx_(ctx),
+      conns_(conns),
+      match_(match),
+      queue_(queue),
+      archiver_(archive),
+      tick_timer_(ctx.io) {}
 
 void node::start() {
   schedule_tick();
@@ -59,12 +65,11 @@ task node::tick_once() {
     if (item.what == store::sweep_item::outcome::requeued) match_.request(item.department);
     if (item.what == store::sweep_item::outcome::abandoned) {
       ctx_.metrics.add("livechat_conversations_closed_total", 1, {{"department", item.department}});
-      write_records(item.conversation_id);
+      archiver_.archive(item.conversation_id);
     }
   }
   for (const auto& d : ctx_.options.departments) match_.request(d);
-  auto pending = co_await ctx_.reads.pending_records();
-  for (const auto& conv : pending) write_records(conv);
+  archiver_.tick();
 }
 
 task node::renew_lease() {
@@ -119,41 +124,8 @@ task node::release_when_idle(std::chrono::steady_clock::time_point deadline,
   done();
 }
 
-void node::write_records(const std::string& conv) {
-  ctx_.spawn(records(conv), "records");
-}
-
-task node::records(std::string conv) {
-  auto events = co_await ctx_.reads.events(conv, 0);
-  std::vector<core::clock_event> clock;
-  clock.reserve(events.size());
-  for (const auto& e : events) {
-    clock.push_back(
-        {e.kind(), e.sender_role(), e.sender_id(), e.agent_id(), e.department(), e.at_ms()});
-  }
-  auto times = core::measure_conversation(clock);
-  if (!times.closed) co_return;
-  store::records_params p{conv, times.missed, times.visitor_messages, times.agent_messages, {}};
-  std::string last_agent, department;
-  for (std::size_t i = 0; i < times.measurements.size(); ++i) {
-    const auto& m = times.measurements[i];
-    p.rows.push_back({core::measure_name(m.what), m.at_ms, conv, static_cast<std::uint32_t>(i),
-                      m.department, m.agent_id, m.value_ms});
-    if (!m.agent_id.empty()) last_agent = m.agent_id;
-    department = m.department;
-  }
-  if (times.missed) {
-    p.rows.push_back({"missed", times.closed_at_ms, conv, 0, department, last_agent, 1});
-  }
-  if (!co_await ctx_.store.write_records(std::move(p))) co_return;  // written before
-  for (const auto& m : times.measurements) {
-    if (m.what == core::measure::queue_wait) continue;  // observed live at assignment
-    ctx_.metrics.observe(std::string("livechat_") + core::measure_name(m.what) + "_seconds",
-                         static_cast<double>(m.value_ms) / 1000, {{"department", m.department}});
-  }
-  if (times.missed) {
-    ctx_.metrics.add("livechat_missed_conversations_total", 1, {{"department", department}});
-  }
+void node::archive(const std::string& conv) {
+  archiver_.archive(conv);
 }
 
 }  // namespace lc::service

@@ -12,17 +12,19 @@
 
 namespace lc::service {
 
+class archiver;
 class matcher;
 class queue_status;
 
 // This process as one node of the cluster: holds its lease (with the fencing epoch its writes
 // carry) and runs the periodic work every node shares — lease renewal, grace sweeps, matching for
-// every department, response-time records of closed conversations (also those a dead node left
-// pending). Drains on request. A node that finds its lease gone drops every connection (its view
+// every department, the archiver's catch-up (closed conversations a dead node left pending).
+// Drains on request. A node that finds its lease gone drops every connection (its view
 // of them may be stale; clients resume from Redis) and rejoins under a new epoch.
 class node {
  public:
-  node(const service_context& ctx, connections& conns, matcher& match, queue_status& queue);
+  node(const service_context& ctx, connections& conns, matcher& match, queue_status& queue,
+       archiver& archive);
 
   void start();
   // Redis (the shared connection) became ready: tick now rather than at the next period.
@@ -34,8 +36,8 @@ class node {
   // Step 2: once no request is in flight (or at `deadline`), release the lease, then `done`.
   void finish_drain(std::chrono::steady_clock::time_point deadline,
                     std::function<std::size_t()> in_flight, std::function<void()> done);
-  // Computes a closed conversation's response times from its stream and writes them once.
-  void write_records(const std::string& conv);
+  // Hands a closed (or newly rated) conversation to the archiver.
+  void archive(const std::string& conv);
 
  private:
   void schedule_tick();
@@ -43,7 +45,6 @@ class node {
   task tick_once();
   task renew_lease();
   void lease_lost();
-  task records(std::string conv);
   task release_when_idle(std::chrono::steady_clock::time_point deadline,
                          std::function<std::size_t()> in_flight, std::function<void()> done);
 
@@ -51,6 +52,7 @@ class node {
   connections& conns_;
   matcher& match_;
   queue_status& queue_;
+  archiver& archiver_;
   boost::asio::steady_timer tick_timer_;
   std::int64_t lease_epoch_ = 0;  // 0: no lease held
   bool ticking_ = false;

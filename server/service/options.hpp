@@ -31,6 +31,15 @@ struct service_options {
   std::uint32_t max_queued_per_address = 5;       // waiting conversations at once
   std::uint32_t joins_per_minute = 6;
   std::uint32_t offline_messages_per_hour = 10;
+  // How long Redis keeps a closed conversation once it is archived (late resume, rating,
+  // transcript download).
+  std::chrono::milliseconds keep_closed{24LL * 3600 * 1000};
+  // Archived conversations older than this are deleted or anonymised; 0: kept for ever.
+  std::chrono::milliseconds retention{0};
+  bool retention_anonymise = false;
+  // A closed conversation still pending this long is taken up by the periodic catch-up (its
+  // closer died, or PostgreSQL was down); sooner, it is most likely being archived right now.
+  std::chrono::milliseconds archive_retry_after{5000};
 
   bool has_department(const std::string& d) const {
     return std::find(departments.begin(), departments.end(), d) != departments.end();

@@ -213,7 +213,7 @@ task requests::close_conversation(session_ptr s, request req) {
   if (s->open_conversation() == conv) s->set_open_conversation("");
   ack(*s, req.request_id(), conv, r.seq);
   ctx_.metrics.add("livechat_conversations_closed_total", 1, {{"department", r.department}});
-  node_.write_records(conv);
+  node_.archive(conv);
   if (!r.agent_id.empty()) match_.request(r.department);
 }
 
@@ -228,6 +228,7 @@ task requests::rate(session_ptr s, request req) {
   store::rate_params params{r.conversation_id(), s->user_id(), r.rating(), r.comment()};
   co_await ctx_.store.rate(std::move(params));
   ack(*s, req.request_id(), r.conversation_id());
+  node_.archive(r.conversation_id());  // the rating goes to the system of record too
 }
 
 }  // namespace lc::service

@@ -35,6 +35,14 @@ void declare_metrics(core::metrics_registry& m) {
   m.declare_counter("livechat_matches_total", "Assignments made by this node's matching.");
   m.declare_counter("livechat_transfers_total", "Transfers, by kind.");
   m.declare_counter("livechat_offline_messages_total", "Offline messages left.");
+  m.declare_gauge("livechat_archive_up", "1 when this node reaches the system of record.");
+  m.declare_gauge("livechat_archive_backlog",
+                  "Closed conversations not yet in the system of record (all nodes).");
+  m.declare_gauge("livechat_archive_oldest_seconds",
+                  "How long the oldest closed conversation has waited to be archived.");
+  m.declare_counter("livechat_archived_total", "Conversations this node archived.");
+  m.declare_counter("livechat_archive_failures_total",
+                    "Archive attempts that failed (PostgreSQL down or refusing); retried.");
 }
 
 }  // namespace lc::service

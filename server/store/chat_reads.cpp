@@ -140,22 +140,15 @@ task<std::vector<agent_summary>> chat_reads::agents() {
   co_return out;
 }
 
-task<std::vector<measurement_row>> chat_reads::records(std::string measure, std::int64_t from_ms,
-                                                       std::int64_t to_ms) {
-  auto r =
-      co_await run(conn_, command("ZRANGEBYSCORE", keys::records(measure), std::to_string(from_ms),
-                                  std::to_string(to_ms), "WITHSCORES"));
-  std::vector<measurement_row> out;
-  out.reserve(r.elements.size() / 2);
-  for (std::size_t i = 0; i + 1 < r.elements.size(); i += 2) {
-    auto row = decode_measurement_member(measure, r.elements[i].str, r.elements[i + 1].as_int());
-    if (row) out.push_back(std::move(*row));
+task<backlog_sample> chat_reads::archive_backlog(std::uint32_t max) {
+  std::vector<std::string> args{std::to_string(max)};
+  auto r = co_await fcall(conn_, "lc_archive_backlog", std::move(args));
+  backlog_sample out;
+  out.count = static_cast<std::uint64_t>(at(r, 0).as_int());
+  for (std::size_t i = 1; i + 1 < r.elements.size(); i += 2) {
+    out.oldest.push_back({r.elements[i].str, r.elements[i + 1].as_int()});
   }
   co_return out;
-}
-
-task<std::vector<std::string>> chat_reads::pending_records() {
-  co_return strings_of(co_await run(conn_, command("SRANDMEMBER", keys::records_pending, "100")));
 }
 
 task<std::vector<pb::OfflineMessage>> chat_reads::offline_list(std::vector<std::string> departments,

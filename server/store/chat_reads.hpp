@@ -27,6 +27,14 @@ struct department_overview {
   std::int64_t oldest_enqueue_ms = 0;  // 0 when empty
   std::uint32_t agents_online = 0, free_agents = 0;
 };
+struct backlog_sample {
+  std::uint64_t count = 0;
+  struct item {
+    std::string conversation_id;
+    std::int64_t since_ms = 0;  // closed (or rated again), Redis clock
+  };
+  std::vector<item> oldest;  // oldest first
+};
 struct overview_result {
   std::int64_t now_ms = 0;  // Redis clock
   std::vector<department_overview> departments;
@@ -59,11 +67,9 @@ class chat_reads {
   // The queues and agents of the given (operator-defined) departments, in that order.
   task<overview_result> overview(std::vector<std::string> departments);
   task<std::vector<agent_summary>> agents();
-  // Records of one measure with their time in [from_ms, to_ms].
-  task<std::vector<measurement_row>> records(std::string measure, std::int64_t from_ms,
-                                             std::int64_t to_ms);
-  // Closed conversations whose response-time records are not written yet (a sample).
-  task<std::vector<std::string>> pending_records();
+  // Closed conversations not yet in the system of record: how many, since when, the oldest
+  // `max` of them.
+  task<backlog_sample> archive_backlog(std::uint32_t max);
   // Newest first, from the given departments (all when empty).
   task<std::vector<livechat::v1::OfflineMessage>> offline_list(std::vector<std::string> departments,
                                                                std::uint32_t limit);

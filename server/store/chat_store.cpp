@@ -177,17 +177,20 @@ task<std::vector<sweep_item>> chat_store::sweep(sweep_params p) {
   co_return out;
 }
 
-task<bool> chat_store::write_records(records_params p) {
-  std::vector<std::string> args{p.conversation_id, p.missed ? "1" : "0",
-                                std::to_string(p.visitor_messages),
-                                std::to_string(p.agent_messages)};
-  for (const auto& row : p.rows) {
-    args.push_back(row.measure);
-    args.push_back(std::to_string(row.at_ms));
-    args.push_back(encode_measurement_member(row));
-  }
-  auto r = co_await fcall(conn_, "lc_records", std::move(args));
+task<bool> chat_store::archived(std::string conv, std::chrono::milliseconds keep,
+                                std::uint32_t rating) {
+  std::vector<std::string> args{std::move(conv), std::to_string(keep.count()),
+                                rating == 0 ? std::string() : std::to_string(rating)};
+  auto r = co_await fcall(conn_, "lc_archived", std::move(args));
   co_return r.as_int() == 1;
+}
+
+task<std::vector<std::string>> chat_store::erase_visitor(std::string visitor) {
+  std::vector<std::string> args{std::move(visitor)};
+  auto r = co_await fcall(conn_, "lc_erase_visitor", std::move(args));
+  std::vector<std::string> out;
+  for (const auto& e : r.elements) out.push_back(e.as_string());
+  co_return out;
 }
 
 task<std::int64_t> chat_store::offline_leave(offline_params p) {

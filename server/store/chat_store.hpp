@@ -116,12 +116,6 @@ struct sweep_item {
   outcome what = outcome::requeued;
   std::string department, conversation_id;
 };
-struct records_params {
-  std::string conversation_id;
-  bool missed = false;
-  std::uint32_t visitor_messages = 0, agent_messages = 0;
-  std::vector<measurement_row> rows;
-};
 struct offline_params {
   std::string id, visitor_id, name, email, department, text;
 };
@@ -157,8 +151,12 @@ class chat_store {
                                                   std::chrono::milliseconds grace);
   task<void> visitor_presence(visitor_presence_params p);
   task<std::vector<sweep_item>> sweep(sweep_params p);
-  // False when the records were written before (by this node or another).
-  task<bool> write_records(records_params p);
+  // The conversation is in the system of record (with `rating`, 0 when none): Redis keeps it
+  // `keep` more, then lets it go. False when it must be archived again (rated meanwhile).
+  task<bool> archived(std::string conv, std::chrono::milliseconds keep, std::uint32_t rating);
+  // Deletes what Redis holds about the visitor; returns their conversations erased. Refused
+  // (CONFLICT) while they have a chat open.
+  task<std::vector<std::string>> erase_visitor(std::string visitor);
   task<std::int64_t> offline_leave(offline_params p);
   // Acquires (epoch 0) or renews the node's lease; returns its epoch, or 0 when it was lost.
   // Refuses every token of the agent minted before now and tells every node to close the

@@ -46,9 +46,6 @@ std::string visitor(std::string_view id) {
 std::string visitor_conversations(std::string_view id) {
   return join("lc:visitor:", id, ":convs");
 }
-std::string records(std::string_view measure) {
-  return join("lc:rec:", measure);
-}
 std::string offline(std::string_view id) {
   return join("lc:offline:", id);
 }

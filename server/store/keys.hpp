@@ -17,13 +17,13 @@ std::string agent(std::string_view id);                  // hash
 std::string agent_conversations(std::string_view id);    // set: the agent's open chats
 std::string visitor(std::string_view id);                // hash
 std::string visitor_conversations(std::string_view id);  // list, newest first
-std::string records(std::string_view measure);           // zset of response-time records
 std::string offline(std::string_view id);                // hash: one offline message
 std::string offline_department(std::string_view dept);   // zset of offline message ids
 std::string address_queued(std::string_view addr_hex);   // set: an address's waiting chats
 inline constexpr std::string_view offline_all = "lc:offline";  // zset of offline message ids
 inline constexpr std::string_view revoked = "lc:revoked";      // hash: agent -> not-before ms
-inline constexpr std::string_view records_pending = "lc:records:pending";  // set
+// zset: closed conversations not yet in the system of record, by close ms
+inline constexpr std::string_view archive_pending = "lc:archive:pending";
 
 // Any bytes (a client address, which holds ':' in IPv6) as lower-case hex: a safe key part.
 std::string hex_part(std::string_view bytes);

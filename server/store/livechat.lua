@@ -61,8 +61,7 @@ local K = {
   agents = 'lc:agents',
   agent_grace = 'lc:grace:agents',
   visitor_grace = 'lc:grace:visitors',
-  records_pending = 'lc:records:pending',
-  records = function(measure) return 'lc:rec:' .. measure end,
+  archive_pending = 'lc:archive:pending',                          -- zset: closed, by ms
   offline = function(id) return 'lc:offline:' .. id end,
   offline_all = 'lc:offline',
   offline_dept = function(dept) return 'lc:offline:d:' .. dept end,
@@ -357,6 +356,10 @@ local function join(node, args)
   end
   redis.call('HSET', vk, 'open', conv, 'name', name, 'email', email)
   redis.call('LPUSH', K.visitor_convs(visitor), conv)
+  -- A returning visitor's keys may be counting down since their last chat was archived.
+  redis.call('PERSIST', vk)
+  redis.call('PERSIST', K.visitor_convs(visitor))
+  redis.call('LTRIM', K.visitor_convs(visitor), 0, 49)
   local seq = append(conv, now, { 'k', EV_JOINED, 'r', ROLE_VISITOR, 'id', visitor, 'n', name,
     'd', dept })
   if text ~= '' then
@@ -543,7 +546,7 @@ local function close(node, args)
   release_slot(c.agent, conv)
   local vk = K.visitor(c.visitor)
   if redis.call('HGET', vk, 'open') == conv then redis.call('HSET', vk, 'open', '') end
-  redis.call('SADD', K.records_pending, conv)
+  redis.call('ZADD', K.archive_pending, now, conv)
   redis.call('ZREM', K.visitor_grace, conv)
   if c.vnode and c.vnode ~= '' then redis.call('SREM', K.node_convs(c.vnode), conv) end
   return { seq, c.dept, c.agent or '', was_queued }
@@ -560,8 +563,8 @@ local function rate(node, args)
   if rating < 1 or rating > 5 then return err('INVALID', 'rating must be 1..5') end
   local now = now_ms()
   redis.call('HSET', K.conv(conv), 'rating', rating, 'comment', comment, 'rated', now)
-  redis.call('ZADD', K.records('rating'), now,
-    conv .. '|0|' .. (c.dept or '') .. '|' .. (c.agent or '') .. '|' .. rating)
+  -- Archived again, rating and all (the archive takes a late rating as an update).
+  redis.call('ZADD', K.archive_pending, 'NX', now, conv)
   return 1
 end
 
@@ -728,21 +731,60 @@ local function sweep(keys, args)
   return out
 end
 
--- records(conv, missed, vmsgs, amsgs, measure1, score1, member1, ...) -> 1 written, 0 already.
--- Response-time records are computed by the server's core clock from the stream at close and
--- written once here.
-local function records(keys, args)
-  local conv = args[1]
-  if redis.call('HGET', K.conv(conv), 'rec') == '1' then
-    redis.call('SREM', K.records_pending, conv)
-    return 0
+-- archived(conv, keep_ms, rating) -> 1 done, 0 to be archived again. The node wrote the closed
+-- conversation (with `rating`, '' when none) to the system of record: Redis keeps it `keep_ms`
+-- more (late resumes, rating, transcript) and then lets it go, with the visitor's keys when they
+-- have nothing open. A rating given while the archive was being written keeps it pending.
+local function archived(keys, args)
+  local conv, keep = args[1], args[2]
+  local state, rating, visitor = unpack(redis.call('HMGET', K.conv(conv), 'state', 'rating',
+    'visitor'))
+  if state ~= 'closed' then
+    redis.call('ZREM', K.archive_pending, conv)  -- gone (erased, expired): nothing to archive
+    return 1
   end
-  for i = 5, #args, 3 do
-    redis.call('ZADD', K.records(args[i]), args[i + 1], args[i + 2])
+  if (rating or '') ~= args[3] then return 0 end
+  redis.call('ZREM', K.archive_pending, conv)
+  for _, k in ipairs({ K.conv(conv), K.stream(conv), K.dedup(conv), K.meta(conv) }) do
+    redis.call('PEXPIRE', k, keep)
   end
-  redis.call('HSET', K.conv(conv), 'rec', 1, 'missed', args[2], 'vmsgs', args[3], 'amsgs', args[4])
-  redis.call('SREM', K.records_pending, conv)
+  local vk = K.visitor(visitor)
+  if (redis.call('HGET', vk, 'open') or '') == '' then
+    redis.call('PEXPIRE', vk, keep)
+    redis.call('PEXPIRE', K.visitor_convs(visitor), keep)
+  end
   return 1
+end
+
+-- archive_backlog(max) -> {count, conv1, ms1, conv2, ms2, ...}: what still waits to be
+-- archived, oldest first, with when it closed (or was rated).
+local function archive_backlog(keys, args)
+  local first = redis.call('ZRANGE', K.archive_pending, 0, tonumber(args[1]) - 1, 'WITHSCORES')
+  local out = { redis.call('ZCARD', K.archive_pending) }
+  for i = 1, #first do out[#out + 1] = first[i] end
+  return out
+end
+
+-- erase_visitor(visitor) -> {conv...} erased; refused while the visitor has a chat open.
+-- Everything Redis holds about the visitor goes: their closed conversations' keys, the
+-- visitor's own keys.
+local function erase_visitor(keys, args)
+  local visitor = args[1]
+  local vk = K.visitor(visitor)
+  local open = redis.call('HGET', vk, 'open') or ''
+  if open ~= '' and redis.call('HGET', K.conv(open), 'state') ~= 'closed' then
+    return err('CONFLICT', 'the visitor has a conversation open: close it first')
+  end
+  local out = {}
+  for _, conv in ipairs(redis.call('LRANGE', K.visitor_convs(visitor), 0, -1)) do
+    if redis.call('HGET', K.conv(conv), 'visitor') == visitor then
+      redis.call('DEL', K.conv(conv), K.stream(conv), K.dedup(conv), K.meta(conv))
+      redis.call('ZREM', K.archive_pending, conv)
+      out[#out + 1] = conv
+    end
+  end
+  redis.call('DEL', vk, K.visitor_convs(visitor))
+  return out
 end
 
 -- queue_status(dept, conv...) -> {length, agents_online, free_slots, rank1|-1, ...}
@@ -871,7 +913,10 @@ redis.register_function('lc_presence', fenced(presence))
 redis.register_function('lc_agent_disconnect', fenced(agent_disconnect))
 redis.register_function('lc_visitor_presence', fenced(visitor_presence))
 redis.register_function('lc_sweep', sweep)
-redis.register_function('lc_records', records)
+redis.register_function('lc_archived', archived)
+redis.register_function{ function_name = 'lc_archive_backlog', callback = archive_backlog,
+  flags = { 'no-writes' } }
+redis.register_function('lc_erase_visitor', erase_visitor)
 redis.register_function('lc_queue_status', queue_status)
 redis.register_function('lc_overview', overview)
 redis.register_function('lc_agents', agents)

@@ -54,6 +54,8 @@ conversation_record decode_conversation(const field_list& hash, const field_list
       c.rating = number<std::uint32_t>(v);
     } else if (k == "comment") {
       c.comment = v;
+    } else if (k == "rated") {
+      c.rated_ms = number<std::int64_t>(v);
     }
   }
   for (const auto& [k, v] : metadata) c.metadata[k] = v;
@@ -95,44 +97,6 @@ pb::PresenceStatus presence_from_name(std::string_view name) {
   if (name == "online") return pb::PRESENCE_STATUS_ONLINE;
   if (name == "away") return pb::PRESENCE_STATUS_AWAY;
   return pb::PRESENCE_STATUS_OFFLINE;
-}
-
-std::string encode_measurement_member(const measurement_row& row) {
-  std::string out = row.conversation_id;
-  out += '|';
-  out += std::to_string(row.index);
-  out += '|';
-  out += row.department;
-  out += '|';
-  out += row.agent_id;
-  out += '|';
-  out += std::to_string(row.value);
-  return out;
-}
-
-std::optional<measurement_row> decode_measurement_member(std::string_view measure,
-                                                         std::string_view member,
-                                                         std::int64_t at_ms) {
-  std::string_view parts[5];
-  for (int i = 0; i < 4; ++i) {
-    auto bar = member.find('|');
-    if (bar == std::string_view::npos) return std::nullopt;
-    parts[i] = member.substr(0, bar);
-    member.remove_prefix(bar + 1);
-  }
-  parts[4] = member;
-  measurement_row r;
-  r.measure = std::string(measure);
-  r.at_ms = at_ms;
-  r.conversation_id = std::string(parts[0]);
-  r.department = std::string(parts[2]);
-  r.agent_id = std::string(parts[3]);
-  auto [p1, e1] = std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), r.index);
-  auto [p4, e4] = std::from_chars(parts[4].data(), parts[4].data() + parts[4].size(), r.value);
-  if (e1 != std::errc() || e4 != std::errc() || p4 != parts[4].data() + parts[4].size()) {
-    return std::nullopt;
-  }
-  return r;
 }
 
 }  // namespace lc::store

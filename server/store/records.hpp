@@ -27,6 +27,7 @@ struct conversation_record {
   std::string first_message;
   std::uint32_t rating = 0;  // 1..5, 0 when not rated
   std::string comment;
+  std::int64_t rated_ms = 0;
   std::map<std::string, std::string> metadata;
 };
 
@@ -48,21 +49,5 @@ livechat::v1::ConversationState state_from_name(std::string_view name);
 // How presence is spelled in the agent hash ("online", "away", "offline").
 const char* presence_name(livechat::v1::PresenceStatus status);
 livechat::v1::PresenceStatus presence_from_name(std::string_view name);
-
-// One response-time record, stored as "conv|index|department|agent|value" in lc:rec:<measure>
-// and scored by when it was measured.
-struct measurement_row {
-  std::string measure;  // queue_wait first_response response resolution missed rating
-  std::int64_t at_ms = 0;
-  std::string conversation_id;
-  std::uint32_t index = 0;  // several records of one measure per conversation
-  std::string department, agent_id;
-  std::int64_t value = 0;
-};
-
-std::string encode_measurement_member(const measurement_row& row);
-std::optional<measurement_row> decode_measurement_member(std::string_view measure,
-                                                         std::string_view member,
-                                                         std::int64_t at_ms);
 
 }  // namespace lc::store

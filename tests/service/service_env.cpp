@@ -225,7 +225,8 @@ std::vector<pb::ChatEvent> fake_client::events(const std::string& conv,
 // ------------------------------------------------------------------------------ service_env
 
 service_env::service_env(redis_fixture& redis, const std::string& node,
-                         std::function<void(service::service_options&)> tune)
+                         std::function<void(service::service_options&)> tune,
+                         record::record_pool* record)
     : redis_(redis) {
   options_.node_id = node;
   options_.secret = service_secret;
@@ -242,7 +243,7 @@ service_env::service_env(redis_fixture& redis, const std::string& node,
   ep.port = redis.port();
   redis_conn_ = std::make_unique<store::redis_connection>(io_, ep, options_.redis_timeout,
                                                           store::functions_source);
-  service_ = std::make_unique<service::chat_service>(io_, *redis_conn_, ep, options_);
+  service_ = std::make_unique<service::chat_service>(io_, *redis_conn_, ep, options_, record);
   redis_conn_->start();
   service_->start();
   if (!run_until([this] { return service_->ready(); }, 10s)) {

@@ -133,8 +133,10 @@ class fake_client {
 // One node's chat service on a real Redis.
 class service_env {
  public:
+  // `record`: a system of record for the node (outlives it), or none.
   explicit service_env(redis_fixture& redis, const std::string& node = "n1",
-                       std::function<void(service::service_options&)> tune = {});
+                       std::function<void(service::service_options&)> tune = {},
+                       record::record_pool* record = nullptr);
   ~service_env();
 
   service::chat_service& service() { return *service_; }

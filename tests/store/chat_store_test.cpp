@@ -495,26 +495,74 @@ TEST_F(ChatStore, TransferToAgentMovesTheSlotAndToDepartmentRequeues) {
   EXPECT_EQ(events(c1, 0).size(), 5u);  // joined, message, assigned, 2 transfers
 }
 
-TEST_F(ChatStore, CloseReleasesSlotAndRecordsAreWrittenOnce) {
+TEST_F(ChatStore, CloseReleasesSlotAndLeavesTheConversationToBeArchived) {
   agent_online("alice", 1);
   auto c1 = join("v1");
   match();
   auto closed = env_->run(db().close({c1, pb::ROLE_AGENT, "alice"}));
   EXPECT_EQ(closed.agent_id, "alice");
   EXPECT_EQ(redis().command({"HGET", "lc:agent:alice", "active"}), "0");
-  EXPECT_EQ(redis().command({"SISMEMBER", "lc:records:pending", c1}), "1");
-  store::records_params rec{
-      c1, false, 1, 0, {{"resolution", 1000, c1, 0, "billing", "alice", 500}}};
-  EXPECT_TRUE(env_->run(db().write_records(rec)));
-  EXPECT_FALSE(env_->run(db().write_records(rec)));
-  EXPECT_EQ(redis().command({"ZCARD", "lc:rec:resolution"}), "1");
-  EXPECT_EQ(redis().command({"SISMEMBER", "lc:records:pending", c1}), "0");
-  auto recs = env_->run(reads().records("resolution", 0, 2000));
-  ASSERT_EQ(recs.size(), 1u);
-  EXPECT_EQ(recs[0].at_ms, 1000);
-  EXPECT_EQ(recs[0].conversation_id, c1);
-  EXPECT_EQ(recs[0].agent_id, "alice");
-  EXPECT_EQ(recs[0].value, 500);
+  auto backlog = env_->run(reads().archive_backlog(10));
+  EXPECT_EQ(backlog.count, 1u);
+  ASSERT_EQ(backlog.oldest.size(), 1u);
+  EXPECT_EQ(backlog.oldest[0].conversation_id, c1);
+  EXPECT_EQ(std::to_string(backlog.oldest[0].since_ms),
+            redis().command({"HGET", "lc:conv:" + c1, "closed"}));
+  // Until it is archived, nothing of it expires.
+  EXPECT_EQ(redis().command({"PTTL", "lc:conv:" + c1}), "-1");
+}
+
+TEST_F(ChatStore, AnArchivedConversationExpiresWithTheVisitorsKeys) {
+  auto c1 = join("v1");
+  close(c1, pb::ROLE_VISITOR, "v1");
+  EXPECT_TRUE(env_->run(db().archived(c1, std::chrono::milliseconds(60000), 0)));
+  EXPECT_EQ(env_->run(reads().archive_backlog(10)).count, 0u);
+  for (const auto& key : {"lc:conv:" + c1, "lc:conv:" + c1 + ":s", "lc:conv:" + c1 + ":c",
+                          std::string("lc:visitor:v1"), std::string("lc:visitor:v1:convs")}) {
+    const auto ttl = std::stoll(redis().command({"PTTL", key}));
+    EXPECT_GT(ttl, 50000) << key;
+    EXPECT_LE(ttl, 60000) << key;
+  }
+  // The visitor comes back: their keys live again while the new chat is open.
+  auto c2 = join("v1");
+  EXPECT_EQ(redis().command({"PTTL", "lc:visitor:v1"}), "-1");
+  EXPECT_EQ(redis().command({"PTTL", "lc:visitor:v1:convs"}), "-1");
+  EXPECT_EQ(redis().command({"PTTL", "lc:conv:" + c2}), "-1");
+}
+
+TEST_F(ChatStore, ARatingGivenWhileArchivingIsArchivedToo) {
+  auto c1 = join("v1");
+  close(c1, pb::ROLE_VISITOR, "v1");
+  env_->run(db().rate({c1, "v1", 4, "ok"}));
+  // The archive read the conversation before the rating: it must run again.
+  EXPECT_FALSE(env_->run(db().archived(c1, std::chrono::milliseconds(60000), 0)));
+  EXPECT_EQ(env_->run(reads().archive_backlog(10)).count, 1u);
+  EXPECT_EQ(redis().command({"PTTL", "lc:conv:" + c1}), "-1");
+  EXPECT_TRUE(env_->run(db().archived(c1, std::chrono::milliseconds(60000), 4)));
+  EXPECT_EQ(env_->run(reads().archive_backlog(10)).count, 0u);
+  // Rated after archiving: pending again, for the rating alone.
+  auto c2 = join("v2");
+  close(c2, pb::ROLE_VISITOR, "v2");
+  EXPECT_TRUE(env_->run(db().archived(c2, std::chrono::milliseconds(60000), 0)));
+  env_->run(db().rate({c2, "v2", 5, ""}));
+  EXPECT_EQ(env_->run(reads().archive_backlog(10)).count, 1u);
+}
+
+TEST_F(ChatStore, ErasingAVisitorRemovesTheirKeysButNotAnOpenChat) {
+  auto c1 = join("v1");
+  EXPECT_THROW(env_->run(db().erase_visitor("v1")), store_error);
+  EXPECT_EQ(redis().command({"EXISTS", "lc:conv:" + c1}), "1");
+  close(c1, pb::ROLE_VISITOR, "v1");
+  auto other = join("v2");
+  auto erased = env_->run(db().erase_visitor("v1"));
+  ASSERT_EQ(erased.size(), 1u);
+  EXPECT_EQ(erased[0], c1);
+  for (const auto& key : {"lc:conv:" + c1, "lc:conv:" + c1 + ":s", "lc:conv:" + c1 + ":c",
+                          std::string("lc:visitor:v1"), std::string("lc:visitor:v1:convs")}) {
+    EXPECT_EQ(redis().command({"EXISTS", key}), "0") << key;
+  }
+  EXPECT_EQ(env_->run(reads().archive_backlog(10)).count, 0u);
+  EXPECT_EQ(redis().command({"EXISTS", "lc:conv:" + other}), "1");
 }
 
 TEST_F(ChatStore, RatingOnlyAfterCloseAndOnlyOnce) {

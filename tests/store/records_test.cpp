@@ -51,21 +51,5 @@ TEST(Records, PresenceNamesRoundTrip) {
   EXPECT_EQ(presence_from_name("bogus"), pb::PRESENCE_STATUS_OFFLINE);
 }
 
-TEST(Records, MeasurementMembersRoundTripAndGarbageIsRefused) {
-  measurement_row r{"response", 1700, "c1", 2, "billing", "alice", 950};
-  auto member = encode_measurement_member(r);
-  EXPECT_EQ(member, "c1|2|billing|alice|950");
-  auto back = decode_measurement_member("response", member, 1700);
-  ASSERT_TRUE(back);
-  EXPECT_EQ(back->conversation_id, "c1");
-  EXPECT_EQ(back->index, 2u);
-  EXPECT_EQ(back->agent_id, "alice");
-  EXPECT_EQ(back->value, 950);
-  EXPECT_EQ(back->at_ms, 1700);
-  EXPECT_FALSE(decode_measurement_member("response", "c1|2|billing|alice", 0));
-  EXPECT_FALSE(decode_measurement_member("response", "c1|x|billing|alice|1", 0));
-  EXPECT_FALSE(decode_measurement_member("response", "c1|0|billing|alice|1z", 0));
-}
-
 }  // namespace
 }  // namespace lc::store

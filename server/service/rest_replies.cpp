@@ -1,0 +1,47 @@
+#include "server/service/rest_replies.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+#include "server/core/json.hpp"
+
+namespace lc::service::rest {
+
+namespace pb = livechat::v1;
+
+http_response json_reply(unsigned status, std::string body) {
+  http_response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+http_response error_reply(unsigned status, std::string_view code, std::string_view message) {
+  return json_reply(status, core::json_error(code, message));
+}
+
+std::string iso_time(std::int64_t ms) {
+  std::time_t t = ms / 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[40];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+  return out;
+}
+
+const char* role_name(pb::Role r) {
+  switch (r) {
+    case pb::ROLE_VISITOR:
+      return "visitor";
+    case pb::ROLE_AGENT:
+      return "agent";
+    case pb::ROLE_SYSTEM:
+      return "system";
+    default:
+      return "unknown";
+  }
+}
+
+}  // namespace lc::service::rest

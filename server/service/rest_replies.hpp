@@ -1,0 +1,20 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "livechat/v1/livechat.pb.h"
+#include "server/service/transport.hpp"
+
+// How the REST API spells its answers: shared by the files of rest_api.
+namespace lc::service::rest {
+
+http_response json_reply(unsigned status, std::string body);
+// {"error":{"code":...,"message":...}} with the status.
+http_response error_reply(unsigned status, std::string_view code, std::string_view message);
+// "2026-12-01T18:04:14.123Z"
+std::string iso_time(std::int64_t ms);
+const char* role_name(livechat::v1::Role role);
+
+}  // namespace lc::service::rest
