@@ -242,10 +242,15 @@ class Livechat:
             port = free_port()
             nd = os.path.join(d, f"n{k + 1}")
             os.makedirs(nd, exist_ok=True)
+            # One system of record for the cluster: n1's embedded PostgreSQL (its socket is in
+            # its cluster dir); the others reach it there, retrying until it is up.
+            record = [] if k == 0 else [
+                "--postgres",
+                f"host={os.path.join(d, 'n1', 'postgres')} port=5432 user=livechat dbname=livechat"]
             p = start([self.env.livechat, "--listen", f"127.0.0.1:{port}", "--redis",
                        f"redis://127.0.0.1:{self.redis_port}", "--secret", SECRET, "--node-id",
-                       f"n{k + 1}", "--data-dir", nd, "--log-level", "warn"] + BENCH_LIMITS,
-                      f"{self.tag}-n{k + 1}", self.env.rundir)
+                       f"n{k + 1}", "--data-dir", nd, "--log-level", "warn"] + record +
+                      BENCH_LIMITS, f"{self.tag}-n{k + 1}", self.env.rundir)
             self.nodes.append(p)
             self.ports.append(port)
         for port in self.ports:

@@ -11,6 +11,7 @@ rate=${1:-6000}
 secs=${2:-8}
 out=$build/profile
 run=$(mktemp -d "$build/run/profile-XXXXXX")
+chmod 711 "$run"  # the embedded PostgreSQL runs as an unprivileged user when we are root
 mkdir -p "$out"
 port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 rport=$(port)

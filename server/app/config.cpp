@@ -67,8 +67,8 @@ struct option_spec {
 
 constexpr std::uint64_t day_s = 24ULL * 3600;
 
-const std::array<option_spec, 32>& option_table() {
-  static const std::array<option_spec, 32> table = {{
+const std::array<option_spec, 36>& option_table() {
+  static const std::array<option_spec, 36> table = {{
       {"--listen", "LIVECHAT_LISTEN", "HOST:PORT",
        "Address to accept HTTP/WebSocket on; \":PORT\" keeps the host, 0.0.0.0:PORT listens on "
        "all interfaces",
@@ -326,6 +326,43 @@ const std::array<option_spec, 32>& option_table() {
          return {};
        },
        [](const config& c) { return c.redis_maxmemory; }},
+      {"--postgres", "LIVECHAT_POSTGRES", "URL",
+       "The system of record: postgresql://USER@HOST:PORT/DB (or a libpq key=value string); "
+       "empty runs an embedded PostgreSQL in --data-dir/postgres",
+       [](config& c, const std::string& v) -> std::string {
+         if (!v.empty() && v.rfind("postgresql://", 0) != 0 && v.rfind("postgres://", 0) != 0 &&
+             v.find('=') == std::string::npos) {
+           return "invalid PostgreSQL URL '" + v +
+                  "' (expected postgresql://... or libpq key=value pairs)";
+         }
+         c.postgres_url = v;
+         return {};
+       },
+       [](const config&) { return std::string("embedded"); }},
+      {"--keep-closed-hours", "LIVECHAT_KEEP_CLOSED_HOURS", "N",
+       "How long Redis keeps a closed conversation after it is archived (late resume, rating, "
+       "transcript download); then only PostgreSQL has it",
+       [](config& c, const std::string& v) { return set_duration(c.keep_closed, v, 0, 720); },
+       [](const config& c) { return std::to_string(c.keep_closed.count()); }},
+      {"--retention-days", "LIVECHAT_RETENTION_DAYS", "N",
+       "Archived conversations older than this are deleted or anonymised (--retention-mode); "
+       "0 keeps them for ever",
+       [](config& c, const std::string& v) { return set_duration(c.retention, v, 0, 36500); },
+       [](const config& c) { return std::to_string(c.retention.count()); }},
+      {"--retention-mode", "LIVECHAT_RETENTION_MODE", "MODE",
+       "What retention does: delete (the whole record) or anonymise (names, emails, pages, "
+       "metadata and message text removed; timings kept for statistics)",
+       [](config& c, const std::string& v) -> std::string {
+         const auto m = to_lower(v);
+         if (m != "delete" && m != "anonymise" && m != "anonymize") {
+           return "invalid retention mode '" + v + "' (expected delete or anonymise)";
+         }
+         c.retention_anonymise = m != "delete";
+         return {};
+       },
+       [](const config& c) {
+         return std::string(c.retention_anonymise ? "anonymise" : "delete");
+       }},
   }};
   return table;
 }

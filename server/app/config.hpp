@@ -52,6 +52,12 @@ struct config {
   std::uint32_t offline_messages_per_hour = 10;    // --offline-messages-per-hour
   std::uint32_t messages_per_second = 20;          // --messages-per-second
   std::string redis_maxmemory = "256mb";           // --redis-maxmemory (embedded Redis only)
+  // The system of record: a libpq URI or key=value string; empty = an embedded PostgreSQL in
+  // <data_dir>/postgres.
+  std::string postgres_url{};                   // --postgres / LIVECHAT_POSTGRES
+  std::chrono::hours keep_closed{24};           // --keep-closed-hours
+  std::chrono::days retention{0};               // --retention-days; 0 = for ever
+  bool retention_anonymise = false;             // --retention-mode delete|anonymise
 };
 
 struct parse_result {

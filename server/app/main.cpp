@@ -1,5 +1,5 @@
-// livechat: the live-chat server. With no flags it starts a private redis-server in ./data and
-// serves WebSocket (/ws), REST (/api), /metrics and health checks on 127.0.0.1:8080.
+// livechat: the live-chat server. With no flags it starts a private redis-server and a private
+// PostgreSQL (the system of record) in ./data and serves WebSocket (/ws), REST (/api), /metrics and health checks on 127.0.0.1:8080.
 #include <netdb.h>
 #include <spdlog/spdlog.h>
 
@@ -19,9 +19,11 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "server/app/config.hpp"
+#include "server/app/postgres_launcher.hpp"
 #include "server/app/redis_launcher.hpp"
 #include "server/app/token_command.hpp"
 #include "server/net/server.hpp"
+#include "server/record/record_pool.hpp"
 #include "server/service/chat_service.hpp"
 #include "server/store/functions.hpp"
 #include "server/store/redis_connection.hpp"
@@ -114,6 +116,22 @@ int run_server(lc::app::config cfg) {
     if (ep.unix_socket.empty() && ep.sentinels.empty()) ep.host = resolve_host(parsed->host);
   }
 
+  std::unique_ptr<lc::app::postgres_process> embedded_pg;
+  std::string postgres = cfg.postgres_url;
+  if (postgres.empty()) {
+    lc::app::postgres_launch_options po;
+    po.data_dir = std::filesystem::path(cfg.data_dir) / "postgres";
+    embedded_pg = lc::app::postgres_process::start(po);
+    postgres = embedded_pg->conninfo();
+    spdlog::info("embedded postgres pid {} on {} (no TCP port)", embedded_pg->pid(),
+                 embedded_pg->socket_dir());
+  }
+  // Reached only from its own threads; a first job connects and migrates the schema without
+  // holding up the start (chat does not need it).
+  lc::record::record_pool record({postgres, std::chrono::milliseconds(5000), 2, 10000});
+  record.start();
+  record.submit([](lc::record::pg_connection&) {}, [](std::exception_ptr) {});
+
   asio::io_context io(1);
   lc::store::redis_connection redis(io, ep, cfg.redis_timeout, lc::store::functions_source);
 
@@ -135,7 +153,10 @@ int run_server(lc::app::config cfg) {
   so.offline_messages_per_hour = cfg.offline_messages_per_hour;
   so.messages_per_second = cfg.messages_per_second;
   so.message_burst = 2.0 * cfg.messages_per_second;
-  lc::service::chat_service service(io, redis, ep, so);
+  so.keep_closed = cfg.keep_closed;
+  so.retention = cfg.retention;
+  so.retention_anonymise = cfg.retention_anonymise;
+  lc::service::chat_service service(io, redis, ep, so, &record);
 
   lc::net::server_options no;
   no.address = cfg.listen_address;
@@ -178,6 +199,7 @@ int run_server(lc::app::config cfg) {
     });
   });
   io.run();
+  record.stop();  // before the loop its results would be posted to goes away
   spdlog::info("stopped");
   return 0;
 }

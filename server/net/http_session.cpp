@@ -244,7 +244,7 @@ lc::service::http_response http_session::with_cors(lc::service::http_response re
   }
   res.headers.emplace_back("Access-Control-Allow-Origin", origin_);
   res.headers.emplace_back("Vary", "Origin");
-  res.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST");
+  res.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, DELETE");
   res.headers.emplace_back("Access-Control-Allow-Headers", "Authorization");
   return res;
 }

@@ -202,8 +202,8 @@ TEST_F(BadInput, RestRejectsBadParametersWithJson) {
   EXPECT_EQ(node_->get("/api/offline-messages?limit=1e2", auth).status, 400);
   EXPECT_EQ(node_->get("/api/nothing", auth).status, 404);
   EXPECT_EQ(node_->get("/api/offline-messages?limit=0", auth).status, 400);
-  // An agent never assigned to a conversation cannot read it.
-  auto stranger = agent_token("mallory", {"billing"}, 1);
+  // An agent neither of its department nor ever assigned to it cannot read a conversation.
+  auto stranger = agent_token("mallory", {"sales"}, 1);
   EXPECT_EQ(
       node_->get("/api/conversations/" + other_conv_, {{"Authorization", "Bearer " + stranger}})
           .status,

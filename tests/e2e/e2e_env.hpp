@@ -21,20 +21,29 @@ using namespace std::chrono_literals;
 
 inline constexpr const char* test_secret = "e2e-secret-not-for-production";
 
-// One Redis for the suite, flushed before each test, and helpers to start real server nodes on
-// it and talk to them like the widget and the agent console do.
+// One Redis for the suite, flushed before each test, one PostgreSQL per test (every node of the
+// test shares both, as a cluster does), and helpers to start real server nodes on them and talk
+// to them like the widget and the agent console do.
 class e2e : public redis_suite {
  protected:
   std::unique_ptr<server_process> start_node(const std::string& node_id,
                                              std::vector<std::string> extra = {}) {
     server_options o;
     o.binary = LIVECHAT_BINARY;
-    o.args = {"--redis", redis().url(),         "--secret", test_secret,   "--node-id",
-              node_id,   "--match-interval-ms", "200",      "--log-level", "warn"};
+    o.args = {"--redis",     redis().url(), "--postgres",          postgres().url(),
+              "--secret",    test_secret,   "--node-id",           node_id,
+              "--log-level", "warn",        "--match-interval-ms", "200"};
     o.args.insert(o.args.end(), extra.begin(), extra.end());
     o.health_target = "/readyz";
     return server_process::start(o);
   }
+
+  // The test's system of record, started on first use.
+  pg_fixture& postgres() {
+    if (!postgres_) postgres_ = pg_fixture::start();
+    return *postgres_;
+  }
+  std::unique_ptr<pg_fixture> postgres_;
 
   static std::string agent_token(const std::string& id, std::vector<std::string> departments,
                                  std::uint32_t capacity, bool admin = false) {

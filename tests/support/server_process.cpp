@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -54,6 +55,10 @@ std::unique_ptr<server_process> server_process::start(server_options options) {
                              "100000", "--messages-per-second", "100000"});
   }
   args.insert(args.end(), options.args.begin(), options.args.end());
+  if (std::find(options.args.begin(), options.args.end(), "--postgres") == options.args.end()) {
+    proc->postgres_ = pg_fixture::start();
+    args.insert(args.end(), {"--postgres", proc->postgres_->url()});
+  }
 
   const auto fail = [&](const std::string& why) {
     proc->child_.stop(std::chrono::seconds(5));
@@ -63,10 +68,16 @@ std::unique_ptr<server_process> server_process::start(server_options options) {
   };
 
   try {
+    if (options.uid >= 0 && ::chown(proc->temp_dir_.c_str(), static_cast<uid_t>(options.uid),
+                                    static_cast<gid_t>(options.gid)) != 0) {
+      throw std::runtime_error("cannot hand the temp dir to uid " + std::to_string(options.uid));
+    }
     proc->child_ = app::child_process::spawn({.executable = options.binary,
                                               .args = args,
                                               .env = options.env,
-                                              .output_file = proc->log_file_});
+                                              .output_file = proc->log_file_,
+                                              .uid = options.uid,
+                                              .gid = options.gid});
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("server_process: ") + e.what());
   }

@@ -11,6 +11,7 @@
 
 #include "server/app/subprocess.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/pg_fixture.hpp"
 
 namespace lc::test {
 
@@ -23,7 +24,11 @@ struct server_options {
   std::chrono::milliseconds start_timeout{20000};  // until GET /healthz answers 200
   std::filesystem::path log_file{};  // stdout+stderr; empty = a temp file removed with the object
   std::string health_target = "/healthz";
+  int uid = -1, gid = -1;  // run as this user (when we are root); -1: as we are
 };
+
+// Servers started without "--postgres" among their args get a private PostgreSQL of their own
+// (a pg_fixture, stopped after them), so no test initdb's an embedded one in a working dir.
 
 // The real server binary as a child process for end-to-end tests, with its output captured.
 class server_process {
@@ -53,6 +58,8 @@ class server_process {
     return "ws://" + host_ + ":" + std::to_string(port_) + path;
   }
   const std::filesystem::path& log_file() const { return log_file_; }
+  // The private PostgreSQL it was given, or null when the caller passed --postgres.
+  pg_fixture* postgres() { return postgres_.get(); }
   std::string log_tail(std::size_t max_bytes = 8192) const;
 
   http_response get(const std::string& target, const http_headers& headers = {}) const {
@@ -62,6 +69,7 @@ class server_process {
  private:
   server_process() = default;
 
+  std::unique_ptr<pg_fixture> postgres_;  // only when the caller gave no --postgres
   app::child_process child_;
   std::string host_ = "127.0.0.1";
   std::uint16_t port_ = 0;

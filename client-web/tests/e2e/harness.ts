@@ -1,7 +1,7 @@
-// End-to-end harness: the real server binary (embedded Redis) on a free loopback port, serving
+// End-to-end harness: the real server binary (embedded Redis and PostgreSQL) on a free loopback port, serving
 // client-web/dist, and Debian's Chromium driven by playwright-core. Nothing is downloaded.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -38,6 +38,8 @@ export interface Server {
 export async function startServer(opts: { agentGraceSeconds?: number } = {}): Promise<Server> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-"));
+  // The embedded PostgreSQL runs as an unprivileged user when we are root: let it through.
+  chmodSync(dataDir, 0o711);
   const args = [
     "--port", String(port), "--data-dir", dataDir, "--secret", SECRET,
     "--agent-grace-seconds", String(opts.agentGraceSeconds ?? 5),
