@@ -111,6 +111,18 @@ task archiver::run(std::string conv) {
     spdlog::warn("archive {}: {} (kept in Redis; retried)", conv, e.what());
     co_return;
   }
+  if (created) {
+    // Observed once per conversation: by the node whose write created the record.
+    for (const auto& m : record->measurements) {
+      if (m.measure == "queue_wait" || m.measure == "missed" || m.measure == "rating") continue;
+      ctx_.metrics.observe("livechat_" + m.measure + "_seconds",
+                           static_cast<double>(m.value) / 1000, {{"department", m.department}});
+    }
+    if (record->missed) {
+      ctx_.metrics.add("livechat_missed_conversations_total", 1,
+                       {{"department", record->department}});
+    }
+  }
   if (!co_await ctx_.store.archived(conv, ctx_.options.keep_closed, rec->rating)) {
     // Rated meanwhile: once more, with the rating.
     running_.erase(conv);
@@ -119,17 +131,6 @@ task archiver::run(std::string conv) {
     co_return;
   }
   ctx_.metrics.add("livechat_archived_total", 1);
-  if (!created) co_return;
-  // Observed once per conversation: by the node whose write created the record.
-  for (const auto& m : record->measurements) {
-    if (m.measure == "queue_wait" || m.measure == "missed" || m.measure == "rating") continue;
-    ctx_.metrics.observe("livechat_" + m.measure + "_seconds", static_cast<double>(m.value) / 1000,
-                         {{"department", m.department}});
-  }
-  if (record->missed) {
-    ctx_.metrics.add("livechat_missed_conversations_total", 1,
-                     {{"department", record->department}});
-  }
 }
 
 void archiver::tick() {
