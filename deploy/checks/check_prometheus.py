@@ -23,6 +23,8 @@ REQUIRED = {
     "LivechatRedisDown": ("livechat_redis_up == 0",),
     "LivechatNoNodeReady": ("livechat_redis_up",),
     "LivechatMissedConversationsRatioHigh": ("livechat_missed_conversations_total", "livechat_conversations_closed_total"),
+    "LivechatArchiveBehind": ("livechat_archive_oldest_seconds",),
+    "LivechatArchiveDown": ("livechat_archive_up == 0",),
 }
 
 

@@ -19,6 +19,9 @@ GAUGES = {
     "livechat_connected_visitors",
     "livechat_connected_agents",
     "livechat_redis_up",
+    "livechat_archive_up",
+    "livechat_archive_backlog",
+    "livechat_archive_oldest_seconds",
 }
 HISTOGRAMS = {
     "livechat_queue_wait_seconds",
@@ -37,6 +40,8 @@ COUNTERS = {
     "livechat_matches_total",
     "livechat_transfers_total",
     "livechat_offline_messages_total",
+    "livechat_archived_total",
+    "livechat_archive_failures_total",
 }
 # Series names a query may use: gauges, counters, histogram _bucket/_count/_sum, and
 # Prometheus' own per-target "up".
