@@ -1,5 +1,6 @@
 #include "server/app/postgres_launcher.hpp"
 
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <pwd.h>
 #include <sys/shm.h>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -157,29 +159,187 @@ std::string octal_mode(mode_t mode) {
 // The first directory on the way to `dir` that `user` may not pass (no search permission), as
 // the child will be: its primary group only, since spawn replaces the supplementary groups.
 // ACLs are not consulted. nullopt when the way is clear.
+// Both the path as given and its symlink-free form are walked: a symlink on the way is only
+// followed by one who may pass the directories it sits in.
 std::optional<std::string> traversal_blocker(const fs::path& dir, const run_as_user& user) {
-  const fs::path canonical = fs::canonical(dir);
-  fs::path prefix;
-  for (const auto& part : canonical) {
-    prefix /= part;
-    struct stat st {};
-    if (::stat(prefix.c_str(), &st) != 0) return prefix.string() + ": " + errno_text(errno);
-    mode_t needed = S_IXOTH;
-    if (st.st_uid == user.uid) {
-      needed = S_IXUSR;
-    } else if (st.st_gid == user.gid) {
-      needed = S_IXGRP;
+  const auto walk = [&](const fs::path& path) -> std::optional<std::string> {
+    fs::path prefix;
+    for (const auto& part : path) {
+      if (part.empty()) continue;  // after a trailing '/'
+      prefix /= part;
+      struct stat st {};
+      if (::stat(prefix.c_str(), &st) != 0) return prefix.string() + ": " + errno_text(errno);
+      mode_t needed = S_IXOTH;
+      if (st.st_uid == user.uid) {
+        needed = S_IXUSR;
+      } else if (st.st_gid == user.gid) {
+        needed = S_IXGRP;
+      }
+      if ((st.st_mode & needed) == 0) {
+        return prefix.string() + " (owner uid " + std::to_string(st.st_uid) + ", group gid " +
+               std::to_string(st.st_gid) + ", mode " + octal_mode(st.st_mode) + ")";
+      }
     }
-    if ((st.st_mode & needed) == 0) {
-      return prefix.string() + " (owner uid " + std::to_string(st.st_uid) + ", group gid " +
-             std::to_string(st.st_gid) + ", mode " + octal_mode(st.st_mode) + ")";
-    }
-  }
-  return std::nullopt;
+    return std::nullopt;
+  };
+  if (auto blocker = walk(fs::absolute(dir).lexically_normal())) return blocker;
+  std::error_code ec;
+  const fs::path canonical = fs::canonical(dir, ec);
+  if (ec) return dir.string() + ": " + ec.message();
+  return walk(canonical);
 }
 
 bool directory_empty(const fs::path& dir) {
   return fs::directory_iterator(dir) == fs::directory_iterator();
+}
+
+constexpr std::string_view marker_name = "RELOCATED";
+
+std::string fnv1a64_hex(std::string_view text) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(hash));
+  return buf;
+}
+
+std::string first_line(const fs::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// Where the cluster of a data dir the run-as user cannot reach goes instead, and why.
+struct relocation {
+  fs::path cluster_dir;
+  std::string reason;
+};
+
+// Makes the missing directories of `root` (0755, ours) and checks it is root's, closed to
+// writes by others (nobody else may put a symlink where a cluster goes), and reachable by
+// `user`. An empty string when it is fit, else what is wrong with it.
+std::string prepare_relocation_root(const fs::path& root, const run_as_user& user) {
+  fs::path prefix;
+  for (const auto& part : root) {
+    if (part.empty()) continue;
+    prefix /= part;
+    if (::mkdir(prefix.c_str(), 0755) == 0) {
+      if (::chmod(prefix.c_str(), 0755) != 0) {  // whatever our umask
+        return "cannot chmod 0755 " + prefix.string() + ": " + errno_text(errno);
+      }
+    } else if (errno != EEXIST) {
+      return "cannot create " + prefix.string() + ": " + errno_text(errno);
+    }
+  }
+  struct stat st {};
+  if (::stat(root.c_str(), &st) != 0) return root.string() + ": " + errno_text(errno);
+  if (!S_ISDIR(st.st_mode)) return root.string() + " is not a directory";
+  if (st.st_uid != 0 || (st.st_mode & 022) != 0) {
+    return root.string() + " must be root's and not writable by group or others (owner uid " +
+           std::to_string(st.st_uid) + ", mode " + octal_mode(st.st_mode) + ")";
+  }
+  if (auto blocker = traversal_blocker(root, user)) {
+    return "that user cannot reach it either: " + *blocker + " denies it search (x) permission";
+  }
+  return {};
+}
+
+// The RELOCATED file in the (empty) requested data dir, which becomes root's and 0700: its
+// first line is the cluster's path, for us on the next start and for the operator.
+void write_marker(const fs::path& requested, const relocation& where, const run_as_user& user) {
+  if (::mkdir(requested.c_str(), 0700) != 0 && errno != EEXIST) {
+    fail("cannot create " + requested.string() + ": " + errno_text(errno));
+  }
+  // Empty (checked): an earlier failed start may have given it to the run-as user already.
+  if (::chown(requested.c_str(), ::geteuid(), ::getegid()) != 0 ||
+      ::chmod(requested.c_str(), 0700) != 0) {
+    fail("cannot make " + requested.string() + " root's and 0700: " + errno_text(errno));
+  }
+  const fs::path marker = requested / marker_name;
+  const fs::path temp = requested / (std::string(marker_name) + ".tmp");
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << where.cluster_dir.string() << "\n"
+        << "This directory holds no PostgreSQL cluster: it is at the path on the first line.\n"
+        << "PostgreSQL refuses to run as root, so livechat runs it as another user, and\n"
+        << where.reason << ".\n"
+        << "Every start with this data dir uses that cluster (its name is a hash of this "
+           "directory's path).\n"
+        << "To move it back: stop livechat, let " << user.name << " reach this directory, "
+        << "remove this file,\nmove the cluster's contents in here and chown -R " << user.name
+        << " this directory.\n";
+    out.close();
+    if (!out) fail("cannot write " + temp.string());
+  }
+  if (::rename(temp.c_str(), marker.c_str()) != 0) {
+    fail("cannot rename " + temp.string() + " to " + marker.string() + ": " + errno_text(errno));
+  }
+}
+
+// As root: nullopt when the run-as user can reach the requested data dir's parent and it was
+// never relocated, else the relocated cluster dir (not created yet; RELOCATED written on the
+// first relocation). Throws when relocation is needed but impossible.
+std::optional<relocation> plan_relocation(const fs::path& requested, const fs::path& root_option,
+                                          const run_as_user& user) {
+  std::error_code ec;
+  fs::create_directories(requested.parent_path(), ec);
+  if (ec) fail("cannot create " + requested.parent_path().string() + ": " + ec.message());
+  const fs::path marker = requested / marker_name;
+  struct stat st {};
+  const bool has_marker = ::lstat(marker.c_str(), &st) == 0;
+  const auto blocker = traversal_blocker(requested.parent_path(), user);
+  if (!has_marker && !blocker) return std::nullopt;
+
+  // "the data dir D: B denies it search (x) permission"
+  const std::string unreachable = blocker ? "the data dir " + requested.string() + ": " + *blocker +
+                                                " denies it search (x) permission"
+                                          : std::string();
+  const auto refuse = [&](const std::string& why) {
+    fail("PostgreSQL refuses to run as root, so it runs as " + describe_user(user) +
+         ", and that user cannot reach " + unreachable + "; " + why +
+         ". Choose a data dir that user can reach (e.g. under /var/lib), or grant it passage "
+         "(chmod o+x on that directory)");
+  };
+  fs::path root = root_option.empty() ? fs::path() : fs::absolute(root_option).lexically_normal();
+  if (root.has_relative_path() && root.filename().empty()) root = root.parent_path();
+  if (!has_marker) {
+    if (root.empty()) refuse("there is no relocation_root to place the cluster under instead");
+    if (::lstat(requested.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) {
+        refuse("it is not a directory, so no cluster goes elsewhere for it");
+      }
+      if (fs::exists(requested / "PG_VERSION")) {
+        refuse("it holds a cluster, which is not started elsewhere in its place");
+      }
+      if (!directory_empty(requested)) {
+        refuse("it is not empty, so it is not made a pointer to a cluster elsewhere");
+      }
+    }
+  }
+  relocation where;
+  where.cluster_dir = root / fnv1a64_hex(requested.string());
+  if (has_marker) {
+    const std::string recorded = first_line(marker);
+    if (root.empty() || recorded != where.cluster_dir.string()) {
+      fail("data dir " + requested.string() + " says (" + marker.string() + ") its cluster is at " +
+           recorded + ", but relocation_root " +
+           (root.empty() ? std::string("is empty") : "puts it at " + where.cluster_dir.string()) +
+           ": move that cluster there, or set relocation_root to its parent directory again");
+    }
+  }
+  where.reason = blocker ? describe_user(user) + " cannot reach " + unreachable
+                         : "the data dir " + requested.string() +
+                               " was relocated on an earlier start (" + marker.string() + ")";
+  if (const std::string unfit = prepare_relocation_root(root, user); !unfit.empty()) {
+    if (!blocker) fail("relocated cluster " + where.cluster_dir.string() + ": " + unfit);
+    refuse("the fallback, relocation_root " + root.string() + ", will not do: " + unfit);
+  }
+  if (!has_marker) write_marker(requested, where, user);
+  return where;
 }
 
 // Creates the data dir (0700) for the user PostgreSQL runs as, and checks that user can reach it.
@@ -442,15 +602,37 @@ std::unique_ptr<postgres_process> postgres_process::start(const postgres_launch_
   proc->database_ = options.database;
   proc->user_ = options.user;
   // postgres chdirs into the data dir, and the child starts in /: every path must be absolute.
-  proc->data_dir_ = fs::absolute(options.data_dir).lexically_normal();
-  if (proc->data_dir_.filename().empty()) proc->data_dir_ = proc->data_dir_.parent_path();
-  proc->log_file_ = options.log_file.empty() ? fs::path(proc->data_dir_.string() + ".log")
+  proc->requested_data_dir_ = fs::absolute(options.data_dir).lexically_normal();
+  if (proc->requested_data_dir_.filename().empty()) {
+    proc->requested_data_dir_ = proc->requested_data_dir_.parent_path();
+  }
+  proc->data_dir_ = proc->requested_data_dir_;
+  proc->log_file_ = options.log_file.empty() ? fs::path(proc->requested_data_dir_.string() + ".log")
                                              : fs::absolute(options.log_file).lexically_normal();
+  std::optional<relocation> relocated;
+  if (user.switch_ids) {
+    relocated = plan_relocation(proc->requested_data_dir_, options.relocation_root, user);
+  }
+  if (relocated) {
+    proc->data_dir_ = relocated->cluster_dir;
+    proc->relocation_reason_ = relocated->reason;
+  }
   prepare_data_dir(proc->data_dir_, user);
 
   std::error_code ec;
   std::uintmax_t log_offset = fs::file_size(proc->log_file_, ec);
   if (ec) log_offset = 0;
+  if (relocated) {
+    // The log is ours (the programs inherit the descriptor): say there where the cluster is.
+    const int fd = ::open(proc->log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      const std::string note = "livechat: cluster relocated to " + proc->data_dir_.string() +
+                               " because " + relocated->reason + " (see " +
+                               (proc->requested_data_dir_ / marker_name).string() + ")\n";
+      [[maybe_unused]] const auto written = ::write(fd, note.data(), note.size());
+      ::close(fd);
+    }
+  }
   const auto failure = [&](const std::string& what) {
     proc->stop();  // also removes a socket temp dir
     fail(what + "; log " + proc->log_file_.string() + " ends with:\n" +

@@ -14,8 +14,20 @@ namespace lc::app {
 
 struct postgres_launch_options {
   // The cluster: initdb on first start (or a copy of template_dir), mode 0700. When we are root
-  // it belongs to the run-as user, and every directory above it must let that user through.
+  // it belongs to the run-as user, and every directory above it must let that user through; when
+  // one does not (a checkout under /root, 0700), the cluster is relocated: see relocation_root.
   std::filesystem::path data_dir{};
+  // Root only, when the run-as user cannot reach data_dir's parent: the cluster goes to
+  // <relocation_root>/<16 hex digits: FNV-1a 64 of data_dir, absolute and lexically normal>
+  // instead (0700, the run-as user's). Missing directories of relocation_root are made 0755; it
+  // must end up root's, not writable by group or others, and reachable by the run-as user.
+  // data_dir itself becomes a 0700 directory of root's holding only a text file RELOCATED: its
+  // first line is the cluster's path, the rest says why. Every later start with that data_dir
+  // uses that cluster (a RELOCATED naming another path is an error, not a fresh cluster), even
+  // once data_dir has become reachable. No relocation when data_dir already holds a cluster
+  // (PG_VERSION) or any other file: that stays an error, as does a relocation_root unfit for
+  // it. Empty: never relocate. Not root: never relocate either (the path is the user's own).
+  std::filesystem::path relocation_root = "/var/lib/livechat/postgres";
   // PostgreSQL's programs (initdb, postgres). Empty: `pg_config --bindir` when a postgres binary
   // is there, else the highest /usr/lib/postgresql/<n>/bin.
   std::string bin_dir{};
@@ -36,7 +48,9 @@ struct postgres_launch_options {
   std::chrono::milliseconds start_timeout{30000};
   // initdb's and postgres's output, appended, 0600. Empty: beside the data dir, named after it
   // (<data_dir>.log: /var/lib/livechat/postgres -> /var/lib/livechat/postgres.log), because
-  // initdb refuses a data dir that already holds a file.
+  // initdb refuses a data dir that already holds a file. Also when the cluster is relocated: it
+  // is opened by us (root), the programs only inherit the descriptor, so it need not be
+  // reachable by the run-as user. A relocation adds a line to it saying so.
   std::filesystem::path log_file{};
 };
 
@@ -77,7 +91,15 @@ class postgres_process {
   std::string url(const std::string& database) const;
   const std::string& database() const { return database_; }
   const std::string& user() const { return user_; }
+  // Where the cluster is: the options' data_dir (absolute), or the directory under
+  // relocation_root when relocated().
   const std::filesystem::path& data_dir() const { return data_dir_; }
+  // The options' data_dir, absolute and lexically normal (holding RELOCATED when relocated()).
+  const std::filesystem::path& requested_data_dir() const { return requested_data_dir_; }
+  // Whether the cluster is not in the requested data dir but under relocation_root, and why
+  // (for the server's log; empty when not relocated).
+  bool relocated() const { return !relocation_reason_.empty(); }
+  const std::string& relocation_reason() const { return relocation_reason_; }
   const std::filesystem::path& log_file() const { return log_file_; }
   // The last `max_bytes` of the log, for error messages.
   std::string log_tail(std::size_t max_bytes = 4096) const;
@@ -90,6 +112,8 @@ class postgres_process {
   std::string socket_dir_;
   std::filesystem::path socket_temp_dir_;  // set when the socket could not live in data_dir
   std::filesystem::path data_dir_;
+  std::filesystem::path requested_data_dir_;
+  std::string relocation_reason_;
   std::filesystem::path log_file_;
   std::string database_;
   std::string user_;

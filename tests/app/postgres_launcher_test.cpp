@@ -7,9 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "tests/support/pg_fixture.hpp"
 #include "tests/support/redis_fixture.hpp"
@@ -289,12 +292,144 @@ TEST(PostgresLauncher, ExplicitRunAsUser) {
   EXPECT_EQ(scalar(pg->url(), "SELECT 1"), "1");
 }
 
-TEST(PostgresLauncher, UnreachableDataDirIsAClearError) {
+// The user PostgreSQL runs as when we are root and no run_as is given.
+const passwd* default_run_as() {
+  const passwd* user = ::getpwnam("postgres");
+  return user != nullptr ? user : ::getpwnam("nobody");
+}
+
+// The name relocated clusters get: FNV-1a 64 of the data dir's path, 16 hex digits. Pinned here
+// because a changed name would strand every relocated cluster.
+std::string fnv1a64_hex(const std::string& text) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(hash));
+  return buf;
+}
+
+std::string first_line(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+TEST(PostgresLauncher, RelocatesAClusterTheRunAsUserCannotReach) {
+  // The README's run as root from a checkout under /root (0700): the run-as user cannot get to
+  // <data-dir>/postgres, so the cluster goes under relocation_root (here a temp dir of ours).
   if (::geteuid() != 0) GTEST_SKIP() << "as root only: PostgreSQL then runs as another user";
-  temp_dir dir("lc-pgl");  // 0700 root: the run-as user cannot pass
+  const passwd* run_as = default_run_as();
+  ASSERT_NE(run_as, nullptr);
+  const uid_t run_as_uid = run_as->pw_uid;
+  const bool var_lib_before = std::filesystem::exists("/var/lib/livechat");
+  std::filesystem::path cluster;
+  std::filesystem::path relocation_root;
+  {
+    temp_dir closed("lc-pgl");  // 0700 root, like /root
+    auto reachable = reachable_temp_dir();
+    const auto data_dir = closed.path() / "checkout" / "data" / "postgres";
+    relocation_root = reachable->path() / "livechat" / "postgres";
+    const postgres_launch_options options{.data_dir = data_dir,
+                                          .relocation_root = relocation_root,
+                                          .fsync = false,
+                                          .template_dir = test::pg_template_cluster()};
+    auto pg = postgres_process::start(options);
+    EXPECT_TRUE(pg->relocated());
+    EXPECT_NE(pg->relocation_reason().find("cannot reach the data dir " + data_dir.string()),
+              std::string::npos)
+        << pg->relocation_reason();
+    EXPECT_NE(pg->relocation_reason().find(closed.path().string() + " (owner uid 0"),
+              std::string::npos)
+        << pg->relocation_reason();
+    cluster = pg->data_dir();
+    EXPECT_EQ(cluster, relocation_root / fnv1a64_hex(data_dir.string()));
+    EXPECT_EQ(pg->requested_data_dir(), data_dir);
+    EXPECT_EQ(pg->socket_dir(), cluster.string());
+    EXPECT_EQ(pg->log_file(), closed.path() / "checkout" / "data" / "postgres.log")
+        << "the log stays where it was: we open it, the programs inherit it";
+    EXPECT_NE(pg->log_tail(1 << 20).find("livechat: cluster relocated to " + cluster.string()),
+              std::string::npos)
+        << pg->log_tail();
+    EXPECT_EQ(scalar(pg->url(), "SELECT 1"), "1");
+    pg_query(pg->url(), "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('relocated')");
+
+    struct stat st {};
+    for (const auto& made : {relocation_root.parent_path(), relocation_root}) {
+      ASSERT_EQ(::stat(made.c_str(), &st), 0) << made;
+      EXPECT_EQ(st.st_uid, 0u) << made;
+      EXPECT_EQ(st.st_mode & 0777, 0755u) << made;
+    }
+    ASSERT_EQ(::stat(cluster.c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, run_as_uid);
+    EXPECT_EQ(st.st_mode & 0777, 0700u);
+    EXPECT_TRUE(std::filesystem::exists(cluster / "PG_VERSION"));
+    // The requested data dir: root's, closed, holding only the marker naming the cluster.
+    ASSERT_EQ(::stat(data_dir.c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 0u);
+    EXPECT_EQ(st.st_mode & 0777, 0700u);
+    std::vector<std::string> entries;
+    for (const auto& entry : std::filesystem::directory_iterator(data_dir)) {
+      entries.push_back(entry.path().filename().string());
+    }
+    EXPECT_EQ(entries, std::vector<std::string>{"RELOCATED"});
+    EXPECT_EQ(first_line(data_dir / "RELOCATED"), cluster.string());
+    EXPECT_NE(app::file_tail(data_dir / "RELOCATED", 1 << 16).find("refuses to run as root"),
+              std::string::npos);
+    const auto version_time = std::filesystem::last_write_time(cluster / "PG_VERSION");
+    pg->stop();
+
+    // The next start finds the same cluster, data and all.
+    pg = postgres_process::start(options);
+    EXPECT_TRUE(pg->relocated());
+    EXPECT_EQ(pg->data_dir(), cluster);
+    EXPECT_EQ(std::filesystem::last_write_time(cluster / "PG_VERSION"), version_time)
+        << "not copied again";
+    EXPECT_EQ(scalar(pg->url(), "SELECT v FROM kept"), "relocated");
+    pg->stop();
+
+    // Once the checkout is reachable the marker still leads to the cluster, not to a new one.
+    ASSERT_EQ(::chmod(closed.path().c_str(), 0711), 0);
+    pg = postgres_process::start(options);
+    EXPECT_TRUE(pg->relocated());
+    EXPECT_NE(pg->relocation_reason().find("relocated on an earlier start"), std::string::npos)
+        << pg->relocation_reason();
+    EXPECT_EQ(pg->data_dir(), cluster);
+    EXPECT_EQ(scalar(pg->url(), "SELECT v FROM kept"), "relocated");
+  }
+  EXPECT_FALSE(std::filesystem::exists(cluster));
+  EXPECT_FALSE(std::filesystem::exists(relocation_root));
+  EXPECT_EQ(std::filesystem::exists("/var/lib/livechat"), var_lib_before) << "tests stay out";
+}
+
+TEST(PostgresLauncher, ReachableDataDirIsNotRelocated) {
+  if (::geteuid() != 0) GTEST_SKIP() << "relocation applies to root only";
+  auto dir = reachable_temp_dir();
+  const auto relocation_root = dir->path() / "fallback";
+  auto pg = postgres_process::start({.data_dir = dir->path() / "data",
+                                     .relocation_root = relocation_root,
+                                     .fsync = false,
+                                     .template_dir = test::pg_template_cluster()});
+  EXPECT_FALSE(pg->relocated());
+  EXPECT_EQ(pg->relocation_reason(), "");
+  EXPECT_EQ(pg->data_dir(), dir->path() / "data");
+  EXPECT_EQ(pg->requested_data_dir(), dir->path() / "data");
+  EXPECT_FALSE(std::filesystem::exists(relocation_root));
+  EXPECT_FALSE(std::filesystem::exists(dir->path() / "data" / "RELOCATED"));
+}
+
+TEST(PostgresLauncher, UnreachableDataDirIsAClearErrorWhenItCannotBeRelocated) {
+  if (::geteuid() != 0) GTEST_SKIP() << "as root only: PostgreSQL then runs as another user";
+  temp_dir dir("lc-pgl");          // 0700 root: the run-as user cannot pass
+  temp_dir closed_root("lc-pgl");  // and the fallback is no better
   const auto data_dir = dir.path() / "inner" / "data";
+  const auto relocation_root = closed_root.path() / "postgres";
   try {
-    postgres_process::start({.data_dir = data_dir, .fsync = false});
+    postgres_process::start(
+        {.data_dir = data_dir, .relocation_root = relocation_root, .fsync = false});
     ADD_FAILURE() << "started in a directory the run-as user cannot reach";
   } catch (const std::runtime_error& e) {
     const std::string what = e.what();
@@ -302,8 +437,62 @@ TEST(PostgresLauncher, UnreachableDataDirIsAClearError) {
         << what;
     EXPECT_NE(what.find(dir.path().string() + " (owner uid 0"), std::string::npos) << what;
     EXPECT_NE(what.find("mode 0700"), std::string::npos) << what;
+    EXPECT_NE(what.find("relocation_root " + relocation_root.string()), std::string::npos) << what;
+    EXPECT_NE(what.find("cannot reach it either: " + closed_root.path().string()),
+              std::string::npos)
+        << what;
     EXPECT_NE(what.find("Choose a data dir that user can reach"), std::string::npos) << what;
   }
+  EXPECT_FALSE(std::filesystem::exists(data_dir)) << "no marker for a cluster that is not there";
+
+  // No relocation_root at all: the same error, saying so.
+  try {
+    postgres_process::start({.data_dir = data_dir, .relocation_root = {}, .fsync = false});
+    ADD_FAILURE() << "relocated with no relocation_root";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("cannot reach the data dir " + data_dir.string()), std::string::npos)
+        << what;
+    EXPECT_NE(what.find("no relocation_root"), std::string::npos) << what;
+  }
+}
+
+TEST(PostgresLauncher, UnreachableDataDirHoldingFilesIsNotRelocated) {
+  // Its files may be a cluster or somebody's data: a fresh cluster elsewhere would hide them.
+  if (::geteuid() != 0) GTEST_SKIP() << "as root only: PostgreSQL then runs as another user";
+  temp_dir dir("lc-pgl");
+  auto reachable = reachable_temp_dir();
+  const auto relocation_root = reachable->path() / "postgres";
+  const auto data_dir = dir.path() / "data";
+  std::filesystem::create_directory(data_dir);
+  const auto error_of = [&] {
+    try {
+      postgres_process::start(
+          {.data_dir = data_dir, .relocation_root = relocation_root, .fsync = false});
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("started");
+  };
+  std::ofstream(data_dir / "PG_VERSION") << "15\n";
+  std::string what = error_of();
+  EXPECT_NE(what.find("cannot reach the data dir " + data_dir.string()), std::string::npos) << what;
+  EXPECT_NE(what.find("it holds a cluster"), std::string::npos) << what;
+  std::filesystem::remove(data_dir / "PG_VERSION");
+
+  std::ofstream(data_dir / "notes.txt") << "mine\n";
+  what = error_of();
+  EXPECT_NE(what.find("it is not empty"), std::string::npos) << what;
+  std::filesystem::remove(data_dir / "notes.txt");
+  EXPECT_FALSE(std::filesystem::exists(relocation_root)) << "refused before making anything";
+
+  // A marker naming another cluster (relocation_root changed since): not a fresh empty one.
+  std::ofstream(data_dir / "RELOCATED") << "/elsewhere/0123456789abcdef\nwhy\n";
+  what = error_of();
+  EXPECT_NE(what.find("its cluster is at /elsewhere/0123456789abcdef"), std::string::npos) << what;
+  EXPECT_NE(what.find("puts it at " + (relocation_root / fnv1a64_hex(data_dir.string())).string()),
+            std::string::npos)
+      << what;
 }
 
 TEST(PostgresLauncher, StartsAsANormalUser) {
