@@ -125,6 +125,10 @@ int run_server(lc::app::config cfg) {
     postgres = embedded_pg->conninfo();
     spdlog::info("embedded postgres pid {} on {} (no TCP port)", embedded_pg->pid(),
                  embedded_pg->socket_dir());
+    if (embedded_pg->relocated()) {
+      spdlog::warn("embedded postgres: the cluster is in {} because {}",
+                   embedded_pg->data_dir().string(), embedded_pg->relocation_reason());
+    }
   }
   // Reached only from its own threads; a first job connects and migrates the schema without
   // holding up the start (chat does not need it).

@@ -142,7 +142,7 @@ void archiver::tick() {
   }
   const auto now = std::chrono::steady_clock::now();
   if (ctx_.options.retention.count() > 0 && !retaining_ && now >= next_retention_) {
-    next_retention_ = now + std::chrono::minutes(1);
+    next_retention_ = now + ctx_.options.retention_every;
     retaining_ = true;
     ctx_.spawn(retention(), "retention");
   }

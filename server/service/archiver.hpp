@@ -23,7 +23,7 @@ class archiver {
   // Archives the closed conversation (again, when rated since); one run per conversation at a
   // time on this node.
   void archive(const std::string& conv);
-  // The periodic part: backlog metrics and catch-up, retention (at most once a minute).
+  // The periodic part: backlog metrics and catch-up, retention (every retention_every).
   void tick();
   // PostgreSQL unreachable, or closed conversations waiting longer than they should.
   bool degraded() const;

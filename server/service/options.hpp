@@ -37,6 +37,7 @@ struct service_options {
   // Archived conversations older than this are deleted or anonymised; 0: kept for ever.
   std::chrono::milliseconds retention{0};
   bool retention_anonymise = false;
+  std::chrono::milliseconds retention_every{60000};  // how often a node applies it
   // A closed conversation still pending this long is taken up by the periodic catch-up (its
   // closer died, or PostgreSQL was down); sooner, it is most likely being archived right now.
   std::chrono::milliseconds archive_retry_after{5000};

@@ -56,8 +56,10 @@ class Archiver : public redis_suite {
     EXPECT_TRUE(visitor->request(close).has_ack());
     return conv;
   }
-  std::string pg(const std::string& sql, const std::string& param) {
-    auto rows = pg_query(pg_->url(), sql, {param});
+  std::string pg(const std::string& sql, const std::string& param) { return first(sql, {param}); }
+  std::string pg(const std::string& sql) { return first(sql, {}); }
+  std::string first(const std::string& sql, const std::vector<std::string>& params) {
+    auto rows = pg_query(pg_->url(), sql, params);
     return rows.empty() || rows[0].empty() ? "" : rows[0][0];
   }
   bool archived(service_env& env, const std::string& conv) {
@@ -212,6 +214,50 @@ TEST_F(Archiver, AChatAbandonedBeforeAnAnswerIsArchivedAsMissed) {
                "'missed'",
                conv),
             "1");
+}
+
+// Retention, run by the node's periodic work: past the period, archived conversations lose
+// what identifies the visitor (or go entirely), their timings stay; the run is audited.
+TEST_F(Archiver, RetentionAnonymisesOrDeletesWhatIsPastThePeriod) {
+  for (const bool anonymise : {true, false}) {
+    SCOPED_TRACE(anonymise ? "anonymise" : "delete");
+    pg_query(pg_->url(), "TRUNCATE conversations CASCADE; TRUNCATE audit");
+    std::string conv;
+    {
+      auto env = node("n1", pool_.get());  // no retention: it is archived and stays
+      conv = chat(*env);
+      ASSERT_TRUE(archived(*env, conv));
+    }
+    auto env = std::make_unique<service_env>(
+        redis(), "n2",
+        [anonymise](service::service_options& o) {
+          tune(o);
+          o.retention = 1ms;
+          o.retention_anonymise = anonymise;
+          o.retention_every = 100ms;
+        },
+        pool_.get());
+    if (anonymise) {
+      EXPECT_TRUE(env->run_until(
+          [&] {
+            return pg("SELECT count(*) FROM conversations WHERE anonymised_ms IS NOT NULL") == "1";
+          },
+          10s));
+      EXPECT_EQ(
+          pg("SELECT visitor_name || email || visitor_id FROM conversations WHERE id = $1", conv),
+          "");
+      EXPECT_EQ(pg("SELECT count(*) FROM events WHERE conversation_id = $1 AND body <> ''", conv),
+                "0");
+      EXPECT_NE(pg("SELECT count(*) FROM measurements WHERE conversation_id = $1", conv), "0");
+    } else {
+      EXPECT_TRUE(env->run_until(
+          [&] { return pg("SELECT count(*) FROM conversations WHERE id = $1", conv) == "0"; },
+          10s));
+      EXPECT_EQ(pg("SELECT count(*) FROM measurements WHERE conversation_id = $1", conv), "0");
+    }
+    EXPECT_EQ(pg("SELECT action FROM audit WHERE actor = $1", "node:n2"),
+              anonymise ? "retention_anonymise" : "retention_delete");
+  }
 }
 
 // A node that closes a conversation and dies before archiving it leaves it to the others.
