@@ -2,11 +2,15 @@
 // its retries, and keeping a console's set of conversations in step with Redis.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "server/record/history.hpp"
 #include "server/service/delivery.hpp"
 #include "server/service/matcher.hpp"
+#include "server/service/record_call.hpp"
 
 namespace lc::service {
 
@@ -107,6 +111,36 @@ task delivery::assign_once(const session_ptr& s, const std::string& conv, std::u
     if (id == conv || previous.size() >= previous_shown) continue;
     auto old = co_await reads.conversation(id);
     if (old) previous.push_back(std::move(*old));
+  }
+  // Redis keeps closed conversations only for a window: the older ones come from the record.
+  if (previous.size() < previous_shown && ctx_.record != nullptr) {
+    record::history_query q;
+    q.visitor = rec->visitor_id;
+    q.admin = true;  // the visitor's own history, for the agent now assigned to them
+    q.limit = previous_shown + 1;
+    record_work<record::history_page> find = [q](record::pg_connection& db) {
+      return record::search_history(db, q);
+    };
+    try {
+      auto page = co_await on_record(ctx_.io, *ctx_.record, std::move(find));
+      for (const auto& h : page.hits) {
+        const bool known = h.id == conv || std::any_of(previous.begin(), previous.end(),
+                                                       [&](const auto& p) { return p.id == h.id; });
+        if (known || previous.size() >= previous_shown) continue;
+        store::conversation_record old;
+        old.id = h.id;
+        old.joined_ms = h.joined_ms;
+        old.closed_ms = h.closed_ms;
+        old.agent_id = h.agent_id;
+        old.department = h.department;
+        old.first_message = h.first_message;
+        old.rating = h.rating;
+        previous.push_back(std::move(old));
+      }
+    } catch (const std::exception& e) {
+      // The archive unreachable: the console gets what Redis still had.
+      spdlog::debug("assigned {}: previous conversations from the record: {}", conv, e.what());
+    }
   }
   done = true;
   f = s->find_follow(conv, token);

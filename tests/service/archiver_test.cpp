@@ -45,7 +45,7 @@ class Archiver : public redis_suite {
     agent->hello_agent("alice", {"billing"}, 4);
     agent->presence(pb::PRESENCE_STATUS_ONLINE);
     visitor = env.connect();
-    visitor->hello_visitor();
+    last_token_ = visitor->hello_visitor().visitor_token();
     auto conv = visitor->join("Vic", "billing", first, "j1").conversation_id();
     EXPECT_TRUE(agent->wait_assigned(conv));
     EXPECT_TRUE(agent->send_text(conv, "a1", "let me look").has_ack());
@@ -73,6 +73,7 @@ class Archiver : public redis_suite {
 
   std::unique_ptr<pg_fixture> pg_;
   std::unique_ptr<record::record_pool> pool_;
+  std::string last_token_;  // the visitor token of the last chat()
 };
 
 TEST_F(Archiver, AClosedConversationMovesToTheRecordAndRedisLetsItGo) {
@@ -214,6 +215,35 @@ TEST_F(Archiver, AChatAbandonedBeforeAnAnswerIsArchivedAsMissed) {
                "'missed'",
                conv),
             "1");
+}
+
+// A returning visitor's earlier chats reach the agent's context panel from the record once Redis
+// has let them go.
+TEST_F(Archiver, PreviousConversationsComeFromTheRecordOnceRedisLetThemGo) {
+  auto env = std::make_unique<service_env>(
+      redis(), "n1",
+      [](service::service_options& o) {
+        tune(o);
+        o.keep_closed = 0ms;
+      },
+      pool_.get());
+  std::unique_ptr<fake_client> visitor;
+  const auto first = chat(*env, visitor, "where is my parcel");
+  ASSERT_TRUE(archived(*env, first));
+  ASSERT_EQ(redis().command({"EXISTS", "lc:conv:" + first}), "0");
+  auto agent = env->connect();
+  agent->hello_agent("alice", {"billing"}, 4);
+  agent->presence(pb::PRESENCE_STATUS_ONLINE);
+  auto again = env->connect();
+  again->hello_visitor(last_token_);
+  const auto second = again->join("Vic", "billing", "me again", "j2").conversation_id();
+  auto assigned = agent->wait_assigned(second);
+  ASSERT_TRUE(assigned);
+  ASSERT_EQ(assigned->visitor().previous_conversations_size(), 1);
+  const auto& p = assigned->visitor().previous_conversations(0);
+  EXPECT_EQ(p.conversation_id(), first);
+  EXPECT_EQ(p.first_message(), "where is my parcel");
+  EXPECT_EQ(p.agent_id(), "alice");
 }
 
 // Retention, run by the node's periodic work: past the period, archived conversations lose
