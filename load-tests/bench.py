@@ -230,11 +230,12 @@ class Livechat:
     """One Redis (AOF everysec, like production) and N livechat nodes on it."""
     kind = "livechat"
 
-    def __init__(self, env, nodes, tag):
-        self.env, self.n, self.tag = env, nodes, tag
+    def __init__(self, env, nodes, tag, extra=()):
+        self.env, self.n, self.tag, self.extra = env, nodes, tag, list(extra)
 
     def __enter__(self):
         d = os.path.join(self.env.rundir, self.tag)
+        self.dir = d
         os.makedirs(d, exist_ok=True)
         self.redis, self.redis_port = start_redis(self.env, self.tag, d)
         self.nodes, self.ports = [], []
@@ -250,7 +251,7 @@ class Livechat:
             p = start([self.env.livechat, "--listen", f"127.0.0.1:{port}", "--redis",
                        f"redis://127.0.0.1:{self.redis_port}", "--secret", SECRET, "--node-id",
                        f"n{k + 1}", "--data-dir", nd, "--log-level", "warn"] + record +
-                      BENCH_LIMITS, f"{self.tag}-n{k + 1}", self.env.rundir)
+                      BENCH_LIMITS + self.extra, f"{self.tag}-n{k + 1}", self.env.rundir)
             self.nodes.append(p)
             self.ports.append(port)
         for port in self.ports:
@@ -1171,9 +1172,98 @@ def scenario_day(env):
     return 0
 
 
+def redis_cli(port, *args):
+    r = subprocess.run(["redis-cli", "-p", str(port)] + [str(x) for x in args],
+                       capture_output=True, text=True, timeout=30)
+    return r.stdout.strip()
+
+
+def redis_used_memory(port):
+    for line in redis_cli(port, "INFO", "memory").splitlines():
+        if line.startswith("used_memory:"):
+            return int(line.split(":")[1])
+    return 0
+
+
+def scenario_archive(env):
+    """Redis memory for closed conversations. Rounds of N conversations each go through the
+    whole life (join, messages both ways, close, rating); after each round, once the archive has
+    taken every closed conversation into PostgreSQL, Redis's used memory and key count. With
+    --keep-closed-hours 0 Redis then holds live state alone; with the default window (24 h) it
+    holds each closed conversation for that long, which is what a window costs."""
+    a = env.args
+    rounds, convs = (2, 20) if a.quick else (a.rounds, a.conversations)
+    windows = ["0"] if a.quick else ["0", "24"]
+    out = {}
+    for keep in windows:
+        with Livechat(env, 1, f"arch{keep}", ["--keep-closed-hours", keep]) as lc:
+            record = (f"host={os.path.join(lc.dir, 'n1', 'postgres')} port=5432 user=livechat "
+                      "dbname=livechat")
+            base_mem, base_keys = redis_used_memory(lc.redis_port), int(
+                redis_cli(lc.redis_port, "DBSIZE") or 0)
+            rows = []
+            for r in range(rounds):
+                # The same tag every round: the same agents come back, the visitors are new.
+                argv = [["--visitors", str(convs), "--agents", str(-(-convs // 4)), "--capacity",
+                         "4", "--steps", f"{max(1.0, convs / 2):.2f}", "--step-seconds", "3",
+                         "--drain-seconds", "2", "--think-ms", "500", "--receipts",
+                         "--close-at-end", "--setup-timeout", "180", "--connect-rate", "2500"]]
+                reports, _ = run_generators(env, lc, argv, f"arch{keep}", 300)
+                errs = merge_errors(reports)
+                end = time.time() + 180
+                while time.time() < end and redis_cli(lc.redis_port, "ZCARD",
+                                                      "lc:archive:pending") != "0":
+                    time.sleep(0.2)
+                pending = int(redis_cli(lc.redis_port, "ZCARD", "lc:archive:pending") or 0)
+                archived = subprocess.run(
+                    ["psql", record, "-Atc", "SELECT count(*) FROM conversations"],
+                    capture_output=True, text=True, timeout=30).stdout.strip()
+                mem = redis_used_memory(lc.redis_port)
+                keys = int(redis_cli(lc.redis_port, "DBSIZE") or 0)
+                row = {"round": r + 1, "conversations": convs * (r + 1),
+                       "archived": int(archived or 0), "pending": pending,
+                       "used_memory": mem, "keys": keys,
+                       "bytes_per_conversation": (mem - base_mem) / (convs * (r + 1)),
+                       # Growth after the first round (which also brought the agents' state).
+                       "growth_per_conversation": ((mem - rows[0]["used_memory"]) / (convs * r)
+                                                   if rows else None),
+                       "errors": errs, "assigned": sum(x["assigned_visitors"] for x in reports)}
+                log(json.dumps(row))
+                rows.append(row)
+            out[keep] = {"base_memory": base_mem, "base_keys": base_keys, "rounds": rows}
+            if a.quick:
+                last = rows[-1]
+                problems = []
+                if last["pending"] != 0 or last["archived"] != convs * rounds:
+                    problems.append(f"archived {last['archived']} of {convs * rounds}, "
+                                    f"{last['pending']} pending")
+                if last["keys"] > base_keys + 64:
+                    problems.append(f"{last['keys']} keys left in Redis (from {base_keys})")
+                errors = {}
+                for row in rows:
+                    for k, v in row["errors"].items():
+                        errors[k] = errors.get(k, 0) + v
+                return check_quick(errors, problems)
+    save(env, "archive", out)
+    lines = ["| window | round | conversations closed | archived | pending | Redis keys | "
+             "used_memory | bytes per closed conversation | growth per conversation after round 1 |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for keep, data in out.items():
+        lines.append(f"| {keep} h | start | 0 | | | {data['base_keys']} | "
+                     f"{data['base_memory']} | | |")
+        for r in data["rounds"]:
+            lines.append(f"| {keep} h | {r['round']} | {r['conversations']} | {r['archived']} | "
+                         f"{r['pending']} | {r['keys']} | {r['used_memory']} | "
+                         f"{r['bytes_per_conversation']:.0f} | " +
+                         (f"{r['growth_per_conversation']:.0f} |"
+                          if r["growth_per_conversation"] is not None else " |"))
+    print("\n".join(lines))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("scenario", choices=["idle", "relay", "storm", "day", "peers"])
+    ap.add_argument("scenario", choices=["idle", "relay", "storm", "day", "peers", "archive"])
     ap.add_argument("--quick", action="store_true", help="small harness check (ctest)")
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build", "load"))
     ap.add_argument("--livechat", help="server binary (default: <build>/server/app/livechat)")
@@ -1206,6 +1296,8 @@ def main():
     ap.add_argument("--agents", type=int, default=500)
     ap.add_argument("--capacity", type=int, default=4)
     ap.add_argument("--visitors", type=int, default=10000)
+    # archive
+    ap.add_argument("--rounds", type=int, default=5, help="archive: rounds of --conversations")
     # day
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--period", type=float, default=5.0, help="day: seconds between messages")
@@ -1217,7 +1309,8 @@ def main():
         signal.signal(sig, lambda *_: (stop_all(), sys.exit(130)))
     try:
         return {"idle": scenario_idle, "relay": scenario_relay, "storm": scenario_storm,
-                "day": scenario_day, "peers": scenario_peers}[args.scenario](env)
+                "day": scenario_day, "peers": scenario_peers,
+                "archive": scenario_archive}[args.scenario](env)
     finally:
         stop_all()
         if not args.keep:

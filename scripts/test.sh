@@ -6,7 +6,7 @@
 #      redis-server instances; the service through its seams; end-to-end tests of the real
 #      binary over real WebSockets; fault tests behind nginx; deploy/ checks; load-test quick
 #      runs; the web client in headless Chromium;
-#   3. an ASan+UBSan build of the tests that need no Beast (core, store, service) and of the
+#   3. an ASan+UBSan build of the tests that need no Beast (core, store, record, service) and of the
 #      binary, with the churn test run against it;
 #   4. the libFuzzer targets (fuzz/), 30 s each from their seed corpora (scripts/fuzz.sh;
 #      LIVECHAT_FUZZ_SECONDS sets another bound).
@@ -20,8 +20,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 ctest --preset release -j "$jobs" -LE churn
 
 cmake --preset asan >/dev/null
-cmake --build --preset asan -j "$jobs" --target core_tests store_tests service_tests churn_tests \
-  livechat
-ctest --preset asan -j "$jobs" -L '^(core|store|service|churn)$'
+cmake --build --preset asan -j "$jobs" --target core_tests store_tests record_tests service_tests \
+  churn_tests livechat
+ctest --preset asan -j "$jobs" -L '^(core|store|record|service|churn)$'
 
 ./scripts/fuzz.sh "${LIVECHAT_FUZZ_SECONDS:-30}"
