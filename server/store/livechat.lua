@@ -343,7 +343,7 @@ local function join(node, args)
     'epoch', 0, 'vnode', '', 'anode', '', 'seq', 0, 'answered', 0, 'unanswered', 0,
     'dl1', 0, 'dl2', 0, 'rd1', 0, 'rd2', 0, 'id', conv, 'vname', name, 'email', email,
     'dept', dept, 'page', page, 'joined', now, 'qsince', now, 'prio', 0, 'pref', last_agent,
-    'first', text, 'first_cmid', cmid)
+    'first', text, 'first_cmid', cmid, 'addr', addr)
   set_vnode(conv, node)
   if ak then
     redis.call('SADD', ak, conv)
@@ -737,14 +737,17 @@ end
 -- have nothing open. A rating given while the archive was being written keeps it pending.
 local function archived(keys, args)
   local conv, keep = args[1], args[2]
-  local state, rating, visitor = unpack(redis.call('HMGET', K.conv(conv), 'state', 'rating',
-    'visitor'))
+  local state, rating, visitor, addr = unpack(redis.call('HMGET', K.conv(conv), 'state', 'rating',
+    'visitor', 'addr'))
   if state ~= 'closed' then
     redis.call('ZREM', K.archive_pending, conv)  -- gone (erased, expired): nothing to archive
     return 1
   end
   if (rating or '') ~= args[3] then return 0 end
   redis.call('ZREM', K.archive_pending, conv)
+  -- The address's set of waiting chats is pruned only at its bound: nothing of a finished
+  -- conversation may stay behind in it.
+  if addr and addr ~= '' then redis.call('SREM', K.addr_queued(addr), conv) end
   for _, k in ipairs({ K.conv(conv), K.stream(conv), K.dedup(conv), K.meta(conv) }) do
     redis.call('PEXPIRE', k, keep)
   end

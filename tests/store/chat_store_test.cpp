@@ -530,6 +530,24 @@ TEST_F(ChatStore, AnArchivedConversationExpiresWithTheVisitorsKeys) {
   EXPECT_EQ(redis().command({"PTTL", "lc:conv:" + c2}), "-1");
 }
 
+// The bench left one member per conversation ever made from its address (the set is pruned
+// only at its bound): a finished conversation must not stay in it.
+TEST_F(ChatStore, AnArchivedConversationLeavesItsAddressSet) {
+  store::join_params p;
+  p.conversation_id = "c-addr";
+  p.visitor_id = "v1";
+  p.name = "Vic";
+  p.department = "billing";
+  p.address = "127.0.0.9";
+  p.max_queued = 100;
+  env_->run(db().join(p));
+  const auto set = store::keys::address_queued(store::keys::hex_part("127.0.0.9"));
+  EXPECT_EQ(redis().command({"SCARD", set}), "1");
+  close("c-addr", pb::ROLE_VISITOR, "v1");
+  EXPECT_TRUE(env_->run(db().archived("c-addr", std::chrono::milliseconds(60000), 0)));
+  EXPECT_EQ(redis().command({"SCARD", set}), "0");
+}
+
 TEST_F(ChatStore, ARatingGivenWhileArchivingIsArchivedToo) {
   auto c1 = join("v1");
   close(c1, pb::ROLE_VISITOR, "v1");
