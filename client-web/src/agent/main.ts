@@ -1,6 +1,7 @@
 // Agent console: sign in with an agent token; presence and capacity; many conversations at once
 // with unread counts and waiting times; visitor context; typing and read receipts both ways;
-// canned responses; transfer, close; the offline-message inbox; sound and title badge.
+// canned responses; transfer, close; the offline-message inbox; history (closed conversations
+// from the archive, any transcript read-only); sound and title badge.
 import "../styles/base.css";
 import "./agent.css";
 import { ChatClient, ServerError, wsUrl } from "../lib/client.js";
@@ -18,10 +19,13 @@ import {
 } from "../lib/proto.js";
 import { TranscriptView } from "../lib/transcript.js";
 import { cannedResponses, matchCanned } from "./canned.js";
+import { HistoryView } from "./history.js";
 import { Notifier } from "./notify.js";
 
 const TOKEN_KEY = "livechat:agent-token";
 const PREFS_KEY = "livechat:agent-prefs";
+// ?history_limit=N: History's page size (the tests page through a few conversations with it).
+const HISTORY_LIMIT = Math.min(100, Math.max(0, Math.floor(Number(new URLSearchParams(location.search).get("history_limit")) || 0)));
 
 interface Prefs {
   presence: PresenceStatus;
@@ -48,11 +52,17 @@ const app = document.getElementById("app")!;
 let client: ChatClient | undefined;
 const chats = new Map<string, Chat>();
 let active = "";
-let tab: "chats" | "inbox" = "chats";
+type Tab = "chats" | "inbox" | "history";
+let tab: Tab = "chats";
 let inbox: OfflineMessage[] = [];
 let prefs: Prefs = loadPrefs();
 const notifier = new Notifier("Agent console");
 let departments: string[] = [];
+// The agent's own departments: the only ones History may filter by (the server says 403 to others).
+let myDepartments: string[] = [];
+// The REST API takes the same token as the WebSocket.
+let restToken = "";
+let historyView = newHistoryView();
 let typingSentAt = 0;
 let typingIdle: ReturnType<typeof setTimeout> | undefined;
 
@@ -65,6 +75,15 @@ function loadPrefs(): Prefs {
 }
 function savePrefs(): void {
   localStorage.setItem(PREFS_KEY, JSON.stringify(prefs));
+}
+
+function newHistoryView(): HistoryView {
+  return new HistoryView({
+    token: () => restToken,
+    departments: () => (myDepartments.length ? myDepartments : departments),
+    announce,
+    limit: HISTORY_LIMIT,
+  });
 }
 
 // ------------------------------------------------------------------ sign in
@@ -132,7 +151,7 @@ function layout(): void {
       h("label", {}, el.sound, "Sound"),
       h("button", { class: "btn", type: "button", onclick: () => { localStorage.removeItem(TOKEN_KEY); showSignIn(); } }, "Sign out")),
     h("div", { class: "layout" },
-      h("nav", { class: "sidebar", "aria-label": "Conversations and inbox" }, el.tabs, el.list),
+      h("nav", { class: "sidebar", "aria-label": "Conversations, inbox and history" }, el.tabs, el.list, historyView.form),
       el.main,
       el.side),
     el.announcer,
@@ -158,6 +177,9 @@ function layout(): void {
 // ------------------------------------------------------------------ protocol
 
 function start(token: string): void {
+  restToken = token;
+  // A new sign-in (maybe another agent) starts History afresh: no results of the last one.
+  historyView = newHistoryView();
   layout();
   notifier.sound = prefs.sound;
   client?.stop();
@@ -176,6 +198,8 @@ function start(token: string): void {
   c.on("welcome", (w) => {
     el.who.textContent = `${w.displayName} · ${w.departments.join(", ")}`;
     departments = [...new Set([...w.departments, ...w.departmentStatus.map((d) => d.department)])];
+    myDepartments = [...w.departments];
+    historyView.refreshDepartments();
     el.capacity.max = String(w.capacity);
     if (!prefs.capacity || prefs.capacity > w.capacity) prefs.capacity = w.capacity;
     el.capacity.value = String(prefs.capacity);
@@ -265,7 +289,12 @@ function onPush(env: ServerEnvelope): void {
         announce(`${chat.visitor?.displayName ?? "Visitor"}: ${ev.text}`);
         delivered(chat);
       }
-      if (ev.kind === EventKind.CLOSED) chat.closed = true;
+      if (ev.kind === EventKind.CLOSED) {
+        chat.closed = true;
+        // Closed by the visitor (or the server): rebuild the open view, or it keeps a composer
+        // for a closed chat and never offers Dismiss.
+        if (viewConv === chat.id) viewConv = "";
+      }
       render();
       return;
     }
@@ -338,6 +367,8 @@ function waitingSince(chatId: string): number {
 // ------------------------------------------------------------------ rendering
 
 function render(): void {
+  // History has no visitor panel: its transcript shows the facts itself, with the room.
+  app.querySelector(".layout")?.classList.toggle("history", tab === "history");
   renderTabs();
   renderList();
   renderMain();
@@ -346,16 +377,55 @@ function render(): void {
 }
 
 function renderTabs(): void {
-  const mk = (id: "chats" | "inbox", label: string, count: number) =>
+  const mk = (id: Tab, label: string, count?: number) =>
     h("button", {
       class: `tab ${tab === id ? "on" : ""}`, role: "tab", type: "button", id: `tab-${id}`,
       "aria-selected": String(tab === id),
-      onclick: () => { tab = id; if (id === "inbox") void loadInbox(); render(); },
-    }, label, h("span", { class: "count" }, String(count)));
-  el.tabs.replaceChildren(mk("chats", "Chats", chats.size), mk("inbox", "Offline inbox", inbox.length));
+      onclick: () => showTab(id),
+    }, label, count === undefined ? null : h("span", { class: "count" }, String(count)));
+  // Pushes re-render the tabs: a keyboard user on one must stay on it.
+  const focused = document.activeElement?.closest?.(".tab")?.id;
+  el.tabs.replaceChildren(mk("chats", "Chats", chats.size), mk("inbox", "Offline inbox", inbox.length), mk("history", "History"));
+  if (focused) document.getElementById(focused)?.focus();
+}
+
+function showTab(id: Tab): void {
+  keepDraft();
+  tab = id;
+  if (id === "inbox") void loadInbox();
+  render();
+  if (id === "history") historyView.activate();
+}
+
+/** Keeps what the agent typed to the active chat before its view goes away. */
+function keepDraft(): void {
+  const chat = chats.get(active);
+  const ta = el.main.querySelector<HTMLTextAreaElement>("#composer");
+  if (chat && ta && viewConv === chat.id) chat.draft = ta.value;
+}
+
+/** One conversation's whole transcript (live or archived), read-only, in the History tab. */
+function openTranscript(id: string, from?: Chat): void {
+  keepDraft();
+  tab = "history";
+  render();
+  const name = from?.visitor?.displayName || "visitor";
+  void historyView.open(id, from ? { label: `Back to the chat with ${name}`, go: () => select(from.id) } : undefined);
+}
+
+/** History filtered to one visitor: it finds what Redis has let go, which the Assigned push's
+ * previous conversations no longer list. */
+function visitorHistory(visitorId: string): void {
+  keepDraft();
+  tab = "history";
+  render();
+  void historyView.searchWith({ visitor: visitorId });
 }
 
 function renderList(): void {
+  el.list.hidden = tab === "history";
+  historyView.form.hidden = tab !== "history";
+  if (tab === "history") return;
   if (tab === "inbox") {
     el.list.replaceChildren(...inbox.map((m) =>
       h("li", { class: "inbox-item" },
@@ -398,9 +468,7 @@ function renderList(): void {
 }
 
 function select(id: string): void {
-  const prev = chats.get(active);
-  const ta = el.main.querySelector<HTMLTextAreaElement>("textarea");
-  if (prev && ta) prev.draft = ta.value;
+  keepDraft();
   active = id;
   tab = "chats";
   render();
@@ -424,6 +492,13 @@ function systemText(item: LogItem): string | undefined {
 
 function renderMain(): void {
   const chat = chats.get(active);
+  if (tab === "history") {
+    view = undefined;
+    viewConv = "";
+    // Kept, not rebuilt: a push must not wipe the results or a transcript being read.
+    if (el.main.firstChild !== historyView.pane || el.main.childNodes.length !== 1) el.main.replaceChildren(historyView.pane);
+    return;
+  }
   if (!chat || tab !== "chats") {
     view = undefined;
     viewConv = "";
@@ -499,10 +574,15 @@ function renderSide(): void {
     v.previousConversations.length
       ? h("ul", { class: "prev" }, ...v.previousConversations.map((p) =>
           h("li", {},
-            h("div", { class: "row" }, h("span", {}, new Date(Number(p.joinedAtMs)).toLocaleString()), p.rating ? h("span", { "aria-label": `rated ${p.rating} of 5` }, "★".repeat(p.rating)) : null),
-            h("div", { class: "muted small" }, `${p.department} · ${p.agentId || "unassigned"}`),
-            h("div", { dir: "auto" }, p.firstMessage))))
-      : h("p", { class: "muted" }, "First visit."),
+            h("button", { type: "button", class: "prev-item", "data-prev": p.conversationId, onclick: () => openTranscript(p.conversationId, chat) },
+              h("div", { class: "row" }, h("span", {}, new Date(Number(p.joinedAtMs)).toLocaleString()), p.rating ? h("span", { "aria-label": `rated ${p.rating} of 5` }, "★".repeat(p.rating)) : null),
+              h("div", { class: "muted small" }, `${p.department} · ${p.agentId || "unassigned"}`),
+              h("div", { dir: "auto" }, p.firstMessage)))))
+      : h("p", { class: "muted" }, "No recent conversations."),
+    // Redis keeps closed conversations only for a while; the archive has them all.
+    ...(v.visitorId
+      ? [h("button", { type: "button", class: "btn linkish", "data-action": "visitor-history", onclick: () => visitorHistory(v.visitorId) }, "All history of this visitor")]
+      : []),
   );
 }
 

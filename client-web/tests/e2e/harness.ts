@@ -35,7 +35,7 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-export async function startServer(opts: { agentGraceSeconds?: number } = {}): Promise<Server> {
+export async function startServer(opts: { agentGraceSeconds?: number; args?: string[] } = {}): Promise<Server> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-"));
   // The embedded PostgreSQL runs as an unprivileged user when we are root: let it through.
@@ -44,6 +44,7 @@ export async function startServer(opts: { agentGraceSeconds?: number } = {}): Pr
     "--port", String(port), "--data-dir", dataDir, "--secret", SECRET,
     "--agent-grace-seconds", String(opts.agentGraceSeconds ?? 5),
     "--static-dir", join(clientDir, "dist"), "--match-interval-ms", "200", "--log-level", "warn",
+    ...(opts.args ?? []),
   ];
   const child: ChildProcess = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
