@@ -22,21 +22,6 @@ std::string storable(std::string_view text) {
 
 namespace {
 
-// A text[] literal: {"a","b"} with quotes and backslashes escaped.
-std::string text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char ch : storable(items[i])) {
-      if (ch == '"' || ch == '\\') out += '\\';
-      out += ch;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 std::string metadata_json(const std::map<std::string, std::string>& metadata) {
   core::json_writer j;
   j.begin_object();

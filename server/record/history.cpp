@@ -7,12 +7,6 @@ namespace lc::record {
 
 namespace {
 
-std::string text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + items[i];
-  return out + "}";  // operator ids: no quoting needed (core/ids grammar)
-}
-
 // `text` for ILIKE '%...%': its own wildcards taken literally.
 std::string like_pattern(const std::string& text) {
   std::string out = "%";

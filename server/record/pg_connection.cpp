@@ -17,6 +17,20 @@ std::string trimmed(const char* message) {
 
 }  // namespace
 
+std::string text_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char ch : items[i]) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 pg_rows::pg_rows(pg_result* result)
     : result_(result, [](pg_result* r) { PQclear(r); }),
       rows_(static_cast<std::size_t>(PQntuples(result))),

@@ -71,6 +71,9 @@ class pg_connection {
   pg_conn* conn_ = nullptr;
 };
 
+// A text[] literal ({"a","b"}, quotes and backslashes escaped) for a parameter cast to text[].
+std::string text_array(const std::vector<std::string>& items);
+
 // Runs `body` in one transaction: BEGIN, body, COMMIT; ROLLBACK when it throws (and rethrows).
 template <class F>
 auto in_transaction(pg_connection& db, F&& body) {

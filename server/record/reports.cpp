@@ -4,12 +4,6 @@ namespace lc::record {
 
 namespace {
 
-std::string text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + items[i];
-  return out + "}";  // operator ids: no quoting needed (core/ids grammar)
-}
-
 // $1 from, $2 to, $3 department, $4 agent, $5 the caller's departments (NULL: all).
 constexpr const char* where_clause =
     " WHERE at_ms BETWEEN $1 AND $2 AND ($3 = '' OR department = $3) AND ($4 = '' OR agent_id = "

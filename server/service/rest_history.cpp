@@ -241,9 +241,7 @@ asio::awaitable<http_response> rest_api::search(const core::agent_claims& who,
   q.admin = who.admin;
   q.caller = who.agent_id;
   q.caller_departments = who.departments;
-  if (ctx_.record == nullptr) {
-    co_return error_reply(503, "archive_unavailable", "this node has no system of record");
-  }
+  if (ctx_.record == nullptr) co_return rest::no_record_reply();
   record_work<record::history_page> find = [q](record::pg_connection& db) {
     return record::search_history(db, q);
   };
@@ -283,9 +281,7 @@ asio::awaitable<http_response> rest_api::search(const core::agent_claims& who,
 asio::awaitable<http_response> rest_api::export_visitor(const core::agent_claims& who,
                                                         const std::string& visitor) {
   if (!who.admin) co_return error_reply(403, "forbidden", "only admins may export a visitor");
-  if (ctx_.record == nullptr) {
-    co_return error_reply(503, "archive_unavailable", "this node has no system of record");
-  }
+  if (ctx_.record == nullptr) co_return rest::no_record_reply();
   const auto actor = who.agent_id;
   record_work<std::vector<record::conversation_archive>> gather =
       [visitor, actor](record::pg_connection& db) {
@@ -320,9 +316,7 @@ asio::awaitable<http_response> rest_api::export_visitor(const core::agent_claims
 asio::awaitable<http_response> rest_api::erase_visitor(const core::agent_claims& who,
                                                        const std::string& visitor) {
   if (!who.admin) co_return error_reply(403, "forbidden", "only admins may erase a visitor");
-  if (ctx_.record == nullptr) {
-    co_return error_reply(503, "archive_unavailable", "this node has no system of record");
-  }
+  if (ctx_.record == nullptr) co_return rest::no_record_reply();
   // Redis first (refused while a chat is open, before anything is gone), then the record, which
   // also stops an archive of theirs still in flight from writing it back.
   std::vector<std::string> live;

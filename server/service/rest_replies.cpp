@@ -20,6 +20,10 @@ http_response error_reply(unsigned status, std::string_view code, std::string_vi
   return json_reply(status, core::json_error(code, message));
 }
 
+http_response no_record_reply() {
+  return error_reply(503, "archive_unavailable", "this node has no system of record");
+}
+
 std::string iso_time(std::int64_t ms) {
   std::time_t t = ms / 1000;
   std::tm tm{};

@@ -13,6 +13,8 @@ namespace lc::service::rest {
 http_response json_reply(unsigned status, std::string body);
 // {"error":{"code":...,"message":...}} with the status.
 http_response error_reply(unsigned status, std::string_view code, std::string_view message);
+// 503 archive_unavailable: this node runs without a system of record.
+http_response no_record_reply();
 // "2026-12-01T18:04:14.123Z"
 std::string iso_time(std::int64_t ms);
 const char* role_name(livechat::v1::Role role);

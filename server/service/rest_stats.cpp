@@ -120,9 +120,7 @@ asio::awaitable<http_response> rest_api::stats(const core::agent_claims& who,
   }
   const auto tz = param("tz").empty() ? std::string("UTC") : param("tz");
   if (!valid_time_zone(tz)) co_return error_reply(400, "bad_request", "malformed 'tz'");
-  if (ctx_.record == nullptr) {
-    co_return error_reply(503, "archive_unavailable", "this node has no system of record");
-  }
+  if (ctx_.record == nullptr) co_return rest::no_record_reply();
 
   if (csv) {
     record_work<std::vector<record::measurement_line>> list = [f](record::pg_connection& db) {
