@@ -32,7 +32,7 @@ from types import SimpleNamespace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-SECRET = "load-test-secret"
+SECRET = "load-test-secret-0123456789abcdef0123"
 PROCS = []  # every process started, stopped in stop_all()
 
 

@@ -16,6 +16,7 @@ mkdir -p "$out"
 port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 rport=$(port)
 lport=$(port)
+secret=profile-relay-secret-0123456789abcdef  # the server refuses one under 32 bytes
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
   rm -rf "$run"; }
@@ -24,14 +25,14 @@ redis-server --port "$rport" --bind 127.0.0.1 --dir "$run" --appendonly yes \
   --appendfsync everysec --save "" --loglevel warning >"$run/redis.log" 2>&1 &
 rpid=$!; pids+=("$rpid")
 sleep 0.5
-"$livechat" --listen "127.0.0.1:$lport" --redis "redis://127.0.0.1:$rport" --secret prof \
+"$livechat" --listen "127.0.0.1:$lport" --redis "redis://127.0.0.1:$rport" --secret "$secret" \
   --node-id n1 --data-dir "$run" --log-level warn --departments d0,d1,d2,d3 \
   --connections-per-address 1000000 --joins-per-minute 100000 --max-queued-per-address 100000 \
   --max-messages-before-answer 100000 --messages-per-second 1000000 >"$run/lc.log" 2>&1 &
 lpid=$!; pids+=("$lpid")
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$lport/readyz" >/dev/null && break; sleep 0.1; done
 # Warm-up step, then the profiled step.
-"$build/load-tests/lc_load" --targets "127.0.0.1:$lport" --sources 127.0.0.10 --secret prof \
+"$build/load-tests/lc_load" --targets "127.0.0.1:$lport" --sources 127.0.0.10 --secret "$secret" \
   --visitors 1000 --agents 1000 --steps "$rate,$rate" --step-seconds "$secs" \
   --out "$run/gen.json" 2>"$run/gen.err" &
 gpid=$!; pids+=("$gpid")

@@ -126,9 +126,11 @@ const std::array<option_spec, 36>& option_table() {
        },
        [](const config& c) { return c.appendfsync; }},
       {"--secret", "LIVECHAT_SECRET", "S",
-       "HMAC key for agent and visitor tokens; set the same value on every node. Empty reads or "
-       "creates <data-dir>/secret",
+       "HMAC key for agent and visitor tokens; set the same value on every node; at least 32 bytes "
+       "(openssl rand -hex 32), never a placeholder. Empty reads or creates <data-dir>/secret",
        [](config& c, const std::string& v) -> std::string {
+         // Empty keeps the documented meaning: use <data-dir>/secret.
+         if (auto problem = v.empty() ? "" : secret_problem(v); !problem.empty()) return problem;
          c.secret = v;
          return {};
        },

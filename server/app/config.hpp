@@ -85,9 +85,19 @@ std::string config_help();
 // load_or_create_secret(data_dir). Throws std::runtime_error when the secret file is unusable.
 void complete_config(config& cfg);
 
+// The shortest signing secret accepted: 32 bytes, the HMAC-SHA256 key size (the generated secret
+// is 64 hex digits).
+inline constexpr std::size_t min_secret_bytes = 32;
+
+// Why `secret` must not sign tokens, or "" when it may: shorter than min_secret_bytes, or a
+// placeholder from documentation and manifests (REPLACE-ME..., changeme, ...), which anyone can
+// read and so forge tokens with. The server and `livechat token` refuse such a secret.
+std::string secret_problem(std::string_view secret);
+
 // Reads <data_dir>/secret, or creates it (32 random bytes as hex, mode 0600) if missing.
 // Creation is atomic, so concurrent first starts agree on one secret. Throws
-// std::runtime_error when the file cannot be read or created or is empty.
+// std::runtime_error when the file cannot be read or created, is empty, or holds a secret that
+// secret_problem() rejects.
 std::string load_or_create_secret(const std::filesystem::path& data_dir);
 
 }  // namespace lc::app

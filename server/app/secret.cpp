@@ -2,9 +2,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
 
 #include "server/app/config.hpp"
 #include "server/core/ids.hpp"
@@ -13,6 +16,23 @@
 namespace lc::app {
 
 namespace {
+
+// Lower-case letters and digits only, so "REPLACE-ME", "replace_me" and "Replace Me" compare equal.
+std::string fold(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c)) out += static_cast<char>(std::tolower(c));
+  }
+  return out;
+}
+
+// Values that documentation, examples and manifests put where the secret goes (folded). A
+// placeholder can be long (the Kubernetes one is 35 bytes): length alone does not catch it.
+constexpr std::array<std::string_view, 9> placeholder_prefixes = {
+    "replaceme", "changeme", "changethis",  "yoursecret", "insertsecret",
+    "putsecret", "setme",    "placeholder", "todo"};
+constexpr std::array<std::string_view, 6> placeholder_words = {"replaceme", "changeme", "secret",
+                                                               "password",  "example",  "xxx"};
 
 // nullopt when the file does not exist; throws on other errors.
 std::optional<std::string> read_secret_file(const std::filesystem::path& path) {
@@ -43,10 +63,40 @@ std::optional<std::string> read_secret_file(const std::filesystem::path& path) {
                              " is empty; delete it to generate a new secret (this invalidates "
                              "issued tokens) or pass --secret");
   }
+  if (auto problem = secret_problem(content); !problem.empty()) {
+    throw std::runtime_error("secret file " + path.string() + " " + problem +
+                             " (replacing it invalidates issued tokens)");
+  }
   return content;
 }
 
 }  // namespace
+
+std::string secret_problem(std::string_view secret) {
+  const std::string folded = fold(secret);
+  const std::string advice = "; use a random value, e.g. openssl rand -hex 32";
+  for (auto p : placeholder_prefixes) {
+    if (folded.starts_with(p)) return "is a placeholder, not a secret" + advice;
+  }
+  for (auto w : placeholder_words) {
+    if (folded.find(w) != std::string::npos && folded.size() <= w.size() + 4) {
+      return "is a placeholder, not a secret" + advice;
+    }
+  }
+  if (folded.find("replaceme") != std::string::npos ||
+      folded.find("changeme") != std::string::npos) {
+    return "is a placeholder, not a secret" + advice;
+  }
+  if (secret.size() < min_secret_bytes) {
+    return "is " + std::to_string(secret.size()) + " bytes, a signing secret needs at least " +
+           std::to_string(min_secret_bytes) + advice;
+  }
+  // "aaaa...", "0000...": the length of a key without its entropy.
+  if (secret.find_first_not_of(secret.front()) == std::string_view::npos) {
+    return "repeats one character, not a secret" + advice;
+  }
+  return {};
+}
 
 std::string load_or_create_secret(const std::filesystem::path& data_dir) {
   std::error_code ec;

@@ -96,6 +96,12 @@ token_parse_result parse_token_args(std::span<const std::string> args, const env
         result.error = "--secret: must not be empty";
         return result;
       }
+      // A token signed with a placeholder verifies on a server that (wrongly) runs with it, and
+      // can be forged by anyone who has read the same docs.
+      if (auto problem = secret_problem(value); !problem.empty()) {
+        result.error = "--secret: " + problem;
+        return result;
+      }
       out.secret = value;
       has_secret = true;
     } else if (name == "--data-dir") {
@@ -126,6 +132,10 @@ token_parse_result parse_token_args(std::span<const std::string> args, const env
   }
   if (!has_secret && !has_data_dir && env) {
     if (auto s = env("LIVECHAT_SECRET"); s && !s->empty()) {
+      if (auto problem = secret_problem(*s); !problem.empty()) {
+        result.error = "LIVECHAT_SECRET: " + problem;
+        return result;
+      }
       out.secret = *s;
     } else if (auto d = env("LIVECHAT_DATA_DIR"); d && !d->empty()) {
       out.data_dir = *d;

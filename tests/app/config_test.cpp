@@ -68,7 +68,7 @@ TEST(Config, EveryFlagInBothSpellings) {
                                            "--appendfsync",
                                            "always",
                                            "--secret",
-                                           "s3cret",
+                                           "s3cret-0123456789abcdef0123456789",
                                            "--node-id",
                                            "node-a",
                                            "--static-dir",
@@ -102,7 +102,7 @@ TEST(Config, EveryFlagInBothSpellings) {
     EXPECT_EQ(c.redis_url, "redis://10.0.0.5:6380");
     EXPECT_EQ(c.data_dir, "/var/lc");
     EXPECT_EQ(c.appendfsync, "always");
-    EXPECT_EQ(c.secret, "s3cret");
+    EXPECT_EQ(c.secret, "s3cret-0123456789abcdef0123456789");
     EXPECT_EQ(c.node_id, "node-a");
     EXPECT_EQ(c.static_dir, "/srv/web");
     EXPECT_EQ(c.log_level, "debug");
@@ -122,7 +122,7 @@ TEST(Config, EnvironmentVariables) {
                            {"LIVECHAT_REDIS", "localhost:6400"},
                            {"LIVECHAT_DATA_DIR", "/d"},
                            {"LIVECHAT_APPENDFSYNC", "no"},
-                           {"LIVECHAT_SECRET", "envsecret"},
+                           {"LIVECHAT_SECRET", "envsecret-0123456789abcdef01234567"},
                            {"LIVECHAT_NODE_ID", "n1"},
                            {"LIVECHAT_STATIC_DIR", "/web"},
                            {"LIVECHAT_LOG_LEVEL", "warn"},
@@ -135,7 +135,7 @@ TEST(Config, EnvironmentVariables) {
   EXPECT_EQ(c.redis_url, "localhost:6400");
   EXPECT_EQ(c.data_dir, "/d");
   EXPECT_EQ(c.appendfsync, "no");
-  EXPECT_EQ(c.secret, "envsecret");
+  EXPECT_EQ(c.secret, "envsecret-0123456789abcdef01234567");
   EXPECT_EQ(c.node_id, "n1");
   EXPECT_EQ(c.static_dir, "/web");
   EXPECT_EQ(c.log_level, "warn");
@@ -270,8 +270,46 @@ TEST(Config, SecretFileIsCreatedOnceWithMode0600) {
 
 TEST(Config, SecretFileIsReadAndTrimmed) {
   test::temp_dir dir("lc-secret");
-  std::ofstream(dir.path() / "secret") << "  handmade-secret \n";
-  EXPECT_EQ(load_or_create_secret(dir.path()), "handmade-secret");
+  std::ofstream(dir.path() / "secret") << "  handmade-secret-0123456789abcdef0123 \n";
+  EXPECT_EQ(load_or_create_secret(dir.path()), "handmade-secret-0123456789abcdef0123");
+}
+
+// Issue 14: Kubernetes applied its placeholder over the real key and every node signed tokens
+// with a public string. A short or placeholder secret is now a start-up error (exit 2).
+TEST(Config, ShortOrPlaceholderSecretIsRefused) {
+  for (const std::string bad :
+       {"short", "0123456789abcdef0123456789abcde" /* 31 bytes */,
+        "REPLACE-ME-with-openssl-rand-hex-32", "REPLACE-ME", "replace_me_with_a_long_random_value",
+        "changeme", "CHANGE-ME-0123456789abcdef0123456789", "secret",
+        "your-secret-here-0123456789abcdefgh", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "00000000000000000000000000000000"}) {
+    EXPECT_FALSE(secret_problem(bad).empty()) << bad;
+    auto flag = parse_error({"--secret", bad});
+    EXPECT_NE(flag.find("--secret"), std::string::npos) << flag;
+    auto env = parse_error({}, {{"LIVECHAT_SECRET", bad}});
+    EXPECT_NE(env.find("LIVECHAT_SECRET"), std::string::npos) << env;
+    // The message does not echo the value: it may be a real (if short) key.
+    if (bad.size() > 8) {
+      EXPECT_EQ(env.find(bad), std::string::npos) << env;
+    }
+  }
+  EXPECT_NE(parse_error({"--secret", "0123456789"}).find("at least 32"), std::string::npos);
+  EXPECT_NE(parse_error({"--secret", "REPLACE-ME-with-openssl-rand-hex-32"}).find("placeholder"),
+            std::string::npos);
+  // 32 bytes of something random is enough; the generated secret (64 hex digits) passes.
+  EXPECT_EQ(secret_problem("0123456789abcdef0123456789abcdef"), "");
+  EXPECT_EQ(parse_ok({"--secret", "0123456789abcdef0123456789abcdef"}).secret,
+            "0123456789abcdef0123456789abcdef");
+  // An empty flag keeps meaning "use <data-dir>/secret".
+  EXPECT_EQ(parse_ok({"--secret="}).secret, "");
+}
+
+TEST(Config, PlaceholderSecretFileIsAnError) {
+  for (const std::string bad : {"REPLACE-ME", "short-handmade"}) {
+    test::temp_dir dir("lc-secret");
+    std::ofstream(dir.path() / "secret") << bad << "\n";
+    EXPECT_THROW(load_or_create_secret(dir.path()), std::runtime_error) << bad;
+  }
 }
 
 TEST(Config, EmptySecretFileIsAnError) {

@@ -27,7 +27,8 @@ std::string error_of(std::vector<std::string> args) {
 
 TEST(TokenCommand, FullForm) {
   auto r = parse({"--agent", "alice", "--name", "Alice Smith", "--departments", "billing,tech",
-                  "--capacity", "4", "--admin", "--ttl-hours=48", "--secret", "S"});
+                  "--capacity", "4", "--admin", "--ttl-hours=48", "--secret",
+                  "token-test-secret-0123456789abcdef"});
   ASSERT_TRUE(r.args) << r.error;
   EXPECT_EQ(r.args->agent_id, "alice");
   EXPECT_EQ(r.args->display_name, "Alice Smith");
@@ -35,7 +36,7 @@ TEST(TokenCommand, FullForm) {
   EXPECT_EQ(r.args->capacity, 4u);
   EXPECT_TRUE(r.args->admin);
   EXPECT_EQ(r.args->ttl_hours, 48u);
-  EXPECT_EQ(r.args->secret, "S");
+  EXPECT_EQ(r.args->secret, "token-test-secret-0123456789abcdef");
 }
 
 TEST(TokenCommand, Defaults) {
@@ -56,9 +57,10 @@ TEST(TokenCommand, AdminNeedsNoDepartmentsOrCapacity) {
 }
 
 TEST(TokenCommand, SecretSources) {
-  auto from_env = parse({"--agent", "a", "--admin"}, {{"LIVECHAT_SECRET", "envs"}});
+  auto from_env = parse({"--agent", "a", "--admin"},
+                        {{"LIVECHAT_SECRET", "token-test-secret-0123456789abcdef"}});
   ASSERT_TRUE(from_env.args);
-  EXPECT_EQ(from_env.args->secret, "envs");
+  EXPECT_EQ(from_env.args->secret, "token-test-secret-0123456789abcdef");
 
   auto dir_env = parse({"--agent", "a", "--admin"}, {{"LIVECHAT_DATA_DIR", "/d"}});
   ASSERT_TRUE(dir_env.args);
@@ -93,13 +95,26 @@ TEST(TokenCommand, Errors) {
       std::string::npos);
   EXPECT_NE(error_of({"--agent", "a", "--admin", "--ttl-hours", "0"}).find("--ttl-hours"),
             std::string::npos);
-  EXPECT_NE(
-      error_of({"--agent", "a", "--admin", "--secret", "s", "--data-dir", "d"}).find("exclude"),
-      std::string::npos);
+  EXPECT_NE(error_of({"--agent", "a", "--admin", "--secret", "token-test-secret-0123456789abcdef",
+                      "--data-dir", "d"})
+                .find("exclude"),
+            std::string::npos);
   EXPECT_NE(error_of({"--agent", "a", "--admin", "--frobnicate"}).find("--frobnicate"),
             std::string::npos);
   EXPECT_NE(error_of({"--agent"}).find("--agent requires a value"), std::string::npos);
   EXPECT_NE(error_of({"--agent", "a", "--admin=maybe"}).find("--admin"), std::string::npos);
+}
+
+// A token signed with a placeholder is forgeable by anyone who read the same manifest.
+TEST(TokenCommand, ShortOrPlaceholderSecretIsRefused) {
+  for (const std::string bad : {"s", "REPLACE-ME-with-openssl-rand-hex-32", "changeme"}) {
+    EXPECT_NE(error_of({"--agent", "a", "--admin", "--secret", bad}).find("--secret"),
+              std::string::npos)
+        << bad;
+    auto env = parse({"--agent", "a", "--admin"}, {{"LIVECHAT_SECRET", bad}});
+    EXPECT_FALSE(env.args.has_value()) << bad;
+    EXPECT_NE(env.error.find("LIVECHAT_SECRET"), std::string::npos) << env.error;
+  }
 }
 
 TEST(TokenCommand, Help) {

@@ -20,7 +20,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* secret = "churn-test-secret";
+constexpr const char* secret = "churn-test-secret-0123456789abcdef01";
 constexpr std::uint32_t capacity = 3;
 
 std::string token_for(const std::string& id, const std::vector<std::string>& departments) {

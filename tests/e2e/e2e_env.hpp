@@ -19,7 +19,7 @@ namespace lc::test {
 namespace pb = livechat::v1;
 using namespace std::chrono_literals;
 
-inline constexpr const char* test_secret = "e2e-secret-not-for-production";
+inline constexpr const char* test_secret = "e2e-secret-not-for-production-0123456789";
 
 // One Redis for the suite, flushed before each test, one PostgreSQL per test (every node of the
 // test shares both, as a cluster does), and helpers to start real server nodes on them and talk

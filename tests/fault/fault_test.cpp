@@ -21,7 +21,7 @@ namespace {
 namespace pb = livechat::v1;
 using namespace std::chrono_literals;
 
-constexpr const char* secret = "fault-test-secret";
+constexpr const char* secret = "fault-test-secret-0123456789abcdef01";
 constexpr int agents = 3, capacity = 2, visitors = 6;
 
 std::string token_for(const std::string& id) {

@@ -36,8 +36,9 @@ class Tls : public ::testing::Test {
     server_options o;
     o.binary = LIVECHAT_BINARY;
     o.health_target = "/readyz";
-    o.args = {"--redis",           redis_.url(), "--secret",    "tls-test-secret",
-              "--trusted-proxies", "127.0.0.1",  "--log-level", "warn"};
+    o.args = {
+        "--redis",           redis_.url(), "--secret",    "tls-test-secret-0123456789abcdef0123",
+        "--trusted-proxies", "127.0.0.1",  "--log-level", "warn"};
     node_ = server_process::start(o);
     lb_ = std::make_unique<nginx_process>(dir_, std::vector<std::uint16_t>{node_->port()}, &tls_);
   }

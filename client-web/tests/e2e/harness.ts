@@ -14,7 +14,7 @@ export const clientDir = resolve(here, "../..");
 export const artifacts = join(clientDir, "test-artifacts");
 const bin = process.env["LIVECHAT_BIN"] ?? resolve(clientDir, "../build/release/server/app/livechat");
 const chromiumPath = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
-const SECRET = "e2e-secret-not-for-production";
+const SECRET = "e2e-secret-not-for-production-0123456789";
 
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
