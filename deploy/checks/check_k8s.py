@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
 """deploy.k8s: every manifest in deploy/k8s parses and has a Kubernetes object shape; the
 Deployment has /readyz readiness, /healthz liveness, preStop, a grace period >= 30 s and the node
-id from the pod name; the PDB keeps 2 pods; the Service selects the Deployment's pods."""
+id from the pod name; the PDB keeps 2 pods; the Service selects the Deployment's pods. No applied
+resource carries a placeholder or short signing secret (issue 14: `kubectl apply -k` used to
+overwrite the real key with "REPLACE-ME-..."): the Secret comes from a secretGenerator reading a
+local, git-ignored env file, and a Secret manifest, generator literal or committed env file with
+a placeholder fails the check."""
 import glob
 import os
+import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -26,6 +32,97 @@ def get(d, *path):
         else:
             return None
     return d
+
+
+PLACEHOLDER_PREFIXES = ("replaceme", "changeme", "changethis", "yoursecret", "insertsecret",
+                        "putsecret", "setme", "placeholder", "todo")
+PLACEHOLDER_WORDS = ("replaceme", "changeme", "secret", "password", "example", "xxx")
+MIN_SECRET_BYTES = 32
+
+
+def secret_problem(value):
+    """The same rule as the server's secret_problem() (server/app/secret.cpp)."""
+    folded = re.sub(r"[^a-z0-9]", "", value.lower())
+    if folded.startswith(PLACEHOLDER_PREFIXES) or "replaceme" in folded or "changeme" in folded:
+        return "a placeholder"
+    if any(w in folded and len(folded) <= len(w) + 4 for w in PLACEHOLDER_WORDS):
+        return "a placeholder"
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        return f"{len(value.encode())} bytes (< {MIN_SECRET_BYTES})"
+    if len(set(value)) == 1:
+        return "one repeated character"
+    return None
+
+
+def parse_env_file(path):
+    out = {}
+    for line in open(path, encoding="utf-8"):
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            k, v = line.split("=", 1)
+            out[k.strip()] = v.strip().strip('"').strip("'")
+    return out
+
+
+def tracked_by_git(path):
+    try:
+        r = subprocess.run(["git", "-C", os.path.dirname(path), "ls-files", "--error-unmatch", os.path.basename(path)],
+                           capture_output=True)
+    except OSError:
+        return False
+    return r.returncode == 0
+
+
+def secret_problems(kustomization, objects, k8s_dir):
+    """Placeholders in what `kubectl apply -k` (the kustomization's resources and generators) or
+    `kubectl apply -f deploy/k8s` (every manifest) would send to the cluster. `objects` are
+    (file, object) pairs of every manifest."""
+    problems = []
+    for base, o in objects:
+        if o.get("kind") != "Secret":
+            continue
+        data = dict(o.get("stringData") or {})
+        for k, v in (o.get("data") or {}).items():
+            try:
+                import base64
+                data.setdefault(k, base64.b64decode(v).decode(errors="replace"))
+            except Exception:  # binascii.Error
+                problems.append(f"{base}: Secret data {k} is not base64")
+        for k, v in data.items():
+            why = secret_problem(str(v)) if k == "LIVECHAT_SECRET" else None
+            if why:
+                problems.append(f"{base}: Secret {get(o, 'metadata', 'name')} applies LIVECHAT_SECRET = {why}")
+    for g in (kustomization or {}).get("secretGenerator") or []:
+        for lit in g.get("literals") or []:
+            k, _, v = str(lit).partition("=")
+            if k == "LIVECHAT_SECRET" and secret_problem(v):
+                problems.append(f"kustomization.yaml: secretGenerator {g.get('name')} literal LIVECHAT_SECRET is {secret_problem(v)}")
+        for f in (g.get("envs") or []) + (g.get("files") or []):
+            path = os.path.join(k8s_dir, str(f).split("=", 1)[-1])
+            if os.path.exists(path) and tracked_by_git(path):
+                problems.append(f"kustomization.yaml: secretGenerator {g.get('name')} reads {f}, which is committed to git")
+            if os.path.exists(path) and f in (g.get("envs") or []):
+                v = parse_env_file(path).get("LIVECHAT_SECRET")
+                if v is not None and secret_problem(v):
+                    problems.append(f"{f}: LIVECHAT_SECRET is {secret_problem(v)}")
+    return problems
+
+
+def self_test():
+    """The placeholder check catches what it is for (the old secret.yaml), not a real key."""
+    old = [("secret.yaml", {"kind": "Secret", "metadata": {"name": "livechat-secret"},
+                            "stringData": {"LIVECHAT_SECRET": "REPLACE-ME-with-openssl-rand-hex-32"}})]
+    if not secret_problems({}, old, DEPLOY):
+        fail("self-test: the placeholder Secret of issue 14 passes the check")
+    b64 = [("s.yaml", {"kind": "Secret", "metadata": {"name": "x"}, "data": {"LIVECHAT_SECRET": "Y2hhbmdlbWU="}})]
+    if not secret_problems({}, b64, DEPLOY):
+        fail("self-test: a base64 'changeme' passes the check")
+    lit = {"secretGenerator": [{"name": "x", "literals": ["LIVECHAT_SECRET=short"]}]}
+    if not secret_problems(lit, [], DEPLOY):
+        fail("self-test: a short generator literal passes the check")
+    good = [("s.yaml", {"kind": "Secret", "metadata": {"name": "x"}, "stringData": {"LIVECHAT_SECRET": "9f" * 32}})]
+    if secret_problems({}, good, DEPLOY):
+        fail(f"self-test: a random 64-hex-digit key fails the check: {secret_problems({}, good, DEPLOY)}")
 
 
 def check_deployment(name, o):
@@ -86,6 +183,9 @@ def main():
         fail("no manifests in deploy/k8s")
         return
     objs = {}
+    every = []  # (file, object) of every manifest: `kubectl apply -f deploy/k8s` sends them all
+    kustomization = None
+    generated = set()
     for f in files:
         base = os.path.basename(f)
         try:
@@ -101,10 +201,16 @@ def main():
             if (av, kind) not in KNOWN:
                 fail(f"{base}: unexpected apiVersion/kind {av}/{kind}")
             if kind == "Kustomization":
+                kustomization = o
                 for r in o.get("resources") or []:
                     if not os.path.exists(os.path.join(DEPLOY, "k8s", r)):
                         fail(f"{base}: resource {r} missing")
+                for g in o.get("secretGenerator") or []:
+                    generated.add(g.get("name"))
+                    if not g.get("envs") and not g.get("files") and not g.get("literals"):
+                        fail(f"{base}: secretGenerator {g.get('name')} has no source")
                 continue
+            every.append((base, o))
             name = get(o, "metadata", "name")
             if not name:
                 fail(f"{base}: {kind} without metadata.name")
@@ -119,9 +225,18 @@ def main():
                     fail(f"{base}: {kind} {name} values must be strings (quote numbers)")
             objs.setdefault(kind, []).append((base, o))
             ok(f"{base}: {av} {kind} {name}")
-    for kind in ("Deployment", "Service", "PodDisruptionBudget", "ConfigMap", "Secret"):
+    for kind in ("Deployment", "Service", "PodDisruptionBudget", "ConfigMap"):
         if kind not in objs:
             fail(f"no {kind} in deploy/k8s")
+    if "Secret" not in objs and not generated:
+        fail("no Secret and no secretGenerator in deploy/k8s")
+    self_test()
+    problems = secret_problems(kustomization, every, os.path.join(DEPLOY, "k8s"))
+    for p in problems:
+        fail(p)
+    if not problems:
+        ok("no placeholder or short LIVECHAT_SECRET in the applied resources"
+           + (f"; generated: {sorted(generated)}" if generated else ""))
     if "Deployment" not in objs:
         return
     base, dep = objs["Deployment"][0]
@@ -132,7 +247,7 @@ def main():
     cms = {get(o, "metadata", "name") for _, o in objs.get("ConfigMap", [])}
     secs = {get(o, "metadata", "name"): o for _, o in objs.get("Secret", [])}
     for kind, n in refs:
-        if (kind == "configMap" and n not in cms) or (kind == "secret" and n not in secs):
+        if (kind == "configMap" and n not in cms) or (kind == "secret" and n not in secs and n not in generated):
             fail(f"{base}: envFrom {kind} {n} is not defined in deploy/k8s")
     for s in secs.values():
         if "LIVECHAT_SECRET" not in dict(s.get("data") or {}, **(s.get("stringData") or {})):
