@@ -19,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "server/app/config.hpp"
+#include "server/app/healthcheck.hpp"
 #include "server/app/postgres_launcher.hpp"
 #include "server/app/redis_launcher.hpp"
 #include "server/app/token_command.hpp"
@@ -48,6 +49,33 @@ int run_token(const std::vector<std::string>& args) {
                     .count();
   std::cout << lc::app::issue_agent_token(*parsed.args, secret, now_ms) << "\n";
   return 0;
+}
+
+// Exit 0 when the configured node answers 200: a container HEALTHCHECK needs no shell or curl.
+int run_healthcheck(const std::vector<std::string>& args) {
+  auto parsed = lc::app::parse_healthcheck_args(args, lc::app::process_env());
+  if (parsed.show_help) {
+    std::cout << lc::app::healthcheck_help();
+    return 0;
+  }
+  if (!parsed.request) {
+    // 1, not 2: Docker reserves exit 2 of a HEALTHCHECK command.
+    std::cerr << "livechat healthcheck: " << parsed.error << "\n";
+    return 1;
+  }
+  const auto& req = *parsed.request;
+  std::string error;
+  int status = lc::app::probe_http(req, error);
+  const std::string what =
+      "GET http://" + (req.host.find(':') != std::string::npos ? "[" + req.host + "]" : req.host) +
+      ":" + std::to_string(req.port) + req.target;
+  if (status == 200) {
+    std::cout << what << ": 200\n";
+    return 0;
+  }
+  std::cerr << "livechat healthcheck: " << what << ": "
+            << (status == 0 ? error : std::to_string(status)) << "\n";
+  return 1;
 }
 
 // hiredis 0.14 resolves names with a blocking getaddrinfo inside its event loop; resolve once,
@@ -215,6 +243,9 @@ int main(int argc, char** argv) {
   try {
     if (!args.empty() && args.front() == "token") {
       return run_token(std::vector<std::string>(args.begin() + 1, args.end()));
+    }
+    if (!args.empty() && args.front() == "healthcheck") {
+      return run_healthcheck(std::vector<std::string>(args.begin() + 1, args.end()));
     }
     auto parsed = lc::app::parse_config(args, lc::app::process_env());
     if (parsed.show_help) {
