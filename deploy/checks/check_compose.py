@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """deploy.compose: docker-compose.yml parses and describes Redis primary + replica, 3 Sentinels,
-3 livechat nodes (same secret, distinct node ids, Sentinel URL) and nginx with livechat.conf."""
+3 livechat nodes (same secret, distinct node ids, Sentinel URL, one shared LIVECHAT_POSTGRES
+service, a `livechat healthcheck` healthcheck) and nginx with livechat.conf."""
 import os
 import re
 import sys
@@ -56,7 +57,7 @@ def main():
              if "LIVECHAT_REDIS" in as_dict(s.get("environment"))}
     if len(nodes) != 3:
         fail(f"expected 3 livechat nodes, found {sorted(nodes)}")
-    ids, secrets = [], set()
+    ids, secrets, postgres_urls = [], set(), set()
     for n, s in nodes.items():
         env = as_dict(s.get("environment"))
         if not SENTINEL_URL.match(env.get("LIVECHAT_REDIS", "")):
@@ -64,6 +65,16 @@ def main():
         for h in re.findall(r"([A-Za-z0-9_.-]+):\d+", env.get("LIVECHAT_REDIS", "")):
             if h not in services:
                 fail(f"{n}: LIVECHAT_REDIS names {h}, which is no service")
+        pg = env.get("LIVECHAT_POSTGRES", "")
+        m = re.search(r"@([A-Za-z0-9_.-]+)(?::\d+)?/", pg)
+        if not m:
+            fail(f"{n}: no LIVECHAT_POSTGRES (each node would embed its own system of record)")
+        elif m.group(1) not in services:
+            fail(f"{n}: LIVECHAT_POSTGRES names {m.group(1)}, which is no service")
+        postgres_urls.add(pg)
+        hc = cmd_text((s.get("healthcheck") or {}).get("test"))
+        if "livechat healthcheck" not in hc:
+            fail(f"{n}: healthcheck should run `livechat healthcheck` (the node's own config), is {hc}")
         ids.append(env.get("LIVECHAT_NODE_ID", ""))
         secrets.add(env.get("LIVECHAT_SECRET", ""))
         if not env.get("LIVECHAT_LISTEN", "").startswith("0.0.0.0:"):
@@ -74,6 +85,8 @@ def main():
             fail(f"{n}: stop_grace_period {grace} too short for the SIGTERM drain")
     if len(set(ids)) != len(ids) or "" in ids:
         fail(f"livechat node ids must be set and distinct: {ids}")
+    if len(postgres_urls) != 1:
+        fail(f"all nodes need the same LIVECHAT_POSTGRES: {postgres_urls}")
     if len(secrets) != 1 or "" in secrets:
         fail(f"all nodes need the same non-empty LIVECHAT_SECRET: {secrets}")
 
