@@ -1193,7 +1193,7 @@ def scenario_archive(env):
     holds each closed conversation for that long, which is what a window costs."""
     a = env.args
     rounds, convs = (2, 20) if a.quick else (a.rounds, a.conversations)
-    windows = ["0"] if a.quick else ["0", "24"]
+    windows = ["0"] if a.quick else a.keep_hours.split(",")
     out = {}
     for keep in windows:
         with Livechat(env, 1, f"arch{keep}", ["--keep-closed-hours", keep]) as lc:
@@ -1298,6 +1298,8 @@ def main():
     ap.add_argument("--visitors", type=int, default=10000)
     # archive
     ap.add_argument("--rounds", type=int, default=5, help="archive: rounds of --conversations")
+    ap.add_argument("--keep-hours", default="0,24",
+                    help="archive: the --keep-closed-hours windows to run, comma-separated")
     # day
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--period", type=float, default=5.0, help="day: seconds between messages")

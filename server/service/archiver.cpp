@@ -19,6 +19,7 @@ constexpr std::size_t max_running = 32;  // archives in flight on this node
 // Pending longer than this: the archive is behind (an alert, and /readyz says degraded).
 constexpr std::int64_t degraded_after_ms = 5 * 60 * 1000;
 constexpr std::size_t retention_batch = 500;
+constexpr std::uint32_t backfill_step = 1000;  // keys scanned per tick
 }  // namespace
 
 record::conversation_archive build_archive(const store::conversation_record& c,
@@ -140,6 +141,10 @@ void archiver::tick() {
     catching_up_ = true;
     ctx_.spawn(catch_up(), "archive backlog");
   }
+  if (!backfill_done_ && !backfilling_) {
+    backfilling_ = true;
+    ctx_.spawn(backfill(), "archive backfill");
+  }
   const auto now = std::chrono::steady_clock::now();
   if (ctx_.options.retention.count() > 0 && !retaining_ && now >= next_retention_) {
     next_retention_ = now + ctx_.options.retention_every;
@@ -169,6 +174,22 @@ task archiver::catch_up() {
     if (now - item.since_ms < ctx_.options.archive_retry_after.count()) break;
     archive(item.conversation_id);
     if (!up) break;
+  }
+}
+
+task archiver::backfill() {
+  struct done {
+    bool& flag;
+    ~done() { flag = false; }
+  } guard{backfilling_};
+  // A Redis filled by a version before the system of record: its closed conversations join the
+  // backlog (a step per tick, the cursor shared by the nodes), and the catch-up archives them.
+  const auto added = co_await ctx_.store.backfill(backfill_step);
+  if (added < 0) {
+    backfill_done_ = true;
+  } else if (added > 0) {
+    spdlog::info("archive backfill: {} closed conversation(s) from before the system of record",
+                 added);
   }
 }
 

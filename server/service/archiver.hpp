@@ -31,11 +31,13 @@ class archiver {
  private:
   task run(std::string conv);
   task catch_up();
+  task backfill();
   task retention();
 
   const service_context& ctx_;
   std::unordered_set<std::string> running_;
-  bool catching_up_ = false, retaining_ = false;
+  bool catching_up_ = false, retaining_ = false, backfilling_ = false;
+  bool backfill_done_ = false;
   std::int64_t oldest_pending_ms_ = 0;  // wall clock; 0 when nothing waits
   std::chrono::steady_clock::time_point next_retention_{};
 };

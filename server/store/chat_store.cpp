@@ -185,6 +185,12 @@ task<bool> chat_store::archived(std::string conv, std::chrono::milliseconds keep
   co_return r.as_int() == 1;
 }
 
+task<std::int64_t> chat_store::backfill(std::uint32_t count) {
+  std::vector<std::string> args{std::to_string(count)};
+  auto r = co_await fcall(conn_, "lc_backfill", std::move(args));
+  co_return r.as_int();
+}
+
 task<std::vector<std::string>> chat_store::erase_visitor(std::string visitor) {
   std::vector<std::string> args{std::move(visitor)};
   auto r = co_await fcall(conn_, "lc_erase_visitor", std::move(args));

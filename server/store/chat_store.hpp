@@ -154,6 +154,9 @@ class chat_store {
   // The conversation is in the system of record (with `rating`, 0 when none): Redis keeps it
   // `keep` more, then lets it go. False when it must be archived again (rated meanwhile).
   task<bool> archived(std::string conv, std::chrono::milliseconds keep, std::uint32_t rating);
+  // One step of the walk that puts closed conversations kept from before the system of record
+  // into the archive backlog (`count` keys scanned): how many it added, or -1 once it is done.
+  task<std::int64_t> backfill(std::uint32_t count);
   // Deletes what Redis holds about the visitor; returns their conversations erased. Refused
   // (CONFLICT) while they have a chat open.
   task<std::vector<std::string>> erase_visitor(std::string visitor);

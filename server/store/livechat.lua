@@ -62,6 +62,11 @@ local K = {
   agent_grace = 'lc:grace:agents',
   visitor_grace = 'lc:grace:visitors',
   archive_pending = 'lc:archive:pending',                          -- zset: closed, by ms
+  conv_pattern = 'lc:conv:*',                                      -- SCAN pattern (backfill)
+  backfill = 'lc:backfill',                                        -- string: SCAN cursor, 'done'
+  -- What the version before the system of record kept, deleted once the backfill is done.
+  legacy_records_pending = 'lc:records:pending',
+  legacy_records = function(measure) return 'lc:rec:' .. measure end,
   offline = function(id) return 'lc:offline:' .. id end,
   offline_all = 'lc:offline',
   offline_dept = function(dept) return 'lc:offline:d:' .. dept end,
@@ -759,6 +764,39 @@ local function archived(keys, args)
   return 1
 end
 
+-- backfill(count) -> conversations added to the backlog by this step, or -1 when it is done.
+-- Closed conversations kept from before the system of record (no expiry, not pending) are put in
+-- the archive backlog, `count` keys of the keyspace per step; the cursor is shared by every
+-- node, so the walk happens once. At its end the old response-time records go.
+local function backfill(keys, args)
+  local cursor = redis.call('GET', K.backfill)
+  if cursor == 'done' then return -1 end
+  local step = redis.call('SCAN', cursor or '0', 'MATCH', K.conv_pattern, 'COUNT', args[1])
+  local added = 0
+  for _, key in ipairs(step[2]) do
+    local conv = string.match(key, '^lc:conv:([^:]+)$')
+    if conv then
+      local state, closed = unpack(redis.call('HMGET', key, 'state', 'closed'))
+      if state == 'closed' and redis.call('PTTL', key) == -1 and
+          not redis.call('ZSCORE', K.archive_pending, conv) then
+        redis.call('ZADD', K.archive_pending, tonumber(closed) or 0, conv)
+        added = added + 1
+      end
+    end
+  end
+  if step[1] == '0' then
+    redis.call('SET', K.backfill, 'done')
+    redis.call('DEL', K.legacy_records_pending)
+    for _, m in ipairs({ 'queue_wait', 'first_response', 'response', 'resolution', 'missed',
+        'rating' }) do
+      redis.call('DEL', K.legacy_records(m))
+    end
+  else
+    redis.call('SET', K.backfill, step[1])
+  end
+  return added
+end
+
 -- archive_backlog(max) -> {count, conv1, ms1, conv2, ms2, ...}: what still waits to be
 -- archived, oldest first, with when it closed (or was rated).
 local function archive_backlog(keys, args)
@@ -920,6 +958,7 @@ redis.register_function('lc_archived', archived)
 redis.register_function{ function_name = 'lc_archive_backlog', callback = archive_backlog,
   flags = { 'no-writes' } }
 redis.register_function('lc_erase_visitor', erase_visitor)
+redis.register_function('lc_backfill', backfill)
 redis.register_function('lc_queue_status', queue_status)
 redis.register_function('lc_overview', overview)
 redis.register_function('lc_agents', agents)

@@ -34,6 +34,7 @@ TEST_P(Fault, NothingAcknowledgedIsLostThroughNodeAndRedisFailures) {
   redis_fixture::options ro;
   ro.appendfsync = GetParam();
   redis_fixture redis(ro);
+  auto postgres = pg_fixture::start();  // one system of record for the three nodes
   temp_dir dir;
 
   auto start_node = [&](const std::string& id, std::uint16_t port) {
@@ -43,6 +44,8 @@ TEST_P(Fault, NothingAcknowledgedIsLostThroughNodeAndRedisFailures) {
     o.health_target = "/readyz";
     o.args = {"--redis",
               redis.url(),
+              "--postgres",
+              postgres->url(),
               "--secret",
               secret,
               "--node-id",

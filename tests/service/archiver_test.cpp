@@ -246,6 +246,23 @@ TEST_F(Archiver, PreviousConversationsComeFromTheRecordOnceRedisLetThemGo) {
   EXPECT_EQ(p.agent_id(), "alice");
 }
 
+// Upgrading a Redis that a version before the system of record filled: its closed
+// conversations are archived by the backfill and then let go.
+TEST_F(Archiver, ConversationsKeptFromBeforeTheRecordAreArchived) {
+  std::string conv;
+  {
+    auto old = node("n1", nullptr);  // without a system of record, as before
+    conv = chat(*old);
+    old->run_for(200ms);
+  }
+  redis().command({"ZREM", "lc:archive:pending", conv});  // the old version had no backlog
+  redis().command({"SADD", "lc:records:pending", conv});
+  auto env = node("n2", pool_.get());
+  ASSERT_TRUE(archived(*env, conv));
+  EXPECT_EQ(redis().command({"EXISTS", "lc:records:pending"}), "0");
+  EXPECT_GT(std::stoll(redis().command({"PTTL", "lc:conv:" + conv})), 0);
+}
+
 // Retention, run by the node's periodic work: past the period, archived conversations lose
 // what identifies the visitor (or go entirely), their timings stay; the run is audited.
 TEST_F(Archiver, RetentionAnonymisesOrDeletesWhatIsPastThePeriod) {

@@ -548,6 +548,33 @@ TEST_F(ChatStore, AnArchivedConversationLeavesItsAddressSet) {
   EXPECT_EQ(redis().command({"SCARD", set}), "0");
 }
 
+// A Redis filled by the version before the system of record: its closed conversations (no
+// expiry, in no backlog) join the backlog, once, and the old records go.
+TEST_F(ChatStore, TheBackfillPutsConversationsKeptFromBeforeIntoTheBacklog) {
+  auto legacy = join("v1");
+  close(legacy, pb::ROLE_VISITOR, "v1");
+  redis().command({"ZREM", "lc:archive:pending", legacy});  // the old version had no backlog
+  redis().command({"ZADD", "lc:rec:response", "1", legacy + "|0|billing|alice|5"});
+  redis().command({"SADD", "lc:records:pending", legacy});
+  auto archived = join("v2");
+  close(archived, pb::ROLE_VISITOR, "v2");
+  EXPECT_TRUE(env_->run(db().archived(archived, std::chrono::milliseconds(60000), 0)));
+  auto open = join("v3");
+  std::int64_t added = 0, step = 0;
+  for (int i = 0; i < 100 && step >= 0; ++i) {
+    step = env_->run(db().backfill(2));
+    if (step > 0) added += step;
+  }
+  EXPECT_EQ(step, -1) << "the walk did not end";
+  EXPECT_EQ(added, 1);
+  EXPECT_NE(redis().command({"ZSCORE", "lc:archive:pending", legacy}), "(nil)");
+  EXPECT_EQ(redis().command({"ZSCORE", "lc:archive:pending", archived}), "(nil)");
+  EXPECT_EQ(redis().command({"ZSCORE", "lc:archive:pending", open}), "(nil)");
+  EXPECT_EQ(redis().command({"EXISTS", "lc:rec:response"}), "0");
+  EXPECT_EQ(redis().command({"EXISTS", "lc:records:pending"}), "0");
+  EXPECT_EQ(env_->run(db().backfill(2)), -1) << "done once, for every node";
+}
+
 TEST_F(ChatStore, ARatingGivenWhileArchivingIsArchivedToo) {
   auto c1 = join("v1");
   close(c1, pb::ROLE_VISITOR, "v1");
