@@ -68,7 +68,9 @@ class History : public e2e {
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     const std::filesystem::path dir = tmpl;
     ::chmod(tmpl, 0711);  // the database's user passes through
-    if (uid >= 0) ASSERT_EQ(::chown(tmpl, static_cast<uid_t>(uid), static_cast<gid_t>(gid)), 0);
+    if (uid >= 0) {
+      ASSERT_EQ(::chown(tmpl, static_cast<uid_t>(uid), static_cast<gid_t>(gid)), 0);
+    }
     {
       server_options o;
       o.binary = LIVECHAT_BINARY;
