@@ -362,9 +362,7 @@ const std::array<option_spec, 36>& option_table() {
          c.retention_anonymise = m != "delete";
          return {};
        },
-       [](const config& c) {
-         return std::string(c.retention_anonymise ? "anonymise" : "delete");
-       }},
+       [](const config& c) { return std::string(c.retention_anonymise ? "anonymise" : "delete"); }},
   }};
   return table;
 }

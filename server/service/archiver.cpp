@@ -17,7 +17,7 @@ namespace {
 constexpr std::uint32_t catch_up_batch = 100;
 constexpr std::size_t max_running = 32;  // archives in flight on this node
 // Pending longer than this: the archive is behind (an alert, and /readyz says degraded).
-constexpr std::int64_t degraded_after_ms = 5 * 60 * 1000;
+constexpr std::int64_t degraded_after_ms = 5LL * 60 * 1000;
 constexpr std::size_t retention_batch = 500;
 constexpr std::uint32_t backfill_step = 1000;  // keys scanned per tick
 }  // namespace

@@ -65,6 +65,7 @@ bool may_read(const core::agent_claims& who, const store::conversation_record& c
 void write_conversation(core::json_writer& j, const store::conversation_record& rec,
                         const std::vector<pb::ChatEvent>& events, bool archived) {
   std::vector<core::clock_event> clock;
+  clock.reserve(events.size());
   for (const auto& e : events) {
     clock.push_back(
         {e.kind(), e.sender_role(), e.sender_id(), e.agent_id(), e.department(), e.at_ms()});
