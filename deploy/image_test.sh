@@ -10,7 +10,7 @@
 #   4. the image size (at most LIVECHAT_IMAGE_MAX_MB, default 400).
 # When no registry is reachable the Debian base is bootstrapped with `debootstrap --variant=minbase
 # bookworm` and imported as debian:12 and debian:12-slim, and the web stage gets a Node base made
-# of that and this host's Node (>= 20.19). Slow (≈ 15–20 min cold on 2 cores): opt-in, run by
+# of that and this host's Node (>= 20.19). Slow (≈ 11 min cold on 2 cores): opt-in, run by
 # scripts/test.sh when LIVECHAT_IMAGE_TEST=1, or alone:
 #   deploy/image_test.sh [build-dir]          (default build/release: its lc_load drives the chat)
 # Environment: LIVECHAT_IMAGE_ENGINE=podman|docker, LIVECHAT_IMAGE_INSTALL=1 (apt-get install

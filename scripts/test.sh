@@ -11,7 +11,7 @@
 #   4. the libFuzzer targets (fuzz/), 30 s each from their seed corpora (scripts/fuzz.sh;
 #      LIVECHAT_FUZZ_SECONDS sets another bound);
 #   5. opt-in, LIVECHAT_IMAGE_TEST=1: the container image built and run (deploy/image_test.sh;
-#      ≈ 15–20 min cold, installs podman/buildah/debootstrap when missing).
+#      ≈ 11 min cold here, installs podman/buildah/debootstrap when missing).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./scripts/setup.sh --test
