@@ -162,7 +162,7 @@ int run_server(lc::app::config cfg) {
   // holding up the start (chat does not need it).
   lc::record::record_pool record({postgres, std::chrono::milliseconds(5000), 2, 10000});
   record.start();
-  record.submit([](lc::record::pg_connection&) {}, [](std::exception_ptr) {});
+  record.submit([](lc::record::pg_connection&) {}, [](const std::exception_ptr&) {});
 
   asio::io_context io(1);
   lc::store::redis_connection redis(io, ep, cfg.redis_timeout, lc::store::functions_source);
