@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The container image proven by running it (issue 14): builds deploy/Dockerfile with docker (when
 # a daemon answers) or podman, then runs the image and checks
-#   1. against a real redis-server on the host (LIVECHAT_REDIS): /readyz, a WebSocket chat between
-#      visitors and agents through the container (lc_load), a non-root user, a read-only root
-#      filesystem, HEALTHCHECK healthy, SIGTERM drain with exit 0;
+#   1. against a real redis-server and PostgreSQL on the host (LIVECHAT_REDIS, LIVECHAT_POSTGRES):
+#      /readyz, a WebSocket chat between visitors and agents through the container (lc_load), the
+#      closed conversations in that PostgreSQL, a non-root user, a read-only root filesystem,
+#      HEALTHCHECK healthy, SIGTERM drain with exit 0;
 #   2. the embedded default (no LIVECHAT_REDIS/LIVECHAT_POSTGRES): the same chat, data in the
 #      /var/lib/livechat volume, and again after a restart on that volume;
 #   3. `livechat token` in the image, and its refusal of a placeholder secret;
@@ -126,7 +127,8 @@ if ! have_image "$node_image" && ! timeout 60 $engine pull -q "docker.io/library
   # The same bookworm userland plus this host's Node: vite 7 needs Node >= 20.19.
   node_bin=$(command -v node || true)
   [ -n "$node_bin" ] || skip "no Node image and no node on this host"
-  node --input-type=module -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+           process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
     || skip "this host's node $(node --version) is older than 20.19"
   npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
   bootstrap_rootfs
@@ -161,7 +163,8 @@ runtime = "$(command -v runc >/dev/null && echo runc || echo crun)"
 EOF
   export CONTAINERS_CONF=$work/containers.conf
   $engine run --rm --network host docker.io/library/debian:12 true >/dev/null 2>&1 \
-    || skip "podman cannot run a container here: $($engine run --rm docker.io/library/debian:12 true 2>&1 | tail -n 1) (apt-get install runc?)"
+    || skip "podman cannot run a container here (apt-get install runc?): $(
+      $engine run --rm docker.io/library/debian:12 true 2>&1 | tail -n 1)"
   log "podman: using $work/containers.conf (runc, nofile $nofile, nproc 4096)"
 fi
 
@@ -224,14 +227,20 @@ chat() {  # port, label: 2 visitors and 2 agents, every message delivered and ac
     check_fail "$2: lc_load failed: $(tail -n 3 "$work/chat-${2// /-}.log")"
     return
   fi
-  if python3 - "$out" <<'EOF'; then pass "$2: WebSocket chat, 2 visitors assigned to 2 agents, all messages delivered"; else check_fail "$2: chat through the container: $(cat "$out" | head -c 600)"; fi
+  if python3 - "$out" <<'EOF'; then
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = d["steps"][0]
-ok = not d["errors"] and d["assigned_visitors"] == 2 and s["sent"] > 0 and s["received"] == s["sent"] and s["acked"] == s["sent"]
-print(f"  joined {d['joined']} assigned {d['assigned_visitors']} sent {s['sent']} received {s['received']} acked {s['acked']} errors {d['errors']}")
+ok = (not d["errors"] and d["assigned_visitors"] == 2 and s["sent"] > 0
+      and s["received"] == s["sent"] and s["acked"] == s["sent"])
+print(f"  joined {d['joined']} assigned {d['assigned_visitors']} sent {s['sent']} "
+      f"received {s['received']} acked {s['acked']} errors {d['errors']}")
 sys.exit(0 if ok else 1)
 EOF
+    pass "$2: WebSocket chat, 2 visitors assigned to 2 agents, all messages delivered"
+  else
+    check_fail "$2: chat through the container: $(head -c 600 "$out")"
+  fi
 }
 
 common_checks() {  # container, label
@@ -250,7 +259,11 @@ common_checks() {  # container, label
   if [ "$engine" = podman ]; then
     # Podman runs health checks from systemd timers, absent here: run the image's check now
     # (it sets the same status the timer would).
-    if $engine healthcheck run "$1" >/dev/null 2>&1; then status=healthy; else status="unhealthy: $($engine healthcheck run "$1" 2>&1 | tail -n 1)"; fi
+    if $engine healthcheck run "$1" >/dev/null 2>&1; then
+      status=healthy
+    else
+      status="unhealthy: $($engine healthcheck run "$1" 2>&1 | tail -n 1)"
+    fi
   else
     for _ in $(seq 1 60); do
       status=$($engine inspect --format '{{.State.Health.Status}}' "$1" 2>/dev/null || true)
