@@ -1,6 +1,7 @@
 #include "server/record/pg_connection.hpp"
 
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <cstdlib>
@@ -77,6 +78,11 @@ pg_connection::pg_connection(const std::string& conninfo, std::chrono::milliseco
     conn_ = nullptr;
     throw pg_error("postgres: cannot connect: " + why, "", true);
   }
+  // NOTICEs (such as "relation already exists, skipping" from the migrations) would go to
+  // stderr on every connect: they are debug output here.
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char* message) { spdlog::debug("postgres: {}", trimmed(message)); },
+      nullptr);
   exec("SET statement_timeout = " + std::to_string(timeout.count() * 6));
   exec("SET lock_timeout = " + std::to_string(timeout.count() * 3));
 }

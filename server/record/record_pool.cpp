@@ -70,17 +70,10 @@ pg_connection* record_pool::connection(std::unique_ptr<pg_connection>& mine, std
   }
   try {
     auto db = std::make_unique<pg_connection>(options_.conninfo, options_.timeout);
-    bool need_migrations;
-    {
-      std::lock_guard lock(mutex_);
-      need_migrations = !migrated_;
-    }
-    if (need_migrations) {
-      const int applied = apply_migrations(*db);
-      if (applied > 0) spdlog::info("postgres: applied {} schema migration(s)", applied);
-      std::lock_guard lock(mutex_);
-      migrated_ = true;
-    }
+    // On every new connection, not once: the server may be a restored or failed-over one whose
+    // schema is behind (a no-op transaction when it is current).
+    const int applied = apply_migrations(*db);
+    if (applied > 0) spdlog::info("postgres: applied {} schema migration(s)", applied);
     {
       std::lock_guard lock(mutex_);
       if (!available_.load()) spdlog::info("postgres: connected");

@@ -25,7 +25,7 @@ struct record_pool_options {
 };
 
 // The threads that talk to PostgreSQL, so the event loop never waits on it: each holds one
-// blocking connection (opened on demand, schema migrated on first open, reopened with capped
+// blocking connection (opened on demand, the schema migrated on each open, reopened with capped
 // backoff after a failure) and runs jobs off one shared queue. A job's `done` runs on the
 // worker thread with the job's exception (null on success); callers post it back to their loop.
 class record_pool {
@@ -65,7 +65,6 @@ class record_pool {
   std::vector<std::thread> threads_;
   bool stopping_ = false;
   std::atomic<bool> available_{false};
-  bool migrated_ = false;  // under mutex_
   std::chrono::steady_clock::time_point retry_at_{};
   std::chrono::milliseconds backoff_{100};
   std::string last_error_;  // under mutex_

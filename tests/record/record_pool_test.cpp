@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <thread>
 
 #include "tests/record/record_env.hpp"
 
@@ -68,6 +69,26 @@ TEST(RecordPool, FailsFastWhileDownAndRecovers) {
   }
   EXPECT_EQ(last, "");
   EXPECT_TRUE(pool.available());
+}
+
+// A server restored from before the schema (or failed over to one behind it): the pool
+// migrates it on the next connection, not only on its first.
+TEST(RecordPool, ANewConnectionMigratesASchemaThatIsBehind) {
+  auto pg = test::pg_fixture::start();
+  record_pool pool({pg->url(), std::chrono::milliseconds(3000), 1, 100});
+  pool.start();
+  ASSERT_EQ(run(pool, [](pg_connection& db) { db.exec("SELECT count(*) FROM conversations"); }),
+            "");
+  test::pg_query(pg->url(),
+                 "DROP TABLE conversations, events, measurements, erasures, audit, "
+                 "schema_migrations CASCADE; SELECT pg_terminate_backend(pid) FROM "
+                 "pg_stat_activity WHERE application_name = 'livechat'");
+  std::string last = "never ran";
+  for (int i = 0; i < 50 && !last.empty(); ++i) {
+    last = run(pool, [](pg_connection& db) { db.exec("SELECT count(*) FROM conversations"); });
+    if (!last.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(last, "");
 }
 
 TEST(RecordPool, StoppingFailsWhatIsStillQueued) {
