@@ -54,10 +54,10 @@ struct config {
   std::string redis_maxmemory = "256mb";           // --redis-maxmemory (embedded Redis only)
   // The system of record: a libpq URI or key=value string; empty = an embedded PostgreSQL in
   // <data_dir>/postgres.
-  std::string postgres_url{};                   // --postgres / LIVECHAT_POSTGRES
-  std::chrono::hours keep_closed{24};           // --keep-closed-hours
-  std::chrono::days retention{0};               // --retention-days; 0 = for ever
-  bool retention_anonymise = false;             // --retention-mode delete|anonymise
+  std::string postgres_url{};          // --postgres / LIVECHAT_POSTGRES
+  std::chrono::hours keep_closed{24};  // --keep-closed-hours
+  std::chrono::days retention{0};      // --retention-days; 0 = for ever
+  bool retention_anonymise = false;    // --retention-mode delete|anonymise
 };
 
 struct parse_result {

@@ -1,5 +1,6 @@
 // livechat: the live-chat server. With no flags it starts a private redis-server and a private
-// PostgreSQL (the system of record) in ./data and serves WebSocket (/ws), REST (/api), /metrics and health checks on 127.0.0.1:8080.
+// PostgreSQL (the system of record) in ./data and serves WebSocket (/ws), REST (/api), /metrics and
+// health checks on 127.0.0.1:8080.
 #include <netdb.h>
 #include <spdlog/spdlog.h>
 
