@@ -120,11 +120,15 @@ TEST_F(ChatFlow, JoinQueueMatchChatTypingReadCloseRateAndResponseTimes) {
   EXPECT_EQ(detail.body.find("\"resolution_ms\":null"), std::string::npos) << detail.body;
   EXPECT_NE(detail.body.find("\"missed\":false"), std::string::npos) << detail.body;
 
-  // Records are written right after the close; allow the node a moment.
+  // Reports read the system of record: the conversation reaches it right after the close, its
+  // rating (given after the close) right after that; allow the node a moment for both.
   std::string stats;
   for (int i = 0; i < 50; ++i) {
     stats = node->get("/api/stats?department=billing", auth).body;
-    if (stats.find("\"conversations_closed\":1") != std::string::npos) break;
+    if (stats.find("\"conversations_closed\":1") != std::string::npos &&
+        stats.find("\"rating\":{\"count\":1") != std::string::npos) {
+      break;
+    }
     std::this_thread::sleep_for(100ms);
   }
   EXPECT_NE(stats.find("\"conversations_closed\":1"), std::string::npos) << stats;
