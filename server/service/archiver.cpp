@@ -81,17 +81,18 @@ record::conversation_archive build_archive(const store::conversation_record& c,
 }
 
 void archiver::archive(const std::string& conv) {
-  if (ctx_.record == nullptr || running_.count(conv) || running_.size() >= max_running) return;
-  running_.insert(conv);
+  auto& running = marks_->running;
+  if (ctx_.record == nullptr || running.count(conv) || running.size() >= max_running) return;
+  running.insert(conv);
   ctx_.spawn(run(conv), "archive");
 }
 
 task archiver::run(std::string conv) {
   struct release {
-    archiver& self;
+    std::shared_ptr<marks> m;
     std::string conv;
-    ~release() { self.running_.erase(conv); }
-  } guard{*this, conv};
+    ~release() { m->running.erase(conv); }
+  } guard{marks_, conv};
   auto rec = co_await ctx_.reads.conversation(conv);
   if (!rec || rec->state != pb::CONVERSATION_STATE_CLOSED) {
     // Erased or expired meanwhile: nothing left to archive, and nothing pending for it.
@@ -126,7 +127,7 @@ task archiver::run(std::string conv) {
   }
   if (!co_await ctx_.store.archived(conv, ctx_.options.keep_closed, rec->rating)) {
     // Rated meanwhile: once more, with the rating.
-    running_.erase(conv);
+    marks_->running.erase(conv);
     guard.conv.clear();
     archive(conv);
     co_return;
@@ -137,27 +138,27 @@ task archiver::run(std::string conv) {
 void archiver::tick() {
   if (ctx_.record == nullptr) return;
   ctx_.metrics.set("livechat_archive_up", ctx_.record->available() ? 1 : 0);
-  if (!catching_up_) {
-    catching_up_ = true;
+  if (!marks_->catching_up) {
+    marks_->catching_up = true;
     ctx_.spawn(catch_up(), "archive backlog");
   }
-  if (!backfill_done_ && !backfilling_) {
-    backfilling_ = true;
+  if (!backfill_done_ && !marks_->backfilling) {
+    marks_->backfilling = true;
     ctx_.spawn(backfill(), "archive backfill");
   }
   const auto now = std::chrono::steady_clock::now();
-  if (ctx_.options.retention.count() > 0 && !retaining_ && now >= next_retention_) {
+  if (ctx_.options.retention.count() > 0 && !marks_->retaining && now >= next_retention_) {
     next_retention_ = now + ctx_.options.retention_every;
-    retaining_ = true;
+    marks_->retaining = true;
     ctx_.spawn(retention(), "retention");
   }
 }
 
 task archiver::catch_up() {
   struct done {
-    bool& flag;
-    ~done() { flag = false; }
-  } guard{catching_up_};
+    std::shared_ptr<marks> m;
+    ~done() { m->catching_up = false; }
+  } guard{marks_};
   auto backlog = co_await ctx_.reads.archive_backlog(catch_up_batch);
   const auto now = wall_clock_ms();
   oldest_pending_ms_ = backlog.oldest.empty() ? 0 : backlog.oldest.front().since_ms;
@@ -179,9 +180,9 @@ task archiver::catch_up() {
 
 task archiver::backfill() {
   struct done {
-    bool& flag;
-    ~done() { flag = false; }
-  } guard{backfilling_};
+    std::shared_ptr<marks> m;
+    ~done() { m->backfilling = false; }
+  } guard{marks_};
   // A Redis filled by a version before the system of record: its closed conversations join the
   // backlog (a step per tick, the cursor shared by the nodes), and the catch-up archives them.
   const auto added = co_await ctx_.store.backfill(backfill_step);
@@ -195,9 +196,9 @@ task archiver::backfill() {
 
 task archiver::retention() {
   struct done {
-    bool& flag;
-    ~done() { flag = false; }
-  } guard{retaining_};
+    std::shared_ptr<marks> m;
+    ~done() { m->retaining = false; }
+  } guard{marks_};
   const auto cutoff = wall_clock_ms() - ctx_.options.retention.count();
   const auto mode = ctx_.options.retention_anonymise ? record::retention_mode::anonymise
                                                      : record::retention_mode::erase;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_set>
 
@@ -34,9 +35,15 @@ class archiver {
   task backfill();
   task retention();
 
+  // What the coroutines in flight mark and unmark. Shared with their guards: a coroutine still
+  // suspended when the loop is torn down (at exit) is destroyed after the archiver is.
+  struct marks {
+    std::unordered_set<std::string> running;
+    bool catching_up = false, retaining = false, backfilling = false;
+  };
+
   const service_context& ctx_;
-  std::unordered_set<std::string> running_;
-  bool catching_up_ = false, retaining_ = false, backfilling_ = false;
+  std::shared_ptr<marks> marks_ = std::make_shared<marks>();
   bool backfill_done_ = false;
   std::int64_t oldest_pending_ms_ = 0;  // wall clock; 0 when nothing waits
   std::chrono::steady_clock::time_point next_retention_{};
