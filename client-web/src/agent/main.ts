@@ -24,6 +24,15 @@ import { Notifier } from "./notify.js";
 
 const TOKEN_KEY = "livechat:agent-token";
 const PREFS_KEY = "livechat:agent-prefs";
+// The selected conversation, kept across reloads.
+const ACTIVE_KEY = "livechat:agent-active";
+// Per agent: conversation id -> the highest seq this agent has read (the server keeps it as
+// rd<role> but does not tell the agent), so a reload shows no phantom unread counts.
+const READ_KEY = "livechat:agent-read:";
+// Minutes without activity before the console sets the agent away (tests shorten it).
+const IDLE_KEY = "livechat:idle-minutes";
+// How often the chime repeats while a new chat is unattended (tests shorten it).
+const REPEAT_KEY = "livechat:alert-repeat-ms";
 // ?history_limit=N: History's page size (the tests page through a few conversations with it).
 const HISTORY_LIMIT = Math.min(100, Math.max(0, Math.floor(Number(new URLSearchParams(location.search).get("history_limit")) || 0)));
 
@@ -38,7 +47,10 @@ interface Chat {
   department: string;
   visitor?: VisitorContext;
   joinedAtMs: number;
-  unread: number;
+  /** Highest seq of the visitor's messages this agent has read (persisted). */
+  readSeq: number;
+  /** A new chat not yet opened by the agent: the chime repeats and the title flashes. */
+  unattended: boolean;
   closed: boolean;
   typing: boolean;
   typingTimer?: ReturnType<typeof setTimeout>;
@@ -57,12 +69,17 @@ let tab: Tab = "chats";
 let inbox: OfflineMessage[] = [];
 let prefs: Prefs = loadPrefs();
 const notifier = new Notifier("Agent console");
+notifier.repeatMs = Math.max(200, Number(localStorage.getItem(REPEAT_KEY)) || 4000);
 let departments: string[] = [];
 // The agent's own departments: the only ones History may filter by (the server says 403 to others).
 let myDepartments: string[] = [];
 // The REST API takes the same token as the WebSocket.
 let restToken = "";
 let historyView = newHistoryView();
+// The selection of the last visit: it wins over whatever chat's frame comes first after a reload.
+let savedActive = localStorage.getItem(ACTIVE_KEY) ?? "";
+let savedDeadline = 0;
+let userPicked = false;
 let typingSentAt = 0;
 let typingIdle: ReturnType<typeof setTimeout> | undefined;
 
@@ -75,6 +92,42 @@ function loadPrefs(): Prefs {
 }
 function savePrefs(): void {
   localStorage.setItem(PREFS_KEY, JSON.stringify(prefs));
+}
+
+interface ReadMark { seq: number; at: number }
+
+function readMarks(): Record<string, ReadMark> {
+  const me = client?.welcome?.userId;
+  if (!me) return {};
+  try {
+    const v = JSON.parse(localStorage.getItem(READ_KEY + me) ?? "{}") as unknown;
+    return v && typeof v === "object" ? (v as Record<string, ReadMark>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** This agent's stored read position in a conversation (undefined: never opened here). */
+function storedRead(conv: string): number | undefined {
+  const m = readMarks()[conv];
+  return m && typeof m.seq === "number" ? m.seq : undefined;
+}
+
+function storeRead(conv: string, seq: number): void {
+  const me = client?.welcome?.userId;
+  if (!me) return;
+  const marks = readMarks();
+  const old = marks[conv];
+  if (old && old.seq >= seq) return;
+  marks[conv] = { seq: Math.max(seq, old?.seq ?? 0), at: Date.now() };
+  // Conversations of the last two weeks; the oldest go first past 500.
+  const cutoff = Date.now() - 14 * 86_400_000;
+  const kept = Object.entries(marks).filter(([, m]) => m.at > cutoff).sort((a, b) => b[1].at - a[1].at).slice(0, 500);
+  try {
+    localStorage.setItem(READ_KEY + me, JSON.stringify(Object.fromEntries(kept)));
+  } catch {
+    /* storage full or disabled: the counts are right until the next reload */
+  }
 }
 
 function newHistoryView(): HistoryView {
@@ -136,6 +189,8 @@ const el = {
   side: h("aside", { class: "side", "aria-label": "Visitor" }),
   announcer: h("div", { class: "sr", "aria-live": "polite" }),
   dialog: h("dialog", { class: "dialog", "aria-labelledby": "transfer-title" }),
+  notifyBtn: h("button", { class: "btn", type: "button", id: "enable-notifications" }, "Enable notifications"),
+  away: h("div", { class: "away-banner", role: "status", hidden: true }),
 };
 
 function layout(): void {
@@ -149,7 +204,9 @@ function layout(): void {
       h("label", {}, "Status", el.presence),
       h("label", {}, "Capacity", el.capacity),
       h("label", {}, el.sound, "Sound"),
+      el.notifyBtn,
       h("button", { class: "btn", type: "button", onclick: () => { localStorage.removeItem(TOKEN_KEY); showSignIn(); } }, "Sign out")),
+    el.away,
     h("div", { class: "layout" },
       h("nav", { class: "sidebar", "aria-label": "Conversations, inbox and history" }, el.tabs, el.list, historyView.form),
       el.main,
@@ -157,7 +214,16 @@ function layout(): void {
     el.announcer,
     el.dialog,
   );
+  el.notifyBtn.hidden = notifier.permission !== "default";
+  el.notifyBtn.onclick = async () => {
+    // Asked from this click only, never on load.
+    await notifier.requestPermission();
+    el.notifyBtn.hidden = notifier.permission !== "default";
+    announce(notifier.permission === "granted" ? "Desktop notifications are on" : "Desktop notifications stay off");
+  };
   el.presence.onchange = () => {
+    autoAway = false;
+    renderAway();
     prefs.presence = Number(el.presence.value) as PresenceStatus;
     savePrefs();
     void applyPresence();
@@ -205,6 +271,16 @@ function start(token: string): void {
     el.capacity.value = String(prefs.capacity);
     void applyPresence();
     void loadInbox();
+    if (savedActive && !chats.has(savedActive)) {
+      savedDeadline = Date.now() + 1500;
+      setTimeout(() => {
+        if (!active && chats.size) {
+          active = sortedChats()[0]!.id;
+          render();
+          markRead();
+        }
+      }, 1600);
+    }
     for (const chat of chats.values()) {
       chat.lastRead = 0;
       chat.lastDelivered = 0;
@@ -215,10 +291,16 @@ function start(token: string): void {
   render();
 }
 
+/** What the server is told: the agent's choice, unless the console set them away for idling. */
+function effectivePresence(): PresenceStatus {
+  return autoAway && prefs.presence === PresenceStatus.ONLINE ? PresenceStatus.AWAY : prefs.presence;
+}
+
 async function applyPresence(): Promise<void> {
+  el.presence.value = String(effectivePresence());
   if (!client || client.state !== "ready") return;
   try {
-    await client.request({ case: "presence", value: { status: prefs.presence, capacity: prefs.capacity } });
+    await client.request({ case: "presence", value: { status: effectivePresence(), capacity: prefs.capacity } });
   } catch (err) {
     announce(`Could not change presence: ${String(err)}`);
   }
@@ -243,9 +325,10 @@ function onPush(env: ServerEnvelope): void {
     case "assigned": {
       const a = b.value;
       const existing = chats.get(a.conversationId);
+      const stored = existing ? undefined : storedRead(a.conversationId);
       const chat: Chat = existing ?? {
-        id: a.conversationId, department: a.department, joinedAtMs: Number(a.joinedAtMs), unread: 0,
-        closed: false, typing: false, lastRead: 0, lastDelivered: 0, draft: "",
+        id: a.conversationId, department: a.department, joinedAtMs: Number(a.joinedAtMs), readSeq: stored ?? 0,
+        unattended: stored === undefined, closed: false, typing: false, lastRead: 0, lastDelivered: 0, draft: "",
       };
       chat.department = a.department;
       chat.closed = false;
@@ -253,11 +336,16 @@ function onPush(env: ServerEnvelope): void {
       if (a.visitor) chat.visitor = a.visitor;
       chats.set(a.conversationId, chat);
       if (!existing) {
-        const log = c.conversation(a.conversationId);
-        chat.unread = log.items().filter((i) => i.kind === EventKind.MESSAGE && !i.own && i.seq! > log.readByOther).length;
-        notifier.alert(`New chat: ${chat.visitor?.displayName ?? "visitor"}`);
-        announce(`New chat from ${chat.visitor?.displayName ?? "a visitor"}`);
-        if (!active) active = a.conversationId;
+        const name = chat.visitor?.displayName || "visitor";
+        if (a.conversationId === savedActive && !userPicked) active = a.conversationId;
+        else if (!active && !waitingForSaved()) active = a.conversationId;
+        if (chat.unattended) {
+          // A chat this agent never opened (not one restored by a reload).
+          announce(`New chat from ${name}`);
+          if (!isVisible(chat)) {
+            notifier.notify(`New chat — ${name}`, c.conversation(chat.id).items().find((i) => i.kind === EventKind.MESSAGE)?.text ?? "", `chat-${chat.id}`, () => select(chat.id));
+          }
+        }
       }
       delivered(chat);
       render();
@@ -271,7 +359,7 @@ function onPush(env: ServerEnvelope): void {
       }
       c.forget(b.value.conversationId);
       chats.delete(b.value.conversationId);
-      if (active === b.value.conversationId) active = [...chats.keys()][0] ?? "";
+      if (active === b.value.conversationId) setActive(sortedChats()[0]?.id ?? "");
       announce(`Conversation left your queue (${b.value.reason || "transferred"})`);
       render();
       return;
@@ -283,8 +371,8 @@ function onPush(env: ServerEnvelope): void {
       if (ev.kind === EventKind.MESSAGE && ev.senderRole === Role.VISITOR) {
         chat.typing = false;
         if (!isVisible(chat)) {
-          chat.unread++;
           notifier.alert(`${chat.visitor?.displayName ?? "Visitor"}: ${ev.text}`);
+          notifier.notify(chat.visitor?.displayName || "Visitor", ev.text, `chat-${chat.id}`, () => select(chat.id));
         }
         announce(`${chat.visitor?.displayName ?? "Visitor"}: ${ev.text}`);
         delivered(chat);
@@ -313,6 +401,18 @@ function onPush(env: ServerEnvelope): void {
   }
 }
 
+/** Just after a (re)connect, the chat selected before the reload may still be on its way. */
+function waitingForSaved(): boolean {
+  return !!savedActive && !userPicked && !chats.has(savedActive) && Date.now() < savedDeadline;
+}
+
+function setActive(id: string): void {
+  active = id;
+  savedActive = id;
+  if (id) localStorage.setItem(ACTIVE_KEY, id);
+  else localStorage.removeItem(ACTIVE_KEY);
+}
+
 function isVisible(chat: Chat): boolean {
   return tab === "chats" && active === chat.id && document.visibilityState === "visible" && document.hasFocus();
 }
@@ -328,9 +428,16 @@ function delivered(chat: Chat): void {
 
 function markRead(): void {
   const chat = chats.get(active);
-  if (!chat || !client || !isVisible(chat)) return;
-  chat.unread = 0;
+  if (!chat || !client || !isVisible(chat)) {
+    updateBadge();
+    return;
+  }
+  chat.unattended = false;
   const seq = client.conversation(chat.id).lastOtherMessageSeq();
+  if (seq > chat.readSeq || storedRead(chat.id) === undefined) {
+    chat.readSeq = Math.max(chat.readSeq, seq);
+    storeRead(chat.id, chat.readSeq);
+  }
   if (seq > chat.lastRead) {
     chat.lastRead = seq;
     client.request({ case: "receipt", value: { conversationId: chat.id, seq: BigInt(seq), kind: ReceiptKind.READ } }).catch(() => (chat.lastRead = 0));
@@ -347,10 +454,54 @@ function announce(text: string): void {
   el.announcer.textContent = text;
 }
 
+/** The visitor's messages after this agent's own read position. */
+function unreadOf(chat: Chat): number {
+  if (!client) return 0;
+  let n = 0;
+  for (const i of client.conversation(chat.id).items()) {
+    if (i.kind === EventKind.MESSAGE && i.role === Role.VISITOR && i.seq !== undefined && i.seq > chat.readSeq) n++;
+  }
+  return n;
+}
+
+/** When this agent got the chat (its last ASSIGNED/TRANSFERRED to them), else when it began:
+ * the same order after every reload, whatever order the frames come in. */
+function assignedAt(chat: Chat): number {
+  const me = client?.welcome?.userId;
+  let at = 0;
+  if (client && me) {
+    for (const i of client.conversation(chat.id).items()) {
+      if ((i.kind === EventKind.ASSIGNED || i.kind === EventKind.TRANSFERRED) && i.agentId === me) at = i.atMs;
+    }
+  }
+  return at || chat.joinedAtMs;
+}
+
+function sortedChats(): Chat[] {
+  return [...chats.values()]
+    .map((c) => ({ c, k: assignedAt(c) }))
+    .sort((a, b) => a.k - b.k || (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0))
+    .map((x) => x.c);
+}
+
 function updateBadge(): void {
   let n = 0;
-  for (const c of chats.values()) n += c.unread;
+  for (const c of chats.values()) n += unreadOf(c);
   notifier.setCount(n);
+  updateAlerts();
+}
+
+/** The repeating chime and the flashing title follow the unattended chats. */
+function updateAlerts(): void {
+  const waiting = [...chats.values()].filter((c) => c.unattended && !c.closed && !isVisible(c));
+  if (waiting.length) {
+    const names = waiting.map((c) => c.visitor?.displayName || "visitor");
+    notifier.setFlash(`● New chat — ${names.join(", ")}`);
+    notifier.startRepeating();
+  } else {
+    notifier.setFlash("");
+    notifier.stopRepeating();
+  }
 }
 
 /** When the visitor's oldest unanswered message was written (0: nothing waits for the agent). */
@@ -440,7 +591,8 @@ function renderList(): void {
     return;
   }
   const now = Date.now();
-  const items = [...chats.values()].map((chat) => {
+  const items = sortedChats().map((chat) => {
+    const unread = unreadOf(chat);
     const log = client!.conversation(chat.id);
     const last = [...log.items()].reverse().find((i) => i.kind === EventKind.MESSAGE);
     const since = chat.closed ? 0 : waitingSince(chat.id);
@@ -454,7 +606,8 @@ function renderList(): void {
       },
         h("div", { class: "row" },
           h("strong", { class: "name" }, chat.visitor?.displayName || "Visitor"),
-          chat.unread ? h("span", { class: "unread", "aria-label": `${chat.unread} unread` }, String(chat.unread)) : null),
+          chat.unattended && !chat.closed ? h("span", { class: "new-chat" }, "New") : null,
+          unread ? h("span", { class: "unread", "data-unread": String(unread) }, h("span", { "aria-hidden": "true" }, String(unread)), h("span", { class: "sr" }, ` ${unread} unread`)) : null),
         h("div", { class: "preview", dir: "auto" }, chat.typing ? "typing…" : last ? (last.own ? "You: " : "") + last.text : ""),
         h("div", { class: "row small" },
           h("span", { class: "dept" }, chat.department),
@@ -469,7 +622,8 @@ function renderList(): void {
 
 function select(id: string): void {
   keepDraft();
-  active = id;
+  userPicked = true;
+  setActive(id);
   tab = "chats";
   render();
   markRead();
@@ -635,30 +789,80 @@ async function closeChat(chat: Chat): Promise<void> {
 function dismiss(chat: Chat): void {
   chats.delete(chat.id);
   client?.forget(chat.id);
-  active = [...chats.keys()][0] ?? "";
+  setActive(sortedChats()[0]?.id ?? "");
   viewConv = "";
   render();
 }
 
+interface Colleague {
+  id: string;
+  name: string;
+  status: string;
+  connected: boolean;
+  active: number;
+  capacity: number;
+  departments: string;
+}
+
+/** Colleagues who could take a chat: online and connected with a free slot. */
+function canTake(a: Colleague): boolean {
+  return a.status === "online" && a.connected && a.active < a.capacity;
+}
+
+async function loadColleagues(): Promise<Colleague[]> {
+  const r = await fetch("/api/agents", { headers: { Authorization: `Bearer ${restToken}` } });
+  if (!r.ok) throw new Error(`agents: HTTP ${r.status}`);
+  const body = (await r.json()) as { agents?: Colleague[] };
+  const me = client?.welcome?.userId;
+  return (body.agents ?? [])
+    .filter((a) => a.id !== me && a.status !== "offline")
+    .sort((a, b) => Number(canTake(b)) - Number(canTake(a)) || a.active / (a.capacity || 1) - b.active / (b.capacity || 1) || a.name.localeCompare(b.name));
+}
+
 function openTransfer(chat: Chat): void {
   const dept = h("select", { id: "to-dept" }, h("option", { value: "" }, "— choose —"), ...departments.map((d) => h("option", { value: d }, d)));
-  const agent = h("input", { id: "to-agent", placeholder: "agent id, e.g. bob", autocomplete: "off" });
+  const agent = h("select", { id: "to-agent", "aria-describedby": "to-agent-help" }, h("option", { value: "" }, "Loading colleagues…"));
+  const help = h("p", { id: "to-agent-help", class: "muted small" }, "Online colleagues with a free slot can take the chat.");
   const note = h("input", { id: "transfer-note", maxlength: "500" });
   const err = h("p", { class: "error", role: "alert" });
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const fill = async () => {
+    let list: Colleague[];
+    try {
+      list = await loadColleagues();
+    } catch (e) {
+      help.textContent = `Could not list colleagues: ${e instanceof Error ? e.message : String(e)}`;
+      return;
+    }
+    const keep = agent.value;
+    const free = list.filter(canTake).length;
+    agent.replaceChildren(
+      h("option", { value: "" }, free ? "— choose a colleague —" : "— nobody online with a free slot —"),
+      ...list.map((a) => {
+        const why = a.status !== "online" ? ` (${a.status})` : !a.connected ? " (reconnecting)" : a.active >= a.capacity ? " (full)" : "";
+        return h("option", { value: a.id, disabled: !canTake(a), "data-agent": a.id }, `${a.name || a.id} — ${a.active}/${a.capacity} chats${why}`);
+      }),
+    );
+    if (keep && list.some((a) => a.id === keep && canTake(a))) agent.value = keep;
+    help.textContent = `${free} of ${list.length} online colleagues can take the chat.`;
+  };
+  void fill();
+  timer = setInterval(() => void fill(), 3000);
+  el.dialog.addEventListener("close", () => clearInterval(timer), { once: true });
   el.dialog.replaceChildren(
     h("form", {
       method: "dialog",
       class: "transfer",
       onsubmit: async (e: Event) => {
         e.preventDefault();
-        if (!agent.value.trim() && !dept.value) {
-          err.textContent = "Choose a department or type an agent id.";
+        if (!agent.value && !dept.value) {
+          err.textContent = "Choose a colleague or a department.";
           return;
         }
         try {
           await client!.request({
             case: "transfer",
-            value: { conversationId: chat.id, toAgentId: agent.value.trim(), toDepartment: agent.value.trim() ? "" : dept.value, note: note.value },
+            value: { conversationId: chat.id, toAgentId: agent.value, toDepartment: agent.value ? "" : dept.value, note: note.value },
           });
           el.dialog.close();
           announce("Transferred");
@@ -668,7 +872,7 @@ function openTransfer(chat: Chat): void {
       },
     },
       h("h2", { id: "transfer-title" }, "Transfer conversation"),
-      h("label", { for: "to-agent" }, "To agent"), agent,
+      h("label", { for: "to-agent" }, "To agent"), agent, help,
       h("p", { class: "muted small" }, "or"),
       h("label", { for: "to-dept" }, "To department"), dept,
       h("label", { for: "transfer-note" }, "Note for the next agent"), note,
@@ -730,6 +934,51 @@ function setupCanned(input: HTMLTextAreaElement, list: HTMLUListElement): void {
     }
   });
 }
+
+// ------------------------------------------------------------------ auto-away
+
+// After IDLE minutes without mouse, keyboard, touch or focus, an online agent is set away (new
+// chats go to colleagues) and told so; the first activity sets them online again. An agent who
+// chose Away (or Offline) themselves stays so.
+let autoAway = false;
+let lastActivity = Date.now();
+let awaySince = 0;
+
+function idleMs(): number {
+  const v = Number(localStorage.getItem(IDLE_KEY));
+  return (Number.isFinite(v) && v > 0 ? v : 10) * 60_000;
+}
+
+function renderAway(): void {
+  el.away.hidden = !autoAway;
+  el.away.textContent = autoAway
+    ? `You were set to Away at ${formatTime(awaySince)} after ${formatDuration(idleMs() / 1000)} without activity; new chats go to your colleagues. Move the mouse or press a key to be online again.`
+    : "";
+}
+
+function onActivity(): void {
+  lastActivity = Date.now();
+  if (!autoAway) return;
+  autoAway = false;
+  renderAway();
+  void applyPresence();
+  announce("You are online again");
+}
+
+for (const type of ["mousemove", "mousedown", "keydown", "touchstart", "wheel", "focus"]) {
+  window.addEventListener(type, onActivity, { passive: true, capture: true });
+}
+document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") onActivity(); });
+
+setInterval(() => {
+  if (!client || autoAway || prefs.presence !== PresenceStatus.ONLINE) return;
+  if (Date.now() - lastActivity < idleMs()) return;
+  autoAway = true;
+  awaySince = Date.now();
+  renderAway();
+  void applyPresence();
+  announce("You were set to Away: no activity");
+}, 1000);
 
 // Waiting times tick.
 setInterval(() => { if (client && tab === "chats") renderList(); }, 1000);

@@ -78,9 +78,12 @@ export class TranscriptView {
     li.classList.toggle("pending", status === "queued" || status === "failed");
     const mark = li.querySelector<HTMLElement>(".mark");
     if (mark) {
-      mark.textContent = glyphs[status];
+      // The glyphs mean nothing read aloud ("check mark check mark"): screen readers get words.
+      mark.replaceChildren(
+        h("span", { "aria-hidden": "true" }, glyphs[status]),
+        h("span", { class: "sr" }, this.labels.status[status]),
+      );
       mark.className = `mark ${status}`;
-      mark.setAttribute("aria-label", this.labels.status[status]);
       mark.title = this.labels.status[status];
     }
     const time = li.querySelector("time");

@@ -55,11 +55,14 @@ export const en = {
   newChat: "Start a new chat",
   minimize: "Minimize chat",
   newMessage: "New message from {name}",
+  dismissPreview: "Dismiss",
 } as const;
 
 export type Strings = { [K in keyof typeof en]: string };
 
 const fr: Partial<Strings> = {
+  newMessage: "Nouveau message de {name}",
+  dismissPreview: "Fermer",
   launcherOpen: "Discuter avec nous",
   title: "Assistance",
   subtitle: "Nous répondons en général en quelques minutes",
@@ -81,6 +84,8 @@ const fr: Partial<Strings> = {
 };
 
 const de: Partial<Strings> = {
+  newMessage: "Neue Nachricht von {name}",
+  dismissPreview: "Schließen",
   launcherOpen: "Chatten Sie mit uns",
   title: "Support",
   name: "Ihr Name",
@@ -101,6 +106,8 @@ const de: Partial<Strings> = {
 };
 
 const es: Partial<Strings> = {
+  newMessage: "Nuevo mensaje de {name}",
+  dismissPreview: "Cerrar",
   launcherOpen: "Chatea con nosotros",
   title: "Soporte",
   name: "Tu nombre",

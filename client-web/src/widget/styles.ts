@@ -3,7 +3,7 @@ export const widgetCss = `
 :host { all: initial; }
 * { box-sizing: border-box; }
 .root {
-  --accent: #4f46e5; --accent-text: #fff; --bg: #fff; --fg: #111827; --muted: #6b7280;
+  --accent: #4f46e5; --accent-text: #fff; --bg: #fff; --fg: #111827; --muted: #525a67;
   --line: #e5e7eb; --soft: #f3f4f6; --radius: 16px;
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue",
     Arial, "Apple Color Emoji", "Segoe UI Emoji", "Noto Color Emoji", sans-serif;
@@ -24,6 +24,18 @@ button, input, textarea, select { font: inherit; color: inherit; }
   position: absolute; top: -2px; right: -2px; min-width: 20px; height: 20px; border-radius: 10px;
   background: #dc2626; color: #fff; font-size: 12px; font-weight: 700; display: grid; place-items: center; padding: 0 5px;
 }
+.preview {
+  position: absolute; bottom: 70px; right: 0; width: max-content; max-width: min(300px, calc(100vw - 40px));
+  background: var(--bg); color: var(--fg); border-radius: 14px; box-shadow: 0 10px 30px rgba(17,24,39,.25);
+  display: flex; align-items: flex-start; gap: 4px; padding: 4px;
+}
+.root.left .preview { right: auto; left: 0; }
+.preview[hidden] { display: none; }
+.preview-open { background: none; border: 0; text-align: left; cursor: pointer; padding: 8px 10px; display: flex; flex-direction: column; gap: 2px; }
+.preview-open strong { font-size: 12.5px; color: var(--muted); font-weight: 600; }
+.preview-text { overflow-wrap: anywhere; display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden; }
+.preview-close { background: none; border: 0; color: var(--muted); cursor: pointer; font-size: 18px; line-height: 1; padding: 4px 8px; border-radius: 8px; }
+.preview-close:hover { background: var(--soft); }
 .panel {
   position: absolute; bottom: 76px; right: 0; width: 380px; height: min(620px, calc(100vh - 110px));
   background: var(--bg); border-radius: var(--radius); box-shadow: 0 16px 48px rgba(17,24,39,.28);
@@ -51,6 +63,7 @@ form.card, .card { display: flex; flex-direction: column; gap: 12px; }
 label { display: flex; flex-direction: column; gap: 4px; font-size: 13px; font-weight: 550; color: #374151; }
 input, textarea, select {
   border: 1px solid #d1d5db; border-radius: 10px; padding: 9px 11px; background: #fff; font-weight: 400; width: 100%;
+  font-size: 16px; /* iOS zooms into smaller fields on focus */
 }
 textarea { resize: vertical; min-height: 70px; }
 input:focus, textarea:focus, select:focus { border-color: var(--accent); outline: 2px solid color-mix(in srgb, var(--accent) 30%, transparent); }

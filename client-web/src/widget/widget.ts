@@ -66,6 +66,10 @@ export class Widget {
   private readonly root: HTMLDivElement;
   private readonly panel: HTMLDivElement;
   private readonly launcher: HTMLButtonElement;
+  /** Shown next to the minimised launcher when an agent writes. */
+  private readonly preview: HTMLDivElement;
+  private hostTitle = "";
+  private titleTimer?: ReturnType<typeof setInterval>;
   private readonly headerTitle: HTMLHeadingElement;
   private readonly headerSub: HTMLParagraphElement;
   private readonly avatar: HTMLDivElement;
@@ -119,7 +123,8 @@ export class Widget {
       onclick: () => this.toggle(),
     });
     this.launcher.innerHTML = chatIcon;
-    this.root.append(this.panel, this.launcher);
+    this.preview = h("div", { class: "preview", role: "status", hidden: true });
+    this.root.append(this.panel, this.preview, this.launcher);
     shadow.append(this.root);
     this.panel.addEventListener("keydown", (e) => {
       if (e.key === "Escape") this.toggle(false);
@@ -260,7 +265,10 @@ export class Widget {
         } else if (ev.kind === EventKind.MESSAGE && ev.senderRole !== Role.VISITOR) {
           this.typingEl.hidden = true;
           this.live.textContent = `${ev.senderName || this.t.agent}: ${ev.text}`;
-          if (!this.open) this.unread++;
+          if (!this.open) {
+            this.unread++;
+            this.showPreview(ev.senderName || this.agentName || this.t.agent, ev.text);
+          }
           this.sendReceipt(ReceiptKind.DELIVERED, Number(ev.seq));
         }
         this.render();
@@ -369,6 +377,7 @@ export class Widget {
     this.persist();
     this.launcher.setAttribute("aria-label", this.open ? this.t.launcherClose : this.t.launcherOpen);
     if (this.open) {
+      this.hidePreview();
       this.unread = 0;
       this.renderBadge();
       this.markRead();
@@ -377,6 +386,37 @@ export class Widget {
       this.scrollDown();
     } else {
       this.launcher.focus();
+    }
+  }
+
+  /** A bubble with the agent's message by the launcher, and the host page's title flashing. */
+  private showPreview(name: string, text: string): void {
+    const title = fill(this.t.newMessage, { name });
+    const open = h("button", { type: "button", class: "preview-open", onclick: () => this.toggle(true) },
+      h("strong", {}, title), h("span", { class: "preview-text", dir: "auto" }, text.length > 140 ? `${text.slice(0, 139)}…` : text));
+    const close = h("button", { type: "button", class: "preview-close", "aria-label": this.t.dismissPreview, onclick: () => this.hidePreview(false) }, "×");
+    this.preview.replaceChildren(open, close);
+    this.preview.hidden = false;
+    if (!this.titleTimer) {
+      this.hostTitle = document.title;
+      let on = false;
+      const flash = () => {
+        on = !on;
+        document.title = on ? `💬 ${title}` : this.hostTitle;
+      };
+      flash();
+      this.titleTimer = setInterval(flash, 1000);
+    }
+  }
+
+  /** Hides the bubble; the title stops flashing when the widget is opened (or here, on dismiss). */
+  private hidePreview(stopFlash = true): void {
+    this.preview.hidden = true;
+    this.preview.replaceChildren();
+    if (stopFlash && this.titleTimer) {
+      clearInterval(this.titleTimer);
+      this.titleTimer = undefined;
+      document.title = this.hostTitle;
     }
   }
 

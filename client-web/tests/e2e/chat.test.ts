@@ -178,7 +178,11 @@ describe("handover", () => {
 
     await bob.page.getByLabel("Presence").selectOption("1");
     await alice.page.getByRole("button", { name: "Transfer" }).click();
-    await alice.page.getByLabel("To agent").fill("bob");
+    // The dialog lists the online colleagues with their load; Bob has a free slot.
+    const bobOption = alice.page.locator('#to-agent option[value="bob"]');
+    await poll(() => bobOption.textContent()).toBe("Bob — 0/2 chats");
+    await poll(() => bobOption.isEnabled()).toBe(true);
+    await alice.page.getByLabel("To agent").selectOption("bob");
     await alice.page.getByLabel("Note for the next agent").fill("Wants tech help");
     await alice.page.locator("#do-transfer").click();
     // Alice loses the chat; Bob gets it with the whole history and the visitor's context.
