@@ -41,7 +41,7 @@ task matcher::run(std::string department) {
         ctx_.metrics.observe("livechat_queue_wait_seconds", static_cast<double>(m.wait_ms) / 1000,
                              {{"department", department}});
         ctx_.metrics.add("livechat_matches_total", 1, {{"department", department}});
-        rates_[department].on_assignment(now);
+        rates_[department].on_assignment(now, m.wait_ms);
       }
       if (static_cast<int>(matched.size()) == match_batch) continue;
       if (again_.erase(department) > 0) continue;

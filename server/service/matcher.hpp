@@ -12,8 +12,8 @@
 namespace lc::service {
 
 // Runs the atomic matching function for departments on request, coalesced per department (one
-// call running, one pending), and keeps each department's observed assignment rate for the
-// queue estimates. Matching has its own Redis connection: on the shared one a match call would
+// call running, one pending), and keeps each department's observed queue waits for the queue
+// estimates. Matching has its own Redis connection: on the shared one a match call would
 // wait behind every pipelined join of a burst, while Redis serves its connections in turn. The
 // reads that build an agent's Assigned use it too (reads()).
 class matcher {
@@ -34,7 +34,7 @@ class matcher {
   store::redis_connection redis_;
   store::chat_store store_;
   store::chat_reads reads_;
-  std::map<std::string, core::assignment_rate> rates_;
+  std::map<std::string, core::wait_observer> rates_;
   std::set<std::string> running_, again_;
   bool stopped_ = false;
 };
