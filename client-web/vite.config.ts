@@ -1,4 +1,4 @@
-// The three pages (demo site, agent console, on-call dashboard) as a multi-page build into dist/.
+// The pages (demo site, agent console, on-call dashboard, admin) as a multi-page build into dist/.
 // The widget script is built separately (vite.widget.config.ts) into dist/widget.js.
 import { resolve } from "node:path";
 import { defineConfig } from "vite";
@@ -14,6 +14,7 @@ export default defineConfig({
         index: resolve(__dirname, "index.html"),
         agent: resolve(__dirname, "agent.html"),
         ops: resolve(__dirname, "ops.html"),
+        admin: resolve(__dirname, "admin.html"),
       },
     },
   },

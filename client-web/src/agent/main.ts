@@ -6,7 +6,7 @@ import "../styles/base.css";
 import "./agent.css";
 import { ChatClient, ServerError, wsUrl } from "../lib/client.js";
 import type { LogItem } from "../lib/conversation.js";
-import { formatDuration, formatTime, h, webAddress } from "../lib/format.js";
+import { formatDuration, formatTime, h, mmss, webAddress } from "../lib/format.js";
 import {
   ErrorCode,
   EventKind,
@@ -18,9 +18,10 @@ import {
   type VisitorContext,
 } from "../lib/proto.js";
 import { TranscriptView } from "../lib/transcript.js";
-import { cannedResponses, matchCanned } from "./canned.js";
+import { builtInCanned, cannedFor, fillCanned, matchCanned, type Canned } from "./canned.js";
 import { HistoryView } from "./history.js";
 import { Notifier } from "./notify.js";
+import { ApiError, Session, signInMessage } from "../lib/session.js";
 
 const TOKEN_KEY = "livechat:agent-token";
 const PREFS_KEY = "livechat:agent-prefs";
@@ -58,13 +59,16 @@ interface Chat {
   lastDelivered: number;
   draft: string;
   gone?: string;
+  /** The composer writes internal notes. */
+  noteMode: boolean;
+  tags?: string[];
 }
 
 const app = document.getElementById("app")!;
 let client: ChatClient | undefined;
 const chats = new Map<string, Chat>();
 let active = "";
-type Tab = "chats" | "inbox" | "history";
+type Tab = "chats" | "queue" | "inbox" | "history";
 let tab: Tab = "chats";
 let inbox: OfflineMessage[] = [];
 let prefs: Prefs = loadPrefs();
@@ -75,7 +79,18 @@ let departments: string[] = [];
 let myDepartments: string[] = [];
 // The REST API takes the same token as the WebSocket.
 let restToken = "";
+const session = new Session({
+  onToken: (t) => {
+    restToken = t;
+  },
+  onExpired: (message) => {
+    localStorage.removeItem(TOKEN_KEY);
+    showSignIn(message);
+  },
+});
 let historyView = newHistoryView();
+// The team's canned responses (GET /api/canned), loaded after each sign-in.
+let canned: Canned[] = [];
 // The selection of the last visit: it wins over whatever chat's frame comes first after a reload.
 let savedActive = localStorage.getItem(ACTIVE_KEY) ?? "";
 let savedDeadline = 0;
@@ -146,30 +161,63 @@ function showSignIn(error = ""): void {
   client = undefined;
   chats.clear();
   active = "";
-  const token = h("textarea", { id: "token", required: true, spellcheck: false, autocomplete: "off", "aria-describedby": "token-help" });
+  session.stop();
+  const email = h("input", { id: "email", type: "email", required: true, autocomplete: "username", spellcheck: false });
+  const password = h("input", { id: "password", type: "password", required: true, autocomplete: "current-password" });
+  const token = h("textarea", { id: "token", spellcheck: false, autocomplete: "off", "aria-describedby": "token-help" });
   const err = h("p", { class: "error", role: "alert" }, error);
+  const submit = h("button", { class: "btn primary", type: "submit" }, "Sign in");
   app.replaceChildren(
-    h(
-      "form",
-      {
-        class: "signin",
-        onsubmit: (e: Event) => {
+    h("div", { class: "signin" },
+      h("h1", {}, "Agent console"),
+      h("form", {
+        class: "signin-form",
+        onsubmit: async (e: Event) => {
           e.preventDefault();
-          const t = token.value.trim();
-          if (!t) return;
-          localStorage.setItem(TOKEN_KEY, t);
-          start(t);
+          err.textContent = "";
+          submit.disabled = true;
+          try {
+            await session.login(email.value.trim(), password.value);
+            localStorage.removeItem(TOKEN_KEY);
+            start(session.token);
+          } catch (e2) {
+            err.textContent = signInMessage(e2);
+            password.select();
+          } finally {
+            submit.disabled = false;
+          }
         },
       },
-      h("h1", {}, "Agent console"),
-      h("label", { for: "token" }, "Agent token"),
-      token,
-      h("p", { id: "token-help", class: "muted" }, "Ask your admin, or run: livechat token --agent ID --name NAME --departments A,B --capacity N"),
-      err,
-      h("button", { class: "btn primary", type: "submit" }, "Sign in"),
-    ),
+        h("label", { for: "email" }, "Email"), email,
+        h("label", { for: "password" }, "Password"), password,
+        err,
+        submit),
+      // Operators' scripts sign in with `livechat token`: kept as the second way.
+      h("details", { class: "token-signin" },
+        h("summary", {}, "Sign in with a token"),
+        h("form", {
+          class: "signin-form",
+          onsubmit: (e: Event) => {
+            e.preventDefault();
+            const t = token.value.trim();
+            if (!t) return;
+            session.useToken(t);
+            localStorage.setItem(TOKEN_KEY, t);
+            start(t);
+          },
+        },
+          h("label", { for: "token" }, "Agent token"),
+          token,
+          h("p", { id: "token-help", class: "muted" }, "Ask your admin, or run: livechat token --agent ID --name NAME --departments A,B --capacity N"),
+          h("button", { class: "btn", type: "submit" }, "Use this token")))),
   );
-  token.focus();
+  email.focus();
+}
+
+async function signOut(): Promise<void> {
+  localStorage.removeItem(TOKEN_KEY);
+  await session.logout();
+  showSignIn();
 }
 
 // ------------------------------------------------------------------ layout
@@ -191,6 +239,7 @@ const el = {
   dialog: h("dialog", { class: "dialog", "aria-labelledby": "transfer-title" }),
   notifyBtn: h("button", { class: "btn", type: "button", id: "enable-notifications" }, "Enable notifications"),
   away: h("div", { class: "away-banner", role: "status", hidden: true }),
+  tagBox: h("div", { class: "tags", id: "conv-tags" }),
 };
 
 function layout(): void {
@@ -205,7 +254,7 @@ function layout(): void {
       h("label", {}, "Capacity", el.capacity),
       h("label", {}, el.sound, "Sound"),
       el.notifyBtn,
-      h("button", { class: "btn", type: "button", onclick: () => { localStorage.removeItem(TOKEN_KEY); showSignIn(); } }, "Sign out")),
+      h("button", { class: "btn", type: "button", id: "sign-out", onclick: () => void signOut() }, "Sign out")),
     el.away,
     h("div", { class: "layout" },
       h("nav", { class: "sidebar", "aria-label": "Conversations, inbox and history" }, el.tabs, el.list, historyView.form),
@@ -249,17 +298,22 @@ function start(token: string): void {
   layout();
   notifier.sound = prefs.sound;
   client?.stop();
-  const c = new ChatClient({ url: wsUrl(location.origin), hello: () => ({ agentToken: token }) });
+  // The token of every (re)connect: the session's newest one (renewed every 5 minutes).
+  const c = new ChatClient({ url: wsUrl(location.origin), hello: () => ({ agentToken: session.token || token }) });
   client = c;
   c.on("state", (s) => {
     el.status.className = `pill ${s}`;
     el.status.textContent = { connecting: "Connecting", ready: "Connected", offline: "Reconnecting", stopped: "Signed out" }[s];
   });
   c.on("fatal", (err) => {
-    if (err.code === ErrorCode.UNAUTHENTICATED) {
-      localStorage.removeItem(TOKEN_KEY);
-      showSignIn("That token was refused: " + err.message);
+    if (err.code !== ErrorCode.UNAUTHENTICATED) return;
+    if (session.renewable) {
+      // Expired, or revoked by an admin's change: a new token (with the new scope), then again.
+      void renewAndReconnect(c);
+      return;
     }
+    localStorage.removeItem(TOKEN_KEY);
+    showSignIn("That token was refused: " + err.message);
   });
   c.on("welcome", (w) => {
     el.who.textContent = `${w.displayName} · ${w.departments.join(", ")}`;
@@ -271,6 +325,8 @@ function start(token: string): void {
     el.capacity.value = String(prefs.capacity);
     void applyPresence();
     void loadInbox();
+    void loadCanned();
+    void loadTags();
     if (savedActive && !chats.has(savedActive)) {
       savedDeadline = Date.now() + 1500;
       setTimeout(() => {
@@ -328,13 +384,15 @@ function onPush(env: ServerEnvelope): void {
       const stored = existing ? undefined : storedRead(a.conversationId);
       const chat: Chat = existing ?? {
         id: a.conversationId, department: a.department, joinedAtMs: Number(a.joinedAtMs), readSeq: stored ?? 0,
-        unattended: stored === undefined, closed: false, typing: false, lastRead: 0, lastDelivered: 0, draft: "",
+        unattended: stored === undefined, closed: false, typing: false, lastRead: 0, lastDelivered: 0, draft: "", noteMode: false,
       };
       chat.department = a.department;
       chat.closed = false;
       chat.gone = undefined;
       if (a.visitor) chat.visitor = a.visitor;
       chats.set(a.conversationId, chat);
+      // The tags as the conversation's history says (the last TAGGED event).
+      for (const i of c.conversation(a.conversationId).items()) if (i.kind === EventKind.TAGGED) chat.tags = splitTags(i.text);
       if (!existing) {
         const name = chat.visitor?.displayName || "visitor";
         if (a.conversationId === savedActive && !userPicked) active = a.conversationId;
@@ -376,6 +434,10 @@ function onPush(env: ServerEnvelope): void {
         }
         announce(`${chat.visitor?.displayName ?? "Visitor"}: ${ev.text}`);
         delivered(chat);
+      }
+      if (ev.kind === EventKind.TAGGED) {
+        chat.tags = splitTags(ev.text);
+        renderTags();
       }
       if (ev.kind === EventKind.CLOSED) {
         chat.closed = true;
@@ -536,7 +598,7 @@ function renderTabs(): void {
     }, label, count === undefined ? null : h("span", { class: "count" }, String(count)));
   // Pushes re-render the tabs: a keyboard user on one must stay on it.
   const focused = document.activeElement?.closest?.(".tab")?.id;
-  el.tabs.replaceChildren(mk("chats", "Chats", chats.size), mk("inbox", "Offline inbox", inbox.length), mk("history", "History"));
+  el.tabs.replaceChildren(mk("chats", "Chats", chats.size), mk("queue", "Waiting", queue ? queue.waiting.length : undefined), mk("inbox", "Offline inbox", inbox.length), mk("history", "History"));
   if (focused) document.getElementById(focused)?.focus();
 }
 
@@ -544,6 +606,7 @@ function showTab(id: Tab): void {
   keepDraft();
   tab = id;
   if (id === "inbox") void loadInbox();
+  if (id === "queue") startQueuePolling();
   render();
   if (id === "history") historyView.activate();
 }
@@ -577,6 +640,10 @@ function renderList(): void {
   el.list.hidden = tab === "history";
   historyView.form.hidden = tab !== "history";
   if (tab === "history") return;
+  if (tab === "queue") {
+    renderQueue();
+    return;
+  }
   if (tab === "inbox") {
     el.list.replaceChildren(...inbox.map((m) =>
       h("li", { class: "inbox-item" },
@@ -640,6 +707,7 @@ function systemText(item: LogItem): string | undefined {
     case EventKind.TRANSFERRED: return item.agentId ? `Transferred to ${item.senderName || item.agentId}` : `Transferred to ${item.department}`;
     case EventKind.REQUEUED: return "Back in the queue";
     case EventKind.CLOSED: return "Conversation closed";
+    case EventKind.TAGGED: return item.text ? `Tagged ${item.text.split(",").filter(Boolean).join(", ")}` : "Tags removed";
     default: return undefined;
   }
 }
@@ -656,29 +724,51 @@ function renderMain(): void {
   if (!chat || tab !== "chats") {
     view = undefined;
     viewConv = "";
-    el.main.replaceChildren(h("div", { class: "placeholder muted" }, tab === "inbox" ? "Offline messages are listed on the left. Reply by email." : "Select a conversation."));
+    el.main.replaceChildren(h("div", { class: "placeholder muted" },
+      tab === "inbox" ? "Offline messages are listed on the left. Reply by email."
+        : tab === "queue" ? "Visitors waiting in your departments are listed on the left, oldest first; they are assigned automatically."
+        : "Select a conversation."));
     return;
   }
   if (viewConv !== chat.id || !view) {
+    renderTags();
     const ol = h("ol", { class: "log", role: "log", "aria-label": `Messages with ${chat.visitor?.displayName ?? "visitor"}` });
     view = new TranscriptView(ol, {
       you: "You", other: chat.visitor?.displayName || "Visitor",
       status: { queued: "Waiting to send", sent: "Sent", delivered: "Delivered", read: "Read", failed: "Not sent" },
       system: systemText,
+      note: (item) => `Internal note · ${item.own ? "you" : item.senderName || item.senderId || "staff"}`,
     });
     viewConv = chat.id;
-    const input = h("textarea", { id: "composer", rows: "2", placeholder: "Reply…  (Enter sends, Shift+Enter new line, / or Alt+1…9 for canned responses)", "aria-label": "Reply", "aria-describedby": "canned-help" });
+    const replyPlaceholder = "Reply…  (Enter sends, Shift+Enter new line, / or Alt+1…9 for canned responses)";
+    const input = h("textarea", { id: "composer", rows: "2", placeholder: replyPlaceholder, "aria-label": "Reply", "aria-describedby": "canned-help" });
     input.value = chat.draft;
     const canned = h("ul", { class: "canned", role: "listbox", id: "canned", "aria-label": "Canned responses", hidden: true });
-    const form = h("form", { class: "composer", onsubmit: (e: Event) => { e.preventDefault(); sendReply(input); } },
+    // "Note": the next sends are internal notes, for colleagues only (never the visitor).
+    const noteToggle = h("button", {
+      class: "btn note-toggle", type: "button", id: "note-toggle", "aria-pressed": String(chat.noteMode),
+      title: "Internal note: only colleagues see it",
+      onclick: () => {
+        chat.noteMode = !chat.noteMode;
+        noteToggle.setAttribute("aria-pressed", String(chat.noteMode));
+        form.classList.toggle("noting", chat.noteMode);
+        input.placeholder = chat.noteMode ? "Internal note for colleagues — the visitor does not see it" : replyPlaceholder;
+        sendBtn.textContent = chat.noteMode ? "Add note" : "Send";
+        input.focus();
+      },
+    }, "Note");
+    const sendBtn = h("button", { class: "btn primary", type: "submit", id: "send" }, chat.noteMode ? "Add note" : "Send");
+    const form = h("form", { class: `composer ${chat.noteMode ? "noting" : ""}`, onsubmit: (e: Event) => { e.preventDefault(); sendReply(input, chat.noteMode); } },
       h("div", { class: "compose-box" }, canned, input),
-      h("button", { class: "btn primary", type: "submit" }, "Send"));
+      noteToggle,
+      sendBtn);
+    if (chat.noteMode) input.placeholder = "Internal note for colleagues — the visitor does not see it";
     setupCanned(input, canned);
     input.addEventListener("input", () => onTyping(chat.id));
     input.addEventListener("focus", () => markRead());
     el.main.replaceChildren(
       h("header", { class: "conv-head" },
-        h("div", {}, h("h2", {}, chat.visitor?.displayName || "Visitor"), h("div", { class: "muted small" }, `${chat.department} · started ${formatTime(chat.joinedAtMs)}`)),
+        h("div", {}, h("h2", {}, chat.visitor?.displayName || "Visitor"), h("div", { class: "muted small" }, `${chat.department} · started ${formatTime(chat.joinedAtMs)}`), el.tagBox),
         h("div", { class: "actions" },
           h("button", { class: "btn", type: "button", onclick: () => openTransfer(chat), disabled: chat.closed }, "Transfer"),
           h("button", { class: "btn danger", type: "button", id: "close-chat", onclick: () => void closeChat(chat), disabled: chat.closed }, "Close"),
@@ -742,7 +832,7 @@ function renderSide(): void {
 
 // ------------------------------------------------------------------ actions
 
-function sendReply(input: HTMLTextAreaElement): void {
+function sendReply(input: HTMLTextAreaElement, note = false): void {
   const text = input.value;
   if (!text.trim() || !active || !client) return;
   const conv = active;
@@ -750,7 +840,7 @@ function sendReply(input: HTMLTextAreaElement): void {
   const chat = chats.get(conv);
   if (chat) chat.draft = "";
   stopTyping(conv);
-  client.sendMessage(conv, text).then(() => { renderTranscript(); renderList(); }, (err: unknown) => { announce(`Message not sent: ${String(err)}`); renderTranscript(); });
+  client.sendMessage(conv, text, undefined, { note }).then(() => { renderTranscript(); renderList(); }, (err: unknown) => { announce(`Message not sent: ${String(err)}`); renderTranscript(); });
   renderTranscript();
   renderList();
 }
@@ -885,13 +975,26 @@ function openTransfer(chat: Chat): void {
   agent.focus();
 }
 
+async function loadCanned(): Promise<void> {
+  try {
+    const r = await session.call<{ canned?: Canned[] }>("/api/canned");
+    canned = r.canned ?? [];
+  } catch (err) {
+    // A server without the team API: the same replies it would seed.
+    if (err instanceof ApiError && (err.status === 404 || err.status === 503)) canned = builtInCanned;
+  }
+}
+
+function chatCanned(): Canned[] {
+  return cannedFor(canned, chats.get(active)?.department ?? "");
+}
+
 function setupCanned(input: HTMLTextAreaElement, list: HTMLUListElement): void {
-  let options: string[] = [];
+  let options: Canned[] = [];
   let index = 0;
   const close = () => { list.hidden = true; options = []; input.removeAttribute("aria-activedescendant"); };
-  const insert = (text: string) => {
-    const name = chats.get(active)?.visitor?.displayName ?? "";
-    input.value = text.replace(/\{name\}/g, name.split(" ")[0] ?? "");
+  const insert = (c: Canned) => {
+    input.value = fillCanned(c.text, { visitor: chats.get(active)?.visitor?.displayName, agent: client?.welcome?.displayName });
     close();
     input.focus();
     input.setSelectionRange(input.value.length, input.value.length);
@@ -900,21 +1003,23 @@ function setupCanned(input: HTMLTextAreaElement, list: HTMLUListElement): void {
   const show = () => {
     list.replaceChildren(...options.map((o, i) =>
       h("li", { role: "option", id: `canned-${i}`, "aria-selected": String(i === index), class: i === index ? "on" : "", onmousedown: (e: Event) => { e.preventDefault(); insert(o); } },
-        h("kbd", {}, i < 9 ? `Alt+${i + 1}` : ""), o)));
+        h("kbd", {}, i < 9 ? `Alt+${i + 1}` : ""),
+        h("span", { class: "shortcut" }, `/${o.shortcut}`),
+        h("span", { class: "canned-text" }, o.text))));
     list.hidden = !options.length;
     if (options.length) input.setAttribute("aria-activedescendant", `canned-${index}`);
   };
   input.setAttribute("aria-controls", "canned");
   input.addEventListener("input", () => {
     if (input.value.startsWith("/")) {
-      options = matchCanned(input.value.slice(1));
+      options = matchCanned(input.value.slice(1), chatCanned());
       index = 0;
       show();
     } else close();
   });
   input.addEventListener("keydown", (e) => {
     if (e.altKey && /^[1-9]$/.test(e.key)) {
-      const c = cannedResponses[Number(e.key) - 1];
+      const c = chatCanned()[Number(e.key) - 1];
       if (c) { e.preventDefault(); insert(c); }
       return;
     }
@@ -933,6 +1038,148 @@ function setupCanned(input: HTMLTextAreaElement, list: HTMLUListElement): void {
       input.form?.requestSubmit();
     }
   });
+}
+
+// ------------------------------------------------------------------ tags
+
+let knownTags: string[] = [];
+let tagError = "";
+
+function splitTags(text: string): string[] {
+  return [...new Set(text.split(",").map((t) => t.trim()).filter(Boolean))];
+}
+
+async function loadTags(): Promise<void> {
+  try {
+    const r = await session.call<{ tags?: { name: string }[] }>("/api/tags");
+    knownTags = (r.tags ?? []).map((t) => t.name);
+    renderTags();
+  } catch {
+    knownTags = [];
+  }
+}
+
+async function setTags(chat: Chat, tags: string[]): Promise<void> {
+  if (!client) return;
+  const before = chat.tags;
+  chat.tags = tags;
+  renderTags();
+  try {
+    await client.request({ case: "setTags", value: { conversationId: chat.id, tags } });
+    announce(tags.length ? `Tags: ${tags.join(", ")}` : "No tags");
+  } catch (err) {
+    chat.tags = before;
+    tagError = `Could not change the tags: ${err instanceof Error ? err.message : String(err)}`;
+    renderTags();
+    announce(tagError);
+  }
+}
+
+/** The open conversation's tags as chips (× removes one) and a field to add one. */
+function renderTags(): void {
+  const chat = chats.get(active);
+  if (!chat) {
+    el.tagBox.replaceChildren();
+    return;
+  }
+  const tags = chat.tags ?? [];
+  const input = h("input", { id: "add-tag", list: "tag-list", placeholder: "Add tag", "aria-label": "Add a tag", autocomplete: "off", maxlength: "40", disabled: chat.closed });
+  const add = () => {
+    const t = input.value.trim().toLowerCase();
+    if (!t || tags.includes(t)) return;
+    if (knownTags.length && !knownTags.includes(t)) {
+      // The server takes only the team's tags (supervisors add them on the admin page).
+      tagError = `"${t}" is not one of the team's tags: ${knownTags.join(", ")}.`;
+      renderTags();
+      return;
+    }
+    tagError = "";
+    input.value = "";
+    void setTags(chat, [...tags, t]);
+  };
+  input.addEventListener("focus", () => { if (!knownTags.length) void loadTags(); });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      add();
+    }
+  });
+  input.addEventListener("change", () => { if (knownTags.includes(input.value.trim().toLowerCase())) add(); });
+  const focused = document.activeElement?.id === "add-tag";
+  el.tagBox.replaceChildren(
+    h("ul", { class: "chips", "aria-label": "Tags" },
+      ...tags.map((t) => h("li", { class: "chip", "data-tag": t }, t,
+        h("button", { type: "button", class: "chip-x", "aria-label": `Remove tag ${t}`, disabled: chat.closed, onclick: () => void setTags(chat, tags.filter((x) => x !== t)) }, "×")))),
+    input,
+    h("datalist", { id: "tag-list" }, ...knownTags.filter((t) => !tags.includes(t)).map((t) => h("option", { value: t }))),
+    ...(tagError ? [h("p", { class: "error small", role: "alert" }, tagError)] : []),
+  );
+  if (focused) input.focus();
+}
+
+// ------------------------------------------------------------------ waiting list
+
+interface Waiting {
+  conversation_id: string;
+  department: string;
+  visitor_name: string;
+  first_message: string;
+  waiting_since_ms: number;
+  position: number;
+}
+let queue: { waiting: Waiting[]; skew: number; error?: string } | undefined;
+let queueTimer: ReturnType<typeof setInterval> | undefined;
+const URGENT_S = 120;
+
+async function loadQueue(): Promise<void> {
+  try {
+    const r = await session.call<{ now_ms: number; waiting?: Waiting[] }>("/api/queue");
+    // The server's clock: waits are measured against it, then tick locally.
+    queue = { waiting: r.waiting ?? [], skew: (r.now_ms || Date.now()) - Date.now() };
+  } catch (err) {
+    queue = { waiting: [], skew: 0, error: err instanceof ApiError && err.status === 404 ? "This server has no waiting list yet." : `Could not load the waiting list: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  renderTabs();
+  if (tab === "queue") renderList();
+}
+
+function startQueuePolling(): void {
+  void loadQueue();
+  clearInterval(queueTimer);
+  queueTimer = setInterval(() => {
+    if (tab !== "queue" || !client) {
+      clearInterval(queueTimer);
+      queueTimer = undefined;
+      return;
+    }
+    void loadQueue();
+  }, 2000);
+}
+
+function renderQueue(): void {
+  if (!queue) {
+    el.list.replaceChildren(h("li", { class: "empty muted" }, "Loading…"));
+    return;
+  }
+  if (queue.error) {
+    el.list.replaceChildren(h("li", { class: "empty error" }, queue.error));
+    return;
+  }
+  if (!queue.waiting.length) {
+    el.list.replaceChildren(h("li", { class: "empty muted" }, "Nobody is waiting."));
+    return;
+  }
+  const now = Date.now() + queue.skew;
+  el.list.replaceChildren(...queue.waiting.map((w) => {
+    const waited = (now - w.waiting_since_ms) / 1000;
+    const urgent = waited > URGENT_S;
+    return h("li", { class: `queue-item ${urgent ? "urgent" : ""}`, "data-conv": w.conversation_id },
+      h("div", { class: "row" },
+        h("strong", { class: "name" }, `${w.position}. ${w.visitor_name || "Visitor"}`),
+        h("span", { class: "waited", title: "Waiting for", "aria-label": `waiting for ${mmss(waited)}${urgent ? ", urgent" : ""}` }, mmss(waited))),
+      h("div", { class: "row small" }, h("span", { class: "dept" }, w.department)),
+      w.first_message ? h("div", { class: "preview", dir: "auto" }, w.first_message) : null);
+  }));
 }
 
 // ------------------------------------------------------------------ auto-away
@@ -981,13 +1228,42 @@ setInterval(() => {
 }, 1000);
 
 // Waiting times tick.
-setInterval(() => { if (client && tab === "chats") renderList(); }, 1000);
+setInterval(() => { if (client && (tab === "chats" || tab === "queue")) renderList(); }, 1000);
 
-const saved = localStorage.getItem(TOKEN_KEY);
-const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
-if (fromHash) {
-  localStorage.setItem(TOKEN_KEY, fromHash);
-  history.replaceState(null, "", location.pathname);
-  start(fromHash);
-} else if (saved) start(saved);
-else showSignIn();
+async function renewAndReconnect(c: ChatClient): Promise<void> {
+  for (let attempt = 0; client === c; attempt++) {
+    try {
+      if (!(await session.renew())) return; // onExpired showed the sign-in page
+      if (client === c) c.start();
+      return;
+    } catch {
+      // Network trouble: the session stands; try again shortly.
+      await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** attempt)));
+    }
+  }
+}
+
+async function resume(): Promise<void> {
+  const saved = localStorage.getItem(TOKEN_KEY);
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (fromHash) {
+    session.useToken(fromHash);
+    localStorage.setItem(TOKEN_KEY, fromHash);
+    history.replaceState(null, "", location.pathname);
+    start(fromHash);
+  } else if (session.renewable) {
+    app.replaceChildren(h("p", { class: "placeholder muted" }, "Signing in…"));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (await session.renew()) start(session.token);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** attempt)));
+      }
+    }
+  } else if (saved) {
+    session.useToken(saved);
+    start(saved);
+  } else showSignIn();
+}
+void resume();

@@ -7,6 +7,7 @@ import { newId } from "./ids.js";
 import {
   ClientEnvelopeSchema,
   ErrorCode,
+  EventKind,
   Role,
   ServerEnvelopeSchema,
   create,
@@ -237,12 +238,12 @@ export class ChatClient {
    * Sends a chat message, shown at once as pending in the log. The same client message id is
    * re-sent until acknowledged, so it is stored exactly once whatever the network does.
    */
-  async sendMessage(conversationId: string, text: string, clientMsgId = newId("m")): Promise<number> {
+  async sendMessage(conversationId: string, text: string, clientMsgId = newId("m"), opts: { note?: boolean } = {}): Promise<number> {
     const log = this.conversation(conversationId);
-    log.addPending(clientMsgId, text, this.welcome?.displayName ?? "");
+    log.addPending(clientMsgId, text, this.welcome?.displayName ?? "", Date.now(), opts.note ? EventKind.NOTE : EventKind.MESSAGE);
     try {
       const reply = await this.request(
-        { case: "send", value: { conversationId, clientMsgId, text } },
+        { case: "send", value: { conversationId, clientMsgId, text, note: !!opts.note } },
         { retry: true },
       );
       const ack = reply.body.case === "ack" ? reply.body.value : undefined;

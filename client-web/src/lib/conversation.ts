@@ -86,13 +86,13 @@ export class ConversationLog {
   }
 
   /** An own message typed locally: shown at once, sent when possible. */
-  addPending(clientMsgId: string, text: string, name = "", atMs = Date.now()): LogItem {
+  addPending(clientMsgId: string, text: string, name = "", atMs = Date.now(), kind: EventKind = EventKind.MESSAGE): LogItem {
     const existing = this.pending.find((p) => p.clientMsgId === clientMsgId);
     if (existing) return existing;
     for (const item of this.bySeq.values()) if (item.clientMsgId === clientMsgId) return item;
     const item: LogItem = {
       clientMsgId,
-      kind: EventKind.MESSAGE,
+      kind,
       role: this.selfRole,
       senderId: this.selfId,
       senderName: name,

@@ -13,6 +13,12 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
 }
 
+/** "02:05": a wait as minutes and seconds (hours counted in minutes). */
+export function mmss(seconds: number): string {
+  const s = Number.isFinite(seconds) ? Math.max(0, Math.floor(seconds)) : 0;
+  return `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+}
+
 /** Builds an element: h("div", { class: "x", onclick: fn }, child, "text"). */
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,

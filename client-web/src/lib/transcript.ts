@@ -11,6 +11,9 @@ export interface TranscriptLabels {
   /** Text of a non-message event, or undefined to hide it. */
   system: (item: LogItem) => string | undefined;
   locale?: string;
+  /** Staff views: the heading of an internal note ("Internal note · Alice"); without it notes are
+   * not shown (a visitor never gets them anyway). */
+  note?: (item: LogItem) => string;
 }
 
 const glyphs: Record<OwnStatus, string> = { queued: "◷", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" };
@@ -54,6 +57,16 @@ export class TranscriptView {
   }
 
   private row(item: LogItem): HTMLLIElement | undefined {
+    if (item.kind === EventKind.NOTE) {
+      if (!this.labels.note) return undefined;
+      return h(
+        "li",
+        { class: `note ${item.own ? "own" : ""}`, "data-seq": String(item.seq ?? ""), "data-kind": "note" },
+        h("div", { class: "note-head" }, this.labels.note(item)),
+        h("div", { class: "note-text", dir: "auto" }, item.text),
+        h("div", { class: "meta" }, h("time", {}, formatTime(item.atMs, this.labels.locale))),
+      );
+    }
     if (item.kind !== EventKind.MESSAGE) {
       const text = this.labels.system(item);
       if (text === undefined) return undefined;

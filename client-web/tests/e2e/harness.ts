@@ -32,6 +32,8 @@ export interface Server {
   base: string;
   token(agent: string, opts?: { name?: string; departments?: string[]; capacity?: number; admin?: boolean }): string;
   get(path: string, token?: string): Promise<{ status: number; body: string }>;
+  /** A JSON request (POST unless told), e.g. to create accounts with an admin token. */
+  send(path: string, body: unknown, token?: string, method?: string): Promise<{ status: number; body: string }>;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,12 @@ export async function startServer(opts: { agentGraceSeconds?: number; args?: str
     },
     async get(path, token) {
       const r = await fetch(base + path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+      return { status: r.status, body: await r.text() };
+    },
+    async send(path, body, token, method = "POST") {
+      const headers: Record<string, string> = { "Content-Type": "application/json" };
+      if (token) headers["Authorization"] = `Bearer ${token}`;
+      const r = await fetch(base + path, { method, headers, body: JSON.stringify(body) });
       return { status: r.status, body: await r.text() };
     },
     async stop() {
@@ -143,10 +151,16 @@ export async function joinChat(page: Page, o: { name: string; email?: string; de
   await w.locator('.root[data-phase="queued"], .root[data-phase="chat"]').waitFor();
 }
 
+/** The console's second way in: a pasted `livechat token` (what operators' scripts use). */
+export async function tokenSignIn(page: Page, token: string): Promise<void> {
+  await page.getByText("Sign in with a token").click();
+  await page.getByLabel("Agent token").fill(token);
+  await page.getByRole("button", { name: "Use this token" }).click();
+}
+
 export async function agentSignIn(page: Page, base: string, token: string): Promise<void> {
   await page.goto(`${base}/agent`);
-  await page.getByLabel("Agent token").fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await tokenSignIn(page, token);
   await page.getByText("Connected", { exact: true }).waitFor();
 }
 

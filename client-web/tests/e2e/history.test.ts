@@ -5,7 +5,7 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   agentSend, joinChat, launchBrowser, messages, newPage, openWidget, screenshot,
-  startServer, widgetSend, type Server,
+  startServer, tokenSignIn, widgetSend, type Server,
 } from "./harness.js";
 
 let browser: Browser;
@@ -32,8 +32,7 @@ const SCRIPT_MESSAGE = `My parcel never arrived <script>window.__pwned=2</script
 
 async function signIn(page: Page, base: string, token: string, query = ""): Promise<void> {
   await page.goto(`${base}/agent${query}`);
-  await page.getByLabel("Agent token").fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await tokenSignIn(page, token);
   await page.getByText("Connected", { exact: true }).waitFor();
 }
 

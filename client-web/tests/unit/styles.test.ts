@@ -98,6 +98,7 @@ function mutedPairs(css: string): Pair[] {
 const sheets: Record<string, string> = {
   console: read("styles/base.css") + read("agent/agent.css"),
   ops: read("styles/base.css") + read("ops/ops.css"),
+  admin: read("styles/base.css") + read("admin/admin.css"),
   widget: widgetCss,
 };
 
