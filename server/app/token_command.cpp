@@ -25,21 +25,27 @@ token_parse_result parse_token_args(std::span<const std::string> args, const env
   bool has_data_dir = false;
 
   auto split = split_flags(
-      args, [](std::string_view name) { return name == "--admin"; }, "(see livechat token --help)");
+      args, [](std::string_view name) { return name == "--admin" || name == "--supervisor"; },
+      "(see livechat token --help)");
   if (!split.error.empty()) {
     result.error = split.error;
     return result;
   }
   for (const auto& f : split.flags) {
     const std::string& name = f.name;
-    if (name == "--admin") {
+    if (name == "--admin" || name == "--supervisor") {
       // A boolean: bare, or =true/=false for scripts.
       std::string v = f.value.value_or("true");
       if (v != "true" && v != "false") {
-        result.error = "--admin: invalid value '" + v + "' (expected no value, true or false)";
+        result.error = name + ": invalid value '" + v + "' (expected no value, true or false)";
         return result;
       }
-      out.admin = v == "true";
+      const auto role = name == "--admin" ? core::staff_role::admin : core::staff_role::supervisor;
+      if (v == "true") {
+        out.role = role;
+      } else if (out.role == role) {
+        out.role = core::staff_role::agent;
+      }
       continue;
     }
     const bool known = name == "--agent" || name == "--name" || name == "--departments" ||
@@ -118,11 +124,12 @@ token_parse_result parse_token_args(std::span<const std::string> args, const env
     result.error = "--agent is required";
     return result;
   }
-  if (!out.admin && !has_departments) {
+  const bool admin = out.role == core::staff_role::admin;
+  if (!admin && !has_departments) {
     result.error = "--departments is required (unless --admin)";
     return result;
   }
-  if (!out.admin && !has_capacity) {
+  if (!admin && !has_capacity) {
     result.error = "--capacity is required (unless --admin)";
     return result;
   }
@@ -148,7 +155,8 @@ token_parse_result parse_token_args(std::span<const std::string> args, const env
 
 std::string token_help() {
   return "Usage: livechat token --agent ID [--name NAME] --departments A,B --capacity N\n"
-         "                      [--admin] [--ttl-hours H] [--secret S | --data-dir DIR]\n"
+         "                      [--admin | --supervisor] [--ttl-hours H]\n"
+         "                      [--secret S | --data-dir DIR]\n"
          "\n"
          "Prints a signed agent token for the agent console (and the admin API with\n"
          "--admin).\n"
@@ -158,6 +166,7 @@ std::string token_help() {
          "  --departments A,B   departments the agent serves (required unless --admin)\n"
          "  --capacity N        concurrent conversations, 1..50 (required unless --admin)\n"
          "  --admin             may use the admin API and see every conversation\n"
+         "  --supervisor        may watch, help and assign every chat of their departments\n"
          "  --ttl-hours H       token lifetime in hours (default 12, at most 720)\n"
          "  --secret S          signing secret (env LIVECHAT_SECRET); must match the\n"
          "                      server's\n"
@@ -178,7 +187,7 @@ std::string issue_agent_token(const token_args& args, std::string_view secret,
   claims.display_name = args.display_name.empty() ? args.agent_id : args.display_name;
   claims.departments = args.departments;
   claims.capacity = args.capacity;
-  claims.admin = args.admin;
+  claims.role = args.role;
   claims.expires_at_s = now_s + static_cast<std::int64_t>(args.ttl_hours) * 3600;
   claims.issued_at_ms = now_ms;
   return core::sign_agent_token(claims, secret);

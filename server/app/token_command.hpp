@@ -8,19 +8,20 @@
 #include <vector>
 
 #include "server/app/config.hpp"
+#include "server/core/token.hpp"
 
 namespace lc::app {
 
 // The `livechat token` subcommand's arguments: who the agent token is for and how to sign it.
 struct token_args {
-  std::string agent_id{};                  // --agent (required)
-  std::string display_name{};              // --name; empty = agent_id
-  std::vector<std::string> departments{};  // --departments a,b (required unless --admin)
-  std::uint32_t capacity = 0;              // --capacity (required unless --admin)
-  bool admin = false;                      // --admin
-  std::uint32_t ttl_hours = 12;            // --ttl-hours (a shift; at most max_ttl_hours)
-  std::string secret{};                    // --secret / LIVECHAT_SECRET
-  std::string data_dir = "./data";         // --data-dir / LIVECHAT_DATA_DIR (secret file)
+  std::string agent_id{};                           // --agent (required)
+  std::string display_name{};                       // --name; empty = agent_id
+  std::vector<std::string> departments{};           // --departments a,b (required unless --admin)
+  std::uint32_t capacity = 0;                       // --capacity (required unless --admin)
+  core::staff_role role = core::staff_role::agent;  // --admin, --supervisor
+  std::uint32_t ttl_hours = 12;                     // --ttl-hours (a shift; at most max_ttl_hours)
+  std::string secret{};                             // --secret / LIVECHAT_SECRET
+  std::string data_dir = "./data";                  // --data-dir / LIVECHAT_DATA_DIR (secret file)
 };
 
 struct token_parse_result {

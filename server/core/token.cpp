@@ -125,7 +125,45 @@ std::optional<std::string> open_token(std::string_view token, std::string_view k
   return base64url_decode(parts[1]);
 }
 
+std::string role_digit(staff_role role) {
+  switch (role) {
+    case staff_role::admin:
+      return "1";
+    case staff_role::supervisor:
+      return "2";
+    case staff_role::agent:
+      break;
+  }
+  return "0";
+}
+
+std::optional<staff_role> role_from_digit(std::string_view d) {
+  if (d == "0") return staff_role::agent;
+  if (d == "1") return staff_role::admin;
+  if (d == "2") return staff_role::supervisor;
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::string_view role_name(staff_role role) {
+  switch (role) {
+    case staff_role::admin:
+      return "admin";
+    case staff_role::supervisor:
+      return "supervisor";
+    case staff_role::agent:
+      break;
+  }
+  return "agent";
+}
+
+std::optional<staff_role> parse_role(std::string_view name) {
+  if (name == "agent") return staff_role::agent;
+  if (name == "supervisor") return staff_role::supervisor;
+  if (name == "admin") return staff_role::admin;
+  return std::nullopt;
+}
 
 std::string base64url_encode(std::string_view bytes) {
   std::string out;
@@ -183,11 +221,12 @@ std::string sign_agent_token(const agent_claims& claims, std::string_view secret
     if (i > 0) departments.push_back(',');
     departments += escape_field(claims.departments[i]);
   }
-  // Payload: agent_id \n display_name \n departments(comma-joined) \n capacity \n admin \n exp
-  // \n issued_at_ms
+  // Payload: agent_id \n display_name \n departments(comma-joined) \n capacity \n role \n exp
+  // \n issued_at_ms. The role field was a 0/1 admin flag before supervisors: 0 agent, 1 admin,
+  // 2 supervisor, so tokens minted before still read the same.
   std::string payload = escape_field(claims.agent_id) + "\n" + escape_field(claims.display_name) +
                         "\n" + departments + "\n" + std::to_string(claims.capacity) + "\n" +
-                        (claims.admin ? "1" : "0") + "\n" + std::to_string(claims.expires_at_s) +
+                        role_digit(claims.role) + "\n" + std::to_string(claims.expires_at_s) +
                         "\n" + std::to_string(claims.issued_at_ms);
   return sign(agent_kind, payload, secret);
 }
@@ -221,11 +260,10 @@ std::optional<agent_claims> verify_agent_token(std::string_view token, std::stri
   const auto capacity = parse_integer<std::uint32_t>(fields[3]);
   const auto expires = parse_integer<std::int64_t>(fields[5]);
   const auto issued = parse_integer<std::int64_t>(fields[6]);
-  if (!capacity || !expires || !issued || (fields[4] != "0" && fields[4] != "1")) {
-    return std::nullopt;
-  }
+  const auto role = role_from_digit(fields[4]);
+  if (!capacity || !expires || !issued || !role) return std::nullopt;
   c.capacity = *capacity;
-  c.admin = fields[4] == "1";
+  c.role = *role;
   c.expires_at_s = *expires;
   c.issued_at_ms = *issued;
   if (!is_operator_id(c.agent_id) || c.expires_at_s <= now_s) return std::nullopt;

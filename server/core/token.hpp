@@ -8,16 +8,29 @@
 
 namespace lc::core {
 
-// What an agent (or admin) token says about its holder.
+// What a member of staff may do: agents handle their chats; supervisors also watch, help and
+// assign every chat of their departments and manage its shared replies and tags; admins run
+// everything (accounts, departments, every department's chats).
+enum class staff_role : std::uint8_t { agent, supervisor, admin };
+
+// "agent", "supervisor", "admin" (REST, the accounts table, the audit log).
+std::string_view role_name(staff_role role);
+std::optional<staff_role> parse_role(std::string_view name);
+
+// What a staff token (agent, supervisor or admin) says about its holder.
 struct agent_claims {
   std::string agent_id;
   std::string display_name;
   std::vector<std::string> departments;
   std::uint32_t capacity = 0;
-  bool admin = false;
+  staff_role role = staff_role::agent;
   std::int64_t expires_at_s = 0;  // unix seconds
   // When it was minted, in unix ms: revoking an agent refuses every token minted before then.
   std::int64_t issued_at_ms = 0;
+
+  bool admin() const { return role == staff_role::admin; }
+  // Supervisors and admins: may watch and act on chats that are not their own.
+  bool supervises() const { return role != staff_role::agent; }
 };
 
 // What a visitor token says: the visitor identity it resumes.

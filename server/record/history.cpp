@@ -124,14 +124,6 @@ std::vector<std::string> erase_visitor(pg_connection& db, const std::string& vis
   });
 }
 
-void audit(pg_connection& db, const std::string& actor, const std::string& action,
-           const std::string& subject, const std::string& detail_json, std::int64_t now_ms) {
-  db.exec(
-      "INSERT INTO audit (at_ms, actor, action, subject, detail) VALUES ($1, $2, $3, $4, "
-      "$5::jsonb)",
-      {std::to_string(now_ms), actor, action, subject, detail_json});
-}
-
 std::size_t apply_retention(pg_connection& db, std::int64_t cutoff_ms, retention_mode mode,
                             std::size_t batch, std::int64_t now_ms) {
   const std::vector<std::optional<std::string>> params = {

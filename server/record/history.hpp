@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "server/record/archive.hpp"
+#include "server/record/audit_log.hpp"
 #include "server/record/pg_connection.hpp"
 
 namespace lc::record {
@@ -56,10 +57,6 @@ std::vector<conversation_archive> visitor_archives(pg_connection& db, const std:
 // instead of written. Returns the ids deleted.
 std::vector<std::string> erase_visitor(pg_connection& db, const std::string& visitor,
                                        std::int64_t now_ms);
-
-// One line of the audit table: who did what to whom, with a JSON object of details.
-void audit(pg_connection& db, const std::string& actor, const std::string& action,
-           const std::string& subject, const std::string& detail_json, std::int64_t now_ms);
 
 enum class retention_mode { erase, anonymise };
 // Conversations closed before `cutoff_ms`: deleted, or stripped of what identifies the visitor

@@ -21,7 +21,7 @@ constexpr std::uint32_t protocol_version = 1;
 // those the widget asked about that exist: the list of departments is not for anonymous eyes.
 std::vector<std::string> welcome_departments(const service_options& options, const pb::Hello& hello,
                                              const core::agent_claims* agent) {
-  if (agent != nullptr) return agent->admin ? options.departments : agent->departments;
+  if (agent != nullptr) return agent->admin() ? options.departments : agent->departments;
   std::vector<std::string> out;
   for (const auto& d : hello.departments()) {
     if (options.has_department(d) && std::find(out.begin(), out.end(), d) == out.end()) {

@@ -46,13 +46,13 @@ task requests::list_offline_messages(session_ptr s, request req) {
   std::vector<std::string> departments;
   if (!l.department().empty()) {
     const auto& mine = claims.departments;
-    if (!claims.admin && std::find(mine.begin(), mine.end(), l.department()) == mine.end()) {
+    if (!claims.admin() && std::find(mine.begin(), mine.end(), l.department()) == mine.end()) {
       s->send_error(req.request_id(), pb::ERROR_CODE_FORBIDDEN,
                     "not an agent of department " + l.department());
       co_return;
     }
     departments.push_back(l.department());
-  } else if (!claims.admin) {
+  } else if (!claims.admin()) {
     departments = claims.departments;
   }
   auto list = co_await ctx_.reads.offline_list(departments, l.limit() == 0 ? 50 : l.limit());

@@ -53,7 +53,7 @@ store::conversation_record as_record(const record::conversation_archive& a) {
 // The caller may read it: admins all; agents their departments' and those they had.
 bool may_read(const core::agent_claims& who, const store::conversation_record& c,
               const std::vector<pb::ChatEvent>& events) {
-  if (who.admin || c.agent_id == who.agent_id) return true;
+  if (who.admin() || c.agent_id == who.agent_id) return true;
   const auto& mine = who.departments;
   if (std::find(mine.begin(), mine.end(), c.department) != mine.end()) return true;
   return std::any_of(events.begin(), events.end(),
@@ -172,7 +172,7 @@ asio::awaitable<http_response> rest_api::conversation(const core::agent_claims& 
   auto archived = co_await on_record(ctx_.io, *ctx_.record, std::move(read));
   if (!archived) co_return error_reply(404, "not_found", "no such conversation");
   const auto rec = as_record(*archived);
-  if (!record::may_read(*archived, who.admin, who.agent_id, who.departments)) {
+  if (!record::may_read(*archived, who.admin(), who.agent_id, who.departments)) {
     co_return error_reply(404, "not_found", "no such conversation");
   }
   core::json_writer j;
@@ -214,7 +214,7 @@ asio::awaitable<http_response> rest_api::search(const core::agent_claims& who,
     }
   }
   const auto& mine = who.departments;
-  if (!q.department.empty() && !who.admin &&
+  if (!q.department.empty() && !who.admin() &&
       std::find(mine.begin(), mine.end(), q.department) == mine.end()) {
     co_return error_reply(403, "forbidden", "not an agent of that department");
   }
@@ -239,7 +239,7 @@ asio::awaitable<http_response> rest_api::search(const core::agent_claims& who,
   if (!q.cursor.empty() && !record::valid_history_cursor(q.cursor)) {
     co_return error_reply(400, "bad_request", "malformed cursor");
   }
-  q.admin = who.admin;
+  q.admin = who.admin();
   q.caller = who.agent_id;
   q.caller_departments = who.departments;
   if (ctx_.record == nullptr) co_return rest::no_record_reply();
@@ -281,7 +281,7 @@ asio::awaitable<http_response> rest_api::search(const core::agent_claims& who,
 
 asio::awaitable<http_response> rest_api::export_visitor(const core::agent_claims& who,
                                                         const std::string& visitor) {
-  if (!who.admin) co_return error_reply(403, "forbidden", "only admins may export a visitor");
+  if (!who.admin()) co_return error_reply(403, "forbidden", "only admins may export a visitor");
   if (ctx_.record == nullptr) co_return rest::no_record_reply();
   const auto actor = who.agent_id;
   record_work<std::vector<record::conversation_archive>> gather =
@@ -316,7 +316,7 @@ asio::awaitable<http_response> rest_api::export_visitor(const core::agent_claims
 
 asio::awaitable<http_response> rest_api::erase_visitor(const core::agent_claims& who,
                                                        const std::string& visitor) {
-  if (!who.admin) co_return error_reply(403, "forbidden", "only admins may erase a visitor");
+  if (!who.admin()) co_return error_reply(403, "forbidden", "only admins may erase a visitor");
   if (ctx_.record == nullptr) co_return rest::no_record_reply();
   // Redis first (refused while a chat is open, before anything is gone), then the record, which
   // also stops an archive of theirs still in flight from writing it back.

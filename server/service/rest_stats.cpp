@@ -99,11 +99,11 @@ asio::awaitable<http_response> rest_api::stats(const core::agent_claims& who,
     co_return error_reply(400, "bad_request", "malformed agent");
   }
   const auto& mine = who.departments;
-  if (!f.department.empty() && !who.admin &&
+  if (!f.department.empty() && !who.admin() &&
       std::find(mine.begin(), mine.end(), f.department) == mine.end()) {
     co_return error_reply(403, "forbidden", "not an agent of that department");
   }
-  f.all_departments = who.admin;
+  f.all_departments = who.admin();
   f.departments = who.departments;
   const auto group_name = param("group");
   auto group = record::report_group::none;

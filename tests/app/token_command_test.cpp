@@ -34,7 +34,7 @@ TEST(TokenCommand, FullForm) {
   EXPECT_EQ(r.args->display_name, "Alice Smith");
   EXPECT_EQ(r.args->departments, (std::vector<std::string>{"billing", "tech"}));
   EXPECT_EQ(r.args->capacity, 4u);
-  EXPECT_TRUE(r.args->admin);
+  EXPECT_EQ(r.args->role, lc::core::staff_role::admin);
   EXPECT_EQ(r.args->ttl_hours, 48u);
   EXPECT_EQ(r.args->secret, "token-test-secret-0123456789abcdef");
 }
@@ -43,7 +43,7 @@ TEST(TokenCommand, Defaults) {
   auto r = parse({"--agent=bob", "--departments=sales", "--capacity=2"});
   ASSERT_TRUE(r.args) << r.error;
   EXPECT_EQ(r.args->display_name, "bob");
-  EXPECT_FALSE(r.args->admin);
+  EXPECT_EQ(r.args->role, lc::core::staff_role::agent);
   EXPECT_EQ(r.args->ttl_hours, 12u);
   EXPECT_EQ(r.args->secret, "");
   EXPECT_EQ(r.args->data_dir, "./data");
@@ -144,7 +144,7 @@ TEST(TokenCommand, IssuedTokenVerifiesWithTheSameSecret) {
   EXPECT_EQ(claims->display_name, "Alice");
   EXPECT_EQ(claims->departments, (std::vector<std::string>{"billing", "tech"}));
   EXPECT_EQ(claims->capacity, 4u);
-  EXPECT_FALSE(claims->admin);
+  EXPECT_FALSE(claims->admin());
   EXPECT_EQ(claims->expires_at_s, now + 2 * 3600);
   EXPECT_EQ(claims->issued_at_ms, now * 1000 + 5) << "revocation compares the minting time";
   EXPECT_FALSE(core::verify_agent_token(token, "other", now + 60));

@@ -22,7 +22,6 @@ agent_claims sample_agent() {
   c.display_name = "Ada Lovelace";
   c.departments = {"billing", "sales"};
   c.capacity = 4;
-  c.admin = false;
   c.expires_at_s = now + 3600;
   return c;
 }
@@ -73,18 +72,18 @@ TEST(token, agent_round_trip) {
   EXPECT_EQ(v->display_name, c.display_name);
   EXPECT_EQ(v->departments, c.departments);
   EXPECT_EQ(v->capacity, c.capacity);
-  EXPECT_FALSE(v->admin);
+  EXPECT_EQ(v->role, staff_role::agent);
   EXPECT_EQ(v->expires_at_s, c.expires_at_s);
 }
 
 TEST(token, admin_flag_and_no_departments_round_trip) {
   auto c = sample_agent();
-  c.admin = true;
+  c.role = staff_role::admin;
   c.departments.clear();
   c.capacity = 0;
   const auto v = verify_agent_token(sign_agent_token(c, secret), secret, now);
   ASSERT_TRUE(v);
-  EXPECT_TRUE(v->admin);
+  EXPECT_TRUE(v->admin());
   EXPECT_TRUE(v->departments.empty());
   EXPECT_EQ(v->capacity, 0u);
 }
@@ -95,7 +94,7 @@ TEST(token, separators_inside_claims_cannot_forge_claims) {
   const auto v = verify_agent_token(sign_agent_token(c, secret), secret, now);
   ASSERT_TRUE(v);
   EXPECT_EQ(v->display_name, c.display_name);
-  EXPECT_FALSE(v->admin);
+  EXPECT_EQ(v->role, staff_role::agent);
 }
 
 // Ids in tokens become key parts: a signed token with a malformed id is refused as a whole.
@@ -155,7 +154,7 @@ TEST(token, tampered_payload_fails) {
   const auto token = sign_agent_token(c, secret);
   EXPECT_FALSE(verify_agent_token(flip(token, 6), secret, now));
   // A well-formed payload granting admin, with the original MAC.
-  c.admin = true;
+  c.role = staff_role::admin;
   const auto forged = sign_agent_token(c, "attacker");
   const auto payload_end = forged.rfind('.');
   const auto mac = token.substr(token.rfind('.'));
@@ -217,11 +216,26 @@ TEST(token, malformed_payload_fails_even_when_signed) {
   }
   for (const std::string& payload :
        {"a\nn\nd\n1\n0\n9999999999"s, "a\nn\nd\nx\n0\n9999999999\n0"s,
-        "a\nn\nd\n1\n2\n9999999999\n0"s, "a\nn\nd,,e\n1\n0\n9999999999\n0"s,
+        "a\nn\nd\n1\n3\n9999999999\n0"s, "a\nn\nd,,e\n1\n0\n9999999999\n0"s,
         "a\nn\nd\n-1\n0\n9999999999\n0"s, "a\nn\nd\n1\n0\n9999999999\nx"s}) {
     EXPECT_FALSE(verify_agent_token(sign_raw("lca1", payload), secret, now)) << payload;
   }
   EXPECT_TRUE(verify_agent_token(sign_raw("lca1", "a\nn\nd,e\n1\n0\n9999999999\n0"), secret, now));
+}
+
+TEST(token, supervisor_role_round_trips_and_unknown_roles_fail) {
+  auto c = sample_agent();
+  c.role = staff_role::supervisor;
+  const auto v = verify_agent_token(sign_agent_token(c, secret), secret, now);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->role, staff_role::supervisor);
+  EXPECT_TRUE(v->supervises());
+  EXPECT_FALSE(v->admin());
+  for (auto r : {staff_role::agent, staff_role::supervisor, staff_role::admin}) {
+    EXPECT_EQ(parse_role(role_name(r)), r);
+  }
+  EXPECT_FALSE(parse_role("root"));
+  EXPECT_FALSE(parse_role(""));
 }
 
 }  // namespace
