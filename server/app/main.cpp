@@ -19,6 +19,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "server/app/admin_command.hpp"
 #include "server/app/config.hpp"
 #include "server/app/healthcheck.hpp"
 #include "server/app/postgres_launcher.hpp"
@@ -53,6 +54,19 @@ int run_token(const std::vector<std::string>& args) {
 }
 
 // Exit 0 when the configured node answers 200: a container HEALTHCHECK needs no shell or curl.
+int run_admin(const std::vector<std::string>& args) {
+  auto parsed = lc::app::parse_admin_args(args, lc::app::process_env());
+  if (parsed.show_help) {
+    std::cout << lc::app::admin_help();
+    return 0;
+  }
+  if (!parsed.args) {
+    std::cerr << "livechat admin: " << parsed.error << "\n" << lc::app::admin_help();
+    return 2;
+  }
+  return lc::app::run_admin_create(*parsed.args, std::cin, std::cout, std::cerr);
+}
+
 int run_healthcheck(const std::vector<std::string>& args) {
   auto parsed = lc::app::parse_healthcheck_args(args, lc::app::process_env());
   if (parsed.show_help) {
@@ -244,6 +258,9 @@ int main(int argc, char** argv) {
   try {
     if (!args.empty() && args.front() == "token") {
       return run_token(std::vector<std::string>(args.begin() + 1, args.end()));
+    }
+    if (!args.empty() && args.front() == "admin") {
+      return run_admin(std::vector<std::string>(args.begin() + 1, args.end()));
     }
     if (!args.empty() && args.front() == "healthcheck") {
       return run_healthcheck(std::vector<std::string>(args.begin() + 1, args.end()));

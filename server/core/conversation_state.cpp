@@ -78,4 +78,8 @@ conversation_state state_after(conversation_state state, const pb::ChatEvent& ev
   return next_state(state, *t).value_or(state);
 }
 
+bool staff_only(livechat::v1::EventKind kind) {
+  return kind == livechat::v1::EVENT_KIND_NOTE || kind == livechat::v1::EVENT_KIND_TAGGED;
+}
+
 }  // namespace lc::core

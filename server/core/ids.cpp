@@ -61,6 +61,14 @@ bool is_operator_id(std::string_view id) {
   return true;
 }
 
+bool is_tag(std::string_view tag) {
+  if (tag.empty() || tag.size() > max_tag_bytes) return false;
+  for (char c : tag) {
+    if (!is_lower_alnum(c) && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
 bool is_client_id(std::string_view id, std::size_t max_bytes) {
   if (id.empty() || id.size() > max_bytes) return false;
   for (char c : id) {

@@ -35,6 +35,12 @@ bool is_issued_id(char kind, std::string_view id);
 // True when `id` follows the operator-id grammar.
 bool is_operator_id(std::string_view id);
 
+// Tags on conversations: chosen by supervisors, 1..32 bytes of [a-z0-9_-], so a tag reads
+// the same in every console, a history filter and a CSV cell.
+inline constexpr std::size_t max_tag_bytes = 32;
+inline constexpr std::size_t max_conversation_tags = 20;
+bool is_tag(std::string_view tag);
+
 // Client-chosen ids (client message ids, used only as values and hash fields, never as key
 // parts): 1..max_bytes of [A-Za-z0-9_.:-].
 bool is_client_id(std::string_view id, std::size_t max_bytes);

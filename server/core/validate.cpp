@@ -48,6 +48,10 @@ const char* request_name(body b) {
       return "ping";
     case body::kListOfflineMessages:
       return "list_offline_messages";
+    case body::kSetTags:
+      return "set_tags";
+    case body::kWatch:
+      return "watch";
     case body::BODY_NOT_SET:
       break;
   }
@@ -94,6 +98,8 @@ bool agent_may(body b) {
     case body::kTransfer:
     case body::kClose:
     case body::kListOfflineMessages:
+    case body::kSetTags:
+    case body::kWatch:
     case body::kPing:
       return true;
     default:
@@ -108,9 +114,11 @@ std::optional<error> check_role(body b, pb::Role role) {
                  std::string("hello required before ") + request_name(b)};
   }
   if (b == body::kHello) return error{pb::ERROR_CODE_CONFLICT, "already said hello"};
-  const bool allowed = role == pb::ROLE_VISITOR                           ? visitor_may(b)
-                       : role == pb::ROLE_AGENT || role == pb::ROLE_ADMIN ? agent_may(b)
-                                                                          : false;
+  const bool allowed =
+      role == pb::ROLE_VISITOR ? visitor_may(b)
+      : role == pb::ROLE_AGENT || role == pb::ROLE_ADMIN || role == pb::ROLE_SUPERVISOR
+          ? agent_may(b)
+          : false;
   if (allowed) return std::nullopt;
   return error{pb::ERROR_CODE_FORBIDDEN,
                std::string(role_name(role)) + " may not send " + request_name(b)};
@@ -299,6 +307,20 @@ check validate_send(const pb::SendMessage& m, const limits& lim) {
   return text_field("text", m.text(), lim.max_text_bytes, true);
 }
 
+check validate_tags(const pb::SetTags& m) {
+  if (auto e = conversation_ref("conversation_id", m.conversation_id())) return e;
+  if (m.tags_size() > static_cast<int>(max_conversation_tags)) {
+    return invalid("more than " + std::to_string(max_conversation_tags) + " tags");
+  }
+  for (int i = 0; i < m.tags_size(); ++i) {
+    if (!is_tag(m.tags(i))) return invalid("a tag is 1..32 of [a-z0-9_-]");
+    for (int j = 0; j < i; ++j) {
+      if (m.tags(j) == m.tags(i)) return invalid("tag '" + m.tags(i) + "' given twice");
+    }
+  }
+  return std::nullopt;
+}
+
 check validate_receipt(const pb::Receipt& m) {
   if (auto e = conversation_ref("conversation_id", m.conversation_id())) return e;
   if (m.seq() == 0) return invalid("seq must be positive");
@@ -375,7 +397,14 @@ std::optional<error> validate_request(const pb::ClientEnvelope& envelope, pb::Ro
     case body::kJoin:
       return validate_join(envelope.join(), lim);
     case body::kSend:
+      if (envelope.send().note() && role == pb::ROLE_VISITOR) {
+        return error{pb::ERROR_CODE_FORBIDDEN, "visitors may not write internal notes"};
+      }
       return validate_send(envelope.send(), lim);
+    case body::kSetTags:
+      return validate_tags(envelope.set_tags());
+    case body::kWatch:
+      return conversation_ref("conversation_id", envelope.watch().conversation_id());
     case body::kReceipt:
       return validate_receipt(envelope.receipt());
     case body::kTyping:

@@ -222,8 +222,8 @@ void http_session::handle_request(request req) {
     return;
   }
   lc::service::http_request out{std::string(req.method_string()), std::string(target),
-                                std::string(req[http::field::authorization]),
-                                std::move(req.body())};
+                                std::string(req[http::field::authorization]), std::move(req.body()),
+                                client_address(req)};
   // The callback owns the session, so a late `done` always finds it; if the peer left
   // meanwhile, the write just fails. awaiting_ turns a second call into a no-op.
   awaiting_ = true;
@@ -244,8 +244,8 @@ lc::service::http_response http_session::with_cors(lc::service::http_response re
   }
   res.headers.emplace_back("Access-Control-Allow-Origin", origin_);
   res.headers.emplace_back("Vary", "Origin");
-  res.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, DELETE");
-  res.headers.emplace_back("Access-Control-Allow-Headers", "Authorization");
+  res.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
+  res.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
   return res;
 }
 
@@ -255,12 +255,7 @@ std::string http_session::peer_address() const {
   return ec ? std::string("?") : ep.address().to_string();
 }
 
-void http_session::upgrade(request& req) {
-  if (!state_->origin_allowed(origin_) && !origin_.empty()) {
-    send_error(403, "forbidden", "origin not allowed");
-    return;
-  }
-  // Behind a trusted proxy the client is the last address it appended to X-Forwarded-For.
+std::string http_session::client_address(const request& req) const {
   std::string client = peer_address();
   if (state_->trusted_proxy(client)) {
     std::string_view xff = req["X-Forwarded-For"];
@@ -270,6 +265,15 @@ void http_session::upgrade(request& req) {
     while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
     if (!last.empty()) client = std::string(last);
   }
+  return client;
+}
+
+void http_session::upgrade(request& req) {
+  if (!state_->origin_allowed(origin_) && !origin_.empty()) {
+    send_error(403, "forbidden", "origin not allowed");
+    return;
+  }
+  const std::string client = client_address(req);
   if (client != slot_.address()) {
     if (address_slot::full(*state_, client)) {
       send_error(429, "too_many_connections", "too many connections from this address");

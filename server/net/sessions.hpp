@@ -135,6 +135,9 @@ class http_session : public std::enable_shared_from_this<http_session>, public e
   void upgrade(request& req);
   lc::service::http_response with_cors(lc::service::http_response res) const;
   std::string peer_address() const;
+  // The client: the peer, or behind a trusted proxy the last address it appended to
+  // X-Forwarded-For.
+  std::string client_address(const request& req) const;
   void handle_request(request req);
   void on_handled(lc::service::http_response res);
   void do_write(std::shared_ptr<response> res);

@@ -20,6 +20,18 @@ constexpr std::size_t max_running = 32;  // archives in flight on this node
 constexpr std::int64_t degraded_after_ms = 5LL * 60 * 1000;
 constexpr std::size_t retention_batch = 500;
 constexpr std::uint32_t backfill_step = 1000;  // keys scanned per tick
+
+std::vector<std::string> split_tags(std::string_view csv) {
+  std::vector<std::string> out;
+  while (!csv.empty()) {
+    const auto comma = csv.find(',');
+    if (comma != 0) out.emplace_back(csv.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    csv.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 }  // namespace
 
 record::conversation_archive build_archive(const store::conversation_record& c,
@@ -35,6 +47,8 @@ record::conversation_archive build_archive(const store::conversation_record& c,
         std::find(a.agents.begin(), a.agents.end(), e.agent_id()) == a.agents.end()) {
       a.agents.push_back(e.agent_id());
     }
+    // Each TAGGED event holds the whole list: the last one is the conversation's.
+    if (e.kind() == pb::EVENT_KIND_TAGGED) a.tags = split_tags(e.text());
   }
   if (!c.agent_id.empty() &&
       std::find(a.agents.begin(), a.agents.end(), c.agent_id) == a.agents.end()) {

@@ -22,9 +22,10 @@ chat_service::chat_service(boost::asio::io_context& io, store::redis_connection&
       matcher_(ctx_, redis_endpoint),
       queue_(ctx_, conns_, matcher_),
       delivery_(ctx_, conns_, queue_, matcher_),
+      monitor_(ctx_, conns_, delivery_),
       archiver_(ctx_),
       node_(ctx_, conns_, matcher_, queue_, archiver_),
-      requests_(ctx_, conns_, delivery_, queue_, matcher_, node_),
+      requests_(ctx_, conns_, delivery_, queue_, matcher_, node_, monitor_),
       rest_(
           ctx_, [this] { return ready(); }, [this] { return archiver_.degraded(); }) {
   declare_metrics(metrics_);
@@ -51,6 +52,7 @@ void chat_service::start() {
 }
 
 void chat_service::drain() {
+  monitor_.stop();
   node_.drain();
 }
 

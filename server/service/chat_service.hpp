@@ -14,6 +14,7 @@
 #include "server/service/context.hpp"
 #include "server/service/delivery.hpp"
 #include "server/service/matcher.hpp"
+#include "server/service/monitor.hpp"
 #include "server/service/node.hpp"
 #include "server/service/options.hpp"
 #include "server/service/queue_status.hpp"
@@ -75,6 +76,7 @@ class chat_service final : public frontend, private session_owner {
   matcher matcher_;
   queue_status queue_;
   delivery delivery_;
+  monitor monitor_;
   archiver archiver_;
   node node_;
   requests requests_;

@@ -82,6 +82,9 @@ void delivery::offer(session& s, const std::string& conv, follow& f, const pb::C
 
 bool delivery::push(session& s, const std::string& conv, follow& f, const pb::ChatEvent& e,
                     frame* shared) {
+  // Every path to a visitor (live, catch-up, resume) passes here: a staff-only event (a note,
+  // the tags) is consumed by the cursor and never sent.
+  if (s.role() == pb::ROLE_VISITOR && core::staff_only(e.kind())) return true;
   f.state = core::state_after(f.state, e);
   if (shared != nullptr) {
     if (!*shared) *shared = event_frame(e);

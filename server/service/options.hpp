@@ -24,7 +24,11 @@ struct service_options {
   std::chrono::milliseconds lease_ttl{10000};
   std::chrono::milliseconds redis_timeout{2000};
   std::chrono::seconds visitor_token_ttl{30 * 24 * 3600};
-  double messages_per_second = 20;  // per connection, sustained
+  // A signed-in console's token: short, since the console renews it with its refresh token and
+  // a token cannot be taken back before it expires but by revoking every token of its holder.
+  std::chrono::seconds staff_token_ttl{15 * 60};
+  std::chrono::seconds sign_in_ttl{7 * 24 * 3600};  // how long a refresh token renews
+  double messages_per_second = 20;                  // per connection, sustained
   double message_burst = 40;
   // Bounds on what one anonymous client can make the server store (per address and per visitor).
   std::uint32_t max_messages_before_answer = 20;  // per conversation, until an agent answers

@@ -99,42 +99,58 @@ task requests::join(session_ptr s, request req) {
 task requests::send_message(session_ptr s, request req) {
   const auto& m = req.send();
   const auto& conv = m.conversation_id();
-  auto* f =
-      acting_on(*s, req.request_id(), conv,
-                s->role() == pb::ROLE_AGENT ? action::agent_message : action::visitor_message);
-  if (f == nullptr) co_return;
+  const bool note = m.note();
+  // A note by a supervisor (or admin) on a chat they do not hold goes without a follow: the
+  // store checks the conversation is in their departments.
+  follow* f = nullptr;
+  std::string scope;
+  if (note && s->find_follow(conv) == nullptr && s->agent().supervises()) {
+    scope = supervision_scope(s->agent());
+  } else {
+    f = acting_on(*s, req.request_id(), conv,
+                  s->role() == pb::ROLE_AGENT ? action::agent_message : action::visitor_message);
+    if (f == nullptr) co_return;
+  }
   if (s->role() == pb::ROLE_VISITOR &&
       !limits_.allow_message(s->address(), s->user_id(), wall_clock_ms())) {
     s->send_error(req.request_id(), pb::ERROR_CODE_RATE_LIMITED, "too many messages; slow down");
     co_return;
   }
-  store::post_params p;
-  p.conversation_id = conv;
-  p.role = s->role();
-  p.sender_id = s->user_id();
-  p.sender_name = s->display_name();
-  p.client_msg_id = m.client_msg_id();
-  p.text = m.text();
-  p.assignment_epoch = f->assignment_epoch;
-  if (s->role() == pb::ROLE_VISITOR) p.max_before_answer = ctx_.options.max_messages_before_answer;
-  // Until the Ack is out, nothing after this message goes to this session (see the cursor).
-  const auto token = f->token;
-  f->cursor.write_started();
-  // The event as the stream will hold it: this node's followers get it from here (lc_post
-  // wakes only other nodes).
+  // The event as the stream will hold it: this node's followers get it from here (the store
+  // wakes only other nodes, or only agents' nodes for a note).
   pb::ChatEvent event;
   event.set_conversation_id(conv);
-  event.set_kind(pb::EVENT_KIND_MESSAGE);
-  event.set_sender_role(p.role);
-  event.set_sender_id(p.sender_id);
-  event.set_sender_name(p.sender_name);
-  event.set_text(p.text);
-  event.set_client_msg_id(p.client_msg_id);
+  event.set_kind(note ? pb::EVENT_KIND_NOTE : pb::EVENT_KIND_MESSAGE);
+  event.set_sender_role(s->role());
+  event.set_sender_id(s->user_id());
+  event.set_sender_name(s->display_name());
+  event.set_text(m.text());
+  event.set_client_msg_id(m.client_msg_id());
+  // Until the Ack is out, nothing after this message goes to this session (see the cursor).
+  const auto token = f != nullptr ? f->token : 0;
+  if (f != nullptr) f->cursor.write_started();
   store::post_result r;
   try {
-    r = co_await ctx_.store.post(std::move(p));
+    if (note) {
+      store::note_params p{conv,     s->user_id(), s->display_name(), m.client_msg_id(),
+                           m.text(), scope};
+      r = co_await ctx_.store.note(std::move(p));
+    } else {
+      store::post_params p;
+      p.conversation_id = conv;
+      p.role = s->role();
+      p.sender_id = s->user_id();
+      p.sender_name = s->display_name();
+      p.client_msg_id = m.client_msg_id();
+      p.text = m.text();
+      p.assignment_epoch = f->assignment_epoch;
+      if (s->role() == pb::ROLE_VISITOR) {
+        p.max_before_answer = ctx_.options.max_messages_before_answer;
+      }
+      r = co_await ctx_.store.post(std::move(p));
+    }
   } catch (...) {
-    if (auto* again = s->find_follow(conv, token)) {
+    if (auto* again = token != 0 ? s->find_follow(conv, token) : nullptr) {
       again->cursor.write_finished(std::nullopt);
       deliver_.pump(*s, conv);
     }
@@ -151,7 +167,7 @@ task requests::send_message(session_ptr s, request req) {
   a->set_duplicate(r.duplicate);
   a->set_at_ms(r.at_ms);
   s->send(env);
-  if (auto* again = s->find_follow(conv, token)) {
+  if (auto* again = token != 0 ? s->find_follow(conv, token) : nullptr) {
     again->cursor.write_finished(r.seq);
     deliver_.pump(*s, conv);
   }
@@ -164,8 +180,12 @@ task requests::send_message(session_ptr s, request req) {
   event.set_seq(r.seq);
   event.set_at_ms(r.at_ms);
   deliver_.on_own_event(event);
-  ctx_.metrics.add("livechat_messages_total", 1,
-                   {{"role", s->role() == pb::ROLE_AGENT ? "agent" : "visitor"}});
+  if (note) {
+    ctx_.metrics.add("livechat_notes_total", 1);
+  } else {
+    ctx_.metrics.add("livechat_messages_total", 1,
+                     {{"role", s->role() == pb::ROLE_AGENT ? "agent" : "visitor"}});
+  }
 }
 
 task requests::receipt(session_ptr s, request req) {

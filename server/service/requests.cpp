@@ -15,13 +15,14 @@ namespace lc::service {
 namespace pb = livechat::v1;
 
 requests::requests(const service_context& ctx, connections& conns, delivery& deliver,
-                   queue_status& queue, matcher& match, node& self)
+                   queue_status& queue, matcher& match, node& self, monitor& watching)
     : ctx_(ctx),
       conns_(conns),
       deliver_(deliver),
       queue_(queue),
       match_(match),
       node_(self),
+      monitor_(watching),
       limits_(ctx.options) {}
 
 void requests::on_request(session& s) {
@@ -68,6 +69,8 @@ bool requests::admit(session& s, const request& req) {
     case request::kRate:
     case request::kOfflineMessage:
     case request::kListOfflineMessages:
+    case request::kSetTags:
+    case request::kWatch:
       return true;
     default:
       s.send_error(rid, pb::ERROR_CODE_UNKNOWN_TYPE, "unknown request type");
@@ -100,6 +103,10 @@ task requests::dispatch(session_ptr s, request req) {
       return leave_offline_message(std::move(s), std::move(req));
     case request::kListOfflineMessages:
       return list_offline_messages(std::move(s), std::move(req));
+    case request::kSetTags:
+      return set_tags(std::move(s), std::move(req));
+    case request::kWatch:
+      return watch(std::move(s), std::move(req));
     default:
       // admit() lets through only the kinds above; one admitted there and not handled here is
       // a bug, answered as INTERNAL by handle().

@@ -15,6 +15,7 @@ namespace lc::service {
 
 class delivery;
 class matcher;
+class monitor;
 class node;
 class queue_status;
 
@@ -23,10 +24,14 @@ class queue_status;
 // anything reaches Redis, makes the one store call that does it atomically, and answers with an
 // Ack, a typed reply or an Error carrying the request id. One handler per request type. Also
 // tells the store when a user's last connection here is gone (their grace period starts).
+// What a supervisor may act on without holding the chat, as the store checks it: "*" for an
+// admin (every department), else their departments, comma-separated.
+std::string supervision_scope(const core::agent_claims& who);
+
 class requests {
  public:
   requests(const service_context& ctx, connections& conns, delivery& deliver, queue_status& queue,
-           matcher& match, node& self);
+           matcher& match, node& self, monitor& watching);
 
   // A request was queued on the session.
   void on_request(session& s);
@@ -62,6 +67,8 @@ class requests {
   task rate(session_ptr s, request req);
   task leave_offline_message(session_ptr s, request req);
   task list_offline_messages(session_ptr s, request req);
+  task set_tags(session_ptr s, request req);
+  task watch(session_ptr s, request req);
   task user_left(livechat::v1::Role role, std::string user_id, std::string conv);
 
   void ack(session& s, std::uint64_t request_id, const std::string& conv, std::uint64_t seq = 0);
@@ -72,12 +79,17 @@ class requests {
   follow* acting_on(session& s, std::uint64_t request_id, const std::string& conv,
                     core::conversation_action action);
 
+  // The tags a request names that the team does not offer (empty: all offered, or no system of
+  // record to ask); throws when the system of record failed.
+  boost::asio::awaitable<std::vector<std::string>> tags_not_offered(std::vector<std::string> tags);
+
   const service_context& ctx_;
   connections& conns_;
   delivery& deliver_;
   queue_status& queue_;
   matcher& match_;
   node& node_;
+  monitor& monitor_;
   client_limits limits_;
   std::size_t in_flight_ = 0;
 };

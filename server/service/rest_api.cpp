@@ -79,9 +79,11 @@ asio::awaitable<http_response> rest_api::route(http_request request) {
   const auto& path = target->path;
   const bool post = request.method == "POST";
   const bool del = request.method == "DELETE";
-  if (request.method != "GET" && request.method != "HEAD" && !post && !del) {
+  if (auto r = co_await team_.public_route(request, path)) co_return std::move(*r);
+  if (request.method != "GET" && request.method != "HEAD" && !post && !del &&
+      request.method != "PUT" && request.method != "PATCH") {
     co_return error_reply(405, "method_not_allowed",
-                          "only GET, POST and DELETE are supported here");
+                          "only GET, POST, PUT, PATCH and DELETE are supported here");
   }
   if (path == "/healthz") co_return json_reply(200, R"({"status":"ok"})");
   if (path == "/readyz") co_return co_await readiness();
@@ -100,6 +102,10 @@ asio::awaitable<http_response> rest_api::route(http_request request) {
   const auto middle = [&](std::string_view prefix, std::string_view suffix) {
     return path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
   };
+  if (auto r = co_await team_.route(*who, request, path)) co_return std::move(*r);
+  if (request.method == "PUT" || request.method == "PATCH") {
+    co_return error_reply(405, "method_not_allowed", "not supported here");
+  }
   constexpr std::string_view agent_prefix = "/api/agents/";
   constexpr std::string_view visitor_prefix = "/api/visitors/";
   if (post) {
@@ -134,6 +140,8 @@ asio::awaitable<http_response> rest_api::route(http_request request) {
   if (path == "/api/stats/export.csv") co_return co_await stats(*who, target->params, true);
   if (path == "/api/offline-messages") co_return co_await offline_messages(*who, target->params);
   if (path == "/api/agents") co_return co_await agents();
+  if (path == "/api/queue") co_return co_await waiting(*who);
+  if (path == "/api/live") co_return co_await live(*who);
   co_return error_reply(404, "not_found", "no such resource");
 }
 
@@ -182,7 +190,7 @@ asio::awaitable<http_response> rest_api::metrics() {
 
 asio::awaitable<http_response> rest_api::revoke(const core::agent_claims& who,
                                                 const std::string& agent) {
-  if (!who.admin) co_return error_reply(403, "forbidden", "only admins may revoke tokens");
+  if (!who.admin()) co_return error_reply(403, "forbidden", "only admins may revoke tokens");
   if (!core::is_operator_id(agent)) co_return error_reply(400, "bad_request", "malformed agent id");
   const auto not_before = co_await ctx_.store.revoke_agent(agent);
   core::json_writer j;
@@ -223,6 +231,53 @@ asio::awaitable<http_response> rest_api::agents() {
   co_return json_reply(200, j.str());
 }
 
+asio::awaitable<http_response> rest_api::waiting(const core::agent_claims& who) {
+  auto w =
+      co_await ctx_.reads.waiting(who.admin() ? ctx_.options.departments : who.departments, 100);
+  // Longest wait first, whichever department: the one to pick up by hand.
+  std::stable_sort(w.waiting.begin(), w.waiting.end(), [](const auto& a, const auto& b) {
+    return a.waiting_since_ms < b.waiting_since_ms;
+  });
+  core::json_writer j;
+  j.begin_object().key("now_ms").value(w.now_ms).key("waiting").begin_array();
+  for (const auto& v : w.waiting) {
+    j.begin_object();
+    j.key("conversation_id").value(v.conversation_id);
+    j.key("department").value(v.department);
+    j.key("position").value(static_cast<std::uint64_t>(v.position));
+    j.key("visitor_name").value(v.visitor_name);
+    j.key("first_message").value(v.first_message);
+    j.key("waiting_since_ms").value(v.waiting_since_ms);
+    j.end_object();
+  }
+  j.end_array().end_object();
+  co_return json_reply(200, j.str());
+}
+
+asio::awaitable<http_response> rest_api::live(const core::agent_claims& who) {
+  if (!who.supervises()) {
+    co_return error_reply(403, "forbidden", "supervisors and admins see the live conversations");
+  }
+  auto list = co_await ctx_.reads.live(who.admin() ? ctx_.options.departments : who.departments);
+  std::sort(list.begin(), list.end(),
+            [](const auto& a, const auto& b) { return a.assigned_ms < b.assigned_ms; });
+  core::json_writer j;
+  j.begin_object().key("conversations").begin_array();
+  for (const auto& c : list) {
+    j.begin_object();
+    j.key("conversation_id").value(c.conversation_id);
+    j.key("department").value(c.department);
+    j.key("agent_id").value(c.agent_id);
+    j.key("agent_name").value(c.agent_name);
+    j.key("visitor_name").value(c.visitor_name);
+    j.key("assigned_ms").value(c.assigned_ms);
+    j.key("last_seq").value(c.seq);
+    j.end_object();
+  }
+  j.end_array().end_object();
+  co_return json_reply(200, j.str());
+}
+
 asio::awaitable<http_response> rest_api::offline_messages(
     const core::agent_claims& who, const std::map<std::string, std::string>& params) {
   std::vector<std::string> departments;
@@ -232,11 +287,11 @@ asio::awaitable<http_response> rest_api::offline_messages(
       co_return error_reply(400, "bad_request", "malformed department");
     }
     const auto& mine = who.departments;
-    if (!who.admin && std::find(mine.begin(), mine.end(), d->second) == mine.end()) {
+    if (!who.admin() && std::find(mine.begin(), mine.end(), d->second) == mine.end()) {
       co_return error_reply(403, "forbidden", "not an agent of that department");
     }
     departments.push_back(d->second);
-  } else if (!who.admin) {
+  } else if (!who.admin()) {
     departments = who.departments;
   }
   std::uint32_t limit = 50;

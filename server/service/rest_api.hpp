@@ -9,6 +9,7 @@
 
 #include "server/core/token.hpp"
 #include "server/service/context.hpp"
+#include "server/service/team_api.hpp"
 #include "server/service/transport.hpp"
 
 namespace lc::service {
@@ -22,7 +23,10 @@ class rest_api {
  public:
   rest_api(const service_context& ctx, std::function<bool()> ready,
            std::function<bool()> archive_degraded)
-      : ctx_(ctx), ready_(std::move(ready)), archive_degraded_(std::move(archive_degraded)) {}
+      : ctx_(ctx),
+        ready_(std::move(ready)),
+        archive_degraded_(std::move(archive_degraded)),
+        team_(ctx) {}
 
   void handle(http_request request, std::function<void(http_response)> done);
 
@@ -47,6 +51,10 @@ class rest_api {
   boost::asio::awaitable<http_response> offline_messages(const core::agent_claims& who,
                                                          const params_map& params);
   boost::asio::awaitable<http_response> agents();
+  // Who waits in the caller's departments (admins: all), longest first.
+  boost::asio::awaitable<http_response> waiting(const core::agent_claims& who);
+  // Supervisors: the conversations agents of their departments hold now.
+  boost::asio::awaitable<http_response> live(const core::agent_claims& who);
   // The caller's claims when its bearer token verifies and was not revoked.
   boost::asio::awaitable<std::optional<core::agent_claims>> authenticate(
       const http_request& request);
@@ -54,6 +62,7 @@ class rest_api {
   const service_context& ctx_;
   std::function<bool()> ready_;
   std::function<bool()> archive_degraded_;
+  team_api team_;  // sign-in, accounts, audit, shared replies and tags
 };
 
 }  // namespace lc::service

@@ -17,6 +17,7 @@ struct http_request {
   std::string target;         // origin-form, e.g. "/api/stats?from=..."
   std::string authorization;  // the Authorization header, verbatim ("" when absent)
   std::string body;
+  std::string address;  // the client's (behind a trusted proxy, the one it forwarded)
 };
 
 struct http_response {

@@ -122,6 +122,31 @@ task<overview_result> chat_reads::overview(std::vector<std::string> departments)
   co_return out;
 }
 
+task<std::vector<live_conversation>> chat_reads::live(std::vector<std::string> departments) {
+  auto r = co_await fcall(conn_, "lc_live", std::move(departments));
+  std::vector<live_conversation> out;
+  for (const auto& c : r.elements) {
+    out.push_back({at(c, 0).as_string(), at(c, 1).as_string(), at(c, 2).as_string(),
+                   at(c, 3).as_string(), at(c, 4).as_string(), at(c, 5).as_int(),
+                   static_cast<std::uint64_t>(at(c, 6).as_int())});
+  }
+  co_return out;
+}
+
+task<waiting_result> chat_reads::waiting(std::vector<std::string> departments,
+                                         std::uint32_t limit) {
+  departments.insert(departments.begin(), std::to_string(limit));
+  auto r = co_await fcall(conn_, "lc_waiting", std::move(departments));
+  waiting_result out;
+  out.now_ms = at(r, 0).as_int();
+  for (std::size_t i = 1; i < r.elements.size(); ++i) {
+    const auto& w = r.elements[i];
+    out.waiting.push_back({at(w, 0).as_string(), at(w, 1).as_string(), u32(at(w, 2)),
+                           at(w, 3).as_string(), at(w, 4).as_string(), at(w, 5).as_int()});
+  }
+  co_return out;
+}
+
 task<std::vector<agent_summary>> chat_reads::agents() {
   auto r = co_await fcall(conn_, "lc_agents", std::vector<std::string>());
   std::vector<agent_summary> out;

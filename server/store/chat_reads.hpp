@@ -35,6 +35,23 @@ struct backlog_sample {
   };
   std::vector<item> oldest;  // oldest first
 };
+// One visitor waiting, as the consoles' waiting list shows them.
+struct waiting_visitor {
+  std::string conversation_id, department;
+  std::uint32_t position = 0;  // 1 = next in the department
+  std::string visitor_name, first_message;
+  std::int64_t waiting_since_ms = 0;
+};
+struct waiting_result {
+  std::int64_t now_ms = 0;  // the Redis clock
+  std::vector<waiting_visitor> waiting;
+};
+// One conversation an agent holds now, as a supervisor's live list shows it.
+struct live_conversation {
+  std::string conversation_id, department, agent_id, agent_name, visitor_name;
+  std::int64_t assigned_ms = 0;
+  std::uint64_t seq = 0;  // its last event
+};
 struct overview_result {
   std::int64_t now_ms = 0;  // Redis clock
   std::vector<department_overview> departments;
@@ -66,6 +83,10 @@ class chat_reads {
   task<std::int64_t> agent_not_before(std::string agent);
   // The queues and agents of the given (operator-defined) departments, in that order.
   task<overview_result> overview(std::vector<std::string> departments);
+  // The conversations held now in these departments.
+  task<std::vector<live_conversation>> live(std::vector<std::string> departments);
+  // Who waits in these departments, in queue order, at most `limit` per department.
+  task<waiting_result> waiting(std::vector<std::string> departments, std::uint32_t limit);
   task<std::vector<agent_summary>> agents();
   // Closed conversations not yet in the system of record: how many, since when, the oldest
   // `max` of them.

@@ -96,6 +96,26 @@ task<post_result> chat_store::post(post_params p) {
                         at(r, 2).as_int() == 1};
 }
 
+task<post_result> chat_store::note(note_params p) {
+  std::vector<std::string> args{std::move(p.conversation_id),
+                                role_arg(pb::ROLE_AGENT),
+                                std::move(p.sender_id),
+                                std::move(p.sender_name),
+                                std::move(p.client_msg_id),
+                                std::move(p.scope),
+                                std::move(p.text)};
+  auto r = co_await fenced_fcall("lc_note", std::move(args));
+  co_return post_result{static_cast<std::uint64_t>(at(r, 0).as_int()), at(r, 1).as_int(),
+                        at(r, 2).as_int() == 1};
+}
+
+task<post_result> chat_store::tag(tag_params p) {
+  std::vector<std::string> args{std::move(p.conversation_id), std::move(p.sender_id),
+                                std::move(p.sender_name), std::move(p.scope), csv(p.tags)};
+  auto r = co_await fenced_fcall("lc_tag", std::move(args));
+  co_return post_result{static_cast<std::uint64_t>(at(r, 0).as_int()), at(r, 1).as_int(), false};
+}
+
 task<std::optional<std::int64_t>> chat_store::receipt(receipt_params p) {
   std::vector<std::string> args{
       std::move(p.conversation_id), role_arg(p.role),

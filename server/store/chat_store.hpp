@@ -51,6 +51,15 @@ struct post_result {
   std::int64_t at_ms = 0;
   bool duplicate = false;
 };
+// An internal note, or a conversation's tags, by its agent or a supervisor: `scope` is "" for
+// the conversation's own agent, "*" for an admin, else the departments the caller supervises.
+struct note_params {
+  std::string conversation_id, sender_id, sender_name, client_msg_id, text, scope;
+};
+struct tag_params {
+  std::string conversation_id, sender_id, sender_name, scope;
+  std::vector<std::string> tags;
+};
 struct receipt_params {
   std::string conversation_id;
   livechat::v1::Role role = livechat::v1::ROLE_UNSPECIFIED;
@@ -136,6 +145,10 @@ class chat_store {
   task<join_result> join(join_params p);
   task<std::vector<match_result>> match(std::string department, int max);
   task<post_result> post(post_params p);
+  // Staff only: stored in the stream, never delivered to the visitor.
+  task<post_result> note(note_params p);
+  // The TAGGED event's seq and time.
+  task<post_result> tag(tag_params p);
   // The delivery latency (ms, Redis clock; may be 0) when a DELIVERED receipt moved the mark.
   task<std::optional<std::int64_t>> receipt(receipt_params p);
   task<void> typing(typing_params p);

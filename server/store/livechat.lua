@@ -14,6 +14,9 @@
 -- seq.
 
 local EV_MESSAGE, EV_JOINED, EV_ASSIGNED, EV_TRANSFERRED, EV_REQUEUED, EV_CLOSED = 1, 2, 3, 4, 5, 6
+-- Staff-only events: stored in the stream like any other, woken only on agents' nodes, and
+-- never delivered to a visitor (the node filters them out of every visitor path).
+local EV_NOTE, EV_TAGGED = 7, 8
 local ROLE_VISITOR, ROLE_AGENT, ROLE_SYSTEM = 1, 2, 3
 local FRONT = 1              -- priority of requeued and transferred conversations
 local PRIO_SPAN = 1e13       -- score = (FRONT - prio) * PRIO_SPAN + enqueue ms
@@ -587,15 +590,88 @@ local function transfer(node, args)
     if not agent_can_take(to_agent, nil) then
       return err('CONFLICT', 'agent ' .. to_agent .. ' is not available')
     end
+  end
+  -- The note is for colleagues: an internal note of its own, before the transfer, woken on the
+  -- agents' nodes only (it once rode in the TRANSFERRED event's text, which visitors receive).
+  if note and note ~= '' then
+    local from_name, from_node = unpack(redis.call('HMGET', K.agent(from), 'name', 'node'))
+    local nodes = { from_node }
+    if to_agent ~= '' then nodes[2] = redis.call('HGET', K.agent(to_agent), 'node') end
+    append(conv, now, { 'k', EV_NOTE, 'r', ROLE_AGENT, 'id', from, 'n', from_name or from,
+      't', note }, nil, nodes)
+  end
+  if to_agent ~= '' then
     local from_node = redis.call('HGET', K.agent(from), 'node')
     release_slot(from, conv)
     notify({ from_node }, 'u|' .. conv .. '|' .. from)
     redis.call('HSET', K.conv(conv), 'agent', to_agent)
-    assign(conv, to_agent, now, EV_TRANSFERRED, note)
+    assign(conv, to_agent, now, EV_TRANSFERRED)
     return { 'agent', to_agent }
   end
-  requeue(conv, to_dept, now, EV_TRANSFERRED, note)
+  requeue(conv, to_dept, now, EV_TRANSFERRED)
   return { 'dept', to_dept }
+end
+
+-- The caller may act on the conversation as staff: its agent, or (scope '*': an admin; else a
+-- comma list of the departments they supervise) a supervisor of its department.
+local function staff_error(c, sender, scope)
+  if not c.state then return err('NOT_FOUND', 'no such conversation') end
+  if c.agent == sender and c.agent ~= '' then return nil end
+  if scope == '*' then return nil end
+  for _, d in ipairs(split_csv(scope)) do
+    if d == c.dept then return nil end
+  end
+  return err('NOT_FOUND', 'no such conversation')
+end
+
+-- The nodes of the conversation's agent and of those asking (never the visitor's, unless it is
+-- also an agent's): where staff-only events are woken.
+local function staff_nodes(c)
+  local anode = c.anode
+  if (not anode or anode == '') and c.agent and c.agent ~= '' then
+    anode = redis.call('HGET', K.agent(c.agent), 'node')
+  end
+  return { anode }
+end
+
+-- note(conv, role, sender, name, cmid, scope, text) -> {seq, ts, duplicate(0|1)}: an internal
+-- note by the conversation's agent or a supervisor of its department (scope as staff_error);
+-- deduplicated on the sender's client id like a message.
+local function note(node, args)
+  local conv, rs, sender, name, cmid, scope, text =
+    args[1], args[2], args[3], args[4], args[5], args[6], args[7]
+  local c = hgetall_map(K.conv(conv))
+  local bad = staff_error(c, sender, scope)
+  if bad then return bad end
+  local dk = K.dedup(conv)
+  local dedup = rs .. ':' .. sender .. ':' .. cmid
+  local seen = redis.call('HGET', dk, dedup)
+  if seen then
+    local e = redis.call('XRANGE', K.stream(conv), '0-' .. seen, '0-' .. seen)[1]
+    local ts = 0
+    if e then for i = 1, #e[2], 2 do if e[2][i] == 'ts' then ts = tonumber(e[2][i + 1]) end end end
+    return { tonumber(seen), ts, 1 }
+  end
+  if c.state == 'closed' then return err('CONFLICT', 'conversation is closed') end
+  local now = now_ms()
+  local seq = append(conv, now, { 'k', EV_NOTE, 'r', tonumber(rs), 'id', sender, 'n', name,
+    't', text, 'c', cmid }, nil, staff_nodes(c))
+  redis.call('HSET', dk, dedup, seq)
+  return { seq, now, 0 }
+end
+
+-- tag(conv, sender, name, scope, tags_csv) -> {seq, ts}: the conversation's whole list of tags,
+-- as a TAGGED event (the archive takes the last one's).
+local function tag(node, args)
+  local conv, sender, name, scope, tags = args[1], args[2], args[3], args[4], args[5]
+  local c = hgetall_map(K.conv(conv))
+  local bad = staff_error(c, sender, scope)
+  if bad then return bad end
+  if c.state == 'closed' then return err('CONFLICT', 'conversation is closed') end
+  local now = now_ms()
+  local seq = append(conv, now, { 'k', EV_TAGGED, 'r', ROLE_AGENT, 'id', sender, 'n', name,
+    't', tags }, nil, staff_nodes(c))
+  return { seq, now }
 end
 
 -- agent_connect(agent, name, cap, depts_csv) -> {status, conv...}: the agent is now connected
@@ -860,6 +936,41 @@ local function overview(keys, args)
   return out
 end
 
+-- waiting(limit, dept...) -> {now, {conv, dept, position, name, first, qsince}, ...}: who waits
+-- in these departments, in queue order (at most `limit` each), for the consoles' waiting list.
+local function waiting(keys, args)
+  local limit = tonumber(args[1]) or 50
+  local out = { now_ms() }
+  for i = 2, #args do
+    local d = args[i]
+    for rank, conv in ipairs(redis.call('ZRANGE', K.queue(d), 0, limit - 1)) do
+      local name, first, qsince = unpack(redis.call('HMGET', K.conv(conv), 'vname', 'first',
+        'qsince'))
+      out[#out + 1] = { conv, d, rank, name or '', first or '', tonumber(qsince or '0') }
+    end
+  end
+  return out
+end
+
+-- live(dept...) -> {{conv, dept, agent, aname, vname, assigned, seq}, ...}: the conversations
+-- agents hold now in these departments, for supervisors (the waiting ones are `waiting`'s).
+local function live(keys, args)
+  local wanted = {}
+  for _, d in ipairs(args) do wanted[d] = true end
+  local out = {}
+  for _, agent in ipairs(redis.call('SMEMBERS', K.agents)) do
+    for _, conv in ipairs(redis.call('SMEMBERS', K.agent_convs(agent))) do
+      local dept, state, aname, vname, assigned, seq = unpack(redis.call('HMGET', K.conv(conv),
+        'dept', 'state', 'aname', 'vname', 'assigned', 'seq'))
+      if state == 'assigned' and wanted[dept] then
+        out[#out + 1] = { conv, dept, agent, aname or agent, vname or '',
+          tonumber(assigned or '0'), tonumber(seq or '0') }
+      end
+    end
+  end
+  return out
+end
+
 -- agents() -> {{id, name, status, active, cap, depts, connected(0|1)}, ...}: the team at a glance
 -- for the on-call dashboard; 'connected' is false while gone (grace) or when the node is dead.
 local function agents(keys, args)
@@ -936,6 +1047,7 @@ local function enums(keys, args)
   return { 'EVENT_KIND_MESSAGE', EV_MESSAGE, 'EVENT_KIND_JOINED', EV_JOINED,
     'EVENT_KIND_ASSIGNED', EV_ASSIGNED, 'EVENT_KIND_TRANSFERRED', EV_TRANSFERRED,
     'EVENT_KIND_REQUEUED', EV_REQUEUED, 'EVENT_KIND_CLOSED', EV_CLOSED,
+    'EVENT_KIND_NOTE', EV_NOTE, 'EVENT_KIND_TAGGED', EV_TAGGED,
     'ROLE_VISITOR', ROLE_VISITOR, 'ROLE_AGENT', ROLE_AGENT, 'ROLE_SYSTEM', ROLE_SYSTEM }
 end
 
@@ -949,6 +1061,10 @@ redis.register_function('lc_signal', signal)
 redis.register_function('lc_close', fenced(close))
 redis.register_function('lc_rate', fenced(rate))
 redis.register_function('lc_transfer', fenced(transfer))
+redis.register_function('lc_note', fenced(note))
+redis.register_function{ function_name = 'lc_waiting', callback = waiting, flags = { 'no-writes' } }
+redis.register_function{ function_name = 'lc_live', callback = live, flags = { 'no-writes' } }
+redis.register_function('lc_tag', fenced(tag))
 redis.register_function('lc_agent_connect', fenced(agent_connect))
 redis.register_function('lc_presence', fenced(presence))
 redis.register_function('lc_agent_disconnect', fenced(agent_disconnect))

@@ -492,7 +492,53 @@ TEST_F(ChatStore, TransferToAgentMovesTheSlotAndToDepartmentRequeues) {
   EXPECT_FALSE(d.to_agent);
   EXPECT_EQ(redis().command({"ZRANK", "lc:q:tech", c1}), "0");
   EXPECT_EQ(redis().command({"HGET", "lc:agent:" + std::string(to), "active"}), "0");
-  EXPECT_EQ(events(c1, 0).size(), 5u);  // joined, message, assigned, 2 transfers
+  // joined, message, assigned, the transfer note, 2 transfers
+  auto all = events(c1, 0);
+  ASSERT_EQ(all.size(), 6u);
+  EXPECT_EQ(all[3].kind(), pb::EVENT_KIND_NOTE);
+  EXPECT_EQ(all[3].text(), "over to you");
+  EXPECT_EQ(all[3].sender_id(), from);
+  EXPECT_EQ(all[3].sender_role(), pb::ROLE_AGENT);
+  EXPECT_EQ(all[4].kind(), pb::EVENT_KIND_TRANSFERRED);
+  EXPECT_EQ(all[4].text(), "") << "visitors receive TRANSFERRED: the note must not ride in it";
+}
+
+TEST_F(ChatStore, NotesAreDeduplicatedAndOnlyTheAgentOrASupervisorOfTheDepartmentMayWrite) {
+  agent_online("alice", 1);
+  auto c1 = join("v1");
+  ASSERT_EQ(match().size(), 1u);
+  auto n1 = env_->run(db().note({c1, "alice", "Alice", "n1", "VIP customer", ""}));
+  EXPECT_FALSE(n1.duplicate);
+  auto again = env_->run(db().note({c1, "alice", "Alice", "n1", "VIP customer", ""}));
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.seq, n1.seq);
+  auto sup = env_->run(db().note({c1, "sam", "Sam", "s1", "handle gently", "sales,billing"}));
+  EXPECT_EQ(sup.seq, n1.seq + 1);
+  auto admin = env_->run(db().note({c1, "root", "Root", "r1", "seen", "*"}));
+  EXPECT_EQ(admin.seq, sup.seq + 1);
+  EXPECT_THROW(env_->run(db().note({c1, "bob", "Bob", "b1", "not mine", ""})), store::store_error);
+  EXPECT_THROW(env_->run(db().note({c1, "sam", "Sam", "s2", "other dept", "sales"})),
+               store::store_error);
+  auto all = events(c1, 0);
+  ASSERT_EQ(all.back().kind(), pb::EVENT_KIND_NOTE);
+  EXPECT_EQ(all.back().sender_name(), "Root");
+  EXPECT_EQ(all[all.size() - 3].client_msg_id(), "n1");
+  // A note is no answer: the visitor's bound before an agent answers still counts.
+  EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c1, "answered"}), "0");
+}
+
+TEST_F(ChatStore, TagsAreATaggedEventWithTheWholeListAndRefusedOnceClosed) {
+  agent_online("alice", 1);
+  auto c1 = join("v1");
+  ASSERT_EQ(match().size(), 1u);
+  auto t = env_->run(db().tag({c1, "alice", "Alice", "", {"billing-issue", "vip"}}));
+  auto all = events(c1, 0);
+  ASSERT_EQ(all.back().seq(), t.seq);
+  EXPECT_EQ(all.back().kind(), pb::EVENT_KIND_TAGGED);
+  EXPECT_EQ(all.back().text(), "billing-issue,vip");
+  EXPECT_EQ(all.back().at_ms(), t.at_ms);
+  env_->run(db().close({c1, pb::ROLE_AGENT, "alice"}));
+  EXPECT_THROW(env_->run(db().tag({c1, "alice", "Alice", "", {"late"}})), store::store_error);
 }
 
 TEST_F(ChatStore, CloseReleasesSlotAndLeavesTheConversationToBeArchived) {
