@@ -91,6 +91,9 @@ const session = new Session({
 let historyView = newHistoryView();
 // The team's canned responses (GET /api/canned), loaded after each sign-in.
 let canned: Canned[] = [];
+// The server has the team API of issue 12 (canned, tags, notes). An older one would ignore
+// SendMessage.note and deliver a "note" to the visitor: no Note toggle, no tags there.
+let teamApi = false;
 // The selection of the last visit: it wins over whatever chat's frame comes first after a reload.
 let savedActive = localStorage.getItem(ACTIVE_KEY) ?? "";
 let savedDeadline = 0;
@@ -758,9 +761,9 @@ function renderMain(): void {
       },
     }, "Note");
     const sendBtn = h("button", { class: "btn primary", type: "submit", id: "send" }, chat.noteMode ? "Add note" : "Send");
-    const form = h("form", { class: `composer ${chat.noteMode ? "noting" : ""}`, onsubmit: (e: Event) => { e.preventDefault(); sendReply(input, chat.noteMode); } },
+    const form = h("form", { class: `composer ${chat.noteMode ? "noting" : ""}`, onsubmit: (e: Event) => { e.preventDefault(); sendReply(input, chat.noteMode && teamApi); } },
       h("div", { class: "compose-box" }, canned, input),
-      noteToggle,
+      teamApi ? noteToggle : null,
       sendBtn);
     if (chat.noteMode) input.placeholder = "Internal note for colleagues — the visitor does not see it";
     setupCanned(input, canned);
@@ -979,10 +982,23 @@ async function loadCanned(): Promise<void> {
   try {
     const r = await session.call<{ canned?: Canned[] }>("/api/canned");
     canned = r.canned ?? [];
+    setTeamApi(true);
   } catch (err) {
     // A server without the team API: the same replies it would seed.
-    if (err instanceof ApiError && (err.status === 404 || err.status === 503)) canned = builtInCanned;
+    if (err instanceof ApiError && err.status === 404) {
+      canned = builtInCanned;
+      setTeamApi(false);
+    } else if (err instanceof ApiError && err.status === 503) canned = builtInCanned;
   }
+}
+
+function setTeamApi(on: boolean): void {
+  if (teamApi === on) return;
+  teamApi = on;
+  // Rebuilds the open conversation's composer and header (the draft is kept).
+  keepDraft();
+  viewConv = "";
+  render();
 }
 
 function chatCanned(): Canned[] {
@@ -1078,7 +1094,7 @@ async function setTags(chat: Chat, tags: string[]): Promise<void> {
 /** The open conversation's tags as chips (× removes one) and a field to add one. */
 function renderTags(): void {
   const chat = chats.get(active);
-  if (!chat) {
+  if (!chat || !teamApi) {
     el.tagBox.replaceChildren();
     return;
   }
