@@ -740,7 +740,7 @@ function renderMain(): void {
       you: "You", other: chat.visitor?.displayName || "Visitor",
       status: { queued: "Waiting to send", sent: "Sent", delivered: "Delivered", read: "Read", failed: "Not sent" },
       system: systemText,
-      note: (item) => `Internal note · ${item.own ? "you" : item.senderName || item.senderId || "staff"}`,
+      note: (item) => `Internal note · ${item.senderName || item.senderId || client?.welcome?.displayName || "staff"}`,
     });
     viewConv = chat.id;
     const replyPlaceholder = "Reply…  (Enter sends, Shift+Enter new line, / or Alt+1…9 for canned responses)";

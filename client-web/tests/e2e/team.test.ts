@@ -202,7 +202,7 @@ describe("console team features", () => {
     await box.press("Enter");
     const note = a.page.locator('.log li[data-kind="note"]');
     await poll(() => note.locator(".note-text").textContent()).toBe("VIP customer, be nice");
-    await expect(note.locator(".note-head").textContent()).resolves.toBe("Internal note · you");
+    await expect(note.locator(".note-head").textContent()).resolves.toBe("Internal note · Alice");
     await a.page.getByRole("button", { name: "Note", exact: true }).click();
     await agentSend(a.page, "after the note");
     await poll(() => messages(w).then((m) => m.at(-1))).toBe("after the note");
@@ -225,6 +225,7 @@ describe("console team features", () => {
     await a.page.getByText("Connected", { exact: true }).waitFor();
     await poll(() => a.page.locator("#conv-tags .chip").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset["tag"]))).toEqual(["vip"]);
     expect(await a.page.locator('.log li[data-kind="note"] .note-text').textContent()).toBe("VIP customer, be nice");
+    expect(await a.page.locator('.log li[data-kind="note"] .note-head').textContent()).toBe("Internal note · Alice");
     await screenshot(a.page, "console-notes-tags");
 
     // The waiting list: Alice is full (capacity 1); Tom waits.
