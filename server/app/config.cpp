@@ -67,8 +67,8 @@ struct option_spec {
 
 constexpr std::uint64_t day_s = 24ULL * 3600;
 
-const std::array<option_spec, 36>& option_table() {
-  static const std::array<option_spec, 36> table = {{
+const std::array<option_spec, 38>& option_table() {
+  static const std::array<option_spec, 38> table = {{
       {"--listen", "LIVECHAT_LISTEN", "HOST:PORT",
        "Address to accept HTTP/WebSocket on; \":PORT\" keeps the host, 0.0.0.0:PORT listens on "
        "all interfaces",
@@ -341,6 +341,21 @@ const std::array<option_spec, 36>& option_table() {
          return {};
        },
        [](const config&) { return std::string("embedded"); }},
+      {"--reassign-after-seconds", "LIVECHAT_REASSIGN_AFTER_SECONDS", "N",
+       "A chat its agent has not answered this long after it was assigned goes back to the front "
+       "of the queue, to another agent; 0: never",
+       [](config& c, const std::string& v) { return set_duration(c.reassign_after, v, 0, 86400); },
+       [](const config& c) { return std::to_string(c.reassign_after.count()); }},
+      {"--reassign-sets-away", "LIVECHAT_REASSIGN_SETS_AWAY", "BOOL",
+       "Whether an agent whose chat was reassigned for want of an answer is set away (true or "
+       "false)",
+       [](config& c, const std::string& v) -> std::string {
+         const auto b = to_lower(v);
+         if (b != "true" && b != "false") return "invalid value '" + v + "' (true or false)";
+         c.reassign_sets_away = b == "true";
+         return {};
+       },
+       [](const config& c) { return std::string(c.reassign_sets_away ? "true" : "false"); }},
       {"--keep-closed-hours", "LIVECHAT_KEEP_CLOSED_HOURS", "N",
        "How long Redis keeps a closed conversation after it is archived (late resume, rating, "
        "transcript download); then only PostgreSQL has it",

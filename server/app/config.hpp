@@ -56,8 +56,12 @@ struct config {
   // <data_dir>/postgres.
   std::string postgres_url{};          // --postgres / LIVECHAT_POSTGRES
   std::chrono::hours keep_closed{24};  // --keep-closed-hours
-  std::chrono::days retention{0};      // --retention-days; 0 = for ever
-  bool retention_anonymise = false;    // --retention-mode delete|anonymise
+  // A chat assigned and not answered by its agent within this goes back to the front of the
+  // queue, to another agent; 0: never.
+  std::chrono::seconds reassign_after{60};  // --reassign-after-seconds
+  bool reassign_sets_away = true;           // --reassign-sets-away
+  std::chrono::days retention{0};           // --retention-days; 0 = for ever
+  bool retention_anonymise = false;         // --retention-mode delete|anonymise
 };
 
 struct parse_result {

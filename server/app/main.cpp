@@ -201,6 +201,8 @@ int run_server(lc::app::config cfg) {
   so.messages_per_second = cfg.messages_per_second;
   so.message_burst = 2.0 * cfg.messages_per_second;
   so.keep_closed = cfg.keep_closed;
+  so.reassign_after = cfg.reassign_after;
+  so.reassign_sets_away = cfg.reassign_sets_away;
   so.retention = cfg.retention;
   so.retention_anonymise = cfg.retention_anonymise;
   lc::service::chat_service service(io, redis, ep, so, &record);

@@ -59,10 +59,15 @@ task node::tick() {
 
 task node::tick_once() {
   co_await renew_lease();
-  store::sweep_params sweep{sweep_batch, ctx_.options.agent_grace, ctx_.options.visitor_grace};
+  store::sweep_params sweep{sweep_batch, ctx_.options.agent_grace, ctx_.options.visitor_grace,
+                            ctx_.options.reassign_after, ctx_.options.reassign_sets_away};
   auto swept = co_await ctx_.store.sweep(sweep);
   for (const auto& item : swept) {
     if (item.what == store::sweep_item::outcome::requeued) match_.request(item.department);
+    if (item.what == store::sweep_item::outcome::reassigned) {
+      ctx_.metrics.add("livechat_reassigned_total", 1, {{"department", item.department}});
+      match_.request(item.department);
+    }
     if (item.what == store::sweep_item::outcome::abandoned) {
       ctx_.metrics.add("livechat_conversations_closed_total", 1, {{"department", item.department}});
       archiver_.archive(item.conversation_id);

@@ -19,6 +19,10 @@ struct service_options {
   // for, a transfer may target, and a tick matches and /metrics reports.
   std::vector<std::string> departments{"support", "billing", "tech", "sales"};
   std::chrono::milliseconds agent_grace{30000};
+  // Assigned and not answered by its agent this long: back to the front of the queue (0: never),
+  // and the silent agent set away when reassign_sets_away.
+  std::chrono::milliseconds reassign_after{60000};
+  bool reassign_sets_away = true;
   std::chrono::milliseconds visitor_grace{120000};
   std::chrono::milliseconds tick{1000};  // periodic matching, sweeps, lease renewal
   std::chrono::milliseconds lease_ttl{10000};

@@ -186,12 +186,16 @@ task<void> chat_store::visitor_presence(visitor_presence_params p) {
 
 task<std::vector<sweep_item>> chat_store::sweep(sweep_params p) {
   std::vector<std::string> args{std::to_string(p.max), std::to_string(p.agent_grace.count()),
-                                std::to_string(p.visitor_grace.count())};
+                                std::to_string(p.visitor_grace.count()),
+                                std::to_string(p.reassign_after.count()),
+                                p.reassign_sets_away ? "1" : "0"};
   auto r = co_await fcall(conn_, "lc_sweep", std::move(args));
   std::vector<sweep_item> out;
   for (const auto& e : r.elements) {
-    auto what = at(e, 0).as_string() == "abandoned" ? sweep_item::outcome::abandoned
-                                                    : sweep_item::outcome::requeued;
+    const auto& kind = at(e, 0).as_string();
+    auto what = kind == "abandoned"    ? sweep_item::outcome::abandoned
+                : kind == "reassigned" ? sweep_item::outcome::reassigned
+                                       : sweep_item::outcome::requeued;
     out.push_back({what, at(e, 1).as_string(), at(e, 2).as_string()});
   }
   co_return out;

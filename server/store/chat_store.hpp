@@ -118,10 +118,13 @@ struct visitor_presence_params {
 struct sweep_params {
   int max = 100;
   std::chrono::milliseconds agent_grace{30000}, visitor_grace{120000};
+  std::chrono::milliseconds reassign_after{0};  // 0: unanswered chats stay with their agent
+  bool reassign_sets_away = true;
 };
 // What the sweep did to one conversation.
 struct sweep_item {
-  enum class outcome { requeued, abandoned };
+  // requeued: its agent was gone past grace; reassigned: its agent did not answer in time.
+  enum class outcome { requeued, abandoned, reassigned };
   outcome what = outcome::requeued;
   std::string department, conversation_id;
 };

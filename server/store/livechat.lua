@@ -61,6 +61,7 @@ local K = {
   online = function(dept) return 'lc:online:' .. dept end,         -- set
   addr_queued = function(a) return 'lc:addr:' .. a .. ':queued' end, -- set: waiting chats
   revoked = 'lc:revoked',                                          -- hash: agent -> ms
+  unanswered = 'lc:unanswered',              -- zset: assigned, not yet answered -> assigned ms
   agents = 'lc:agents',
   agent_grace = 'lc:grace:agents',
   visitor_grace = 'lc:grace:visitors',
@@ -235,7 +236,9 @@ local function assign(conv, agent, now, kind, note)
   aname = aname or agent
   local epoch = redis.call('HINCRBY', K.conv(conv), 'epoch', 1)
   redis.call('HSET', K.conv(conv), 'state', 'assigned', 'agent', agent, 'anode', anode or '',
-    'aname', aname, 'assigned', now, 'pref', '')
+    'aname', aname, 'assigned', now, 'pref', '', 'await', '1')
+  -- Until this agent answers (lc_post), the sweep may hand it to another (--reassign-after).
+  redis.call('ZADD', K.unanswered, now, conv)
   redis.call('SADD', K.agent_convs(agent), conv)
   take_slot(agent, now)
   local visitor = redis.call('HGET', K.conv(conv), 'visitor')
@@ -252,7 +255,8 @@ local function requeue(conv, dept, now, kind, note, extra_nodes)
   local c = hgetall_map(K.conv(conv))
   local old_agent = c.agent
   redis.call('HSET', K.conv(conv), 'state', 'queued', 'agent', '', 'anode', '', 'aname', '',
-    'dept', dept, 'prio', FRONT, 'qsince', now, 'pref', '')
+    'dept', dept, 'prio', FRONT, 'qsince', now, 'pref', '', 'await', '0')
+  redis.call('ZREM', K.unanswered, conv)
   local f = { 'k', kind, 'r', ROLE_SYSTEM, 'd', dept }
   if note and note ~= '' then f[#f + 1] = 't'; f[#f + 1] = note end
   append(conv, now, f, extra_nodes)
@@ -434,9 +438,9 @@ local function post(keys, args)
   local ck = K.conv(conv)
   -- answered: '1' once an agent has written (nil: stored before the field, not bounded);
   -- unanswered: the visitor's messages until then.
-  local state, visitor, agent, cepoch, vnode, last, anode, answered, unanswered = unpack(
+  local state, visitor, agent, cepoch, vnode, last, anode, answered, unanswered, await = unpack(
     redis.call('HMGET', ck, 'state', 'visitor', 'agent', 'epoch', 'vnode', 'seq', 'anode',
-      'answered', 'unanswered'))
+      'answered', 'unanswered', 'await'))
   bad = member_error(state, visitor, agent, role, sender)
   if bad then return bad end
   local seq = tostring(tonumber(last or '0') + 1)
@@ -481,6 +485,10 @@ local function post(keys, args)
     else
       redis.call('HSET', ck, 'seq', seq)
     end
+  elseif await == '1' then
+    -- This assignment's first answer: the chat is no longer the sweep's to reassign.
+    redis.call('HSET', ck, 'seq', seq, 'answered', '1', 'await', '0')
+    redis.call('ZREM', K.unanswered, conv)
   elseif answered == '0' then
     redis.call('HSET', ck, 'seq', seq, 'answered', '1')
   else
@@ -556,6 +564,7 @@ local function close(node, args)
   if redis.call('HGET', vk, 'open') == conv then redis.call('HSET', vk, 'open', '') end
   redis.call('ZADD', K.archive_pending, now, conv)
   redis.call('ZREM', K.visitor_grace, conv)
+  redis.call('ZREM', K.unanswered, conv)
   if c.vnode and c.vnode ~= '' then redis.call('SREM', K.node_convs(c.vnode), conv) end
   return { seq, c.dept, c.agent or '', was_queued }
 end
@@ -766,6 +775,8 @@ local function sweep(keys, args)
   local max = tonumber(args[1] or '100')
   local agent_grace = tonumber(args[2] or '30000')
   local visitor_grace = tonumber(args[3] or '120000')
+  local reassign_after = tonumber(args[4] or '0')
+  local sets_away = args[5] == '1'
   local now = now_ms()
   local out = {}
   for _, node in ipairs(redis.call('SMEMBERS', K.nodes)) do
@@ -799,6 +810,24 @@ local function sweep(keys, args)
       end
       redis.call('HSET', k, 'status', 'offline', 'active', 0, 'gone', '')
       refresh_agent(agent)
+    end
+  end
+  -- Assigned and not answered in time: to the front of the queue, for another agent; the silent
+  -- one is set away (when asked), so matching passes them over until they come back.
+  if reassign_after > 0 then
+    for _, conv in ipairs(redis.call('ZRANGEBYSCORE', K.unanswered, '-inf', now - reassign_after,
+        'LIMIT', 0, max)) do
+      redis.call('ZREM', K.unanswered, conv)
+      local state, await, agent, dept = unpack(redis.call('HMGET', K.conv(conv), 'state', 'await',
+        'agent', 'dept'))
+      if state == 'assigned' and await == '1' and agent and agent ~= '' then
+        requeue(conv, dept, now, EV_REQUEUED)
+        if sets_away and redis.call('HGET', K.agent(agent), 'status') == 'online' then
+          redis.call('HSET', K.agent(agent), 'status', 'away')
+          refresh_agent(agent)
+        end
+        out[#out + 1] = { 'reassigned', dept, conv }
+      end
     end
   end
   for _, conv in ipairs(redis.call('ZRANGEBYSCORE', K.visitor_grace, '-inf', now, 'LIMIT', 0, max)) do

@@ -73,6 +73,40 @@ TEST_F(Node, AnAgentGonePastTheGraceHasTheirChatsRequeuedAndMatchedElsewhere) {
   EXPECT_TRUE(requeued);
 }
 
+// Automatic reassignment: a chat its agent leaves unanswered goes to another agent, not before
+// the deadline and within a tick after it, and the silent agent is set away.
+TEST_F(Node, AChatNotAnsweredInTimeGoesToAnotherAgentAndTheSilentOneIsSetAway) {
+  service_env env(redis(), "n1", [](auto& o) {
+    o.reassign_after = 800ms;
+    o.tick = 100ms;
+  });
+  auto alice = env.connect();
+  alice->hello_agent("alice", {"billing"}, 1);
+  alice->presence(pb::PRESENCE_STATUS_ONLINE);
+  auto v = env.connect();
+  v->hello_visitor();
+  auto conv = v->join("Vic").conversation_id();
+  ASSERT_TRUE(alice->wait_assigned(conv));
+  const auto assigned_at = std::chrono::steady_clock::now();
+  auto bob = env.connect();
+  bob->hello_agent("bob", {"billing"}, 1);
+  bob->presence(pb::PRESENCE_STATUS_ONLINE);
+  auto taken = bob->wait_assigned(conv, 5s);
+  const auto waited = std::chrono::steady_clock::now() - assigned_at;
+  ASSERT_TRUE(taken) << "the unanswered chat stayed with alice";
+  EXPECT_GE(waited, 700ms) << "reassigned before the deadline";
+  EXPECT_LT(waited, 2500ms);
+  EXPECT_TRUE(alice->wait_for([&](const auto& e) {
+    return e.has_unassigned() && e.unassigned().conversation_id() == conv;
+  }));
+  EXPECT_EQ(redis().command({"HGET", "lc:agent:alice", "status"}), "away");
+
+  // bob answers: the chat stays with him however long it then waits.
+  ASSERT_TRUE(bob->send_text(conv, "b1", "Hi, I am here").has_ack());
+  env.run_for(1500ms);
+  EXPECT_EQ(redis().command({"HGET", "lc:conv:" + conv, "agent"}), "bob");
+}
+
 TEST_F(Node, AVisitorGonePastTheGraceHasTheChatClosedAndLeftToTheArchive) {
   service_env env(redis(), "n1", [](auto& o) { o.visitor_grace = 200ms; });
   auto v = env.connect();

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "server/store/keys.hpp"
 #include "server/store/redis_subscriber.hpp"
@@ -461,6 +462,45 @@ TEST_F(ChatStore, AgentLostPastGraceHasChatsRequeuedAtTheFront) {
   EXPECT_EQ(redis().command({"HGET", "lc:agent:alice", "active"}), "0");
   auto all = events(c1, 0);
   EXPECT_EQ(all.back().kind(), pb::EVENT_KIND_REQUEUED);
+}
+
+TEST_F(ChatStore, AnUnansweredChatIsReassignedAndItsAgentSetAwayAnAnsweredOneStays) {
+  agent_online("alice", 2);
+  auto c1 = join("v1");
+  ASSERT_EQ(match().size(), 1u);
+  auto c2 = join("v2");
+  ASSERT_EQ(match().size(), 1u);
+  // alice answers c2 but not c1.
+  post(c2, pb::ROLE_AGENT, "alice", "a1", "hello");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(env_->run(db().sweep({100, {}, {}, std::chrono::milliseconds(0), true})).empty())
+      << "reassignment is off at 0";
+  auto swept = env_->run(db().sweep({100, {}, {}, std::chrono::milliseconds(10), true}));
+  ASSERT_EQ(swept.size(), 1u);
+  EXPECT_EQ(swept[0].what, store::sweep_item::outcome::reassigned);
+  EXPECT_EQ(swept[0].conversation_id, c1);
+  EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c1, "state"}), "queued");
+  EXPECT_EQ(redis().command({"ZRANK", "lc:q:billing", c1}), "0") << "at the front";
+  EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c2, "state"}), "assigned");
+  EXPECT_EQ(redis().command({"HGET", "lc:agent:alice", "status"}), "away");
+  EXPECT_EQ(events(c1, 0).back().kind(), pb::EVENT_KIND_REQUEUED);
+  EXPECT_TRUE(match().empty()) << "an away agent gets no new chat";
+  EXPECT_TRUE(env_->run(db().sweep({100, {}, {}, std::chrono::milliseconds(10), true})).empty());
+}
+
+TEST_F(ChatStore, AReassignedChatGoesToAnotherAgentAndCanBeLeftWithAnAgentNotSetAway) {
+  agent_online("alice", 1);
+  auto c1 = join("v1");
+  ASSERT_EQ(match().size(), 1u);
+  agent_online("bob", 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto swept = env_->run(db().sweep({100, {}, {}, std::chrono::milliseconds(10), false}));
+  ASSERT_EQ(swept.size(), 1u);
+  EXPECT_EQ(redis().command({"HGET", "lc:agent:alice", "status"}), "online");
+  auto m = match();
+  ASSERT_EQ(m.size(), 1u);
+  // Both are free now; bob has waited longer since his last assignment.
+  EXPECT_EQ(m[0].agent_id, "bob");
 }
 
 TEST_F(ChatStore, AgentBackWithinGraceKeepsChats) {
