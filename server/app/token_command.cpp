@@ -37,7 +37,8 @@ token_parse_result parse_token_args(std::span<const std::string> args, const env
       // A boolean: bare, or =true/=false for scripts.
       std::string v = f.value.value_or("true");
       if (v != "true" && v != "false") {
-        result.error = name + ": invalid value '" + v + "' (expected no value, true or false)";
+        result.error = name;
+        result.error += ": invalid value '" + v + "' (expected no value, true or false)";
         return result;
       }
       const auto role = name == "--admin" ? core::staff_role::admin : core::staff_role::supervisor;

@@ -27,7 +27,7 @@ std::string refresh_token_hash(std::string_view token) {
   }
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(len * 2);
+  out.reserve(static_cast<std::size_t>(len) * 2);
   for (unsigned int i = 0; i < len; ++i) {
     out.push_back(hex[md[i] >> 4]);
     out.push_back(hex[md[i] & 15]);
