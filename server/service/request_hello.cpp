@@ -15,7 +15,8 @@ namespace pb = livechat::v1;
 
 namespace {
 
-constexpr std::uint32_t protocol_version = 1;
+// 2: internal notes (SendMessage.note), SetTags, Watch, the staff-only event kinds.
+constexpr std::uint32_t protocol_version = 2;
 
 // The departments a Welcome reports: an agent's own (an admin's: all), and for a visitor only
 // those the widget asked about that exist: the list of departments is not for anonymous eyes.

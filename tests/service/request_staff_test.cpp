@@ -50,6 +50,8 @@ class Staff : public service_test {
         service_secret, id, std::move(departments), 2, core::staff_role::supervisor));
     auto w = s->request(hello);
     EXPECT_TRUE(w.has_welcome()) << w.DebugString();
+    // Version 2 is the one that keeps notes from visitors: clients offer notes only with it.
+    EXPECT_EQ(w.welcome().protocol_version(), 2u);
     return s;
   }
 };
