@@ -84,7 +84,7 @@ task requests::set_tags(session_ptr s, request req) {
 
 task requests::watch(session_ptr s, request req) {
   const auto& w = req.watch();
-  const auto conv = w.conversation_id();
+  const auto& conv = w.conversation_id();
   const auto& who = s->agent();
   if (!who.supervises()) {
     s->send_error(req.request_id(), pb::ERROR_CODE_FORBIDDEN,
