@@ -104,8 +104,10 @@ task requests::send_message(session_ptr s, request req) {
   // store checks the conversation is in their departments.
   follow* f = nullptr;
   std::string scope;
-  if (note && s->find_follow(conv) == nullptr && s->agent().supervises()) {
+  if (note && s->agent().supervises()) {
     scope = supervision_scope(s->agent());
+    // Watching it (or holding it): the cursor holds what follows the note until its Ack.
+    f = s->find_follow(conv);
   } else {
     f = acting_on(*s, req.request_id(), conv,
                   s->role() == pb::ROLE_AGENT ? action::agent_message : action::visitor_message);

@@ -38,13 +38,13 @@ boost::asio::awaitable<std::vector<std::string>> requests::tags_not_offered(
 task requests::set_tags(session_ptr s, request req) {
   const auto& t = req.set_tags();
   const auto& conv = t.conversation_id();
+  // A supervisor's scope also when following it (watching is a follow, not holding it).
   std::string scope;
-  if (s->find_follow(conv) == nullptr) {
-    if (!s->agent().supervises()) {
-      s->send_error(req.request_id(), pb::ERROR_CODE_NOT_FOUND, "no such conversation");
-      co_return;
-    }
+  if (s->agent().supervises()) {
     scope = supervision_scope(s->agent());
+  } else if (s->find_follow(conv) == nullptr) {
+    s->send_error(req.request_id(), pb::ERROR_CODE_NOT_FOUND, "no such conversation");
+    co_return;
   }
   std::vector<std::string> tags(t.tags().begin(), t.tags().end());
   std::vector<std::string> unknown;

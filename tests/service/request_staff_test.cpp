@@ -201,6 +201,18 @@ TEST_F(Staff, ASupervisorMonitorsALiveChatFromItsStartAndSeesWhatFollows) {
   ASSERT_TRUE(sam->wait_message(c.conv, "hello")) << "the history first";
   ASSERT_TRUE(c.visitor->send_text(c.conv, "v2", "still there?").has_ack());
   ASSERT_TRUE(sam->wait_message(c.conv, "still there?", 3s));
+  // A whisper and tags from the watching supervisor (a follow, but not their chat).
+  auto whisper = sam->request(note(c.conv, "w1", "offer the refund"));
+  ASSERT_TRUE(whisper.has_ack()) << whisper.DebugString();
+  ASSERT_TRUE(c.agent->wait_for([&](const pb::ServerEnvelope& e) {
+    return e.has_event() && e.event().kind() == pb::EVENT_KIND_NOTE &&
+           e.event().sender_id() == "sam";
+  }));
+  pb::ClientEnvelope tags;
+  tags.mutable_set_tags()->set_conversation_id(c.conv);
+  tags.mutable_set_tags()->add_tags("vip");
+  auto tagged = sam->request(tags);
+  ASSERT_TRUE(tagged.has_ack()) << tagged.DebugString();
   // Read-only: a message in the agent's place is refused by the store.
   auto posted = sam->send_text(c.conv, "s1", "I am not the agent");
   EXPECT_TRUE(posted.has_error()) << posted.DebugString();
