@@ -45,6 +45,18 @@ std::string lower(std::string s) {
   return s;
 }
 
+// The SHA-256 of the body's refresh token, or "" with the 400 to answer.
+std::string refresh_hash_of(const http_request& request, http_response* error) {
+  auto body = json_object_body(request, error);
+  if (!body) return {};
+  const auto refresh = string_field(*body, "refresh_token");
+  if (refresh.empty() || refresh.size() > 128) {
+    *error = error_reply(400, "bad_request", "give 'refresh_token' as a string");
+    return {};
+  }
+  return core::refresh_token_hash(refresh);
+}
+
 http_response signed_in_reply(const std::string& token, std::int64_t expires_ms,
                               const std::string& refresh, const record::account& a) {
   std::string body =
@@ -132,13 +144,8 @@ asio::awaitable<http_response> team_api::login(const http_request& request) {
 
 asio::awaitable<http_response> team_api::renew(const http_request& request) {
   http_response bad;
-  auto body = json_object_body(request, &bad);
-  if (!body) co_return bad;
-  const auto refresh = string_field(*body, "refresh_token");
-  if (refresh.empty() || refresh.size() > 128) {
-    co_return error_reply(400, "bad_request", "give 'refresh_token' as a string");
-  }
-  const auto hash = core::refresh_token_hash(refresh);
+  const auto hash = refresh_hash_of(request, &bad);
+  if (hash.empty()) co_return bad;
   record_work<std::optional<record::account>> find = [hash](record::pg_connection& db) {
     return record::session_account(db, hash, wall_clock_ms());
   };
@@ -153,13 +160,8 @@ asio::awaitable<http_response> team_api::renew(const http_request& request) {
 
 asio::awaitable<http_response> team_api::logout(const http_request& request) {
   http_response bad;
-  auto body = json_object_body(request, &bad);
-  if (!body) co_return bad;
-  const auto refresh = string_field(*body, "refresh_token");
-  if (refresh.empty() || refresh.size() > 128) {
-    co_return error_reply(400, "bad_request", "give 'refresh_token' as a string");
-  }
-  const auto hash = core::refresh_token_hash(refresh);
+  const auto hash = refresh_hash_of(request, &bad);
+  if (hash.empty()) co_return bad;
   record_work<bool> close = [hash](record::pg_connection& db) {
     record::close_session(db, hash);
     return true;
