@@ -16,7 +16,7 @@ namespace pb = livechat::v1;
 namespace {
 
 // 2: internal notes (SendMessage.note), SetTags, Watch, the staff-only event kinds.
-constexpr std::uint32_t protocol_version = 2;
+constexpr std::uint32_t protocol_version = 3;
 
 // The departments a Welcome reports: an agent's own (an admin's: all), and for a visitor only
 // those the widget asked about that exist: the list of departments is not for anonymous eyes.
