@@ -5,6 +5,7 @@ import "../styles/base.css";
 import "./admin.css";
 import { formatTime, h } from "../lib/format.js";
 import { ApiError, Session, signInMessage, type Account } from "../lib/session.js";
+import { renderDepartments } from "./departments.js";
 import { accountProblems, auditDetail, changes, createBody, ROLES, type AccountForm, type AuditEntry } from "./model.js";
 
 const TOKEN_KEY = "livechat:admin-token";
@@ -17,7 +18,7 @@ const session = new Session({
   },
 });
 
-type Section = "accounts" | "canned" | "tags" | "audit";
+type Section = "accounts" | "departments" | "canned" | "tags" | "audit";
 let section: Section = "accounts";
 let departments: { id: string; display_name: string }[] = [];
 const live = h("div", { class: "sr", "aria-live": "polite" });
@@ -124,11 +125,15 @@ function layout(): void {
 
 function show(s: Section): void {
   section = s;
-  const labels: Record<Section, string> = { accounts: "Accounts", canned: "Canned responses", tags: "Tags", audit: "Audit log" };
+  const labels: Record<Section, string> = { accounts: "Accounts", departments: "Departments", canned: "Canned responses", tags: "Tags", audit: "Audit log" };
   nav.replaceChildren(...(Object.keys(labels) as Section[]).map((k) =>
     h("button", { type: "button", class: `tab ${k === s ? "on" : ""}`, "aria-current": k === s ? "page" : undefined, id: `nav-${k}`, onclick: () => show(k) }, labels[k])));
   content.replaceChildren(h("p", { class: "muted" }, "Loading…"));
-  const load = { accounts: renderAccounts, canned: renderCanned, tags: renderTags, audit: renderAudit }[s];
+  const load = {
+    accounts: renderAccounts,
+    departments: () => renderDepartments({ session, content, say, reload: () => show("departments"), changed: (list) => (departments = list) }),
+    canned: renderCanned, tags: renderTags, audit: renderAudit,
+  }[s];
   load().catch((err: unknown) => content.replaceChildren(h("p", { class: "error", role: "alert" }, errText(err))));
 }
 

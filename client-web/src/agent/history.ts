@@ -3,6 +3,8 @@
 // Everything the server sends reaches the page as text nodes (h() and textContent), never as
 // markup: visitor names, emails and messages are whatever a visitor typed.
 import { formatDuration, formatTime, h, webAddress } from "../lib/format.js";
+import { EventKind } from "../lib/proto.js";
+import { bargedInText, CLOSED_IDLE_TEXT, IDLE_PROMPT_TEXT, isIdleClose, monitoringText, roleOfName } from "./wording.js";
 
 /** One row of GET /api/conversations. */
 export interface HistoryHit {
@@ -194,7 +196,11 @@ function systemText(e: HistoryEvent, names: Map<string, string>): string | undef
       return `Transferred to ${to}${e.text ? ` (note: ${e.text})` : ""}`;
     }
     case "EVENT_KIND_REQUEUED": return "Back in the queue";
+    case "EVENT_KIND_BARGED_IN": return bargedInText(who("A supervisor"));
+    case "EVENT_KIND_MONITORED": return monitoringText(who("A supervisor"));
+    case "EVENT_KIND_IDLE_PROMPT": return IDLE_PROMPT_TEXT;
     case "EVENT_KIND_CLOSED":
+      if (isIdleClose({ kind: EventKind.CLOSED, role: roleOfName(e.role), senderId: e.sender_id })) return CLOSED_IDLE_TEXT;
       if (e.role === "visitor") return "Closed by the visitor";
       if (e.role === "agent") return `Closed by ${who("the agent")}`;
       return "Conversation closed";

@@ -21,6 +21,9 @@ import { TranscriptView } from "../lib/transcript.js";
 import { builtInCanned, cannedFor, fillCanned, matchCanned, type Canned } from "./canned.js";
 import { HistoryView } from "./history.js";
 import { Notifier } from "./notify.js";
+import { canTake, colleagueLabel, colleaguesFor, Supervision, type Colleague } from "./supervise.js";
+import { staffEventText } from "./wording.js";
+import { isUrgent } from "../lib/departments.js";
 import { ApiError, Session, signInMessage } from "../lib/session.js";
 
 const TOKEN_KEY = "livechat:agent-token";
@@ -68,7 +71,7 @@ const app = document.getElementById("app")!;
 let client: ChatClient | undefined;
 const chats = new Map<string, Chat>();
 let active = "";
-type Tab = "chats" | "queue" | "inbox" | "history";
+type Tab = "chats" | "queue" | "live" | "inbox" | "history";
 let tab: Tab = "chats";
 let inbox: OfflineMessage[] = [];
 let prefs: Prefs = loadPrefs();
@@ -89,6 +92,16 @@ const session = new Session({
   },
 });
 let historyView = newHistoryView();
+// Supervisors and admins: the Live tab, monitoring, barge-in, take-over, picking waiting visitors.
+const supervise = new Supervision({
+  client: () => client,
+  session,
+  announce: (t) => announce(t),
+  liveShown: () => tab === "live" && !!client,
+  renderList: () => { renderTabs(); if (tab === "live") renderList(); },
+  renderMain: () => { if (tab === "live") renderMain(); },
+  openChat: (id) => select(id),
+});
 // The team's canned responses (GET /api/canned), loaded after each sign-in.
 let canned: Canned[] = [];
 // The server has the team API of issue 12 (canned, tags, notes). An older one would ignore
@@ -298,6 +311,7 @@ function start(token: string): void {
   restToken = token;
   // A new sign-in (maybe another agent) starts History afresh: no results of the last one.
   historyView = newHistoryView();
+  supervise.reset();
   layout();
   notifier.sound = prefs.sound;
   client?.stop();
@@ -330,6 +344,7 @@ function start(token: string): void {
     void loadInbox();
     void loadCanned();
     void loadTags();
+    void supervise.onWelcome();
     if (savedActive && !chats.has(savedActive)) {
       savedDeadline = Date.now() + 1500;
       setTimeout(() => {
@@ -380,6 +395,7 @@ async function loadInbox(): Promise<void> {
 function onPush(env: ServerEnvelope): void {
   const c = client!;
   const b = env.body;
+  supervise.onPush(env);
   switch (b.case) {
     case "assigned": {
       const a = b.value;
@@ -413,6 +429,8 @@ function onPush(env: ServerEnvelope): void {
       return;
     }
     case "unassigned": {
+      // A monitored chat is followed, not held: the resume of a reconnect says so; keep it.
+      if (!chats.has(b.value.conversationId) && supervise.monitoring === b.value.conversationId) return;
       const chat = chats.get(b.value.conversationId);
       if (chat) {
         chat.closed = true;
@@ -601,7 +619,10 @@ function renderTabs(): void {
     }, label, count === undefined ? null : h("span", { class: "count" }, String(count)));
   // Pushes re-render the tabs: a keyboard user on one must stay on it.
   const focused = document.activeElement?.closest?.(".tab")?.id;
-  el.tabs.replaceChildren(mk("chats", "Chats", chats.size), mk("queue", "Waiting", queue ? queue.waiting.length : undefined), mk("inbox", "Offline inbox", inbox.length), mk("history", "History"));
+  el.tabs.replaceChildren(mk("chats", "Chats", chats.size), mk("queue", "Waiting", queue ? queue.waiting.length : undefined),
+    ...(supervise.enabled ? [mk("live", "Live", supervise.live?.list.length)] : []),
+    mk("inbox", "Offline inbox", inbox.length), mk("history", "History"));
+  if (tab === "live" && !supervise.enabled) showTab("chats");
   if (focused) document.getElementById(focused)?.focus();
 }
 
@@ -610,6 +631,7 @@ function showTab(id: Tab): void {
   tab = id;
   if (id === "inbox") void loadInbox();
   if (id === "queue") startQueuePolling();
+  if (id === "live") supervise.startPolling();
   render();
   if (id === "history") historyView.activate();
 }
@@ -645,6 +667,10 @@ function renderList(): void {
   if (tab === "history") return;
   if (tab === "queue") {
     renderQueue();
+    return;
+  }
+  if (tab === "live") {
+    supervise.renderList(el.list);
     return;
   }
   if (tab === "inbox") {
@@ -704,15 +730,7 @@ let view: TranscriptView | undefined;
 let viewConv = "";
 
 function systemText(item: LogItem): string | undefined {
-  switch (item.kind) {
-    case EventKind.JOINED: return `Joined the queue${item.department ? ` for ${item.department}` : ""}`;
-    case EventKind.ASSIGNED: return `Assigned to ${item.senderName || item.agentId}`;
-    case EventKind.TRANSFERRED: return item.agentId ? `Transferred to ${item.senderName || item.agentId}` : `Transferred to ${item.department}`;
-    case EventKind.REQUEUED: return "Back in the queue";
-    case EventKind.CLOSED: return "Conversation closed";
-    case EventKind.TAGGED: return item.text ? `Tagged ${item.text.split(",").filter(Boolean).join(", ")}` : "Tags removed";
-    default: return undefined;
-  }
+  return staffEventText(item);
 }
 
 function renderMain(): void {
@@ -724,12 +742,18 @@ function renderMain(): void {
     if (el.main.firstChild !== historyView.pane || el.main.childNodes.length !== 1) el.main.replaceChildren(historyView.pane);
     return;
   }
+  if (tab === "live") {
+    view = undefined;
+    viewConv = "";
+    if (el.main.firstChild !== supervise.pane || el.main.childNodes.length !== 1) el.main.replaceChildren(supervise.pane);
+    return;
+  }
   if (!chat || tab !== "chats") {
     view = undefined;
     viewConv = "";
     el.main.replaceChildren(h("div", { class: "placeholder muted" },
       tab === "inbox" ? "Offline messages are listed on the left. Reply by email."
-        : tab === "queue" ? "Visitors waiting in your departments are listed on the left, oldest first; they are assigned automatically."
+        : tab === "queue" ? `Visitors waiting in your departments are listed on the left, oldest first; they are assigned automatically${supervise.enabled ? ", or Take one by hand" : ""}.`
         : "Select a conversation."));
     return;
   }
@@ -869,6 +893,14 @@ async function closeChat(chat: Chat): Promise<void> {
   try {
     await client!.request({ case: "close", value: { conversationId: chat.id } }, { retry: true });
   } catch (err) {
+    if (err instanceof ServerError && err.code === ErrorCode.CONFLICT && /tag/i.test(err.text)) {
+      // The department wants a tag on every chat: said next to the tag chips.
+      tagError = err.text.charAt(0).toUpperCase() + err.text.slice(1);
+      renderTags();
+      announce(tagError);
+      el.main.querySelector<HTMLInputElement>("#add-tag")?.focus();
+      return;
+    }
     if (!(err instanceof ServerError && err.code === ErrorCode.CONFLICT)) {
       announce(`Could not close: ${String(err)}`);
       return;
@@ -887,29 +919,11 @@ function dismiss(chat: Chat): void {
   render();
 }
 
-interface Colleague {
-  id: string;
-  name: string;
-  status: string;
-  connected: boolean;
-  active: number;
-  capacity: number;
-  departments: string;
-}
-
-/** Colleagues who could take a chat: online and connected with a free slot. */
-function canTake(a: Colleague): boolean {
-  return a.status === "online" && a.connected && a.active < a.capacity;
-}
-
 async function loadColleagues(): Promise<Colleague[]> {
   const r = await fetch("/api/agents", { headers: { Authorization: `Bearer ${restToken}` } });
   if (!r.ok) throw new Error(`agents: HTTP ${r.status}`);
   const body = (await r.json()) as { agents?: Colleague[] };
-  const me = client?.welcome?.userId;
-  return (body.agents ?? [])
-    .filter((a) => a.id !== me && a.status !== "offline")
-    .sort((a, b) => Number(canTake(b)) - Number(canTake(a)) || a.active / (a.capacity || 1) - b.active / (b.capacity || 1) || a.name.localeCompare(b.name));
+  return colleaguesFor(body.agents ?? [], "", client?.welcome?.userId ?? "");
 }
 
 function openTransfer(chat: Chat): void {
@@ -931,10 +945,7 @@ function openTransfer(chat: Chat): void {
     const free = list.filter(canTake).length;
     agent.replaceChildren(
       h("option", { value: "" }, free ? "— choose a colleague —" : "— nobody online with a free slot —"),
-      ...list.map((a) => {
-        const why = a.status !== "online" ? ` (${a.status})` : !a.connected ? " (reconnecting)" : a.active >= a.capacity ? " (full)" : "";
-        return h("option", { value: a.id, disabled: !canTake(a), "data-agent": a.id }, `${a.name || a.id} — ${a.active}/${a.capacity} chats${why}`);
-      }),
+      ...list.map((a) => h("option", { value: a.id, disabled: !canTake(a), "data-agent": a.id }, colleagueLabel(a))),
     );
     if (keep && list.some((a) => a.id === keep && canTake(a))) agent.value = keep;
     help.textContent = `${free} of ${list.length} online colleagues can take the chat.`;
@@ -1145,7 +1156,6 @@ interface Waiting {
 }
 let queue: { waiting: Waiting[]; skew: number; error?: string } | undefined;
 let queueTimer: ReturnType<typeof setInterval> | undefined;
-const URGENT_S = 120;
 
 async function loadQueue(): Promise<void> {
   try {
@@ -1172,30 +1182,53 @@ function startQueuePolling(): void {
   }, 2000);
 }
 
+let queueKey = "";
+
+/** The waiting list; rebuilt only when it changed, else the waits tick in place (a keyboard
+ * user's focus on Take stays). Past the department's waiting target a wait is urgent. */
 function renderQueue(): void {
-  if (!queue) {
-    el.list.replaceChildren(h("li", { class: "empty muted" }, "Loading…"));
-    return;
-  }
-  if (queue.error) {
-    el.list.replaceChildren(h("li", { class: "empty error" }, queue.error));
-    return;
-  }
-  if (!queue.waiting.length) {
-    el.list.replaceChildren(h("li", { class: "empty muted" }, "Nobody is waiting."));
+  const status = !queue ? h("li", { class: "empty muted" }, "Loading…")
+    : queue.error ? h("li", { class: "empty error" }, queue.error)
+    : !queue.waiting.length ? h("li", { class: "empty muted" }, "Nobody is waiting.") : null;
+  if (status || !queue) {
+    queueKey = "";
+    el.list.replaceChildren(status ?? "");
     return;
   }
   const now = Date.now() + queue.skew;
-  el.list.replaceChildren(...queue.waiting.map((w) => {
+  const waits = (w: Waiting) => {
     const waited = (now - w.waiting_since_ms) / 1000;
-    const urgent = waited > URGENT_S;
+    return { waited, urgent: isUrgent(waited, supervise.targetOf(w.department)) };
+  };
+  const key = JSON.stringify([supervise.enabled, queue.waiting.map((w) => [w.conversation_id, w.position, w.visitor_name, w.first_message])]);
+  if (key === queueKey && el.list.querySelector(".queue-item")) {
+    for (const w of queue.waiting) {
+      const li = el.list.querySelector<HTMLElement>(`.queue-item[data-conv="${CSS.escape(w.conversation_id)}"]`);
+      const span = li?.querySelector<HTMLElement>(".waited");
+      if (!li || !span) continue;
+      const { waited, urgent } = waits(w);
+      li.classList.toggle("urgent", urgent);
+      span.textContent = mmss(waited);
+      span.setAttribute("aria-label", `waiting for ${mmss(waited)}${urgent ? ", urgent" : ""}`);
+    }
+    return;
+  }
+  queueKey = key;
+  const focused = (document.activeElement as HTMLElement | null)?.closest?.<HTMLElement>(".queue-item");
+  const focusedAction = focused ? (document.activeElement as HTMLElement).dataset["action"] : undefined;
+  el.list.replaceChildren(...queue.waiting.map((w) => {
+    const { waited, urgent } = waits(w);
     return h("li", { class: `queue-item ${urgent ? "urgent" : ""}`, "data-conv": w.conversation_id },
       h("div", { class: "row" },
         h("strong", { class: "name" }, `${w.position}. ${w.visitor_name || "Visitor"}`),
         h("span", { class: "waited", title: "Waiting for", "aria-label": `waiting for ${mmss(waited)}${urgent ? ", urgent" : ""}` }, mmss(waited))),
       h("div", { class: "row small" }, h("span", { class: "dept" }, w.department)),
-      w.first_message ? h("div", { class: "preview", dir: "auto" }, w.first_message) : null);
+      w.first_message ? h("div", { class: "preview", dir: "auto" }, w.first_message) : null,
+      supervise.queueActions(w));
   }));
+  if (focused?.dataset["conv"] && focusedAction) {
+    el.list.querySelector<HTMLElement>(`.queue-item[data-conv="${CSS.escape(focused.dataset["conv"])}"] [data-action="${focusedAction}"]`)?.focus();
+  }
 }
 
 // ------------------------------------------------------------------ auto-away
@@ -1244,7 +1277,7 @@ setInterval(() => {
 }, 1000);
 
 // Waiting times tick.
-setInterval(() => { if (client && (tab === "chats" || tab === "queue")) renderList(); }, 1000);
+setInterval(() => { if (client && (tab === "chats" || tab === "queue" || tab === "live")) renderList(); }, 1000);
 
 async function renewAndReconnect(c: ChatClient): Promise<void> {
   for (let attempt = 0; client === c; attempt++) {

@@ -38,7 +38,8 @@ export interface SocketLike {
 export class ServerError extends Error {
   constructor(
     readonly code: ErrorCode,
-    text: string,
+    /** The server's own words (message adds the code in front). */
+    readonly text: string,
   ) {
     super(`${ErrorCode[code] ?? code}: ${text}`);
     this.name = "ServerError";

@@ -2,6 +2,11 @@
 // messages that are not yet acknowledged, and the other side's receipts.
 import { EventKind, ReceiptKind, Role, type ChatEvent } from "./proto.js";
 
+/** The server closed it because the visitor stayed silent after the idle prompt. */
+export function isIdleClose(e: { kind: EventKind; role: Role; senderId: string }): boolean {
+  return e.kind === EventKind.CLOSED && e.role === Role.SYSTEM && e.senderId === "idle";
+}
+
 export type OwnStatus = "queued" | "sent" | "delivered" | "read" | "failed";
 
 export interface LogItem {
@@ -51,7 +56,11 @@ export class ConversationLog {
   }
 
   private isOwn(role: Role, senderId: string): boolean {
-    if (role !== this.selfRole) return false;
+    if (role !== this.selfRole) {
+      // A supervisor (or admin) who barged in writes as ROLE_SUPERVISOR: still their own.
+      const staff = (r: Role) => r === Role.AGENT || r === Role.SUPERVISOR || r === Role.ADMIN;
+      return staff(role) && staff(this.selfRole) && !!this.selfId && senderId === this.selfId;
+    }
     return this.selfRole === Role.VISITOR || !this.selfId || senderId === this.selfId;
   }
 

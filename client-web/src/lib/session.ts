@@ -55,8 +55,11 @@ export async function apiJson<T>(f: Fetch, path: string, init: { method?: string
     body = {};
   }
   if (!r.ok) {
-    const e = (body as { error?: { code?: string; message?: string } }).error ?? {};
-    throw new ApiError(r.status, e.code ?? "", e.message ?? "");
+    // {"error":{"code","message"}}, or the flat {"error":"invalid","message":"..."}.
+    const b = body as { error?: string | { code?: string; message?: string }; message?: string };
+    if (typeof b.error === "string") throw new ApiError(r.status, b.error, b.message ?? "");
+    const e = b.error ?? {};
+    throw new ApiError(r.status, e.code ?? "", e.message ?? b.message ?? "");
   }
   return body as T;
 }

@@ -2,7 +2,7 @@
 // screen reader does not re-read them) and only their receipt marks change.
 import type { ConversationLog, LogItem, OwnStatus } from "./conversation.js";
 import { formatTime, h } from "./format.js";
-import { EventKind } from "./proto.js";
+import { EventKind, Role } from "./proto.js";
 
 export interface TranscriptLabels {
   you: string;
@@ -14,7 +14,11 @@ export interface TranscriptLabels {
   /** Staff views: the heading of an internal note ("Internal note · Alice"); without it notes are
    * not shown (a visitor never gets them anyway). */
   note?: (item: LogItem) => string;
+  /** Name the sender under every message (a supervisor's view of someone else's chat). */
+  senders?: boolean;
 }
+
+const roleNames: Partial<Record<Role, string>> = { [Role.VISITOR]: "visitor", [Role.AGENT]: "agent", [Role.SUPERVISOR]: "supervisor", [Role.ADMIN]: "admin", [Role.SYSTEM]: "system" };
 
 const glyphs: Record<OwnStatus, string> = { queued: "◷", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" };
 
@@ -75,10 +79,12 @@ export class TranscriptView {
     const who = item.own ? this.labels.you : item.senderName || this.labels.other;
     return h(
       "li",
-      { class: `msg ${item.own ? "own" : "other"}`, "data-seq": String(item.seq ?? "") },
+      { class: `msg ${item.own ? "own" : "other"}`, "data-seq": String(item.seq ?? ""), "data-role": roleNames[item.role] },
       h("span", { class: "sr" }, `${who}: `),
       h("div", { class: "bubble", dir: "auto" }, item.text),
-      h("div", { class: "meta" }, h("time", {}, formatTime(item.atMs, this.labels.locale)), h("span", { class: "mark" })),
+      h("div", { class: "meta" },
+        this.labels.senders ? h("span", { class: "sender", dir: "auto" }, who) : null,
+        h("time", {}, formatTime(item.atMs, this.labels.locale)), h("span", { class: "mark" })),
     );
   }
 

@@ -56,6 +56,12 @@ export const en = {
   minimize: "Minimize chat",
   newMessage: "New message from {name}",
   dismissPreview: "Dismiss",
+  closedNow: "We're closed right now. Leave us a message and we will get back to you by email.",
+  backAt: "We're back {when}.",
+  idlePrompt: "Are you still there? This chat will close soon if there is no reply.",
+  stillHere: "I'm still here",
+  closedIdle: "This chat was closed because there was no reply for a while.",
+  supervisorJoined: "{name} (supervisor) joined the chat",
 } as const;
 
 export type Strings = { [K in keyof typeof en]: string };
@@ -81,6 +87,12 @@ const fr: Partial<Strings> = {
   submitRating: "Envoyer la note",
   download: "Télécharger la transcription",
   newChat: "Nouvelle discussion",
+  closedNow: "Nous sommes fermés pour le moment. Laissez-nous un message, nous vous répondrons par e-mail.",
+  backAt: "Nous serons de retour {when}.",
+  idlePrompt: "Êtes-vous toujours là ? Cette discussion sera bientôt fermée sans réponse de votre part.",
+  stillHere: "Je suis toujours là",
+  closedIdle: "Cette discussion a été fermée faute de réponse pendant un moment.",
+  supervisorJoined: "{name} (responsable) a rejoint la discussion",
 };
 
 const de: Partial<Strings> = {
@@ -103,6 +115,12 @@ const de: Partial<Strings> = {
   submitRating: "Bewertung senden",
   download: "Verlauf herunterladen",
   newChat: "Neuer Chat",
+  closedNow: "Wir sind gerade nicht erreichbar. Hinterlassen Sie uns eine Nachricht, wir antworten per E-Mail.",
+  backAt: "Wir sind {when} wieder da.",
+  idlePrompt: "Sind Sie noch da? Dieser Chat wird bald geschlossen, wenn keine Antwort kommt.",
+  stillHere: "Ich bin noch da",
+  closedIdle: "Dieser Chat wurde geschlossen, weil eine Weile keine Antwort kam.",
+  supervisorJoined: "{name} (Teamleitung) ist dem Chat beigetreten",
 };
 
 const es: Partial<Strings> = {
@@ -125,6 +143,12 @@ const es: Partial<Strings> = {
   submitRating: "Enviar valoración",
   download: "Descargar conversación",
   newChat: "Nuevo chat",
+  closedNow: "Ahora mismo estamos cerrados. Déjanos un mensaje y te responderemos por correo.",
+  backAt: "Volvemos el {when}.",
+  idlePrompt: "¿Sigues ahí? Este chat se cerrará pronto si no hay respuesta.",
+  stillHere: "Sigo aquí",
+  closedIdle: "Este chat se cerró porque no hubo respuesta durante un rato.",
+  supervisorJoined: "{name} (supervisor) se unió al chat",
 };
 
 const languages: Record<string, Partial<Strings>> = { en, fr, de, es };

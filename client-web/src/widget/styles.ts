@@ -93,6 +93,10 @@ input:focus, textarea:focus, select:focus { border-color: var(--accent); outline
 .composer { border-top: 1px solid var(--line); display: flex; gap: 8px; padding: 10px; align-items: flex-end; }
 .composer textarea { min-height: 42px; max-height: 140px; resize: none; border-radius: 12px; }
 .composer .primary { height: 42px; }
+.idle-box { margin: 0 10px 8px; padding: 10px 12px; border-radius: 12px; background: #fef3c7; color: #78350f; display: flex; flex-direction: column; gap: 8px; }
+.idle-box[hidden] { display: none; }
+.idle-box p { margin: 0; font-size: 13.5px; }
+.link[hidden] { display: none; }
 .footer-actions { display: flex; justify-content: space-between; padding: 0 12px 8px; }
 .small { background: none; border: 0; color: var(--muted); cursor: pointer; font-size: 12.5px; padding: 4px; text-decoration: underline; }
 .stars { display: flex; gap: 4px; border: 0; padding: 0; margin: 0; justify-content: center; }

@@ -2,11 +2,12 @@
 // rating. State that must survive a reload (token, open conversation, unsent messages) lives in
 // localStorage; everything else is rebuilt from the server's replay on resume.
 import { ChatClient, OfflineError, ServerError, wsUrl } from "../lib/client.js";
-import type { LogItem } from "../lib/conversation.js";
+import { isIdleClose, type LogItem } from "../lib/conversation.js";
 import { download, h } from "../lib/format.js";
 import { TranscriptView } from "../lib/transcript.js";
 import { newId } from "../lib/ids.js";
 import { ErrorCode, EventKind, ReceiptKind, Role, type ServerEnvelope } from "../lib/proto.js";
+import { reopening } from "./hours.js";
 import { fill, strings, type Strings } from "./i18n.js";
 import { widgetCss } from "./styles.js";
 
@@ -33,7 +34,7 @@ interface Saved {
   conversationId?: string;
   /** Messages typed but not yet acknowledged: re-sent with the same ids after a reload. */
   outbox?: { id: string; text: string }[];
-  closed?: { id: string; transcript: string; rated?: boolean };
+  closed?: { id: string; transcript: string; rated?: boolean; idle?: boolean };
   name?: string;
   email?: string;
   /** The panel was open: a reload keeps it open. */
@@ -53,6 +54,11 @@ export class Widget {
   private agentName = "";
   private queue?: { position: number; length: number; waitS: number; agents: number };
   private agentsOnline = new Map<string, number>();
+  /** Departments outside their business hours now: when they open again (UTC ms, 0 unknown). */
+  private closedDepts = new Map<string, number>();
+  private deptNames = new Map<string, string>();
+  /** The department last chosen in a form (the offline form keeps it). */
+  private dept = "";
   private offlineChoice = false;
   private open = false;
   private unread = 0;
@@ -78,6 +84,8 @@ export class Widget {
   private readonly live: HTMLDivElement;
   private readonly typingEl: HTMLDivElement;
   private readonly bottom: HTMLDivElement;
+  /** "Are you still there?" with the button that answers it. */
+  private readonly idleBox: HTMLDivElement;
   private view?: TranscriptView;
   private composer?: HTMLTextAreaElement;
 
@@ -102,6 +110,7 @@ export class Widget {
     this.live = h("div", { class: "sr", "aria-live": "polite", "aria-atomic": "false" });
     this.typingEl = h("div", { class: "typing", "aria-live": "polite", hidden: true });
     this.bottom = h("div", {});
+    this.idleBox = h("div", { class: "idle-box", hidden: true });
     const minimize = h("button", { class: "icon-btn", type: "button", "aria-label": this.t.minimize, onclick: () => this.toggle(false) });
     minimize.innerHTML = closeIcon;
     this.panel = h(
@@ -111,6 +120,7 @@ export class Widget {
       this.banner,
       this.body,
       this.typingEl,
+      this.idleBox,
       this.bottom,
       this.live,
     );
@@ -189,7 +199,12 @@ export class Widget {
     const w = this.client.welcome!;
     this.saved.token = w.visitorToken;
     this.agentsOnline.clear();
-    for (const d of w.departmentStatus) this.agentsOnline.set(d.department, d.agentsOnline);
+    this.closedDepts.clear();
+    for (const d of w.departmentStatus) {
+      this.agentsOnline.set(d.department, d.agentsOnline);
+      if (d.closed) this.closedDepts.set(d.department, Number(d.opensAtMs));
+      if (d.displayName) this.deptNames.set(d.department, d.displayName);
+    }
     const open = w.openConversationId;
     if (open) {
       const fresh = this.conv !== open;
@@ -262,6 +277,9 @@ export class Widget {
           this.renderLog();
           this.endConversation();
           return;
+        } else if (ev.kind === EventKind.IDLE_PROMPT) {
+          this.live.textContent = this.t.idlePrompt;
+          if (!this.open) this.showPreview(this.agentName || this.t.title, this.t.idlePrompt);
         } else if (ev.kind === EventKind.MESSAGE && ev.senderRole !== Role.VISITOR) {
           this.typingEl.hidden = true;
           this.live.textContent = `${ev.senderName || this.t.agent}: ${ev.text}`;
@@ -298,10 +316,12 @@ export class Widget {
   private endConversation(): void {
     if (this.phase === "closed" || this.phase === "rated") return;
     const transcript = this.transcript();
-    this.saved.closed = { id: this.conv, transcript };
+    const last = this.client.hasConversation(this.conv) ? this.client.conversation(this.conv).items().filter((i) => i.kind === EventKind.CLOSED).at(-1) : undefined;
+    this.saved.closed = { id: this.conv, transcript, idle: !!last && isIdleClose(last) };
     this.saved.outbox = [];
     this.phase = "closed";
     this.typingEl.hidden = true;
+    this.idleBox.hidden = true;
     this.notice = "";
     this.persist();
     this.render();
@@ -491,8 +511,9 @@ export class Widget {
   private departmentSelect(id: string): HTMLSelectElement {
     const all = [...new Set([this.cfg.department, ...this.cfg.departments])].filter(Boolean);
     const sel = h("select", { name: "department", id });
-    for (const d of all) sel.append(h("option", { value: d }, d));
-    sel.value = this.cfg.department;
+    for (const d of all) sel.append(h("option", { value: d }, this.deptName(d)));
+    sel.value = this.dept && all.includes(this.dept) ? this.dept : this.cfg.department;
+    sel.addEventListener("change", () => (this.dept = sel.value));
     return sel;
   }
 
@@ -500,14 +521,38 @@ export class Widget {
     return (this.agentsOnline.get(dept) ?? 0) === 0;
   }
 
+  private deptName(dept: string): string {
+    return this.deptNames.get(dept) || dept;
+  }
+
+  private isClosed(dept: string): boolean {
+    return this.closedDepts.has(dept);
+  }
+
+  /** "We're closed right now… We're back Monday 09:00." */
+  private closedText(dept: string): string {
+    const when = reopening(this.closedDepts.get(dept) ?? 0, this.cfg.lang || navigator.language);
+    return when ? `${this.t.closedNow} ${fill(this.t.backAt, { when })}` : this.t.closedNow;
+  }
+
   private prechatForm(): HTMLElement {
     const dept = this.departmentSelect("lc-dept");
     const note = h("div", { class: "notice", role: "status" });
     const updateNote = () => {
+      if (this.isClosed(dept.value)) {
+        // Outside business hours: only a message can be left.
+        this.dept = dept.value;
+        queueMicrotask(() => {
+          if (this.phase === "prechat") {
+            this.phase = "offline";
+            this.render();
+          }
+        });
+      }
       const none = this.noAgents(dept.value);
       note.hidden = !none;
       note.replaceChildren(
-        fill(this.t.noAgents, { dept: dept.value }),
+        fill(this.t.noAgents, { dept: this.deptName(dept.value) }),
         h("br"),
         h("button", { class: "link", type: "button", onclick: () => { this.phase = "offline"; this.render(); } }, this.t.leaveMessage),
       );
@@ -553,6 +598,20 @@ export class Widget {
     const text = h("textarea", { name: "message", required: true, rows: "4", maxlength: "4000" });
     const submit = h("button", { class: "primary", type: "submit" }, this.t.sendOffline);
     const error = h("p", { class: "muted", role: "alert" });
+    const notice = h("div", { class: "notice", role: "status", "data-testid": "offline-notice" });
+    const queueBtn = h("button", { class: "link", type: "button", onclick: () => { this.offlineChoice = true; this.phase = "prechat"; this.render(); } }, this.t.waitAnyway);
+    const update = () => {
+      const closed = this.isClosed(dept.value);
+      notice.textContent = closed ? this.closedText(dept.value) : fill(this.t.noAgents, { dept: this.deptName(dept.value) });
+      notice.dataset["closed"] = String(closed);
+      const opens = this.closedDepts.get(dept.value);
+      if (opens) notice.dataset["opensAt"] = String(opens);
+      else delete notice.dataset["opensAt"];
+      // A closed department refuses a join: no queue to wait in.
+      queueBtn.hidden = closed;
+    };
+    dept.addEventListener("change", update);
+    update();
     return h(
       "form",
       {
@@ -577,14 +636,14 @@ export class Widget {
           }
         },
       },
-      h("div", { class: "notice", role: "status" }, fill(this.t.noAgents, { dept: dept.value })),
+      notice,
       h("label", {}, this.t.name, name),
       h("label", {}, this.t.email, email),
       h("label", {}, this.t.department, dept),
       h("label", {}, this.t.message, text),
       error,
       submit,
-      h("button", { class: "link", type: "button", onclick: () => { this.offlineChoice = true; this.phase = "prechat"; this.render(); } }, this.t.waitAnyway),
+      queueBtn,
     );
   }
 
@@ -626,6 +685,14 @@ export class Widget {
       this.render();
     } catch (err) {
       const w = this.client.welcome;
+      if (err instanceof ServerError && err.code === ErrorCode.CONFLICT && err.text.startsWith("department is closed")) {
+        // It closed since the Welcome: the offline form, as if we had known.
+        if (!this.closedDepts.has(dept)) this.closedDepts.set(dept, 0);
+        this.dept = dept;
+        this.phase = "offline";
+        this.render();
+        return;
+      }
       if (err instanceof ServerError && err.code === ErrorCode.CONFLICT && w?.openConversationId) {
         this.onWelcome();
         return;
@@ -730,7 +797,25 @@ export class Widget {
   private renderLog(): void {
     if (!this.view || !this.conv || !this.client.hasConversation(this.conv)) return;
     this.view.update(this.client.conversation(this.conv));
+    this.renderIdle();
     this.scrollDown();
+  }
+
+  /** The idle prompt waits for an answer: any message of the visitor after it is one. */
+  private renderIdle(): void {
+    let waiting = false;
+    if ((this.phase === "chat" || this.phase === "queued") && this.conv && this.client.hasConversation(this.conv)) {
+      for (const i of this.client.conversation(this.conv).items()) {
+        if (i.kind === EventKind.IDLE_PROMPT) waiting = true;
+        else if (i.kind === EventKind.MESSAGE && i.own) waiting = false;
+      }
+    }
+    if (waiting === !this.idleBox.hidden) return;
+    this.idleBox.hidden = !waiting;
+    this.idleBox.replaceChildren(...(waiting
+      ? [h("p", {}, this.t.idlePrompt),
+        h("button", { class: "primary", type: "button", id: "lc-still-here", onclick: () => { this.sendText(this.t.stillHere); this.composer?.focus(); } }, this.t.stillHere)]
+      : []));
   }
 
   private scrollDown(): void {
@@ -742,7 +827,9 @@ export class Widget {
       case EventKind.ASSIGNED: return fill(this.t.agentJoined, { name: item.senderName || this.t.agent });
       case EventKind.TRANSFERRED: return item.agentId ? fill(this.t.transferred, { name: item.senderName || item.agentId }) : this.t.requeued;
       case EventKind.REQUEUED: return this.t.requeued;
-      case EventKind.CLOSED: return this.t.chatEnded;
+      case EventKind.CLOSED: return isIdleClose(item) ? this.t.closedIdle : this.t.chatEnded;
+      case EventKind.IDLE_PROMPT: return this.t.idlePrompt;
+      case EventKind.BARGED_IN: return fill(this.t.supervisorJoined, { name: item.senderName || this.t.agent });
       default: return undefined;
     }
   }
@@ -815,7 +902,7 @@ export class Widget {
           }
         },
       },
-      h("div", { class: "notice", role: "status" }, this.t.chatEnded),
+      h("div", { class: "notice", role: "status", "data-reason": this.saved.closed?.idle ? "idle" : "" }, this.saved.closed?.idle ? this.t.closedIdle : this.t.chatEnded),
       stars,
       h("label", {}, this.t.comment, comment),
       error,

@@ -1,0 +1,137 @@
+// The admin page's Departments section: every department with its hours and whether it is open
+// now (GET /api/departments), and a form to create or edit one (PUT /api/departments/{id}) with
+// every writable field. Idle times are typed in minutes and sent in seconds; an empty "reassign
+// after" is the server's default. A 400 from the server is shown verbatim next to its field.
+import { h } from "../lib/format.js";
+import { departmentBody, departmentForm, fieldOfMessage, type Department, type DepartmentForm } from "../lib/departments.js";
+import { ApiError, type Session } from "../lib/session.js";
+
+export interface DepartmentsHost {
+  session: Session;
+  content: HTMLElement;
+  say(text: string): void;
+  /** Shows the section again (after a save). */
+  reload(): void;
+  /** The page's list of departments changed (the account form offers them). */
+  changed(list: Department[]): void;
+}
+
+function openNow(d: Department): string {
+  if (!d.closed) return "open";
+  if (!d.opens_at_ms) return "closed";
+  const at = new Date(d.opens_at_ms);
+  return `closed · opens ${at.toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short" })} ${at.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })}`;
+}
+
+export async function renderDepartments(host: DepartmentsHost): Promise<void> {
+  const { departments = [] } = await host.session.call<{ departments?: Department[] }>("/api/departments");
+  host.changed(departments);
+  host.content.replaceChildren(
+    h("div", { class: "card" },
+      h("div", { class: "card-head" }, h("h2", {}, `Departments (${departments.length})`),
+        h("button", { class: "btn primary", type: "button", id: "new-department", onclick: () => editDepartment(host) }, "New department")),
+      h("table", { class: "grid departments" },
+        h("thead", {}, h("tr", {}, ...["Id", "Name", "Hours", "Time zone", "Now", ""].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, ...departments.map((d) =>
+          h("tr", { "data-department": d.id },
+            h("td", { class: "mono" }, d.id),
+            h("td", { "data-col": "name" }, d.display_name || d.id),
+            h("td", { "data-col": "hours" }, d.hours || "always open",
+              d.holidays ? h("div", { class: "muted small" }, `closed on ${d.holidays}`) : null),
+            h("td", { "data-col": "time_zone" }, d.time_zone || "UTC"),
+            h("td", { "data-col": "now", class: d.closed ? "closed-now" : "open-now" }, openNow(d)),
+            h("td", {}, h("button", { class: "btn", type: "button", "aria-label": `Edit ${d.display_name || d.id}`, onclick: () => editDepartment(host, d) }, "Edit"))))))),
+  );
+}
+
+/** The create / edit dialog. */
+export function editDepartment(host: DepartmentsHost, d?: Department): void {
+  const isNew = !d;
+  const f = departmentForm(d);
+  const dialog = h("dialog", { class: "dialog wide", "aria-labelledby": "dept-title" });
+  const errs = new Map<keyof DepartmentForm, HTMLElement>();
+  const inputs = new Map<keyof DepartmentForm, HTMLElement>();
+  const field = (key: keyof DepartmentForm, label: string, input: HTMLInputElement | HTMLTextAreaElement, help?: string) => {
+    const id = `dept-${key.replace(/_/g, "-")}`;
+    input.id = id;
+    const err = h("p", { class: "error small field-error", id: `${id}-error`, role: "alert" });
+    errs.set(key, err);
+    inputs.set(key, input);
+    const helpEl = help ? h("p", { class: "muted small", id: `${id}-help` }, help) : null;
+    input.setAttribute("aria-describedby", [help ? `${id}-help` : "", `${id}-error`].filter(Boolean).join(" "));
+    return h("div", { class: "field" }, h("label", { for: id }, label), input, helpEl, err);
+  };
+  const text = (value: string, attrs: Record<string, unknown> = {}) => h("input", { value, autocomplete: "off", ...attrs });
+  const id = text(f.id, { disabled: !isNew, maxlength: "32", spellcheck: false });
+  const name = text(f.display_name, { maxlength: "100" });
+  const language = text(f.language, { maxlength: "16", placeholder: "en" });
+  const zone = text(f.time_zone, { maxlength: "64", placeholder: "Europe/Berlin", spellcheck: false });
+  const hours = text(f.hours, { placeholder: "mon-fri 09:00-17:00; sat 10:00-14:00", spellcheck: false });
+  const holidays = h("textarea", { rows: "2", placeholder: "2026-12-25, 2026-12-26", spellcheck: false });
+  holidays.value = f.holidays;
+  const reassign = text(f.reassign_after_seconds, { type: "number", min: "0", max: "86400", inputmode: "numeric" });
+  const target = text(f.waiting_target_seconds, { type: "number", min: "0", max: "86400", inputmode: "numeric", placeholder: "120" });
+  const prompt = text(f.idle_prompt_minutes, { type: "number", min: "0", max: "1440", step: "any", inputmode: "decimal", placeholder: "0" });
+  const close = text(f.idle_close_minutes, { type: "number", min: "0", max: "1440", step: "any", inputmode: "decimal", placeholder: "0" });
+  const requiredTag = h("input", { type: "checkbox", id: "dept-required-tag", checked: f.required_tag });
+  const formErr = h("div", { class: "error", role: "alert" });
+  const read = (): DepartmentForm => ({
+    id: id.value, display_name: name.value, language: language.value, time_zone: zone.value, hours: hours.value,
+    holidays: holidays.value, reassign_after_seconds: reassign.value, required_tag: requiredTag.checked,
+    waiting_target_seconds: target.value, idle_prompt_minutes: prompt.value, idle_close_minutes: close.value,
+  });
+  const save = h("button", { class: "btn primary", type: "submit", id: "save-department" }, isNew ? "Create" : "Save");
+  dialog.append(h("form", {
+    class: "account-form department-form",
+    novalidate: true,
+    onsubmit: async (e: Event) => {
+      e.preventDefault();
+      for (const el of errs.values()) el.textContent = "";
+      formErr.textContent = "";
+      const form = read();
+      const { body, errors } = departmentBody(form);
+      if (!body) {
+        for (const [k, v] of Object.entries(errors)) errs.get(k as keyof DepartmentForm)!.textContent = v;
+        return;
+      }
+      save.disabled = true;
+      try {
+        await host.session.call(`/api/departments/${encodeURIComponent(form.id.trim())}`, { method: "PUT", body });
+        dialog.close();
+        host.say(`Department ${form.id.trim()} saved`);
+        host.reload();
+      } catch (err) {
+        const message = err instanceof ApiError ? err.message || err.code : err instanceof Error ? err.message : String(err);
+        const at = err instanceof ApiError && err.status === 400 ? fieldOfMessage(message) : undefined;
+        (at ? errs.get(at)! : formErr).textContent = message;
+        if (at) inputs.get(at)?.focus();
+      } finally {
+        save.disabled = false;
+      }
+    },
+  },
+    h("h2", { id: "dept-title" }, isNew ? "New department" : `Edit ${d.display_name || d.id}`),
+    h("div", { class: "field-row" },
+      field("id", "Id", id, isNew ? "a-z 0-9 . _ - (at most 32)" : undefined),
+      field("display_name", "Name", name)),
+    h("div", { class: "field-row" },
+      field("language", "Language", language),
+      field("time_zone", "Time zone", zone, "IANA name, e.g. Europe/Berlin")),
+    field("hours", "Opening hours", hours, "Empty: always open. E.g. mon-fri 09:00-17:00; sat 10:00-14:00"),
+    field("holidays", "Holidays (closed all day)", holidays, "Dates, e.g. 2026-12-25, 2026-12-26"),
+    h("div", { class: "field-row" },
+      field("waiting_target_seconds", "Waiting target (seconds)", target, "Longer waits are urgent; default 120"),
+      field("reassign_after_seconds", "Reassign unanswered after (seconds)", reassign, "Empty: the server's default")),
+    h("div", { class: "field-row" },
+      field("idle_prompt_minutes", "Ask a silent visitor after (minutes)", prompt, "0 or empty: off"),
+      field("idle_close_minutes", "Close for inactivity after (minutes)", close, "0 or empty: off")),
+    h("label", { class: "check" }, requiredTag, "Agents must tag a chat before closing it"),
+    formErr,
+    h("div", { class: "actions" },
+      h("button", { class: "btn", type: "button", onclick: () => dialog.close() }, "Cancel"),
+      save)));
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  (isNew ? id : name).focus();
+}

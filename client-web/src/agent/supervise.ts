@@ -1,0 +1,492 @@
+// Supervisors and admins in the agent console: the Live tab (every live chat of their
+// departments, GET /api/live every 2 s while it is shown), monitoring one of them (Watch: a
+// read-only transcript that updates live, whispers as internal notes), barging in (BargeIn: then
+// their messages reach the visitor), taking it over or assigning it to a colleague (Transfer);
+// and in the Waiting tab picking a waiting visitor by hand (Take, Assign to…). Agents never see
+// any of it: the server answers GET /api/live with 403 for them, and that is what decides.
+// Also the departments' waiting targets (GET /api/departments, any staff) for the urgency marks.
+import { ServerError, type ChatClient } from "../lib/client.js";
+import { type Department, waitingTarget } from "../lib/departments.js";
+import { formatDuration, formatTime, h } from "../lib/format.js";
+import { EventKind, type ServerEnvelope } from "../lib/proto.js";
+import { ApiError, type Session } from "../lib/session.js";
+import { TranscriptView } from "../lib/transcript.js";
+import { staffEventText } from "./wording.js";
+
+export interface LiveConversation {
+  conversation_id: string;
+  department: string;
+  agent_id: string;
+  agent_name: string;
+  visitor_name: string;
+  assigned_ms: number;
+  last_seq: number;
+}
+
+export interface Colleague {
+  id: string;
+  name: string;
+  status: string;
+  connected: boolean;
+  active: number;
+  capacity: number;
+  /** Comma-separated. */
+  departments: string;
+}
+
+/** Colleagues who could take a chat: online and connected with a free slot. */
+export function canTake(a: Colleague): boolean {
+  return a.status === "online" && a.connected && a.active < a.capacity;
+}
+
+/** The colleagues to offer for a chat of `department` (not me), the free ones first, least loaded. */
+export function colleaguesFor(all: Colleague[], department: string, me: string): Colleague[] {
+  return all
+    .filter((a) => a.id !== me && a.status !== "offline")
+    .filter((a) => !department || !a.departments || a.departments.split(",").includes(department))
+    .sort((a, b) => Number(canTake(b)) - Number(canTake(a)) || a.active / (a.capacity || 1) - b.active / (b.capacity || 1) || a.name.localeCompare(b.name));
+}
+
+export function colleagueLabel(a: Colleague): string {
+  const why = a.status !== "online" ? ` (${a.status})` : !a.connected ? " (reconnecting)" : a.active >= a.capacity ? " (full)" : "";
+  return `${a.name || a.id} — ${a.active}/${a.capacity} chats${why}`;
+}
+
+export interface SuperviseHost {
+  client(): ChatClient | undefined;
+  readonly session: Session;
+  announce(text: string): void;
+  /** The Live tab is the one shown. */
+  liveShown(): boolean;
+  /** The Live list or the tab's count changed. */
+  renderList(): void;
+  /** The monitor pane was rebuilt (the main area shows `pane` while the Live tab is on). */
+  renderMain(): void;
+  /** The supervisor now holds this chat (took it over, or took a waiting visitor): show it. */
+  openChat(id: string): void;
+}
+
+interface Monitored {
+  id: string;
+  visitor: string;
+  agent: string;
+  department: string;
+  assignedMs: number;
+}
+
+const errText = (e: unknown) => (e instanceof ServerError ? e.text : e instanceof ApiError ? e.message : e instanceof Error ? e.message : String(e));
+
+export class Supervision {
+  /** The signed-in user supervises (GET /api/live answered). */
+  enabled = false;
+  live?: { list: LiveConversation[]; skew: number; error?: string };
+  private timer?: ReturnType<typeof setInterval>;
+  private departments = new Map<string, Department>();
+  private welcomeTargets = new Map<string, number>();
+  private mon?: Monitored;
+  private barged = new Set<string>();
+  private closedConv = "";
+  private view?: TranscriptView;
+  private listKey = "";
+  /** Kept, not rebuilt by pushes: the main area while the Live tab is on. */
+  readonly pane: HTMLElement = h("section", { class: "monitor-pane", "aria-label": "Monitored conversation" });
+  private readonly dialog = h("dialog", { class: "dialog", "aria-labelledby": "assign-title" });
+
+  constructor(private readonly host: SuperviseHost) {
+    this.renderPane(false);
+  }
+
+  get monitoring(): string {
+    return this.mon?.id ?? "";
+  }
+
+  private me(): string {
+    return this.host.client()?.welcome?.userId ?? "";
+  }
+
+  /** After every Welcome: who we are (probe /api/live), the departments' targets, and the watch
+   * of the monitored chat again (a new connection follows nothing). */
+  async onWelcome(): Promise<void> {
+    const w = this.host.client()?.welcome;
+    this.welcomeTargets.clear();
+    for (const d of w?.departmentStatus ?? []) if (d.waitingTargetSeconds) this.welcomeTargets.set(d.department, d.waitingTargetSeconds);
+    void this.loadDepartments();
+    const was = this.enabled;
+    await this.loadLive();
+    if (was !== this.enabled) this.host.renderList();
+    if (this.mon && this.enabled) {
+      const id = this.mon.id;
+      this.host.client()?.request({ case: "watch", value: { conversationId: id } }).catch((e: unknown) => this.onWatchError(id, e));
+    }
+  }
+
+  /** Signed out or another sign-in: nothing of the last one stays. */
+  reset(): void {
+    this.stopPolling();
+    this.enabled = false;
+    this.live = undefined;
+    this.mon = undefined;
+    this.barged.clear();
+    this.closedConv = "";
+    this.listKey = "";
+    this.renderPane();
+  }
+
+  async loadDepartments(): Promise<void> {
+    try {
+      const r = await this.host.session.call<{ departments?: Department[] }>("/api/departments");
+      this.departments = new Map((r.departments ?? []).map((d) => [d.id, d]));
+    } catch {
+      /* the Welcome's targets, else the default */
+    }
+  }
+
+  /** Seconds a visitor of `department` may wait before it is urgent. */
+  targetOf(department: string): number {
+    const d = this.departments.get(department);
+    if (d?.waiting_target_seconds) return waitingTarget(d);
+    return waitingTarget({ waiting_target_seconds: this.welcomeTargets.get(department) });
+  }
+
+  departmentName(id: string): string {
+    return this.departments.get(id)?.display_name || id;
+  }
+
+  // ------------------------------------------------------------------ the Live list
+
+  async loadLive(): Promise<void> {
+    try {
+      const r = await this.host.session.call<{ conversations?: LiveConversation[]; now_ms?: number }>("/api/live");
+      this.enabled = true;
+      this.live = { list: r.conversations ?? [], skew: (r.now_ms || Date.now()) - Date.now() };
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 403 || err.status === 404)) {
+        this.enabled = false;
+        this.live = undefined;
+        this.stopPolling();
+      } else if (this.enabled) {
+        this.live = { list: this.live?.list ?? [], skew: this.live?.skew ?? 0, error: `Could not load the live conversations: ${errText(err)}` };
+      }
+    }
+    if (this.host.liveShown()) this.host.renderList();
+  }
+
+  startPolling(): void {
+    void this.loadLive();
+    clearInterval(this.timer);
+    this.timer = setInterval(() => {
+      if (!this.host.liveShown() || !this.host.client()) {
+        this.stopPolling();
+        return;
+      }
+      void this.loadLive();
+    }, 2000);
+  }
+
+  stopPolling(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The Live list into the sidebar; rebuilt only when it changed, else the times tick in place
+   * (a keyboard user's focus on a button stays). */
+  renderList(ul: HTMLUListElement): void {
+    const live = this.live;
+    if (!live) {
+      this.listKey = "";
+      ul.replaceChildren(h("li", { class: "empty muted" }, "Loading…"));
+      return;
+    }
+    const now = Date.now() + live.skew;
+    const key = JSON.stringify([live.error ?? "", this.monitoring, live.list.map((c) => [c.conversation_id, c.agent_id, c.visitor_name])]);
+    if (key === this.listKey && ul.querySelector(".live-item, .empty")) {
+      for (const li of ul.querySelectorAll<HTMLElement>(".live-item")) {
+        const c = live.list.find((x) => x.conversation_id === li.dataset["conv"]);
+        const since = li.querySelector(".since");
+        if (c && since) since.textContent = `for ${formatDuration((now - c.assigned_ms) / 1000)}`;
+      }
+      return;
+    }
+    this.listKey = key;
+    const rows: HTMLElement[] = [];
+    if (live.error) rows.push(h("li", { class: "empty error", role: "alert" }, live.error));
+    if (!live.list.length && !live.error) rows.push(h("li", { class: "empty muted" }, "No live conversations in your departments."));
+    for (const c of live.list) {
+      const mine = c.agent_id === this.me();
+      const on = c.conversation_id === this.monitoring;
+      const visitor = c.visitor_name || "Visitor";
+      rows.push(h("li", { class: `live-item ${on ? "on" : ""}`, "data-conv": c.conversation_id },
+        h("div", { class: "row" },
+          h("strong", { class: "name" }, visitor),
+          h("span", { class: "dept" }, this.departmentName(c.department))),
+        h("div", { class: "row small" },
+          h("span", { class: "agent" }, `with ${mine ? "you" : c.agent_name || c.agent_id || "—"}`),
+          h("span", { class: "since muted", title: "Since it was assigned" }, `for ${formatDuration((now - c.assigned_ms) / 1000)}`)),
+        h("div", { class: "row" },
+          mine
+            ? h("button", { class: "btn small-btn", type: "button", onclick: () => this.host.openChat(c.conversation_id) }, "Open")
+            : h("button", {
+                class: "btn small-btn", type: "button", "data-action": "monitor", "aria-pressed": String(on),
+                "aria-label": `Monitor the chat of ${visitor} with ${c.agent_name || c.agent_id}`,
+                onclick: () => void this.monitor(c),
+              }, on ? "Monitoring" : "Monitor"))));
+    }
+    const focused = (document.activeElement as HTMLElement | null)?.closest?.<HTMLElement>(".live-item")?.dataset["conv"];
+    ul.replaceChildren(...rows);
+    if (focused) ul.querySelector<HTMLElement>(`.live-item[data-conv="${CSS.escape(focused)}"] button`)?.focus();
+  }
+
+  // ------------------------------------------------------------------ monitoring
+
+  async monitor(c: LiveConversation): Promise<void> {
+    const client = this.host.client();
+    if (!client) return;
+    if (this.mon && this.mon.id !== c.conversation_id) await this.stopMonitoring(false);
+    this.mon = { id: c.conversation_id, visitor: c.visitor_name || "Visitor", agent: c.agent_name || c.agent_id, department: c.department, assignedMs: c.assigned_ms };
+    this.closedConv = "";
+    client.conversation(c.conversation_id);
+    this.renderPane();
+    this.host.renderList();
+    try {
+      await client.request({ case: "watch", value: { conversationId: c.conversation_id } });
+      this.host.announce(`Monitoring the chat of ${this.mon?.visitor ?? "the visitor"}`);
+    } catch (err) {
+      this.onWatchError(c.conversation_id, err);
+    }
+    this.renderTranscript();
+  }
+
+  private onWatchError(id: string, err: unknown): void {
+    if (this.mon?.id !== id) return;
+    this.paneError(`Could not monitor: ${errText(err)}`);
+    if (err instanceof ServerError && err.text.includes("closed")) this.markClosed(id);
+  }
+
+  /** Stops the watch (tells the server unless the chat is ours now). */
+  async stopMonitoring(tell = true): Promise<void> {
+    const m = this.mon;
+    if (!m) return;
+    this.mon = undefined;
+    this.barged.delete(m.id);
+    const client = this.host.client();
+    if (tell && client) {
+      await client.request({ case: "watch", value: { conversationId: m.id, stop: true } }).catch(() => {});
+    }
+    // The log stays only if the chat is also in the supervisor's own list.
+    if (client && !this.host.client()?.conversation(m.id).items().some((i) => i.kind === EventKind.ASSIGNED && i.agentId === this.me())) client.forget(m.id);
+    this.renderPane();
+    this.host.renderList();
+    this.host.announce("Stopped monitoring");
+  }
+
+  /** Pushes of the monitored chat: the transcript follows. */
+  onPush(env: ServerEnvelope): void {
+    const b = env.body;
+    const id = this.mon?.id;
+    if (!id) return;
+    if (b.case === "event" && b.value.conversationId === id) {
+      if (b.value.kind === EventKind.CLOSED) this.markClosed(id);
+      else if (b.value.kind === EventKind.BARGED_IN && b.value.senderId === this.me()) this.barged.add(id);
+      this.renderTranscript();
+    } else if (b.case === "assigned" && b.value.conversationId === id && b.value.agentId === this.me()) {
+      // Ours now (taken over here, or assigned to us by someone): it lives in Chats.
+      this.mon = undefined;
+      this.renderPane();
+      this.host.renderList();
+    }
+  }
+
+  private markClosed(id: string): void {
+    if (this.closedConv === id) return;
+    this.closedConv = id;
+    this.renderPane();
+  }
+
+  private paneError(text: string): void {
+    const p = this.pane.querySelector<HTMLElement>(".monitor-error");
+    if (p) p.textContent = text;
+    this.host.announce(text);
+  }
+
+  private renderTranscript(): void {
+    const id = this.mon?.id;
+    const client = this.host.client();
+    if (!id || !client || !this.view) return;
+    this.view.update(client.conversation(id));
+    const scroll = this.pane.querySelector(".scroll");
+    if (scroll) scroll.scrollTop = scroll.scrollHeight;
+  }
+
+  private renderPane(notify = true): void {
+    const m = this.mon;
+    this.view = undefined;
+    if (!m) {
+      this.pane.replaceChildren(h("div", { class: "placeholder muted" }, "Live conversations of your departments are listed on the left. Monitor one to read along, whisper to its agent, barge in or take it over."));
+      if (notify) this.host.renderMain();
+      return;
+    }
+    const closed = this.closedConv === m.id;
+    const barged = this.barged.has(m.id);
+    const ol = h("ol", { class: "log", role: "log", "aria-label": `Monitored messages with ${m.visitor}` });
+    this.view = new TranscriptView(ol, {
+      you: "You", other: m.visitor,
+      status: { queued: "Waiting to send", sent: "Sent", delivered: "Delivered", read: "Read", failed: "Not sent" },
+      system: (item) => staffEventText(item),
+      note: (item) => `Internal note · ${item.senderName || item.senderId || "staff"}`,
+      senders: true,
+    });
+    const input = h("textarea", { id: "whisper", rows: "2", "aria-label": barged ? "Message" : "Whisper to the agent", placeholder: barged ? "Write to the visitor, or whisper to the agent" : "Whisper to the agent — the visitor does not see it", disabled: closed });
+    const send = (note: boolean) => {
+      const text = input.value;
+      const client = this.host.client();
+      if (!text.trim() || !client) return;
+      input.value = "";
+      client.sendMessage(m.id, text, undefined, { note }).then(
+        () => this.renderTranscript(),
+        (err: unknown) => {
+          this.paneError(`Not sent: ${errText(err)}`);
+          this.renderTranscript();
+        },
+      );
+      this.renderTranscript();
+      input.focus();
+    };
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        send(!barged);
+      }
+    });
+    const form = h("form", { class: "composer whisper", onsubmit: (e: Event) => { e.preventDefault(); send(true); } },
+      h("div", { class: "compose-box" }, input),
+      h("button", { class: "btn note-toggle", type: "submit", id: "send-whisper", disabled: closed }, "Whisper"),
+      barged ? h("button", { class: "btn primary", type: "button", id: "send-visitor", disabled: closed, onclick: () => send(false) }, "Send to visitor") : null);
+    this.pane.replaceChildren(
+      h("header", { class: "conv-head" },
+        h("div", {},
+          h("h2", {}, `Monitoring: ${m.visitor}`),
+          h("div", { class: "muted small" }, `${this.departmentName(m.department)} · with ${m.agent || "—"} · assigned ${formatTime(m.assignedMs)}`),
+          h("div", { class: "mon-state small", role: "status" }, closed ? "This conversation is closed." : barged ? "You are in the chat: the visitor sees your messages." : "Read-only: the visitor does not know you are here.")),
+        h("div", { class: "actions" },
+          h("button", { class: "btn", type: "button", id: "barge-in", disabled: closed || barged, onclick: () => void this.bargeIn(m.id) }, barged ? "Barged in" : "Barge in"),
+          h("button", { class: "btn", type: "button", id: "take-over", disabled: closed, onclick: () => void this.take(m.id) }, "Take over"),
+          h("button", { class: "btn", type: "button", id: "assign-live", disabled: closed, onclick: () => this.openAssign(m.id, m.department, m.visitor) }, "Assign to…"),
+          h("button", { class: "btn", type: "button", id: "stop-monitoring", onclick: () => void this.stopMonitoring(!closed) }, "Stop monitoring"))),
+      h("div", { class: "scroll" }, ol),
+      h("p", { class: "monitor-error error small", role: "alert" }),
+      form,
+    );
+    this.renderTranscript();
+    if (notify) this.host.renderMain();
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  async bargeIn(id: string): Promise<void> {
+    const client = this.host.client();
+    if (!client) return;
+    try {
+      await client.request({ case: "bargeIn", value: { conversationId: id } });
+      this.barged.add(id);
+      this.host.announce("You joined the chat: the visitor sees your messages");
+      this.renderPane();
+      this.pane.querySelector<HTMLTextAreaElement>("#whisper")?.focus();
+    } catch (err) {
+      this.paneError(`Could not barge in: ${errText(err)}`);
+    }
+  }
+
+  /** Transfer to myself: take over a live chat, or take a waiting visitor by hand. */
+  async take(id: string): Promise<boolean> {
+    const client = this.host.client();
+    const me = this.me();
+    if (!client || !me) return false;
+    try {
+      await client.request({ case: "transfer", value: { conversationId: id, toAgentId: me, toDepartment: "", note: "" } });
+    } catch (err) {
+      const text = `Could not take the chat: ${errText(err)}`;
+      if (this.mon?.id === id) this.paneError(text);
+      else this.host.announce(text);
+      return false;
+    }
+    if (this.mon?.id === id) {
+      this.mon = undefined;
+      this.barged.delete(id);
+      this.renderPane();
+    }
+    this.host.announce("The chat is yours now");
+    this.host.openChat(id);
+    return true;
+  }
+
+  /** Whether the Waiting tab offers Take and Assign to… */
+  queueActions(w: { conversation_id: string; department: string; visitor_name: string }): HTMLElement | null {
+    if (!this.enabled) return null;
+    const who = w.visitor_name || "visitor";
+    return h("div", { class: "row queue-actions" },
+      h("button", { class: "btn small-btn", type: "button", "data-action": "take", "aria-label": `Take ${who}`, onclick: () => void this.take(w.conversation_id) }, "Take"),
+      h("button", { class: "btn small-btn", type: "button", "data-action": "assign", "aria-label": `Assign ${who} to…`, onclick: () => this.openAssign(w.conversation_id, w.department, who) }, "Assign to…"));
+  }
+
+  /** A dialog: the online colleagues of the chat's department with their load; Assign. */
+  openAssign(id: string, department: string, visitor: string): void {
+    const agent = h("select", { id: "assign-agent", "aria-describedby": "assign-help" }, h("option", { value: "" }, "Loading colleagues…"));
+    const help = h("p", { id: "assign-help", class: "muted small" }, "Online colleagues with a free slot can take the chat.");
+    const err = h("p", { class: "error", role: "alert" });
+    const fill = async () => {
+      let list: Colleague[];
+      try {
+        const r = await this.host.session.call<{ agents?: Colleague[] }>("/api/agents");
+        list = colleaguesFor(r.agents ?? [], department, this.me());
+      } catch (e) {
+        help.textContent = `Could not list colleagues: ${errText(e)}`;
+        return;
+      }
+      const keep = agent.value;
+      const free = list.filter(canTake).length;
+      agent.replaceChildren(
+        h("option", { value: "" }, free ? "— choose a colleague —" : "— nobody online with a free slot —"),
+        ...list.map((a) => h("option", { value: a.id, disabled: !canTake(a), "data-agent": a.id }, colleagueLabel(a))),
+      );
+      if (keep && list.some((a) => a.id === keep && canTake(a))) agent.value = keep;
+      help.textContent = `${free} of ${list.length} colleagues in ${this.departmentName(department)} can take the chat.`;
+    };
+    void fill();
+    const timer = setInterval(() => void fill(), 3000);
+    this.dialog.addEventListener("close", () => clearInterval(timer), { once: true });
+    this.dialog.replaceChildren(
+      h("form", {
+        method: "dialog",
+        class: "transfer",
+        onsubmit: async (e: Event) => {
+          e.preventDefault();
+          const client = this.host.client();
+          if (!agent.value) {
+            err.textContent = "Choose a colleague.";
+            return;
+          }
+          if (!client) return;
+          try {
+            await client.request({ case: "transfer", value: { conversationId: id, toAgentId: agent.value, toDepartment: "", note: "" } });
+            this.dialog.close();
+            const name = agent.selectedOptions[0]?.textContent?.split(" — ")[0] ?? agent.value;
+            this.host.announce(`Assigned to ${name}`);
+            if (this.mon?.id === id) void this.stopMonitoring();
+            void this.loadLive();
+          } catch (e2) {
+            err.textContent = errText(e2);
+          }
+        },
+      },
+        h("h2", { id: "assign-title" }, `Assign ${visitor}`),
+        h("label", { for: "assign-agent" }, "To agent"), agent, help,
+        err,
+        h("div", { class: "actions" },
+          h("button", { class: "btn", type: "button", onclick: () => this.dialog.close() }, "Cancel"),
+          h("button", { class: "btn primary", type: "submit", id: "do-assign" }, "Assign"))),
+    );
+    if (!this.dialog.isConnected) document.body.append(this.dialog);
+    this.dialog.showModal();
+    agent.focus();
+  }
+}

@@ -1,0 +1,135 @@
+// Departments as GET /api/departments lists them (business hours, targets, idle times), and the
+// pure helpers the console and the admin page share: urgency of a wait, and the admin form's
+// conversion to the PUT body (idle times typed in minutes, sent in seconds).
+
+export interface Department {
+  id: string;
+  display_name: string;
+  language?: string;
+  /** IANA name; "UTC" by default. */
+  time_zone?: string;
+  /** "mon-fri 09:00-17:00; sat 10:00-14:00"; "" = always open. */
+  hours?: string;
+  /** "2026-12-25, 2026-12-26". */
+  holidays?: string;
+  /** Outside its hours (or a holiday) now. */
+  closed?: boolean;
+  /** The next opening (UTC ms), 0 when open or unknown. */
+  opens_at_ms?: number;
+  /** null: the server's default. */
+  reassign_after_seconds?: number | null;
+  required_tag?: boolean;
+  waiting_target_seconds?: number;
+  /** 0: off. */
+  idle_prompt_after_seconds?: number;
+  idle_close_after_seconds?: number;
+}
+
+export const DEFAULT_WAITING_TARGET_S = 120;
+
+/** The waiting target of a department in seconds (the default when unknown or 0). */
+export function waitingTarget(d: Pick<Department, "waiting_target_seconds"> | undefined): number {
+  const t = d?.waiting_target_seconds;
+  return typeof t === "number" && Number.isFinite(t) && t > 0 ? t : DEFAULT_WAITING_TARGET_S;
+}
+
+/** A visitor waiting longer than the department's target is urgent. */
+export function isUrgent(waitedSeconds: number, targetSeconds: number): boolean {
+  const target = Number.isFinite(targetSeconds) && targetSeconds > 0 ? targetSeconds : DEFAULT_WAITING_TARGET_S;
+  return waitedSeconds > target;
+}
+
+/** The admin form as typed (strings from inputs, a checkbox). */
+export interface DepartmentForm {
+  id: string;
+  display_name: string;
+  language: string;
+  time_zone: string;
+  hours: string;
+  holidays: string;
+  /** Seconds; "" = the server's default. */
+  reassign_after_seconds: string;
+  required_tag: boolean;
+  /** Seconds; "" = the default (120). */
+  waiting_target_seconds: string;
+  /** Minutes; "" or 0 = off. */
+  idle_prompt_minutes: string;
+  idle_close_minutes: string;
+}
+
+export const DEPARTMENT_ID = /^[a-z0-9._-]{1,32}$/;
+
+export function departmentForm(d?: Department): DepartmentForm {
+  const minutes = (s: number | undefined) => (s ? String(Math.round((s / 60) * 100) / 100) : "");
+  return {
+    id: d?.id ?? "",
+    display_name: d?.display_name ?? "",
+    language: d?.language ?? "",
+    time_zone: d?.time_zone ?? "UTC",
+    hours: d?.hours ?? "",
+    holidays: d?.holidays ?? "",
+    reassign_after_seconds: d?.reassign_after_seconds === null || d?.reassign_after_seconds === undefined ? "" : String(d.reassign_after_seconds),
+    required_tag: d?.required_tag ?? false,
+    waiting_target_seconds: d?.waiting_target_seconds ? String(d.waiting_target_seconds) : "",
+    idle_prompt_minutes: minutes(d?.idle_prompt_after_seconds),
+    idle_close_minutes: minutes(d?.idle_close_after_seconds),
+  };
+}
+
+export type FieldErrors = Partial<Record<keyof DepartmentForm, string>>;
+
+/** The PUT /api/departments/{id} body, or what is wrong per field. */
+export function departmentBody(f: DepartmentForm): { body?: Record<string, unknown>; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const id = f.id.trim();
+  if (!DEPARTMENT_ID.test(id)) errors.id = "1 to 32 of a-z 0-9 . _ -";
+  const count = (v: string, field: keyof DepartmentForm, what: string, max: number): number | undefined => {
+    const t = v.trim();
+    if (!t) return undefined;
+    const n = Number(t);
+    if (!Number.isFinite(n) || n < 0 || n > max) {
+      errors[field] = `${what}: a number from 0 to ${max}`;
+      return undefined;
+    }
+    return n;
+  };
+  const reassign = count(f.reassign_after_seconds, "reassign_after_seconds", "Seconds", 86_400);
+  const target = count(f.waiting_target_seconds, "waiting_target_seconds", "Seconds", 86_400);
+  const prompt = count(f.idle_prompt_minutes, "idle_prompt_minutes", "Minutes", 1440);
+  const close = count(f.idle_close_minutes, "idle_close_minutes", "Minutes", 1440);
+  if (Object.keys(errors).length) return { errors };
+  return {
+    errors,
+    body: {
+      display_name: f.display_name.trim() || id,
+      language: f.language.trim(),
+      time_zone: f.time_zone.trim() || "UTC",
+      hours: f.hours.trim(),
+      holidays: f.holidays.trim(),
+      reassign_after_seconds: reassign === undefined ? null : Math.round(reassign),
+      required_tag: f.required_tag,
+      waiting_target_seconds: target === undefined ? 120 : Math.round(target),
+      idle_prompt_after_seconds: Math.round((prompt ?? 0) * 60),
+      idle_close_after_seconds: Math.round((close ?? 0) * 60),
+    },
+  };
+}
+
+/** Which field a server message is about ("hours: rule 2: ..."), to show it next to that field. */
+export function fieldOfMessage(message: string): keyof DepartmentForm | undefined {
+  const m = message.toLowerCase();
+  const checks: [RegExp, keyof DepartmentForm][] = [
+    [/^\s*(display_name|display name|name)\b/, "display_name"],
+    [/\bholiday/, "holidays"],
+    [/time[_ ]?zone/, "time_zone"],
+    [/idle_prompt|idle prompt/, "idle_prompt_minutes"],
+    [/idle_close|idle close/, "idle_close_minutes"],
+    [/reassign/, "reassign_after_seconds"],
+    [/waiting_target|waiting target/, "waiting_target_seconds"],
+    [/\blanguage\b/, "language"],
+    [/\bhours\b|\brule \d|\bschedule\b|\binterval\b|\bday\b/, "hours"],
+    [/\bid\b/, "id"],
+  ];
+  for (const [re, field] of checks) if (re.test(m)) return field;
+  return undefined;
+}
