@@ -10,7 +10,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # postgresql-15 is the server the embedded system of record runs (initdb, postgres; pg_trgm ships
 # in it, no -contrib needed on 15); libpq-dev is its client library and pg_config.
 packages=(g++ cmake ninja-build pkg-config ccache libboost1.81-dev libhiredis-dev redis-server
-  libprotobuf-dev protobuf-compiler libspdlog-dev libgtest-dev libssl-dev libpq-dev postgresql-15)
+  libprotobuf-dev protobuf-compiler libspdlog-dev libgtest-dev libssl-dev libpq-dev postgresql-15
+  # Departments' business hours read their zones from /usr/share/zoneinfo at run time.
+  tzdata)
 # The web client builds with node (>= 20.19 for Vite 7; the machine image ships node 20).
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${1:-}" = "--test" ]; then
