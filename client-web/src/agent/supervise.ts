@@ -9,7 +9,7 @@ import { ServerError, type ChatClient } from "../lib/client.js";
 import { type Department, waitingTarget } from "../lib/departments.js";
 import { formatDuration, formatTime, h } from "../lib/format.js";
 import { EventKind, type ServerEnvelope } from "../lib/proto.js";
-import { ApiError, type Session } from "../lib/session.js";
+import { ApiError, tokenRole, type Session } from "../lib/session.js";
 import { TranscriptView } from "../lib/transcript.js";
 import { staffEventText } from "./wording.js";
 
@@ -112,7 +112,12 @@ export class Supervision {
     for (const d of w?.departmentStatus ?? []) if (d.waitingTargetSeconds) this.welcomeTargets.set(d.department, d.waitingTargetSeconds);
     void this.loadDepartments();
     const was = this.enabled;
-    await this.loadLive();
+    // An agent would only get a 403 (logged by the browser): ask only when it may be otherwise.
+    const role = this.host.session.account?.role ?? tokenRole(this.host.session.token);
+    if (role === "agent") {
+      this.enabled = false;
+      this.live = undefined;
+    } else await this.loadLive();
     if (was !== this.enabled) this.host.renderList();
     if (this.mon && this.enabled) {
       const id = this.mon.id;

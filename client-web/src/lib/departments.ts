@@ -117,7 +117,8 @@ export function departmentBody(f: DepartmentForm): { body?: Record<string, unkno
 
 /** Which field a server message is about ("hours: rule 2: ..."), to show it next to that field. */
 export function fieldOfMessage(message: string): keyof DepartmentForm | undefined {
-  const m = message.toLowerCase();
+  // The server names a field first, quoted ("'display_name': 1..100 bytes").
+  const m = message.toLowerCase().replace(/^[\s'"]+/, "");
   const checks: [RegExp, keyof DepartmentForm][] = [
     [/^\s*(display_name|display name|name)\b/, "display_name"],
     [/\bholiday/, "holidays"],

@@ -198,3 +198,18 @@ export class Session {
     this.timer = undefined;
   }
 }
+
+/** The role a staff token ("lca1.<base64url payload>.<mac>", payload lines: id, name,
+ * departments, capacity, role digit, …) was minted for; undefined when it is not one of those.
+ * Only to choose what to show: the server checks every request itself. */
+export function tokenRole(token: string): "agent" | "supervisor" | "admin" | undefined {
+  const parts = token.split(".");
+  if (parts.length !== 3 || parts[0] !== "lca1") return undefined;
+  try {
+    const b64 = parts[1]!.replace(/-/g, "+").replace(/_/g, "/");
+    const lines = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4)).split("\n");
+    return ({ "0": "agent", "1": "admin", "2": "supervisor" } as const)[lines[4] ?? ""];
+  } catch {
+    return undefined;
+  }
+}

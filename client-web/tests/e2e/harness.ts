@@ -30,7 +30,7 @@ export async function freePort(): Promise<number> {
 
 export interface Server {
   base: string;
-  token(agent: string, opts?: { name?: string; departments?: string[]; capacity?: number; admin?: boolean }): string;
+  token(agent: string, opts?: { name?: string; departments?: string[]; capacity?: number; admin?: boolean; supervisor?: boolean }): string;
   get(path: string, token?: string): Promise<{ status: number; body: string }>;
   /** A JSON request (POST unless told), e.g. to create accounts with an admin token. */
   send(path: string, body: unknown, token?: string, method?: string): Promise<{ status: number; body: string }>;
@@ -73,6 +73,7 @@ export async function startServer(opts: { agentGraceSeconds?: number; args?: str
     token(agent, o = {}) {
       const a = ["token", "--agent", agent, "--secret", SECRET, "--name", o.name ?? agent];
       if (o.admin) a.push("--admin");
+      else if (o.supervisor) a.push("--supervisor", "--departments", (o.departments ?? ["billing"]).join(","), "--capacity", String(o.capacity ?? 4));
       else a.push("--departments", (o.departments ?? ["billing"]).join(","), "--capacity", String(o.capacity ?? 4));
       return execFileSync(bin, a).toString().trim();
     },

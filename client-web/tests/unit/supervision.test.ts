@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ConversationLog, isIdleClose } from "../../src/lib/conversation.js";
 import { DEFAULT_WAITING_TARGET_S, departmentBody, departmentForm, fieldOfMessage, isUrgent, waitingTarget } from "../../src/lib/departments.js";
 import { EventKind, Role, create, ChatEventSchema } from "../../src/lib/proto.js";
-import { apiJson, ApiError } from "../../src/lib/session.js";
+import { apiJson, ApiError, tokenRole } from "../../src/lib/session.js";
 import { canTake, colleaguesFor, type Colleague } from "../../src/agent/supervise.js";
 import { CLOSED_IDLE_TEXT, IDLE_PROMPT_TEXT, roleOfName, staffEventText, type EventFacts } from "../../src/agent/wording.js";
 import { reopening } from "../../src/widget/hours.js";
@@ -53,6 +53,10 @@ describe("department form", () => {
     expect(fieldOfMessage("holidays: '2026-13-01' is not a date")).toBe("holidays");
     expect(fieldOfMessage("unknown time zone 'Mars/Base'")).toBe("time_zone");
     expect(fieldOfMessage("idle_close_after_seconds out of range")).toBe("idle_close_minutes");
+    expect(fieldOfMessage("holiday 2: '2026-13-01': month must be 01..12")).toBe("holidays");
+    expect(fieldOfMessage("'display_name': 1..100 bytes")).toBe("display_name");
+    expect(fieldOfMessage("'waiting_target_seconds': 1..86400")).toBe("waiting_target_seconds");
+    expect(fieldOfMessage("'language': a language tag such as \"de\"")).toBe("language");
     expect(fieldOfMessage("something else")).toBeUndefined();
   });
 });
@@ -133,5 +137,17 @@ describe("REST errors", () => {
     await expect(apiJson(f({ error: "invalid", message: "rule 1: bad day 'mo'" }), "/x")).rejects.toMatchObject({ status: 400, code: "invalid", message: "rule 1: bad day 'mo'" });
     await expect(apiJson(f({ error: { code: "bad_request", message: "nope" } }), "/x")).rejects.toMatchObject({ code: "bad_request", message: "nope" });
     await expect(apiJson(f({}), "/x")).rejects.toBeInstanceOf(ApiError);
+  });
+});
+
+describe("tokenRole", () => {
+  it("reads the role digit of a staff token, nothing else", () => {
+    const b64 = (s: string) => Buffer.from(s).toString("base64url");
+    expect(tokenRole(`lca1.${b64("sue\nSue\nbilling\n2\n2\n1796218613\n1796175413257")}.mac`)).toBe("supervisor");
+    expect(tokenRole(`lca1.${b64("al\nAl\nbilling\n2\n0\n1796218617\n1")}.mac`)).toBe("agent");
+    expect(tokenRole(`lca1.${b64("root\nRoot\n\n0\n1\n1796218617\n1")}.mac`)).toBe("admin");
+    expect(tokenRole(`lcv1.${b64("v\n1")}.mac`)).toBeUndefined();
+    expect(tokenRole("garbage")).toBeUndefined();
+    expect(tokenRole("lca1.%%%.x")).toBeUndefined();
   });
 });
