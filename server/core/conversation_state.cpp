@@ -79,7 +79,8 @@ conversation_state state_after(conversation_state state, const pb::ChatEvent& ev
 }
 
 bool staff_only(livechat::v1::EventKind kind) {
-  return kind == livechat::v1::EVENT_KIND_NOTE || kind == livechat::v1::EVENT_KIND_TAGGED;
+  return kind == livechat::v1::EVENT_KIND_NOTE || kind == livechat::v1::EVENT_KIND_TAGGED ||
+         kind == livechat::v1::EVENT_KIND_MONITORED;
 }
 
 }  // namespace lc::core

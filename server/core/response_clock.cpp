@@ -90,6 +90,9 @@ std::vector<measurement> response_clock::on_event(const clock_event& event) {
       times_.closed = true;
       times_.closed_at_ms = at;
       times_.missed = times_.agent_messages == 0;
+      // Closed by the idle check: the visitor went quiet after an answer, not missed.
+      times_.idle_closed =
+          event.sender_role == pb::ROLE_SYSTEM && event.sender_id == "idle" && !times_.missed;
       break;
     default:
       break;

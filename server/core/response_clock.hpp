@@ -37,7 +37,8 @@ struct measurement {
 struct conversation_times {
   std::vector<measurement> measurements;  // in the order they were measured
   bool closed = false;
-  bool missed = false;  // closed before any agent message
+  bool missed = false;       // closed before any agent message
+  bool idle_closed = false;  // closed by the idle check (the visitor stopped replying)
   std::uint32_t visitor_messages = 0;
   std::uint32_t agent_messages = 0;
   std::int64_t joined_at_ms = 0;
@@ -51,7 +52,8 @@ struct conversation_times {
 //   agent MESSAGE of the conversation; measured once per conversation and credited to the agent
 //   who wrote it. Only ROLE_AGENT messages count (system and bots do not).
 // - response: the first visitor MESSAGE not yet answered -> the next agent MESSAGE; every one.
-// - resolution: JOINED -> CLOSED. Missed: CLOSED with no agent message at all.
+// - resolution: JOINED -> CLOSED. Missed: CLOSED with no agent message at all. Idle-closed:
+//   CLOSED by the idle check (ROLE_SYSTEM, sender "idle") after an agent message.
 class response_clock {
  public:
   // Feeds one event; returns what it completed (zero, one or two measurements).

@@ -52,6 +52,8 @@ const char* request_name(body b) {
       return "set_tags";
     case body::kWatch:
       return "watch";
+    case body::kBargeIn:
+      return "barge_in";
     case body::BODY_NOT_SET:
       break;
   }
@@ -100,6 +102,7 @@ bool agent_may(body b) {
     case body::kListOfflineMessages:
     case body::kSetTags:
     case body::kWatch:
+    case body::kBargeIn:
     case body::kPing:
       return true;
     default:
@@ -405,6 +408,8 @@ std::optional<error> validate_request(const pb::ClientEnvelope& envelope, pb::Ro
       return validate_tags(envelope.set_tags());
     case body::kWatch:
       return conversation_ref("conversation_id", envelope.watch().conversation_id());
+    case body::kBargeIn:
+      return conversation_ref("conversation_id", envelope.barge_in().conversation_id());
     case body::kReceipt:
       return validate_receipt(envelope.receipt());
     case body::kTyping:

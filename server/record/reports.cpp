@@ -17,8 +17,8 @@ std::vector<std::optional<std::string>> params_of(const report_filter& f) {
 }  // namespace
 
 const std::vector<std::string>& report_measures() {
-  static const std::vector<std::string> all = {"queue_wait", "first_response", "response",
-                                               "resolution", "rating",         "missed"};
+  static const std::vector<std::string> all = {
+      "queue_wait", "first_response", "response", "resolution", "rating", "missed", "idle_closed"};
   return all;
 }
 
@@ -73,7 +73,8 @@ std::vector<measurement_line> list_measurements(pg_connection& db, const report_
                   "measurements") +
           where_clause +
           "ORDER BY array_position(ARRAY['queue_wait', 'first_response', 'response', "
-          "'resolution', 'rating', 'missed'], measure), at_ms, conversation_id, idx LIMIT $6",
+          "'resolution', 'rating', 'missed', 'idle_closed'], measure), at_ms, conversation_id, "
+          "idx LIMIT $6",
       params);
   std::vector<measurement_line> out;
   out.reserve(rows.size());

@@ -86,6 +86,9 @@ record::conversation_archive build_archive(const store::conversation_record& c,
   if (times.missed) {
     a.measurements.push_back({"missed", 0, department, last_agent, 1, times.closed_at_ms});
   }
+  if (times.idle_closed) {
+    a.measurements.push_back({"idle_closed", 0, department, last_agent, 1, times.closed_at_ms});
+  }
   if (c.rating != 0) {
     a.measurements.push_back({"rating", 0, c.department, c.agent_id,
                               static_cast<std::int64_t>(c.rating),

@@ -71,6 +71,7 @@ class chat_service final : public frontend, private session_owner {
   store::redis_connection& redis_;
   store::chat_store store_;
   store::chat_reads reads_;
+  department_directory departments_;
   service_context ctx_;
   connections conns_;
   matcher matcher_;

@@ -5,6 +5,7 @@
 
 #include "server/core/metrics.hpp"
 #include "server/record/record_pool.hpp"
+#include "server/service/department_directory.hpp"
 #include "server/service/options.hpp"
 #include "server/store/chat_reads.hpp"
 #include "server/store/chat_store.hpp"
@@ -19,6 +20,8 @@ using task = boost::asio::awaitable<void>;
 struct service_context {
   boost::asio::io_context& io;
   const service_options& options;
+  // The departments as routed now (--departments, then the system of record's settings).
+  department_directory& departments;
   core::metrics_registry& metrics;
   store::chat_store& store;
   store::chat_reads& reads;

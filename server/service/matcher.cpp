@@ -35,7 +35,8 @@ task matcher::run(std::string department) {
   try {
     for (int round = 0; round < max_rounds; ++round) {
       auto& store = redis_.ready() ? store_ : ctx_.store;
-      auto matched = co_await store.match(department, match_batch);
+      auto matched = co_await store.match(department, match_batch,
+                                          ctx_.departments.reassign_after(department));
       const auto now = wall_clock_ms();
       for (const auto& m : matched) {
         ctx_.metrics.observe("livechat_queue_wait_seconds", static_cast<double>(m.wait_ms) / 1000,

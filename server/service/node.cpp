@@ -7,6 +7,7 @@
 #include "server/service/archiver.hpp"
 #include "server/service/matcher.hpp"
 #include "server/service/queue_status.hpp"
+#include "server/service/record_call.hpp"
 
 namespace lc::service {
 
@@ -15,6 +16,10 @@ namespace pb = livechat::v1;
 
 namespace {
 constexpr int sweep_batch = 100;
+// How soon an edit in /admin reaches the other nodes.
+constexpr std::chrono::seconds department_refresh{5};
+constexpr const char* idle_prompt_text =
+    "Are you still there? This chat will close soon if there is no reply.";
 }  // namespace
 
 node::node(const service_context& ctx, connections& conns, matcher& match, queue_status& queue,
@@ -60,7 +65,7 @@ task node::tick() {
 task node::tick_once() {
   co_await renew_lease();
   store::sweep_params sweep{sweep_batch, ctx_.options.agent_grace, ctx_.options.visitor_grace,
-                            ctx_.options.reassign_after, ctx_.options.reassign_sets_away};
+                            ctx_.options.reassign_sets_away};
   auto swept = co_await ctx_.store.sweep(sweep);
   for (const auto& item : swept) {
     if (item.what == store::sweep_item::outcome::requeued) match_.request(item.department);
@@ -73,8 +78,56 @@ task node::tick_once() {
       archiver_.archive(item.conversation_id);
     }
   }
-  for (const auto& d : ctx_.options.departments) match_.request(d);
+  co_await close_idle_chats();
+  for (const auto& d : ctx_.departments.ids()) match_.request(d);
   archiver_.tick();
+  co_await refresh_departments();
+}
+
+task node::refresh_departments() {
+  const auto now = std::chrono::steady_clock::now();
+  if (ctx_.record == nullptr || now - departments_read_ < department_refresh) co_return;
+  departments_read_ = now;
+  const bool seed = !departments_seeded_;
+  record_work<std::vector<record::department_row>> read =
+      [seed, ids = ctx_.options.departments](record::pg_connection& db) {
+        if (seed) record::seed_departments(db, ids);
+        return record::list_departments(db);
+      };
+  try {
+    auto rows = co_await on_record(ctx_.io, *ctx_.record, std::move(read));
+    departments_seeded_ = true;
+    for (const auto& added : ctx_.departments.replace(rows)) match_.request(added);
+  } catch (const std::exception& e) {
+    // PostgreSQL down: the departments stay as last read, and chat goes on.
+    spdlog::debug("departments not refreshed: {}", e.what());
+  }
+}
+
+task node::close_idle_chats() {
+  const auto policies = ctx_.departments.with_idle_policy();
+  if (policies.empty()) co_return;
+  // Often enough for the shortest prompt time to be kept within a quarter of it; at most every
+  // tick, at least every ten seconds.
+  std::chrono::milliseconds every{10000};
+  store::idle_params p;
+  p.text = idle_prompt_text;
+  for (const auto* d : policies) {
+    const std::chrono::seconds prompt{d->settings.idle_prompt_after_seconds};
+    const std::chrono::seconds close{d->settings.idle_close_after_seconds};
+    p.policies.push_back({d->settings.id, prompt, close});
+    every = std::min<std::chrono::milliseconds>(every, prompt / 4);
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (now - idle_checked_ < every) co_return;
+  idle_checked_ = now;
+  for (const auto& item : co_await ctx_.store.idle(std::move(p))) {
+    if (!item.closed) continue;
+    ctx_.metrics.add("livechat_conversations_closed_total", 1, {{"department", item.department}});
+    ctx_.metrics.add("livechat_idle_closed_total", 1, {{"department", item.department}});
+    archiver_.archive(item.conversation_id);
+    match_.request(item.department);
+  }
 }
 
 task node::renew_lease() {

@@ -18,7 +18,8 @@ class queue_status;
 
 // This process as one node of the cluster: holds its lease (with the fencing epoch its writes
 // carry) and runs the periodic work every node shares — lease renewal, grace sweeps, matching for
-// every department, the archiver's catch-up (closed conversations a dead node left pending).
+// every department, the archiver's catch-up (closed conversations a dead node left pending), the
+// departments' settings from the system of record and their idle policy for this node's agents.
 // Drains on request. A node that finds its lease gone drops every connection (its view
 // of them may be stale; clients resume from Redis) and rejoins under a new epoch.
 class node {
@@ -44,6 +45,8 @@ class node {
   task tick();
   task tick_once();
   task renew_lease();
+  task refresh_departments();
+  task close_idle_chats();
   void lease_lost();
   task release_when_idle(std::chrono::steady_clock::time_point deadline,
                          std::function<std::size_t()> in_flight, std::function<void()> done);
@@ -56,6 +59,8 @@ class node {
   boost::asio::steady_timer tick_timer_;
   std::int64_t lease_epoch_ = 0;  // 0: no lease held
   bool ticking_ = false;
+  bool departments_seeded_ = false;
+  std::chrono::steady_clock::time_point departments_read_{}, idle_checked_{};
   bool draining_ = false;
 };
 

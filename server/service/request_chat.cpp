@@ -1,5 +1,6 @@
 // Requests about one conversation: join, messages, receipts, typing, transfer, close, rating.
 #include "server/core/ids.hpp"
+#include "server/core/json.hpp"
 #include "server/core/validate.hpp"
 #include "server/service/delivery.hpp"
 #include "server/service/matcher.hpp"
@@ -36,6 +37,14 @@ task requests::join(session_ptr s, request req) {
       !limits_.allow_join(s->address(), s->user_id(), wall_clock_ms())) {
     s->send_error(req.request_id(), pb::ERROR_CODE_RATE_LIMITED,
                   "too many chats started; try again in a minute");
+    co_return;
+  }
+  // Outside business hours the widget offers the offline form; a join that comes anyway (a stale
+  // page) is told so, not queued for nobody.
+  if (s->open_conversation().empty() &&
+      !ctx_.departments.open_at(j.department(), wall_clock_ms())) {
+    s->send_error(req.request_id(), pb::ERROR_CODE_CONFLICT,
+                  "department is closed (outside its business hours): leave a message");
     co_return;
   }
   store::join_params p;
@@ -104,10 +113,16 @@ task requests::send_message(session_ptr s, request req) {
   // store checks the conversation is in their departments.
   follow* f = nullptr;
   std::string scope;
+  // A supervisor's message on a chat they follow and do not hold: they barged in (the store
+  // checks), so it goes to the visitor from them as supervisor.
+  auto role = s->role();
   if (note && s->agent().supervises()) {
     scope = supervision_scope(s->agent());
     // Watching it (or holding it): the cursor holds what follows the note until its Ack.
     f = s->find_follow(conv);
+  } else if (role == pb::ROLE_AGENT && s->agent().supervises() &&
+             (f = s->find_follow(conv)) != nullptr && f->assignment_epoch == 0) {
+    role = s->agent().admin() ? pb::ROLE_ADMIN : pb::ROLE_SUPERVISOR;
   } else {
     f = acting_on(*s, req.request_id(), conv,
                   s->role() == pb::ROLE_AGENT ? action::agent_message : action::visitor_message);
@@ -123,7 +138,7 @@ task requests::send_message(session_ptr s, request req) {
   pb::ChatEvent event;
   event.set_conversation_id(conv);
   event.set_kind(note ? pb::EVENT_KIND_NOTE : pb::EVENT_KIND_MESSAGE);
-  event.set_sender_role(s->role());
+  event.set_sender_role(role);
   event.set_sender_id(s->user_id());
   event.set_sender_name(s->display_name());
   event.set_text(m.text());
@@ -140,13 +155,13 @@ task requests::send_message(session_ptr s, request req) {
     } else {
       store::post_params p;
       p.conversation_id = conv;
-      p.role = s->role();
+      p.role = role;
       p.sender_id = s->user_id();
       p.sender_name = s->display_name();
       p.client_msg_id = m.client_msg_id();
       p.text = m.text();
-      p.assignment_epoch = f->assignment_epoch;
-      if (s->role() == pb::ROLE_VISITOR) {
+      p.assignment_epoch = f != nullptr ? f->assignment_epoch : 0;
+      if (role == pb::ROLE_VISITOR) {
         p.max_before_answer = ctx_.options.max_messages_before_answer;
       }
       r = co_await ctx_.store.post(std::move(p));
@@ -186,7 +201,9 @@ task requests::send_message(session_ptr s, request req) {
     ctx_.metrics.add("livechat_notes_total", 1);
   } else {
     ctx_.metrics.add("livechat_messages_total", 1,
-                     {{"role", s->role() == pb::ROLE_AGENT ? "agent" : "visitor"}});
+                     {{"role", role == pb::ROLE_VISITOR ? "visitor"
+                               : role == pb::ROLE_AGENT ? "agent"
+                                                        : "supervisor"}});
   }
 }
 
@@ -218,19 +235,45 @@ task requests::typing(session_ptr s, request req) {
 
 task requests::transfer(session_ptr s, request req) {
   const auto& t = req.transfer();
-  if (acting_on(*s, req.request_id(), t.conversation_id(), action::transfer) == nullptr) co_return;
-  store::transfer_params params{t.conversation_id(), s->user_id(), t.to_agent_id(),
-                                t.to_department(), t.note()};
+  const auto& conv = t.conversation_id();
+  // A supervisor moves any chat of their departments (taking it over, assigning it, picking a
+  // waiting visitor): with their scope, unless it is theirs to move as its agent.
+  const auto* f = s->find_follow(conv);
+  const bool supervising = s->agent().supervises() && (f == nullptr || f->assignment_epoch == 0);
+  if (!supervising && acting_on(*s, req.request_id(), conv, action::transfer) == nullptr) {
+    co_return;
+  }
+  // The deadline to answer is the department's: the chat's, or the one it moves to.
+  auto department = t.to_department();
+  if (department.empty()) {
+    auto c = co_await ctx_.reads.conversation(conv);
+    if (c) department = c->department;
+  }
+  store::transfer_params params{conv, s->user_id(), t.to_agent_id(), t.to_department(), t.note()};
+  if (supervising) params.scope = supervision_scope(s->agent());
+  params.reassign_after = ctx_.departments.reassign_after(department);
   auto r = co_await ctx_.store.transfer(std::move(params));
-  ack(*s, req.request_id(), t.conversation_id());
+  ack(*s, req.request_id(), conv);
   ctx_.metrics.add("livechat_transfers_total", 1, {{"kind", r.to_agent ? "agent" : "department"}});
   if (!r.to_agent) match_.request(r.target);
+  if (supervising) {
+    const char* what = !r.to_agent                ? "conversation.move"
+                       : r.target == s->user_id() ? "conversation.take_over"
+                                                  : "conversation.assign";
+    audit(*s, what, conv,
+          core::json_writer()
+              .begin_object()
+              .key(r.to_agent ? "agent" : "department")
+              .value(r.target)
+              .end_object()
+              .str());
+  }
 }
 
 task requests::close_conversation(session_ptr s, request req) {
   const auto& conv = req.close().conversation_id();
   if (acting_on(*s, req.request_id(), conv, action::close) == nullptr) co_return;
-  store::close_params params{conv, s->role(), s->user_id()};
+  store::close_params params{conv, s->role(), s->user_id(), ctx_.departments.tag_required()};
   auto r = co_await ctx_.store.close(std::move(params));
   if (s->open_conversation() == conv) s->set_open_conversation("");
   ack(*s, req.request_id(), conv, r.seq);

@@ -16,24 +16,27 @@ namespace pb = livechat::v1;
 namespace {
 
 // 2: internal notes (SendMessage.note), SetTags, Watch, the staff-only event kinds.
+// 3: BargeIn, supervisor transfers, the idle prompt, business hours in DepartmentStatus.
 constexpr std::uint32_t protocol_version = 3;
 
 // The departments a Welcome reports: an agent's own (an admin's: all), and for a visitor only
 // those the widget asked about that exist: the list of departments is not for anonymous eyes.
-std::vector<std::string> welcome_departments(const service_options& options, const pb::Hello& hello,
+std::vector<std::string> welcome_departments(const department_directory& departments,
+                                             const pb::Hello& hello,
                                              const core::agent_claims* agent) {
-  if (agent != nullptr) return agent->admin() ? options.departments : agent->departments;
+  if (agent != nullptr) return agent->admin() ? departments.ids() : agent->departments;
   std::vector<std::string> out;
   for (const auto& d : hello.departments()) {
-    if (options.has_department(d) && std::find(out.begin(), out.end(), d) == out.end()) {
+    if (departments.has(d) && std::find(out.begin(), out.end(), d) == out.end()) {
       out.push_back(d);
     }
   }
   return out;
 }
 
-pb::ServerEnvelope welcome_for(std::uint64_t request_id, const service_options& options,
+pb::ServerEnvelope welcome_for(std::uint64_t request_id, const service_context& ctx,
                                const store::overview_result& overview) {
+  const auto& options = ctx.options;
   pb::ServerEnvelope env;
   env.set_request_id(request_id);
   auto* w = env.mutable_welcome();
@@ -44,6 +47,16 @@ pb::ServerEnvelope welcome_for(std::uint64_t request_id, const service_options& 
     auto* st = w->add_department_status();
     st->set_department(d.department);
     st->set_agents_online(d.agents_online);
+    const auto* dept = ctx.departments.find(d.department);
+    if (dept == nullptr) continue;
+    st->set_display_name(dept->settings.display_name);
+    st->set_waiting_target_seconds(
+        static_cast<std::uint32_t>(dept->settings.waiting_target_seconds));
+    const auto opens = dept->hours.next_opening(overview.now_ms);
+    if (opens != overview.now_ms) {
+      st->set_closed(true);
+      st->set_opens_at_ms(opens.value_or(0));
+    }
   }
   return env;
 }
@@ -91,9 +104,9 @@ task requests::hello_agent(session_ptr s, request req, core::agent_claims claims
   store::agent_connect_params params{claims.agent_id, name, claims.capacity, claims.departments};
   auto connected = co_await ctx_.store.agent_connect(std::move(params));
   auto overview =
-      co_await ctx_.reads.overview(welcome_departments(ctx_.options, req.hello(), &claims));
+      co_await ctx_.reads.overview(welcome_departments(ctx_.departments, req.hello(), &claims));
   if (s->closed()) co_return;
-  auto env = welcome_for(req.request_id(), ctx_.options, overview);
+  auto env = welcome_for(req.request_id(), ctx_, overview);
   auto* w = env.mutable_welcome();
   w->set_role(pb::ROLE_AGENT);
   w->set_user_id(s->user_id());
@@ -141,9 +154,9 @@ task requests::hello_visitor(session_ptr s, request req, std::string visitor) {
   conns_.identify(*s, pb::ROLE_VISITOR, visitor, "");
   auto open = co_await ctx_.reads.visitor_open_conversation(visitor);
   auto overview =
-      co_await ctx_.reads.overview(welcome_departments(ctx_.options, req.hello(), nullptr));
+      co_await ctx_.reads.overview(welcome_departments(ctx_.departments, req.hello(), nullptr));
   if (s->closed()) co_return;
-  auto env = welcome_for(req.request_id(), ctx_.options, overview);
+  auto env = welcome_for(req.request_id(), ctx_, overview);
   auto* w = env.mutable_welcome();
   w->set_role(pb::ROLE_VISITOR);
   w->set_user_id(visitor);

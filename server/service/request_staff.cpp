@@ -82,43 +82,88 @@ task requests::set_tags(session_ptr s, request req) {
   deliver_.on_own_event(event);
 }
 
+void requests::audit(const session& s, const char* action, const std::string& conv,
+                     std::string detail_json) const {
+  if (ctx_.record == nullptr) return;
+  ctx_.record->submit(
+      [actor = s.user_id(), what = std::string(action), conv,
+       detail = std::move(detail_json)](record::pg_connection& db) {
+        record::audit(db, actor, what, conv, detail, wall_clock_ms());
+      },
+      [](const std::exception_ptr&) {});
+}
+
+// The live conversation a supervisor may act on: of their departments (an admin's: any) and not
+// closed; else the error is sent and nothing returned.
+boost::asio::awaitable<std::optional<store::conversation_record>> requests::supervisable(
+    session_ptr s, std::uint64_t request_id, std::string conv) {
+  const auto& who = s->agent();
+  if (!who.supervises()) {
+    s->send_error(request_id, pb::ERROR_CODE_FORBIDDEN,
+                  "only supervisors and admins watch and join conversations");
+    co_return std::nullopt;
+  }
+  auto c = co_await ctx_.reads.conversation(conv);
+  if (s->closed()) co_return std::nullopt;
+  const auto& mine = who.departments;
+  if (!c || (!who.admin() && std::find(mine.begin(), mine.end(), c->department) == mine.end())) {
+    s->send_error(request_id, pb::ERROR_CODE_NOT_FOUND, "no such conversation");
+    co_return std::nullopt;
+  }
+  if (c->state == pb::CONVERSATION_STATE_CLOSED) {
+    s->send_error(request_id, pb::ERROR_CODE_CONFLICT, "conversation is closed");
+    co_return std::nullopt;
+  }
+  co_return c;
+}
+
 task requests::watch(session_ptr s, request req) {
   const auto& w = req.watch();
   const auto& conv = w.conversation_id();
-  const auto& who = s->agent();
-  if (!who.supervises()) {
-    s->send_error(req.request_id(), pb::ERROR_CODE_FORBIDDEN,
-                  "only supervisors and admins watch conversations");
-    co_return;
-  }
   if (w.stop()) {
-    s->unfollow(conv);
+    // Only a watch ends so: a chat the supervisor holds stays theirs.
+    const auto* f = s->find_follow(conv);
+    if (s->agent().supervises() && f != nullptr && f->assignment_epoch == 0) s->unfollow(conv);
     ack(*s, req.request_id(), conv);
     co_return;
   }
-  auto c = co_await ctx_.reads.conversation(conv);
-  if (s->closed()) co_return;
-  const auto& mine = who.departments;
-  if (!c || (!who.admin() && std::find(mine.begin(), mine.end(), c->department) == mine.end())) {
-    s->send_error(req.request_id(), pb::ERROR_CODE_NOT_FOUND, "no such conversation");
-    co_return;
-  }
-  if (c->state == pb::CONVERSATION_STATE_CLOSED) {
-    s->send_error(req.request_id(), pb::ERROR_CODE_CONFLICT, "conversation is closed");
-    co_return;
+  auto c = co_await supervisable(s, req.request_id(), conv);
+  if (!c) co_return;
+  const bool already = s->find_follow(conv) != nullptr;
+  if (!already) {
+    // A staff-only MONITORED event: the chat's agent sees who is watching.
+    store::supervise_params p{store::supervise_params::action::monitor,
+                              conv,
+                              s->user_id(),
+                              s->display_name(),
+                              supervision_scope(s->agent()),
+                              s->agent().admin() ? pb::ROLE_ADMIN : pb::ROLE_SUPERVISOR};
+    co_await ctx_.store.supervise(std::move(p));
+    if (s->closed()) co_return;
   }
   ack(*s, req.request_id(), conv);
-  if (s->find_follow(conv) == nullptr) monitor_.watch(*s, conv, c->state);
-  // Who watched what is the team's business: in the audit log (the conversation's history stays
-  // what its participants did).
-  if (ctx_.record != nullptr) {
-    const auto actor = s->user_id();
-    ctx_.record->submit(
-        [actor, conv](record::pg_connection& db) {
-          record::audit(db, actor, "monitor", conv, "{}", wall_clock_ms());
-        },
-        [](const std::exception_ptr&) {});
+  if (!already) {
+    monitor_.watch(*s, conv, c->state);
+    audit(*s, "monitor", conv, "{}");
   }
+}
+
+task requests::barge_in(session_ptr s, request req) {
+  const auto& conv = req.barge_in().conversation_id();
+  auto c = co_await supervisable(s, req.request_id(), conv);
+  if (!c) co_return;
+  store::supervise_params p{store::supervise_params::action::barge_in,
+                            conv,
+                            s->user_id(),
+                            s->display_name(),
+                            supervision_scope(s->agent()),
+                            s->agent().admin() ? pb::ROLE_ADMIN : pb::ROLE_SUPERVISOR};
+  auto r = co_await ctx_.store.supervise(std::move(p));
+  if (s->closed()) co_return;
+  ack(*s, req.request_id(), conv, r.seq);
+  // A participant from now on: following it as a watch does (the BARGED_IN event comes with it).
+  if (s->find_follow(conv) == nullptr) monitor_.watch(*s, conv, c->state);
+  if (!r.duplicate) audit(*s, "barge_in", conv, "{}");
 }
 
 }  // namespace lc::service

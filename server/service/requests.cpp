@@ -71,6 +71,7 @@ bool requests::admit(session& s, const request& req) {
     case request::kListOfflineMessages:
     case request::kSetTags:
     case request::kWatch:
+    case request::kBargeIn:
       return true;
     default:
       s.send_error(rid, pb::ERROR_CODE_UNKNOWN_TYPE, "unknown request type");
@@ -107,6 +108,8 @@ task requests::dispatch(session_ptr s, request req) {
       return set_tags(std::move(s), std::move(req));
     case request::kWatch:
       return watch(std::move(s), std::move(req));
+    case request::kBargeIn:
+      return barge_in(std::move(s), std::move(req));
     default:
       // admit() lets through only the kinds above; one admitted there and not handled here is
       // a bug, answered as INTERNAL by handle().
@@ -137,7 +140,7 @@ std::optional<std::string> requests::unknown_department(const request& req) cons
   if (req.has_transfer() && !req.transfer().to_department().empty()) {
     named = &req.transfer().to_department();
   }
-  if (named == nullptr || ctx_.options.has_department(*named)) return std::nullopt;
+  if (named == nullptr || ctx_.departments.has(*named)) return std::nullopt;
   return *named;
 }
 

@@ -69,6 +69,12 @@ class requests {
   task list_offline_messages(session_ptr s, request req);
   task set_tags(session_ptr s, request req);
   task watch(session_ptr s, request req);
+  task barge_in(session_ptr s, request req);
+  boost::asio::awaitable<std::optional<store::conversation_record>> supervisable(
+      session_ptr s, std::uint64_t request_id, std::string conv);
+  // Who did what to a conversation, in the audit log (when there is a system of record).
+  void audit(const session& s, const char* action, const std::string& conv,
+             std::string detail_json) const;
   task user_left(livechat::v1::Role role, std::string user_id, std::string conv);
 
   void ack(session& s, std::uint64_t request_id, const std::string& conv, std::uint64_t seq = 0);

@@ -42,7 +42,8 @@ bool plausible_email(const std::string& e, std::size_t max) {
          core::is_valid_utf8(e);
 }
 
-account_fields read_fields(const core::json_value& body, const service_options& options) {
+account_fields read_fields(const core::json_value& body, const service_options& options,
+                           const department_directory& known_departments) {
   account_fields f;
   const auto fail = [&f](std::string why) {
     f.error = std::move(why);
@@ -74,7 +75,7 @@ account_fields read_fields(const core::json_value& body, const service_options& 
       if (!v.is_array() || v.items().size() > 64) return fail("'departments': a list of ids");
       std::vector<std::string> departments;
       for (const auto& d : v.items()) {
-        if (!d.is_string() || !options.has_department(d.as_string())) {
+        if (!d.is_string() || !known_departments.has(d.as_string())) {
           return fail("'departments': unknown department" +
                       (d.is_string() ? " '" + d.as_string() + "'" : std::string()));
         }
@@ -176,7 +177,7 @@ asio::awaitable<http_response> team_api::list_accounts() {
 
 asio::awaitable<http_response> team_api::create_account(const core::agent_claims& who,
                                                         const core::json_value& body) {
-  auto f = read_fields(body, ctx_.options);
+  auto f = read_fields(body, ctx_.options, ctx_.departments);
   if (!f.error.empty()) co_return error_reply(400, "bad_request", f.error);
   if (!f.id || !f.change.email || !f.change.display_name || !f.password) {
     co_return error_reply(400, "bad_request",
@@ -218,7 +219,7 @@ asio::awaitable<http_response> team_api::update_account(const core::agent_claims
                                                         const std::string& id,
                                                         const core::json_value& body) {
   if (!core::is_operator_id(id)) co_return error_reply(400, "bad_request", "malformed account id");
-  auto f = read_fields(body, ctx_.options);
+  auto f = read_fields(body, ctx_.options, ctx_.departments);
   if (!f.error.empty()) co_return error_reply(400, "bad_request", f.error);
   if (f.id && *f.id != id) co_return error_reply(400, "bad_request", "an account's id is fixed");
   auto change = f.change;

@@ -166,7 +166,7 @@ asio::awaitable<http_response> rest_api::metrics() {
   const bool up = ready_();
   m.set("livechat_redis_up", up ? 1 : 0);
   if (up) {
-    auto overview = co_await ctx_.reads.overview(ctx_.options.departments);
+    auto overview = co_await ctx_.reads.overview(ctx_.departments.ids());
     m.clear("livechat_queue_depth");
     m.clear("livechat_queue_oldest_wait_seconds");
     m.clear("livechat_agents_online");
@@ -232,8 +232,7 @@ asio::awaitable<http_response> rest_api::agents() {
 }
 
 asio::awaitable<http_response> rest_api::waiting(const core::agent_claims& who) {
-  auto w =
-      co_await ctx_.reads.waiting(who.admin() ? ctx_.options.departments : who.departments, 100);
+  auto w = co_await ctx_.reads.waiting(who.admin() ? ctx_.departments.ids() : who.departments, 100);
   // Longest wait first, whichever department: the one to pick up by hand.
   std::stable_sort(w.waiting.begin(), w.waiting.end(), [](const auto& a, const auto& b) {
     return a.waiting_since_ms < b.waiting_since_ms;
@@ -258,7 +257,7 @@ asio::awaitable<http_response> rest_api::live(const core::agent_claims& who) {
   if (!who.supervises()) {
     co_return error_reply(403, "forbidden", "supervisors and admins see the live conversations");
   }
-  auto list = co_await ctx_.reads.live(who.admin() ? ctx_.options.departments : who.departments);
+  auto list = co_await ctx_.reads.live(who.admin() ? ctx_.departments.ids() : who.departments);
   std::sort(list.begin(), list.end(),
             [](const auto& a, const auto& b) { return a.assigned_ms < b.assigned_ms; });
   core::json_writer j;

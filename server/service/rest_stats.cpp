@@ -34,7 +34,7 @@ bool valid_time_zone(const std::string& tz) {
 // One group's measures, as the report has always spelled them.
 void write_measures(core::json_writer& j, const std::vector<record::measure_summary>& rows,
                     const std::string& group) {
-  std::uint64_t conversations = 0, missed = 0;
+  std::uint64_t conversations = 0, missed = 0, idle_closed = 0;
   j.key("measures").begin_object();
   for (const auto& measure : record::report_measures()) {
     record::measure_summary s;
@@ -44,6 +44,10 @@ void write_measures(core::json_writer& j, const std::vector<record::measure_summ
     if (measure == "resolution") conversations = s.count;
     if (measure == "missed") {
       missed = s.count;
+      continue;
+    }
+    if (measure == "idle_closed") {
+      idle_closed = s.count;
       continue;
     }
     const bool is_ms = measure != "rating";
@@ -59,6 +63,7 @@ void write_measures(core::json_writer& j, const std::vector<record::measure_summ
   j.end_object();
   j.key("conversations_closed").value(conversations);
   j.key("missed").value(missed);
+  j.key("idle_closed").value(idle_closed);
 }
 
 }  // namespace

@@ -60,12 +60,24 @@ asio::awaitable<std::optional<http_response>> team_api::route(const core::agent_
     return path == prefix || path.rfind(std::string(prefix) + "/", 0) == 0;
   };
   if (!under("/api/accounts") && !under("/api/audit") && !under("/api/canned") &&
-      !under("/api/tags") && path != "/api/departments") {
+      !under("/api/tags") && !under("/api/departments")) {
     co_return std::nullopt;
   }
   if (path == "/api/departments") {
     if (request.method != "GET") co_return error_reply(405, "method_not_allowed", "GET only");
     co_return departments();
+  }
+  if (under("/api/departments")) {
+    if (request.method != "PUT") {
+      co_return error_reply(405, "method_not_allowed", "PUT /api/departments/{id}");
+    }
+    if (!who.admin()) co_return error_reply(403, "forbidden", "only admins manage departments");
+    if (ctx_.record == nullptr) co_return rest::no_record_reply();
+    http_response bad;
+    auto body = json_object_body(request, &bad);
+    if (!body) co_return bad;
+    co_return co_await save_department(
+        who, path.substr(std::string_view("/api/departments/").size()), *body);
   }
   if (ctx_.record == nullptr) co_return rest::no_record_reply();
   if (under("/api/canned")) co_return co_await canned(who, request, path);
@@ -93,16 +105,6 @@ asio::awaitable<std::optional<http_response>> team_api::route(const core::agent_
   if (!body) co_return bad;
   co_return co_await update_account(who, path.substr(std::string_view("/api/accounts/").size()),
                                     *body);
-}
-
-http_response team_api::departments() const {
-  core::json_writer j;
-  j.begin_object().key("departments").begin_array();
-  for (const auto& d : ctx_.options.departments) {
-    j.begin_object().key("id").value(d).key("display_name").value(d).end_object();
-  }
-  j.end_array().end_object();
-  return json_reply(200, j.str());
 }
 
 asio::awaitable<http_response> team_api::canned(const core::agent_claims& who,
@@ -145,7 +147,7 @@ asio::awaitable<http_response> team_api::canned(const core::agent_claims& who,
     c.department = d != nullptr && d->is_string() ? d->as_string() : "";
     c.shortcut = s != nullptr && s->is_string() ? s->as_string() : "";
     c.text = t != nullptr && t->is_string() ? t->as_string() : "";
-    if (!c.department.empty() && !ctx_.options.has_department(c.department)) {
+    if (!c.department.empty() && !ctx_.departments.has(c.department)) {
       co_return error_reply(400, "bad_request", "unknown department");
     }
     if (c.shortcut.empty() || c.shortcut.size() > max_shortcut_bytes ||

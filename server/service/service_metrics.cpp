@@ -32,6 +32,13 @@ void declare_metrics(core::metrics_registry& m) {
   m.declare_counter("livechat_conversations_closed_total", "Conversations closed.");
   m.declare_counter("livechat_missed_conversations_total",
                     "Conversations closed before any agent message.");
+  m.declare_counter("livechat_notes_total", "Internal notes (whispers included) written.");
+  m.declare_counter("livechat_reassigned_total",
+                    "Chats handed to another agent because theirs did not answer in time, by "
+                    "department.");
+  m.declare_counter("livechat_idle_closed_total",
+                    "Conversations closed because the visitor stopped replying (idle), by "
+                    "department; not missed ones.");
   m.declare_counter("livechat_matches_total", "Assignments made by this node's matching.");
   m.declare_counter("livechat_transfers_total", "Transfers, by kind.");
   m.declare_counter("livechat_offline_messages_total", "Offline messages left.");

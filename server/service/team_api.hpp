@@ -56,7 +56,11 @@ class team_api {
                                                const std::string& path);
   boost::asio::awaitable<http_response> tags(const core::agent_claims& who,
                                              const http_request& request, const std::string& path);
+  // rest_departments.cpp: every staff member reads them, admins change them.
   http_response departments() const;
+  boost::asio::awaitable<http_response> save_department(const core::agent_claims& who,
+                                                        const std::string& id,
+                                                        const core::json_value& body);
 
   const service_context& ctx_;
   // Sign-in attempts, per address and per account: password guessing is slow whoever tries.

@@ -69,8 +69,10 @@ task<join_result> chat_store::join(join_params p) {
                         at(r, 2).as_int(), at(r, 3).as_int() == 1};
 }
 
-task<std::vector<match_result>> chat_store::match(std::string department, int max) {
-  std::vector<std::string> args{std::move(department), std::to_string(max)};
+task<std::vector<match_result>> chat_store::match(std::string department, int max,
+                                                  std::chrono::milliseconds reassign_after) {
+  std::vector<std::string> args{std::move(department), std::to_string(max),
+                                std::to_string(reassign_after.count())};
   auto r = co_await fcall(conn_, "lc_match", std::move(args));
   std::vector<match_result> out;
   out.reserve(r.elements.size());
@@ -134,7 +136,8 @@ task<void> chat_store::typing(typing_params p) {
 }
 
 task<close_result> chat_store::close(close_params p) {
-  std::vector<std::string> args{std::move(p.conversation_id), role_arg(p.role), std::move(p.by)};
+  std::vector<std::string> args{std::move(p.conversation_id), role_arg(p.role), std::move(p.by),
+                                csv(p.tag_required_in)};
   auto r = co_await fenced_fcall("lc_close", std::move(args));
   co_return close_result{static_cast<std::uint64_t>(at(r, 0).as_int()), at(r, 1).as_string(),
                          at(r, 2).as_string(), at(r, 3).as_int() == 1};
@@ -147,11 +150,43 @@ task<void> chat_store::rate(rate_params p) {
 }
 
 task<transfer_result> chat_store::transfer(transfer_params p) {
-  std::vector<std::string> args{std::move(p.conversation_id), std::move(p.from_agent),
-                                std::move(p.to_agent), std::move(p.to_department),
-                                std::move(p.note)};
+  std::vector<std::string> args{std::move(p.conversation_id),
+                                std::move(p.from_agent),
+                                std::move(p.to_agent),
+                                std::move(p.to_department),
+                                std::move(p.note),
+                                std::move(p.scope),
+                                std::to_string(p.reassign_after.count())};
   auto r = co_await fenced_fcall("lc_transfer", std::move(args));
   co_return transfer_result{at(r, 0).as_string() == "agent", at(r, 1).as_string()};
+}
+
+task<post_result> chat_store::supervise(supervise_params p) {
+  std::vector<std::string> args{std::move(p.conversation_id),
+                                std::move(p.supervisor_id),
+                                role_arg(p.role),
+                                std::move(p.supervisor_name),
+                                std::move(p.scope),
+                                p.what == supervise_params::action::monitor ? "monitor" : "barge"};
+  auto r = co_await fenced_fcall("lc_supervise", std::move(args));
+  co_return post_result{static_cast<std::uint64_t>(at(r, 0).as_int()), at(r, 1).as_int(),
+                        at(r, 2).as_int() == 1};
+}
+
+task<std::vector<idle_item>> chat_store::idle(idle_params p) {
+  std::vector<idle_item> out;
+  if (p.policies.empty()) co_return out;
+  std::vector<std::string> args{std::to_string(p.max), std::move(p.text)};
+  for (auto& policy : p.policies) {
+    args.push_back(std::move(policy.department));
+    args.push_back(std::to_string(policy.prompt_after.count()));
+    args.push_back(std::to_string(policy.close_after.count()));
+  }
+  auto r = co_await fenced_fcall("lc_idle", std::move(args));
+  for (const auto& e : r.elements) {
+    out.push_back({at(e, 0).as_string() == "closed", at(e, 1).as_string(), at(e, 2).as_string()});
+  }
+  co_return out;
 }
 
 task<agent_connect_result> chat_store::agent_connect(agent_connect_params p) {
@@ -187,7 +222,6 @@ task<void> chat_store::visitor_presence(visitor_presence_params p) {
 task<std::vector<sweep_item>> chat_store::sweep(sweep_params p) {
   std::vector<std::string> args{std::to_string(p.max), std::to_string(p.agent_grace.count()),
                                 std::to_string(p.visitor_grace.count()),
-                                std::to_string(p.reassign_after.count()),
                                 p.reassign_sets_away ? "1" : "0"};
   auto r = co_await fcall(conn_, "lc_sweep", std::move(args));
   std::vector<sweep_item> out;

@@ -77,6 +77,8 @@ struct close_params {
   std::string conversation_id;
   livechat::v1::Role role = livechat::v1::ROLE_UNSPECIFIED;
   std::string by;  // the visitor's or agent's id
+  // Departments that want their agents to tag a chat before closing it.
+  std::vector<std::string> tag_required_in;
 };
 struct close_result {
   std::uint64_t seq = 0;
@@ -91,6 +93,33 @@ struct rate_params {
 struct transfer_params {
   std::string conversation_id, from_agent;
   std::string to_agent, to_department, note;  // one of to_agent, to_department
+  // "" : from_agent moves their own chat; else (as note_params) a supervisor moves any assigned
+  // or waiting chat of their scope: to themselves (take over), to an agent, or to a department.
+  std::string scope;
+  std::chrono::milliseconds reassign_after{0};  // for the agent it goes to (0: never)
+};
+// A supervisor begins to monitor a conversation (a staff-only MONITORED event), or barges in
+// (joins as a participant the visitor sees). scope as in note_params.
+struct supervise_params {
+  enum class action { monitor, barge_in };
+  action what = action::monitor;
+  std::string conversation_id, supervisor_id, supervisor_name, scope;
+  livechat::v1::Role role = livechat::v1::ROLE_SUPERVISOR;
+};
+// Idle chats of one department: the visitor is asked after `prompt_after` of silence following a
+// staff message, and the chat closes `close_after` (0: never) after that.
+struct idle_policy {
+  std::string department;
+  std::chrono::milliseconds prompt_after{0}, close_after{0};
+};
+struct idle_params {
+  int max = 2000;    // conversations examined
+  std::string text;  // the prompt
+  std::vector<idle_policy> policies;
+};
+struct idle_item {
+  bool closed = false;  // else prompted
+  std::string department, conversation_id;
 };
 struct transfer_result {
   bool to_agent = false;
@@ -118,8 +147,7 @@ struct visitor_presence_params {
 struct sweep_params {
   int max = 100;
   std::chrono::milliseconds agent_grace{30000}, visitor_grace{120000};
-  std::chrono::milliseconds reassign_after{0};  // 0: unanswered chats stay with their agent
-  bool reassign_sets_away = true;
+  bool reassign_sets_away = true;  // the deadlines come from match() and transfer()
 };
 // What the sweep did to one conversation.
 struct sweep_item {
@@ -146,7 +174,9 @@ class chat_store {
   }
 
   task<join_result> join(join_params p);
-  task<std::vector<match_result>> match(std::string department, int max);
+  // reassign_after: how long each agent matched has to answer (0: never reassigned).
+  task<std::vector<match_result>> match(std::string department, int max,
+                                        std::chrono::milliseconds reassign_after = {});
   task<post_result> post(post_params p);
   // Staff only: stored in the stream, never delivered to the visitor.
   task<post_result> note(note_params p);
@@ -158,6 +188,10 @@ class chat_store {
   task<close_result> close(close_params p);
   task<void> rate(rate_params p);
   task<transfer_result> transfer(transfer_params p);
+  // The event's seq and time; already: they had barged in before (seq 0).
+  task<post_result> supervise(supervise_params p);
+  // The idle chats of this node's agents: prompted or closed.
+  task<std::vector<idle_item>> idle(idle_params p);
   task<agent_connect_result> agent_connect(agent_connect_params p);
   // Returns the conversations requeued (going offline hands them back).
   task<std::vector<std::string>> presence(presence_params p);

@@ -16,8 +16,10 @@
 local EV_MESSAGE, EV_JOINED, EV_ASSIGNED, EV_TRANSFERRED, EV_REQUEUED, EV_CLOSED = 1, 2, 3, 4, 5, 6
 -- Staff-only events: stored in the stream like any other, woken only on agents' nodes, and
 -- never delivered to a visitor (the node filters them out of every visitor path).
-local EV_NOTE, EV_TAGGED = 7, 8
-local ROLE_VISITOR, ROLE_AGENT, ROLE_SYSTEM = 1, 2, 3
+local EV_NOTE, EV_TAGGED, EV_MONITORED = 7, 8, 10
+-- A supervisor joined as a participant; the visitor was asked whether they are still there.
+local EV_BARGED_IN, EV_IDLE_PROMPT = 9, 11
+local ROLE_VISITOR, ROLE_AGENT, ROLE_SYSTEM, ROLE_ADMIN, ROLE_SUPERVISOR = 1, 2, 3, 4, 5
 local FRONT = 1              -- priority of requeued and transferred conversations
 local PRIO_SPAN = 1e13       -- score = (FRONT - prio) * PRIO_SPAN + enqueue ms
 
@@ -38,7 +40,8 @@ end
 
 -- Protocol numbers as the strings they arrive as, and lengths as strings: lookups instead of
 -- number formatting on the per-message path.
-local ROLE_OF = { ['1'] = ROLE_VISITOR, ['2'] = ROLE_AGENT, ['3'] = ROLE_SYSTEM }
+local ROLE_OF = { ['1'] = ROLE_VISITOR, ['2'] = ROLE_AGENT, ['3'] = ROLE_SYSTEM,
+  ['4'] = ROLE_ADMIN, ['5'] = ROLE_SUPERVISOR }
 local LEN = {}
 for i = 1, 32 do LEN[i] = '' .. i end
 
@@ -143,11 +146,20 @@ local function notify2(a, b, msg, asking)
   end
 end
 
+-- The nodes of the supervisors who barged in (a comma list of their ids), added to `nodes`.
+local function add_sup_nodes(sup, nodes)
+  if not sup or sup == '' then return nodes end
+  for _, s in ipairs(split_csv(sup)) do
+    nodes[#nodes + 1] = redis.call('HGET', K.agent(s), 'node')
+  end
+  return nodes
+end
+
 local function conv_nodes(conv)
-  local vnode, agent = unpack(redis.call('HMGET', K.conv(conv), 'vnode', 'agent'))
+  local vnode, agent, sup = unpack(redis.call('HMGET', K.conv(conv), 'vnode', 'agent', 'sup'))
   local nodes = { vnode }
   if agent and agent ~= '' then nodes[#nodes + 1] = redis.call('HGET', K.agent(agent), 'node') end
-  return nodes
+  return add_sup_nodes(sup, nodes)
 end
 
 -- Appends one event to the conversation's stream with the next seq (its id) and tells the nodes
@@ -216,6 +228,13 @@ local function agent_can_take(agent, dept)
   return true
 end
 
+-- The agent has a console connected through a live node.
+local function agent_connected(agent)
+  local node, gone = unpack(redis.call('HMGET', K.agent(agent), 'node', 'gone'))
+  if not node or node == '' or (gone and gone ~= '') then return false end
+  return redis.call('EXISTS', K.lease(node)) == 1
+end
+
 local function take_slot(agent, now)
   redis.call('HINCRBY', K.agent(agent), 'active', 1)
   redis.call('HSET', K.agent(agent), 'last', now)
@@ -231,20 +250,26 @@ local function release_slot(agent, conv)
   refresh_agent(agent)
 end
 
-local function assign(conv, agent, now, kind, note)
+-- reassign_ms: how long the agent has to answer before the sweep hands the chat to another (the
+-- department's --reassign-after; 0: never). actor: who assigned it by hand (a supervisor), if any.
+local function assign(conv, agent, now, kind, reassign_ms, actor)
   local aname, anode = unpack(redis.call('HMGET', K.agent(agent), 'name', 'node'))
   aname = aname or agent
   local epoch = redis.call('HINCRBY', K.conv(conv), 'epoch', 1)
   redis.call('HSET', K.conv(conv), 'state', 'assigned', 'agent', agent, 'anode', anode or '',
     'aname', aname, 'assigned', now, 'pref', '', 'await', '1')
-  -- Until this agent answers (lc_post), the sweep may hand it to another (--reassign-after).
-  redis.call('ZADD', K.unanswered, now, conv)
+  -- Until this agent answers (lc_post), the sweep may hand it to another: scored by the deadline.
+  if reassign_ms and reassign_ms > 0 then
+    redis.call('ZADD', K.unanswered, now + reassign_ms, conv)
+  else
+    redis.call('ZREM', K.unanswered, conv)
+  end
   redis.call('SADD', K.agent_convs(agent), conv)
   take_slot(agent, now)
   local visitor = redis.call('HGET', K.conv(conv), 'visitor')
   redis.call('HSET', K.visitor(visitor), 'last_agent', agent)
   local f = { 'k', kind, 'r', ROLE_SYSTEM, 'a', agent, 'n', aname }
-  if note and note ~= '' then f[#f + 1] = 't'; f[#f + 1] = note end
+  if actor and actor ~= '' then f[#f + 1] = 'id'; f[#f + 1] = actor end
   append(conv, now, f)
   notify(conv_nodes(conv), 'a|' .. conv .. '|' .. agent .. '|' .. epoch)
   return epoch
@@ -297,12 +322,17 @@ end
 
 -- A participant may act on a conversation only if it is theirs: the visitor who opened it or
 -- the agent it is assigned to. Anything else looks like a missing conversation.
-local function member_error(state, visitor, agent, role, id)
+-- A supervisor (or admin) who barged in is a participant too: `sup` lists them.
+local function member_error(state, visitor, agent, role, id, sup)
   if state == nil then return err('NOT_FOUND', 'no such conversation') end
   if role == ROLE_VISITOR then
     if visitor ~= id then return err('NOT_FOUND', 'no such conversation') end
   elseif role == ROLE_AGENT then
     if agent ~= id then return err('NOT_FOUND', 'no such conversation') end
+  elseif role == ROLE_SUPERVISOR or role == ROLE_ADMIN then
+    if not sup or not string.find(',' .. sup .. ',', ',' .. id .. ',', 1, true) then
+      return err('NOT_FOUND', 'no such conversation')
+    end
   else
     return err('FORBIDDEN', 'role may not act on conversations')
   end
@@ -310,7 +340,7 @@ local function member_error(state, visitor, agent, role, id)
 end
 
 local function member_check(c, role, id)
-  return member_error(c.state, c.visitor, c.agent, role, id)
+  return member_error(c.state, c.visitor, c.agent, role, id, c.sup)
 end
 
 -- join(conv, visitor, name, email, dept, page, first_text, cmid, addr, max_queued,
@@ -386,8 +416,9 @@ local function join(node, args)
 end
 
 -- match(dept, max) -> { {conv, agent, wait_ms}, ... }
+-- match(dept, max, reassign_ms) -> {{conv, agent, waited_ms}...}
 local function match(keys, args)
-  local dept, max = args[1], tonumber(args[2] or '16')
+  local dept, max, reassign_ms = args[1], tonumber(args[2] or '16'), tonumber(args[3] or '0')
   local out = {}
   local now = now_ms()
   while #out < max do
@@ -408,7 +439,7 @@ local function match(keys, args)
       end
       if not agent then break end
       dequeue(head, dept)
-      assign(head, agent, now, EV_ASSIGNED)
+      assign(head, agent, now, EV_ASSIGNED, reassign_ms)
       out[#out + 1] = { head, agent, now - tonumber(c.qsince or now) }
     end
   end
@@ -438,10 +469,10 @@ local function post(keys, args)
   local ck = K.conv(conv)
   -- answered: '1' once an agent has written (nil: stored before the field, not bounded);
   -- unanswered: the visitor's messages until then.
-  local state, visitor, agent, cepoch, vnode, last, anode, answered, unanswered, await = unpack(
-    redis.call('HMGET', ck, 'state', 'visitor', 'agent', 'epoch', 'vnode', 'seq', 'anode',
-      'answered', 'unanswered', 'await'))
-  bad = member_error(state, visitor, agent, role, sender)
+  local state, visitor, agent, cepoch, vnode, last, anode, answered, unanswered, await, sup =
+    unpack(redis.call('HMGET', ck, 'state', 'visitor', 'agent', 'epoch', 'vnode', 'seq', 'anode',
+      'answered', 'unanswered', 'await', 'sup'))
+  bad = member_error(state, visitor, agent, role, sender, sup)
   if bad then return bad end
   local seq = tostring(tonumber(last or '0') + 1)
   -- Client ids are the sender's own: a visitor's "m1" and an agent's "m1" are two messages.
@@ -462,6 +493,8 @@ local function post(keys, args)
     refusal = err('CONFLICT', 'conversation is closed')
   elseif role == ROLE_AGENT and state ~= 'assigned' then
     refusal = err('CONFLICT', 'conversation is not assigned')
+  elseif role ~= ROLE_VISITOR and state ~= 'assigned' then
+    refusal = err('CONFLICT', 'conversation is not assigned')
   elseif role == ROLE_AGENT and epoch ~= '' and epoch ~= cepoch then
     refusal = err('CONFLICT', 'the assignment changed; reload the conversation')
   elseif role == ROLE_VISITOR and max_before > 0 and answered == '0' and
@@ -475,28 +508,44 @@ local function post(keys, args)
     return refusal
   end
   local now = now_ms_string()
+  -- lr, lt: who wrote last and when, for the idle check (lc_idle).
   if role == ROLE_VISITOR then
     if node ~= '' and node ~= vnode then
       set_vnode(conv, node, vnode or '')
       vnode = node
     end
     if answered == '0' then
-      redis.call('HSET', ck, 'seq', seq, 'unanswered', tonumber(unanswered or '0') + 1)
+      redis.call('HSET', ck, 'seq', seq, 'lr', rs, 'lt', now, 'unanswered',
+        tonumber(unanswered or '0') + 1)
     else
-      redis.call('HSET', ck, 'seq', seq)
+      redis.call('HSET', ck, 'seq', seq, 'lr', rs, 'lt', now)
     end
+  elseif role ~= ROLE_AGENT then
+    -- A supervisor who barged in: an answer to the visitor, not the agent's.
+    redis.call('HSET', ck, 'seq', seq, 'lr', rs, 'lt', now)
   elseif await == '1' then
     -- This assignment's first answer: the chat is no longer the sweep's to reassign.
-    redis.call('HSET', ck, 'seq', seq, 'answered', '1', 'await', '0')
+    redis.call('HSET', ck, 'seq', seq, 'lr', rs, 'lt', now, 'answered', '1', 'await', '0')
     redis.call('ZREM', K.unanswered, conv)
   elseif answered == '0' then
-    redis.call('HSET', ck, 'seq', seq, 'answered', '1')
+    redis.call('HSET', ck, 'seq', seq, 'lr', rs, 'lt', now, 'answered', '1')
   else
-    redis.call('HSET', ck, 'seq', seq)
+    redis.call('HSET', ck, 'seq', seq, 'lr', rs, 'lt', now)
   end
   redis.call('XADD', K.stream(conv), '0-' .. seq, 'ts', now, 'e', body)
-  notify2(vnode, agent_node(agent, anode), 'e|' .. conv .. '|3:seq' .. LEN[#seq] .. ':' .. seq ..
-    '2:ts' .. LEN[#now] .. ':' .. now .. body, node)
+  local wake = 'e|' .. conv .. '|3:seq' .. LEN[#seq] .. ':' .. seq .. '2:ts' .. LEN[#now] .. ':' ..
+    now .. body
+  anode = agent_node(agent, anode)
+  notify2(vnode, anode, wake, node)
+  if sup and sup ~= '' then
+    local seen = { [vnode or ''] = true, [anode or ''] = true, [node] = true }
+    for _, n in ipairs(add_sup_nodes(sup, {})) do
+      if n and not seen[n] then
+        seen[n] = true
+        redis.call('PUBLISH', K.node_channel(n), wake)
+      end
+    end
+  end
   return { seq, now, 0 }
 end
 
@@ -510,9 +559,9 @@ local function signal(keys, args)
   local role = ROLE_OF[rs]
   local field = (kind == 'read' and 'rd' or 'dl') .. rs
   local ck = K.conv(conv)
-  local state, visitor, agent, vnode, last, prev, anode = unpack(redis.call('HMGET', ck,
-    'state', 'visitor', 'agent', 'vnode', 'seq', field, 'anode'))
-  bad = member_error(state, visitor, agent, role, sender)
+  local state, visitor, agent, vnode, last, prev, anode, sup = unpack(redis.call('HMGET', ck,
+    'state', 'visitor', 'agent', 'vnode', 'seq', field, 'anode', 'sup'))
+  bad = member_error(state, visitor, agent, role, sender, sup)
   if bad then return bad end
   anode = agent_node(agent, anode)
   if kind == 'typing' then
@@ -539,9 +588,10 @@ local function signal(keys, args)
   return latency
 end
 
--- close(conv, role, id) -> {seq, dept, agent, was_queued(0|1)}
+-- close(conv, role, id, tagged_depts) -> {seq, dept, agent, was_queued(0|1)}. tagged_depts: the
+-- departments (comma list) that want a tag on every chat their agents close.
 local function close(node, args)
-  local conv, role, id = args[1], tonumber(args[2]), args[3]
+  local conv, role, id, tagged_depts = args[1], tonumber(args[2]), args[3], args[4]
   local c = hgetall_map(K.conv(conv))
   if role ~= ROLE_SYSTEM then
     local bad = member_check(c, role, id)
@@ -550,6 +600,10 @@ local function close(node, args)
     return err('NOT_FOUND', 'no such conversation')
   end
   if c.state == 'closed' then return err('CONFLICT', 'conversation is closed') end
+  if role == ROLE_AGENT and tagged_depts and tagged_depts ~= '' and (c.tags or '') == '' and
+      string.find(',' .. tagged_depts .. ',', ',' .. c.dept .. ',', 1, true) then
+    return err('CONFLICT', 'add a tag before closing this chat')
+  end
   local now = now_ms()
   local seq = append(conv, now, { 'k', EV_CLOSED, 'r', role, 'id', id })
   redis.call('HSET', K.conv(conv), 'state', 'closed', 'closed', now, 'closed_by', role)
@@ -585,42 +639,6 @@ local function rate(node, args)
   return 1
 end
 
--- transfer(conv, from_agent, to_agent, to_dept, note) -> {kind('agent'|'dept'), target}
-local function transfer(node, args)
-  local conv, from, to_agent, to_dept, note = args[1], args[2], args[3], args[4], args[5]
-  local c = hgetall_map(K.conv(conv))
-  local bad = member_check(c, ROLE_AGENT, from)
-  if bad then return bad end
-  if c.state ~= 'assigned' then return err('CONFLICT', 'conversation is ' .. c.state) end
-  local now = now_ms()
-  if to_agent ~= '' then
-    if to_agent == from then return err('CONFLICT', 'conversation is already yours') end
-    if redis.call('EXISTS', K.agent(to_agent)) == 0 then return err('NOT_FOUND', 'no such agent') end
-    if not agent_can_take(to_agent, nil) then
-      return err('CONFLICT', 'agent ' .. to_agent .. ' is not available')
-    end
-  end
-  -- The note is for colleagues: an internal note of its own, before the transfer, woken on the
-  -- agents' nodes only (it once rode in the TRANSFERRED event's text, which visitors receive).
-  if note and note ~= '' then
-    local from_name, from_node = unpack(redis.call('HMGET', K.agent(from), 'name', 'node'))
-    local nodes = { from_node }
-    if to_agent ~= '' then nodes[2] = redis.call('HGET', K.agent(to_agent), 'node') end
-    append(conv, now, { 'k', EV_NOTE, 'r', ROLE_AGENT, 'id', from, 'n', from_name or from,
-      't', note }, nil, nodes)
-  end
-  if to_agent ~= '' then
-    local from_node = redis.call('HGET', K.agent(from), 'node')
-    release_slot(from, conv)
-    notify({ from_node }, 'u|' .. conv .. '|' .. from)
-    redis.call('HSET', K.conv(conv), 'agent', to_agent)
-    assign(conv, to_agent, now, EV_TRANSFERRED)
-    return { 'agent', to_agent }
-  end
-  requeue(conv, to_dept, now, EV_TRANSFERRED)
-  return { 'dept', to_dept }
-end
-
 -- The caller may act on the conversation as staff: its agent, or (scope '*': an admin; else a
 -- comma list of the departments they supervise) a supervisor of its department.
 local function staff_error(c, sender, scope)
@@ -641,6 +659,106 @@ local function staff_nodes(c)
     anode = redis.call('HGET', K.agent(c.agent), 'node')
   end
   return { anode }
+end
+
+-- transfer(conv, from, to_agent, to_dept, note, scope, reassign_ms)
+--   -> {kind('agent'|'dept'), target}
+-- `from` moves their own assigned chat; or, with a scope (as staff_error), a supervisor moves any
+-- assigned or waiting chat of their departments: to themselves (take over), to a chosen agent,
+-- or a waiting visitor picked by hand. reassign_ms as in assign().
+local function transfer(node, args)
+  local conv, from, to_agent, to_dept, note, scope, reassign_ms =
+    args[1], args[2], args[3], args[4], args[5], args[6] or '', tonumber(args[7] or '0')
+  local c = hgetall_map(K.conv(conv))
+  local actor = nil
+  if c.agent == nil or c.agent == '' or c.agent ~= from then
+    local bad
+    if scope == '' then
+      bad = member_check(c, ROLE_AGENT, from)
+    else
+      bad = staff_error(c, from, scope)
+    end
+    if bad then return bad end
+    actor = from
+  end
+  if c.state ~= 'assigned' and not (actor and c.state == 'queued') then
+    return err('CONFLICT', 'conversation is ' .. c.state)
+  end
+  local now = now_ms()
+  if to_agent ~= '' then
+    if to_agent == c.agent then
+      return err('CONFLICT', to_agent == from and 'conversation is already yours' or
+        'conversation is already with ' .. to_agent)
+    end
+    if redis.call('EXISTS', K.agent(to_agent)) == 0 then return err('NOT_FOUND', 'no such agent') end
+    -- A supervisor taking a chat themselves needs only to be connected (away keeps matching off
+    -- them, not their own hands); anyone else must be free for it.
+    local by_hand = actor and to_agent == from and agent_connected(to_agent)
+    if not by_hand and not agent_can_take(to_agent, nil) then
+      return err('CONFLICT', 'agent ' .. to_agent .. ' is not available')
+    end
+  elseif to_dept == c.dept and c.state == 'queued' then
+    return err('CONFLICT', 'conversation is already waiting in ' .. to_dept)
+  end
+  -- The note is for colleagues: an internal note of its own, before the transfer, woken on the
+  -- agents' nodes only (it once rode in the TRANSFERRED event's text, which visitors receive).
+  if note and note ~= '' then
+    local from_name, from_node = unpack(redis.call('HMGET', K.agent(from), 'name', 'node'))
+    local nodes = staff_nodes(c)
+    nodes[#nodes + 1] = from_node
+    if to_agent ~= '' then nodes[#nodes + 1] = redis.call('HGET', K.agent(to_agent), 'node') end
+    append(conv, now, { 'k', EV_NOTE, 'r', ROLE_AGENT, 'id', from, 'n', from_name or from,
+      't', note }, nil, nodes)
+  end
+  if c.state == 'queued' then
+    dequeue(conv, c.dept)
+    queue_changed(c.dept)
+    if to_agent ~= '' then
+      assign(conv, to_agent, now, EV_ASSIGNED, reassign_ms, actor)
+      return { 'agent', to_agent }
+    end
+    requeue(conv, to_dept, now, EV_TRANSFERRED)
+    return { 'dept', to_dept }
+  end
+  if to_agent ~= '' then
+    local old = c.agent
+    local old_node = redis.call('HGET', K.agent(old), 'node')
+    release_slot(old, conv)
+    notify({ old_node }, 'u|' .. conv .. '|' .. old)
+    redis.call('HSET', K.conv(conv), 'agent', to_agent)
+    assign(conv, to_agent, now, EV_TRANSFERRED, reassign_ms, actor)
+    return { 'agent', to_agent }
+  end
+  requeue(conv, to_dept, now, EV_TRANSFERRED)
+  return { 'dept', to_dept }
+end
+
+-- supervise(conv, sup, role, name, scope, action) -> {seq, ts, already(0|1)}: a supervisor of
+-- the conversation's department (scope as staff_error) begins to monitor it (a staff-only
+-- MONITORED event) or barges in (joins it as a participant the visitor sees: BARGED_IN, and
+-- lc_post takes their messages from then on).
+local function supervise(node, args)
+  local conv, sup, role, name, scope, action = args[1], args[2], args[3], args[4], args[5], args[6]
+  local c = hgetall_map(K.conv(conv))
+  local bad = staff_error(c, sup, scope)
+  if bad then return bad end
+  if c.state == 'closed' then return err('CONFLICT', 'conversation is closed') end
+  local now = now_ms()
+  if action == 'monitor' then
+    local nodes = staff_nodes(c)
+    nodes[#nodes + 1] = node
+    local seq = append(conv, now, { 'k', EV_MONITORED, 'r', tonumber(role), 'id', sup, 'n', name },
+      nil, add_sup_nodes(c.sup, nodes))
+    return { seq, now, 0 }
+  end
+  if c.state ~= 'assigned' then return err('CONFLICT', 'conversation is not assigned') end
+  if c.agent == sup then return err('CONFLICT', 'conversation is yours') end
+  local list = c.sup or ''
+  if string.find(',' .. list .. ',', ',' .. sup .. ',', 1, true) then return { 0, now, 1 } end
+  if #split_csv(list) >= 8 then return err('CONFLICT', 'too many supervisors in this chat') end
+  redis.call('HSET', K.conv(conv), 'sup', list == '' and sup or list .. ',' .. sup)
+  local seq = append(conv, now, { 'k', EV_BARGED_IN, 'r', tonumber(role), 'id', sup, 'n', name })
+  return { seq, now, 0 }
 end
 
 -- note(conv, role, sender, name, cmid, scope, text) -> {seq, ts, duplicate(0|1)}: an internal
@@ -678,8 +796,9 @@ local function tag(node, args)
   if bad then return bad end
   if c.state == 'closed' then return err('CONFLICT', 'conversation is closed') end
   local now = now_ms()
+  redis.call('HSET', K.conv(conv), 'tags', tags)
   local seq = append(conv, now, { 'k', EV_TAGGED, 'r', ROLE_AGENT, 'id', sender, 'n', name,
-    't', tags }, nil, staff_nodes(c))
+    't', tags }, nil, add_sup_nodes(c.sup, staff_nodes(c)))
   return { seq, now }
 end
 
@@ -775,8 +894,7 @@ local function sweep(keys, args)
   local max = tonumber(args[1] or '100')
   local agent_grace = tonumber(args[2] or '30000')
   local visitor_grace = tonumber(args[3] or '120000')
-  local reassign_after = tonumber(args[4] or '0')
-  local sets_away = args[5] == '1'
+  local sets_away = args[4] == '1'
   local now = now_ms()
   local out = {}
   for _, node in ipairs(redis.call('SMEMBERS', K.nodes)) do
@@ -814,9 +932,8 @@ local function sweep(keys, args)
   end
   -- Assigned and not answered in time: to the front of the queue, for another agent; the silent
   -- one is set away (when asked), so matching passes them over until they come back.
-  if reassign_after > 0 then
-    for _, conv in ipairs(redis.call('ZRANGEBYSCORE', K.unanswered, '-inf', now - reassign_after,
-        'LIMIT', 0, max)) do
+  do
+    for _, conv in ipairs(redis.call('ZRANGEBYSCORE', K.unanswered, '-inf', now, 'LIMIT', 0, max)) do
       redis.call('ZREM', K.unanswered, conv)
       local state, await, agent, dept = unpack(redis.call('HMGET', K.conv(conv), 'state', 'await',
         'agent', 'dept'))
@@ -836,6 +953,46 @@ local function sweep(keys, args)
     if c.state and c.state ~= 'closed' then
       close(nil, { conv, tostring(ROLE_SYSTEM), 'visitor-left' })
       out[#out + 1] = { 'abandoned', c.dept, conv }
+    end
+  end
+  return out
+end
+
+-- idle(max, text, dept1, prompt_ms1, close_ms1, ...) -> {{'prompted'|'closed', dept, conv}...}
+-- The assigned chats of this node's agents in the departments listed: where staff wrote last and
+-- the visitor has not replied for prompt_ms, the visitor is asked whether they are still there
+-- (an IDLE_PROMPT event with `text`); when nobody writes for close_ms after that (0: never), the
+-- chat closes as idle. Any message since the prompt clears it.
+local function idle(node, args)
+  local max, text = tonumber(args[1] or '1000'), args[2]
+  local policy = {}
+  for i = 3, #args - 2, 3 do
+    policy[args[i]] = { tonumber(args[i + 1]) or 0, tonumber(args[i + 2]) or 0 }
+  end
+  local now = now_ms()
+  local out, seen = {}, 0
+  for _, agent in ipairs(redis.call('SMEMBERS', K.node_agents(node))) do
+    for _, conv in ipairs(redis.call('SMEMBERS', K.agent_convs(agent))) do
+      seen = seen + 1
+      if seen > max then return out end
+      local ck = K.conv(conv)
+      local state, dept, cagent, lr, lt, asked = unpack(redis.call('HMGET', ck, 'state', 'dept',
+        'agent', 'lr', 'lt', 'idle'))
+      local p = policy[dept or '']
+      if p and p[1] > 0 and state == 'assigned' and cagent == agent then
+        if asked and asked ~= '' then
+          if tonumber(lt or '0') > tonumber(asked) then
+            redis.call('HSET', ck, 'idle', '')
+          elseif p[2] > 0 and now - tonumber(asked) >= p[2] then
+            close(nil, { conv, tostring(ROLE_SYSTEM), 'idle' })
+            out[#out + 1] = { 'closed', dept, conv }
+          end
+        elseif lr and lr ~= '' and lr ~= '1' and now - tonumber(lt or now) >= p[1] then
+          append(conv, now, { 'k', EV_IDLE_PROMPT, 'r', ROLE_SYSTEM, 't', text })
+          redis.call('HSET', ck, 'idle', now)
+          out[#out + 1] = { 'prompted', dept, conv }
+        end
+      end
     end
   end
   return out
@@ -1077,7 +1234,10 @@ local function enums(keys, args)
     'EVENT_KIND_ASSIGNED', EV_ASSIGNED, 'EVENT_KIND_TRANSFERRED', EV_TRANSFERRED,
     'EVENT_KIND_REQUEUED', EV_REQUEUED, 'EVENT_KIND_CLOSED', EV_CLOSED,
     'EVENT_KIND_NOTE', EV_NOTE, 'EVENT_KIND_TAGGED', EV_TAGGED,
-    'ROLE_VISITOR', ROLE_VISITOR, 'ROLE_AGENT', ROLE_AGENT, 'ROLE_SYSTEM', ROLE_SYSTEM }
+    'EVENT_KIND_BARGED_IN', EV_BARGED_IN, 'EVENT_KIND_MONITORED', EV_MONITORED,
+    'EVENT_KIND_IDLE_PROMPT', EV_IDLE_PROMPT,
+    'ROLE_VISITOR', ROLE_VISITOR, 'ROLE_AGENT', ROLE_AGENT, 'ROLE_SYSTEM', ROLE_SYSTEM,
+    'ROLE_ADMIN', ROLE_ADMIN, 'ROLE_SUPERVISOR', ROLE_SUPERVISOR }
 end
 
 redis.register_function{ function_name = 'lc_enums', callback = enums, flags = { 'no-writes' } }
@@ -1091,6 +1251,8 @@ redis.register_function('lc_close', fenced(close))
 redis.register_function('lc_rate', fenced(rate))
 redis.register_function('lc_transfer', fenced(transfer))
 redis.register_function('lc_note', fenced(note))
+redis.register_function('lc_supervise', fenced(supervise))
+redis.register_function('lc_idle', fenced(idle))
 redis.register_function{ function_name = 'lc_waiting', callback = waiting, flags = { 'no-writes' } }
 redis.register_function{ function_name = 'lc_live', callback = live, flags = { 'no-writes' } }
 redis.register_function('lc_tag', fenced(tag))

@@ -81,7 +81,8 @@ TEST(RecordPool, ANewConnectionMigratesASchemaThatIsBehind) {
             "");
   test::pg_query(pg->url(),
                  "DROP TABLE conversations, events, measurements, erasures, audit, "
-                 "accounts, login_sessions, canned_responses, tags, schema_migrations CASCADE; "
+                 "accounts, login_sessions, canned_responses, tags, departments, schema_migrations "
+                 "CASCADE; "
                  "SELECT pg_terminate_backend(pid) FROM "
                  "pg_stat_activity WHERE application_name = 'livechat'");
   std::string last = "never ran";

@@ -100,6 +100,9 @@ TEST_F(Node, AChatNotAnsweredInTimeGoesToAnotherAgentAndTheSilentOneIsSetAway) {
     return e.has_unassigned() && e.unassigned().conversation_id() == conv;
   }));
   EXPECT_EQ(redis().command({"HGET", "lc:agent:alice", "status"}), "away");
+  EXPECT_NE(env.service().metrics().render().find(
+                "livechat_reassigned_total{department=\"billing\"} 1\n"),
+            std::string::npos);
 
   // bob answers: the chat stays with him however long it then waits.
   ASSERT_TRUE(bob->send_text(conv, "b1", "Hi, I am here").has_ack());

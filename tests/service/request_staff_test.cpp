@@ -2,59 +2,12 @@
 // rule under test: none of it reaches the visitor by any path (live, resume, catch-up).
 #include <gtest/gtest.h>
 
-#include "tests/service/service_env.hpp"
-#include "tests/support/tokens.hpp"
+#include "tests/service/staff_suite.hpp"
 
 namespace lc::test {
 namespace {
 
-class Staff : public service_test {
- protected:
-  struct chat {
-    std::unique_ptr<fake_client> agent, visitor;
-    std::string token, conv;
-  };
-  chat assigned_chat(const std::string& agent = "alice") {
-    chat c;
-    c.agent = env().connect();
-    c.agent->hello_agent(agent, {"billing"}, 3);
-    c.agent->presence(pb::PRESENCE_STATUS_ONLINE);
-    c.visitor = env().connect();
-    c.token = c.visitor->hello_visitor().visitor_token();
-    c.conv = c.visitor->join("Vic").conversation_id();
-    EXPECT_TRUE(c.agent->wait_assigned(c.conv));
-    EXPECT_TRUE(c.visitor->wait_for([](const auto& e) { return e.has_assigned(); }));
-    return c;
-  }
-  static pb::ClientEnvelope note(const std::string& conv, const std::string& cmid,
-                                 const std::string& text) {
-    pb::ClientEnvelope req;
-    auto* s = req.mutable_send();
-    s->set_conversation_id(conv);
-    s->set_client_msg_id(cmid);
-    s->set_text(text);
-    s->set_note(true);
-    return req;
-  }
-  static bool has_staff_only(const std::vector<pb::ChatEvent>& events) {
-    for (const auto& e : events) {
-      if (e.kind() == pb::EVENT_KIND_NOTE || e.kind() == pb::EVENT_KIND_TAGGED) return true;
-    }
-    return false;
-  }
-  std::unique_ptr<fake_client> supervisor(const std::string& id,
-                                          std::vector<std::string> departments) {
-    auto s = env().connect();
-    pb::ClientEnvelope hello;
-    hello.mutable_hello()->set_agent_token(staff_token_for(
-        service_secret, id, std::move(departments), 2, core::staff_role::supervisor));
-    auto w = s->request(hello);
-    EXPECT_TRUE(w.has_welcome()) << w.DebugString();
-    // Version 2 is the one that keeps notes from visitors: clients offer notes only with it.
-    EXPECT_EQ(w.welcome().protocol_version(), 2u);
-    return s;
-  }
-};
+class Staff : public staff_suite {};
 
 TEST_F(Staff, ANoteReachesTheAgentsTabsButNeverTheVisitorLiveOrOnResume) {
   auto c = assigned_chat();
@@ -98,6 +51,7 @@ TEST_F(Staff, ANoteReachesTheAgentsTabsButNeverTheVisitorLiveOrOnResume) {
   bool found = false;
   for (const auto& e : assigned->history()) found |= e.kind() == pb::EVENT_KIND_NOTE;
   EXPECT_TRUE(found);
+  EXPECT_NE(env().service().metrics().render().find("livechat_notes_total 1\n"), std::string::npos);
 }
 
 TEST_F(Staff, AVisitorMayNotWriteANote) {

@@ -465,36 +465,53 @@ TEST_F(ChatStore, AgentLostPastGraceHasChatsRequeuedAtTheFront) {
 }
 
 TEST_F(ChatStore, AnUnansweredChatIsReassignedAndItsAgentSetAwayAnAnsweredOneStays) {
-  agent_online("alice", 2);
+  using std::chrono::milliseconds;
+  agent_online("alice", 3);
+  auto c0 = join("v0");
+  ASSERT_EQ(env_->run(db().match("billing", 100)).size(), 1u) << "matched with no deadline";
   auto c1 = join("v1");
-  ASSERT_EQ(match().size(), 1u);
+  ASSERT_EQ(env_->run(db().match("billing", 100, milliseconds(10))).size(), 1u);
   auto c2 = join("v2");
-  ASSERT_EQ(match().size(), 1u);
-  // alice answers c2 but not c1.
+  ASSERT_EQ(env_->run(db().match("billing", 100, milliseconds(10))).size(), 1u);
+  // alice answers c2 but not c1 (nor c0, which has no deadline).
   post(c2, pb::ROLE_AGENT, "alice", "a1", "hello");
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_TRUE(env_->run(db().sweep({100, {}, {}, std::chrono::milliseconds(0), true})).empty())
-      << "reassignment is off at 0";
-  auto swept = env_->run(db().sweep({100, {}, {}, std::chrono::milliseconds(10), true}));
+  std::this_thread::sleep_for(milliseconds(20));
+  auto swept = env_->run(db().sweep({100, {}, {}, true}));
   ASSERT_EQ(swept.size(), 1u);
   EXPECT_EQ(swept[0].what, store::sweep_item::outcome::reassigned);
   EXPECT_EQ(swept[0].conversation_id, c1);
   EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c1, "state"}), "queued");
   EXPECT_EQ(redis().command({"ZRANK", "lc:q:billing", c1}), "0") << "at the front";
   EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c2, "state"}), "assigned");
+  EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c0, "state"}), "assigned");
   EXPECT_EQ(redis().command({"HGET", "lc:agent:alice", "status"}), "away");
   EXPECT_EQ(events(c1, 0).back().kind(), pb::EVENT_KIND_REQUEUED);
   EXPECT_TRUE(match().empty()) << "an away agent gets no new chat";
-  EXPECT_TRUE(env_->run(db().sweep({100, {}, {}, std::chrono::milliseconds(10), true})).empty());
+  EXPECT_TRUE(env_->run(db().sweep({100, {}, {}, true})).empty());
+}
+
+TEST_F(ChatStore, AReassignmentWaitsForItsOwnDepartmentsDeadline) {
+  using std::chrono::milliseconds;
+  agent_online("alice", 2, "billing,tech");
+  auto c1 = join("v1", "billing");
+  ASSERT_EQ(env_->run(db().match("billing", 100, milliseconds(10))).size(), 1u);
+  auto c2 = join("v2", "tech");
+  ASSERT_EQ(env_->run(db().match("tech", 100, std::chrono::minutes(5))).size(), 1u);
+  std::this_thread::sleep_for(milliseconds(20));
+  auto swept = env_->run(db().sweep({100, {}, {}, false}));
+  ASSERT_EQ(swept.size(), 1u);
+  EXPECT_EQ(swept[0].conversation_id, c1);
+  EXPECT_EQ(redis().command({"HGET", "lc:conv:" + c2, "state"}), "assigned")
+      << "tech gives its agents five minutes";
 }
 
 TEST_F(ChatStore, AReassignedChatGoesToAnotherAgentAndCanBeLeftWithAnAgentNotSetAway) {
   agent_online("alice", 1);
   auto c1 = join("v1");
-  ASSERT_EQ(match().size(), 1u);
+  ASSERT_EQ(env_->run(db().match("billing", 100, std::chrono::milliseconds(10))).size(), 1u);
   agent_online("bob", 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  auto swept = env_->run(db().sweep({100, {}, {}, std::chrono::milliseconds(10), false}));
+  auto swept = env_->run(db().sweep({100, {}, {}, false}));
   ASSERT_EQ(swept.size(), 1u);
   EXPECT_EQ(redis().command({"HGET", "lc:agent:alice", "status"}), "online");
   auto m = match();

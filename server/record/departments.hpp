@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/record/pg_connection.hpp"
+
+namespace lc::record {
+
+// One department's row: what /admin edits (hours and holidays in core/business_hours text form).
+struct department_row {
+  std::string id;
+  std::string display_name;
+  std::string language;
+  std::string time_zone = "UTC";
+  std::string hours;
+  std::string holidays;
+  std::optional<std::int32_t> reassign_after_seconds;  // none: the server's --reassign-after
+  bool required_tag = false;
+  std::int32_t waiting_target_seconds = 120;
+  std::int32_t idle_prompt_after_seconds = 0;  // 0: chats are never asked about
+  std::int32_t idle_close_after_seconds = 0;   // 0: an idle chat is asked, never closed
+  std::string updated_by;
+  std::int64_t updated_ms = 0;
+
+  bool operator==(const department_row&) const = default;
+};
+
+std::vector<department_row> list_departments(pg_connection& db);
+// Gives each id with no row one with the defaults (its display name the id); existing rows stay.
+void seed_departments(pg_connection& db, const std::vector<std::string>& ids);
+// Creates or replaces the row.
+void save_department(pg_connection& db, const department_row& d);
+
+}  // namespace lc::record
