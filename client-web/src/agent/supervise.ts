@@ -406,10 +406,15 @@ export class Supervision {
     const client = this.host.client();
     const me = this.me();
     if (!client || !me) return false;
+    // A watch is a follow, and the server pushes no Assigned to a session that already follows
+    // the chat: the watch ends first (re-opened if the take fails).
+    const watching = this.mon?.id === id;
     try {
+      if (watching) await client.request({ case: "watch", value: { conversationId: id, stop: true } });
       await client.request({ case: "transfer", value: { conversationId: id, toAgentId: me, toDepartment: "", note: "" } });
     } catch (err) {
       const text = `Could not take the chat: ${errText(err)}`;
+      if (watching) client.request({ case: "watch", value: { conversationId: id } }).catch(() => {});
       if (this.mon?.id === id) this.paneError(text);
       else this.host.announce(text);
       return false;

@@ -94,7 +94,7 @@ describe("admin: departments", () => {
 
     // A new one.
     await page.getByRole("button", { name: "New department" }).click();
-    await page.getByLabel("Id").fill("returns");
+    await page.getByLabel("Id", { exact: true }).fill("returns");
     await page.getByLabel("Name", { exact: true }).fill("Returns desk");
     await page.locator("#save-department").click();
     await poll(() => page.locator('tr[data-department="returns"] [data-col="name"]').textContent()).toBe("Returns desk");

@@ -92,7 +92,7 @@ describe("supervision", () => {
     await pane.getByRole("button", { name: "Barge in" }).click();
     await poll(() => w.locator("li.sys").allTextContents()).toContain("Sue (supervisor) joined the chat");
     await poll(() => a.page.locator(".log li.sys").allTextContents()).toContain("Sue (supervisor) joined the chat");
-    await pane.getByLabel("Message").fill("Hello Vera, I am Alice's supervisor");
+    await pane.getByLabel("Message", { exact: true }).fill("Hello Vera, I am Alice's supervisor");
     await pane.getByRole("button", { name: "Send to visitor" }).click();
     await poll(() => messages(w).then((m) => m.at(-1))).toBe("Hello Vera, I am Alice's supervisor");
     await poll(() => messages(a.page.locator(".log")).then((m) => m.at(-1))).toBe("Hello Vera, I am Alice's supervisor");
