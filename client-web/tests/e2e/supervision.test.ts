@@ -125,4 +125,69 @@ describe("supervision", () => {
     await poll(() => tw.locator(".root").getAttribute("data-phase")).toBe("chat");
     await screenshot(s.page, "supervisor-took-waiting");
   });
+
+  it("assign a live chat to a colleague; urgency from the department's waiting target; a required tag before closing", async (ctx) => {
+    if (!(await hasHours())) return ctx.skip();
+    const root = server.token("root", { admin: true });
+    expect((await server.send("/api/departments/billing", { waiting_target_seconds: 2, required_tag: true }, root, "PUT")).status).toBe(200);
+    expect((await server.send("/api/tags", { name: "refund" }, root)).status).toBeLessThan(300);
+    const a = await newPage(browser, errors, "agent alice");
+    await agentSignIn(a.page, server.base, server.token("alice", { name: "Alice", departments: ["billing"], capacity: 1 }));
+    const v = await newPage(browser, errors, "visitor vera");
+    await openWidget(v.page, server.base);
+    await joinChat(v.page, { name: "Vera", department: "billing", question: "refund please" });
+    await poll(() => messages(a.page.locator(".log"))).toEqual(["refund please"]);
+    // Bob comes online after Vera went to Alice.
+    const b = await newPage(browser, errors, "agent bob");
+    await agentSignIn(b.page, server.base, server.token("bob", { name: "Bob", departments: ["billing"], capacity: 1 }));
+    const s = await newPage(browser, errors, "supervisor sue");
+    await s.page.goto(`${server.base}/agent`);
+    await s.page.evaluate(() => localStorage.setItem("livechat:agent-prefs", JSON.stringify({ presence: 2 })));
+    await agentSignIn(s.page, server.base, server.token("sue", { name: "Sue", departments: ["billing"], capacity: 2, supervisor: true }));
+
+    // Monitor, then Assign to… Bob (listed with his load).
+    await s.page.locator("#tab-live").click();
+    await s.page.locator(".live-item").first().getByRole("button", { name: /Monitor/ }).click();
+    const pane = s.page.locator(".monitor-pane");
+    await poll(() => messages(pane.locator(".log"))).toEqual(["refund please"]);
+    await pane.getByRole("button", { name: "Assign to…" }).click();
+    const pick = s.page.locator("#assign-agent");
+    await poll(() => pick.locator("option[data-agent=bob]").textContent()).toBe("Bob — 0/1 chats");
+    expect(await pick.locator("option[data-agent=alice]").count()).toBe(1);
+    await pick.selectOption("bob");
+    await s.page.locator("#do-assign").click();
+    await poll(() => b.page.locator(".chat-item .name").allTextContents()).toEqual(["Vera"]);
+    await poll(() => a.page.locator(".chat-item").count()).toBe(0);
+    await poll(() => s.page.locator(".live-item .agent").allTextContents()).toEqual(["with Bob"]);
+
+    // Alice and Bob are full: Tom waits, urgent past 2 s.
+    const t = await newPage(browser, errors, "visitor tom");
+    await openWidget(t.page, server.base);
+    await joinChat(t.page, { name: "Tom", department: "billing", question: "hello" });
+    // Alice takes a chat again, so she is full too.
+    await poll(() => a.page.locator(".chat-item .name").allTextContents()).toEqual(["Tom"]);
+    const u = await newPage(browser, errors, "visitor uma");
+    await openWidget(u.page, server.base);
+    await joinChat(u.page, { name: "Uma", department: "billing", question: "waiting" });
+    await b.page.locator("#tab-queue").click();
+    const item = b.page.locator(".queue-item").first();
+    await poll(() => item.locator(".name").textContent()).toBe("1. Uma");
+    await poll(() => item.getAttribute("class"), 10_000).toContain("urgent");
+    await expect(item.locator(".waited").getAttribute("aria-label")).resolves.toContain("urgent");
+    // An agent gets no Take button.
+    expect(await item.getByRole("button").count()).toBe(0);
+    await screenshot(b.page, "waiting-urgent");
+
+    // Bob closes without a tag: refused, said by the tags; with one it closes.
+    await b.page.locator("#tab-chats").click();
+    await b.page.locator("#close-chat").click();
+    await poll(() => b.page.locator("#conv-tags .error").textContent()).toBe("Add a tag before closing this chat");
+    const add = b.page.getByLabel("Add a tag");
+    await add.fill("refund");
+    await add.press("Enter");
+    await poll(() => b.page.locator("#conv-tags .chip").count()).toBe(1);
+    await b.page.locator("#close-chat").click();
+    await poll(() => v.page.locator("#livechat-widget .root").getAttribute("data-phase")).toBe("closed");
+    await screenshot(b.page, "required-tag-closed");
+  });
 });
