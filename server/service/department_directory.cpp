@@ -69,7 +69,7 @@ std::optional<core::business_hours> department_directory::compile(const record::
     if (error != nullptr) *error = "unknown time zone '" + row.time_zone + "'";
     return std::nullopt;
   }
-  return core::business_hours(std::move(*schedule), std::move(*holidays), std::move(*zone));
+  return core::business_hours(std::move(*schedule), *holidays, std::move(*zone));
 }
 
 std::vector<std::string> department_directory::replace(

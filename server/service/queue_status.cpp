@@ -1,5 +1,7 @@
 #include "server/service/queue_status.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "server/core/queue_estimate.hpp"
@@ -72,12 +74,22 @@ task queue_status::flush() {
     }
     if (convs.empty()) continue;
     auto info = co_await ctx_.reads.queue_status(dept, convs);
-    const auto rate = rates_.assignments_per_second(dept, wall_clock_ms());
+    const auto now = wall_clock_ms();
+    const auto rate = rates_.assignments_per_second(dept, now);
+    // Nobody online and the department closed (it closed while they waited): not before it opens.
+    std::uint32_t closed_s = 0;
+    if (const auto* d = ctx_.departments.find(dept); d != nullptr && info.agents_online == 0) {
+      if (const auto opens = d->hours.next_opening(now); opens && *opens > now) {
+        closed_s = static_cast<std::uint32_t>(
+            std::min<std::int64_t>((*opens - now + 999) / 1000, UINT32_MAX));
+      }
+    }
     for (std::size_t i = 0; i < convs.size() && i < info.ranks.size(); ++i) {
       if (info.ranks[i] < 0) continue;
       const auto position = static_cast<std::uint32_t>(info.ranks[i] + 1);
-      const auto wait_s =
-          core::estimate_wait_seconds({position, info.free_slots, info.agents_online, rate});
+      const auto wait_s = std::max(
+          closed_s,
+          core::estimate_wait_seconds({position, info.free_slots, info.agents_online, rate}));
       frame f;  // encoded once, and only if some connection has not seen this status yet
       conns_.for_followers(convs[i], [&](session& s, follow& fl) {
         if (s.role() != pb::ROLE_VISITOR) return;

@@ -104,6 +104,30 @@ TEST_F(Departments, AnAdminsHolidayClosesTheDepartmentForTheWidgetAtOnce) {
   EXPECT_NE(audit.body.find(R"("action":"department.save")"), std::string::npos) << audit.body;
 }
 
+TEST_F(Departments, AVisitorStillWaitingWhenTheDepartmentClosesIsToldNotBeforeItOpens) {
+  auto first = connect(*node_);
+  visitor_hello(*first);
+  const auto conv = join(*first, "Ann", "billing").conversation_id();
+  auto second = connect(*node_);
+  visitor_hello(*second);
+  const auto other = join(*second, "Bo", "billing", "me too", "j2").conversation_id();
+  const auto today = floor<days>(system_clock::now());
+  ASSERT_EQ(put_billing(R"({"holidays":")" + utc_date(today) + R"("})").status, 200);
+  pb::ClientEnvelope leave;
+  leave.mutable_close()->set_conversation_id(other);
+  ASSERT_TRUE(second->request(leave).has_ack());
+  // The queue moved: the first visitor's status comes again, with the closed hours in it.
+  const auto until_open = duration_cast<seconds>(today + days(1) - system_clock::now()).count();
+  auto status = first->wait_for(
+      [&](const pb::ServerEnvelope& e) {
+        return e.has_queue_status() && e.queue_status().conversation_id() == conv &&
+               e.queue_status().position() == 1 &&
+               e.queue_status().estimated_wait_seconds() >= until_open - 5;
+      },
+      5s);
+  EXPECT_TRUE(status) << "no estimate reaching the opening";
+}
+
 TEST_F(Departments, AnIdleChatIsAskedThenClosedAndCountedApartFromMissedOnes) {
   ASSERT_EQ(put_billing(R"({"idle_prompt_after_seconds":1,"idle_close_after_seconds":1})").status,
             200);
