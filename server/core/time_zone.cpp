@@ -21,16 +21,6 @@ constexpr std::size_t tzif_header_bytes = 44;
 // Real zone files are a few KB; a larger one is not a zone file.
 constexpr std::size_t max_file_bytes = std::size_t{256} * 1024;
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if (a % b != 0 && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
-std::int64_t floor_mod(std::int64_t a, std::int64_t b) {
-  return a - floor_div(a, b) * b;
-}
-
 bool is_leap(std::int64_t year) {
   return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
 }
@@ -240,6 +230,16 @@ std::optional<std::int32_t> parse_hms(tz_cursor& c, int max_hours) {
 }
 
 }  // namespace
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  if (a % b != 0 && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+std::int64_t floor_mod(std::int64_t a, std::int64_t b) {
+  return a - floor_div(a, b) * b;
+}
 
 std::int64_t days_from_civil(std::int64_t year, int month, int day) {
   year = std::clamp<std::int64_t>(year, -1'000'000'000'000, 1'000'000'000'000);

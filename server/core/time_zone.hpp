@@ -19,6 +19,10 @@ inline constexpr std::size_t time_zone_max_name = 64;
 // days_from_civil). month 1..12 and day 1..31 for a meaningful answer; |year| up to 10^12.
 std::int64_t days_from_civil(std::int64_t year, int month, int day);
 
+// Division and remainder rounding toward negative infinity (b > 0): days and weeks before 1970.
+std::int64_t floor_div(std::int64_t a, std::int64_t b);
+std::int64_t floor_mod(std::int64_t a, std::int64_t b);
+
 // A zone's offset from UTC at any instant, as read from a TZif file (RFC 8536, what
 // /usr/share/zoneinfo holds): its list of transitions, then its footer's POSIX TZ rule for the
 // instants after the last one. Leap-second records are skipped, since Unix time counts none.
