@@ -23,7 +23,7 @@ interface Thresholds {
 const defaultThresholds: Thresholds = { oldestWaitS: 60, queueDepth: 5, assignP90S: 60, firstResponseP90S: 120, responseP90S: 120, errorsPerS: 0.5 };
 
 interface Summary { count: number; p50_ms: number; p90_ms: number; p99_ms: number; mean_ms: number; max_ms: number }
-interface Stats { measures: Record<string, Summary>; conversations_closed: number; missed: number }
+interface Stats { measures: Record<string, Summary>; conversations_closed: number; missed: number; idle_closed?: number }
 
 interface Point {
   t: number;
@@ -292,7 +292,7 @@ function render(): void {
         h("b", {}, `${a.active}/${a.capacity}`)))),
     h("p", { class: "muted small" },
       `${agents} agents connected to this node · ${onlineDistinctMax} online in the busiest department`),
-    h("p", { class: "muted small" }, `Closed in the last hour: ${stats1h?.conversations_closed ?? 0} (missed ${stats1h?.missed ?? 0}) · rating ${ratingText(stats1h)}`),
+    h("p", { class: "muted small" }, `Closed in the last hour: ${stats1h?.conversations_closed ?? 0} (missed ${stats1h?.missed ?? 0}${stats1h?.idle_closed !== undefined ? `, closed for inactivity ${stats1h.idle_closed}` : ""}) · rating ${ratingText(stats1h)}`),
   );
 
   const series = (key: keyof Point, name: string, color: string): Series => ({ name, color, points: points.map((p) => [p.t, p[key] as number]) });
