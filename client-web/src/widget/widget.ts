@@ -813,8 +813,7 @@ export class Widget {
     if (waiting === !this.idleBox.hidden) return;
     this.idleBox.hidden = !waiting;
     this.idleBox.replaceChildren(...(waiting
-      ? [h("p", {}, this.t.idlePrompt),
-        h("button", { class: "primary", type: "button", id: "lc-still-here", onclick: () => { this.sendText(this.t.stillHere); this.composer?.focus(); } }, this.t.stillHere)]
+      ? [h("button", { class: "primary", type: "button", id: "lc-still-here", onclick: () => { this.sendText(this.t.stillHere); this.composer?.focus(); } }, this.t.stillHere)]
       : []));
   }
 

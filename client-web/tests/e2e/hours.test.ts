@@ -163,7 +163,7 @@ describe("idle chats", () => {
     // The prompt, and the answer with one button.
     const still = w.getByRole("button", { name: "I'm still here" });
     await still.waitFor({ timeout: 15_000 });
-    expect(await w.locator(".idle-box").textContent()).toContain("Are you still there?");
+    expect(await w.locator("li.sys").allTextContents()).toContain("Are you still there? This chat will close soon if there is no reply.");
     await poll(() => a.page.locator(".log li.sys").allTextContents()).toContain("Visitor asked if still there (idle)");
     await screenshot(v.page, "widget-idle-prompt");
     await still.click();
