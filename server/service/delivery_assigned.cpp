@@ -48,6 +48,12 @@ void fill_visitor(pb::VisitorContext& v, const store::conversation_record& rec,
 
 void delivery::on_assigned(const store::assigned_wakeup& w) {
   conns_.for_user(pb::ROLE_AGENT, w.agent_id, [&](session& s) {
+    // A supervisor given the chat they watch (they took it over): the watch ends, and the chat
+    // comes as any assignment does, with its epoch, to hold.
+    if (auto* f = s.find_follow(w.conversation_id);
+        f != nullptr && f->assignment_epoch == 0 && f->cursor.is_open() && s.agent().supervises()) {
+      s.unfollow(w.conversation_id);
+    }
     // A console still saying hello gets it from the Hello's own sync.
     if (!s.welcomed() || s.find_follow(w.conversation_id) != nullptr) return;
     ctx_.spawn(push_assigned(s.shared_from_this(), w.conversation_id, 0), "assign");

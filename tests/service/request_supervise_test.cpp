@@ -68,6 +68,11 @@ TEST_F(Supervise, ASupervisorWhoBargesInIsSeenAndHeardByTheVisitorAndHearsThem) 
 TEST_F(Supervise, ASupervisorTakesAChatOverAndAssignsItToAColleague) {
   auto c = assigned_chat();
   auto sam = supervisor("sam", {"billing"});
+  // Watching it first, as a console does: the watch becomes the chat they hold.
+  pb::ClientEnvelope watch;
+  watch.mutable_watch()->set_conversation_id(c.conv);
+  ASSERT_TRUE(sam->request(watch).has_ack());
+  ASSERT_TRUE(sam->wait_message(c.conv, "hello"));
   auto taken = sam->request(move_to(c.conv, "sam"));
   ASSERT_TRUE(taken.has_ack()) << taken.DebugString();
   ASSERT_TRUE(sam->wait_assigned(c.conv));
