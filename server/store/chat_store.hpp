@@ -78,7 +78,7 @@ struct close_params {
   livechat::v1::Role role = livechat::v1::ROLE_UNSPECIFIED;
   std::string by;  // the visitor's or agent's id
   // Departments that want their agents to tag a chat before closing it.
-  std::vector<std::string> tag_required_in;
+  std::vector<std::string> tag_required_in{};
 };
 struct close_result {
   std::uint64_t seq = 0;
@@ -95,7 +95,7 @@ struct transfer_params {
   std::string to_agent, to_department, note;  // one of to_agent, to_department
   // "" : from_agent moves their own chat; else (as note_params) a supervisor moves any assigned
   // or waiting chat of their scope: to themselves (take over), to an agent, or to a department.
-  std::string scope;
+  std::string scope{};
   std::chrono::milliseconds reassign_after{0};  // for the agent it goes to (0: never)
 };
 // A supervisor begins to monitor a conversation (a staff-only MONITORED event), or barges in
