@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -24,7 +25,8 @@ std::string file_bytes(const std::string& path) {
 }
 
 const time_zone& zone(const std::string& name) {
-  static std::vector<std::pair<std::string, time_zone>> cache;
+  // A deque: the references handed out stay valid as it grows (a vector moved them, ASan saw).
+  static std::deque<std::pair<std::string, time_zone>> cache;
   for (const auto& [n, z] : cache) {
     if (n == name) return z;
   }
