@@ -41,15 +41,24 @@ std::vector<measure_summary> summarize_measures(pg_connection& db, const report_
     case report_group::day_of_week:
       key = "extract(isodow FROM to_timestamp(at_ms / 1000.0) AT TIME ZONE $6)::int::text";
       break;
+    case report_group::tag:
+      key = "tag";
+      break;
   }
+  // By tag: every measurement once per tag of its conversation, under the same name, so the
+  // filters below read the same columns.
+  const std::string source =
+      group == report_group::tag
+          ? " FROM (SELECT m.*, t.tag FROM measurements m JOIN conversations c ON c.id = "
+            "m.conversation_id CROSS JOIN LATERAL unnest(c.tags) AS t(tag)) AS measurements"
+          : " FROM measurements";
   // The mean as a float8 sum over the count, as core::summarize computes it.
-  const std::string sql =
-      "SELECT " + key +
-      " AS g, measure, count(*), sum(value)::float8 / count(*), "
-      "percentile_disc(0.5) WITHIN GROUP (ORDER BY value), "
-      "percentile_disc(0.9) WITHIN GROUP (ORDER BY value), "
-      "percentile_disc(0.99) WITHIN GROUP (ORDER BY value), max(value) FROM measurements" +
-      where_clause + "GROUP BY 1, 2 ORDER BY 1, 2";
+  const std::string sql = "SELECT " + key +
+                          " AS g, measure, count(*), sum(value)::float8 / count(*), "
+                          "percentile_disc(0.5) WITHIN GROUP (ORDER BY value), "
+                          "percentile_disc(0.9) WITHIN GROUP (ORDER BY value), "
+                          "percentile_disc(0.99) WITHIN GROUP (ORDER BY value), max(value)" +
+                          source + where_clause + "GROUP BY 1, 2 ORDER BY 1, 2";
   auto params = params_of(filter);
   if (group == report_group::hour_of_day || group == report_group::day_of_week) {
     params.push_back(time_zone);

@@ -19,7 +19,9 @@ struct report_filter {
 };
 
 // How a report is broken down.
-enum class report_group { none, agent, department, hour_of_day, day_of_week };
+// tag: one group per tag of the conversations measured (a conversation with two tags counts in
+// both; one with none in neither).
+enum class report_group { none, agent, department, hour_of_day, day_of_week, tag };
 
 // Count, mean, max and nearest-rank percentiles (percentile_disc: always an observed value, as
 // core::summarize computes them) of one measure in one group.

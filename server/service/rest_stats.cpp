@@ -120,8 +120,11 @@ asio::awaitable<http_response> rest_api::stats(const core::agent_claims& who,
     group = record::report_group::hour_of_day;
   } else if (group_name == "weekday") {
     group = record::report_group::day_of_week;
+  } else if (group_name == "tag") {
+    group = record::report_group::tag;
   } else if (!group_name.empty()) {
-    co_return error_reply(400, "bad_request", "'group' must be agent, department, hour or weekday");
+    co_return error_reply(400, "bad_request",
+                          "'group' must be agent, department, hour, weekday or tag");
   }
   const auto tz = param("tz").empty() ? std::string("UTC") : param("tz");
   if (!valid_time_zone(tz)) co_return error_reply(400, "bad_request", "malformed 'tz'");

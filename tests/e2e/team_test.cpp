@@ -170,6 +170,11 @@ TEST_F(Team, CannedResponsesAndTagsAreManagedBySupervisorsOfTheirDepartment) {
     std::this_thread::sleep_for(100ms);
   }
   EXPECT_NE(found.find(conv), std::string::npos) << found;
+  // And the stats report it by tag.
+  auto by_tag = call("GET", "/api/stats?group=tag", "", root);
+  ASSERT_EQ(by_tag.status, 200) << by_tag.body;
+  EXPECT_NE(by_tag.body.find("\"refund\""), std::string::npos) << by_tag.body;
+  EXPECT_EQ(call("GET", "/api/stats?group=colour", "", root).status, 400);
 }
 
 }  // namespace

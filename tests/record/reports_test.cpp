@@ -92,6 +92,30 @@ TEST(Reports, FiltersAndScopeAreApplied) {
   EXPECT_EQ(lines.back().measure, "missed");
 }
 
+TEST(Reports, ByTagEveryConversationCountsOnceForEachOfItsTags) {
+  test::record_env env;
+  for (int i = 0; i < 6; ++i) {
+    auto c = test::sample_conversation(test::conv_id(i), test::visitor_id(i), t0 + i * 60'000);
+    c.tags = i % 2 == 0 ? std::vector<std::string>{"refund", "vip"}
+             : i == 1   ? std::vector<std::string>{"refund"}
+                        : std::vector<std::string>{};
+    c.measurements = {{"resolution", 0, c.department, c.agent_id, 1000 * (i + 1), t0 + i * 60'000}};
+    write_archive(env.db(), c);
+  }
+  report_filter all{t0 - 1, t0 + 1'000'000'000, "", "", {}, true};
+  auto by_tag = summarize_measures(env.db(), all, report_group::tag);
+  const auto* refund = find(by_tag, "refund", "resolution");
+  ASSERT_TRUE(refund);
+  expect_equal(*refund, {1000, 2000, 3000, 5000});
+  const auto* vip = find(by_tag, "vip", "resolution");
+  ASSERT_TRUE(vip);
+  expect_equal(*vip, {1000, 3000, 5000});
+  EXPECT_FALSE(find(by_tag, "", "resolution")) << "untagged ones are in no group";
+  report_filter sales = all;
+  sales.department = "nowhere";
+  EXPECT_TRUE(summarize_measures(env.db(), sales, report_group::tag).empty()) << "filters apply";
+}
+
 TEST(Reports, HoursAndDaysFollowTheTimeZone) {
   test::record_env env;
   archive_scripted(env.db(), 3);  // t0 is 22:13 UTC on a Tuesday
