@@ -54,6 +54,8 @@ const char* request_name(body b) {
       return "watch";
     case body::kBargeIn:
       return "barge_in";
+    case body::kFollowBoard:
+      return "follow_board";
     case body::BODY_NOT_SET:
       break;
   }
@@ -103,6 +105,7 @@ bool agent_may(body b) {
     case body::kSetTags:
     case body::kWatch:
     case body::kBargeIn:
+    case body::kFollowBoard:
     case body::kPing:
       return true;
     default:
@@ -426,6 +429,7 @@ std::optional<error> validate_request(const pb::ClientEnvelope& envelope, pb::Ro
       return validate_offline(envelope.offline_message(), lim);
     case body::kListOfflineMessages:
       return validate_list(envelope.list_offline_messages(), lim);
+    case body::kFollowBoard:  // a bool: nothing to check
     case body::kPing:
     case body::BODY_NOT_SET:
       break;

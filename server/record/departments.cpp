@@ -14,8 +14,8 @@ std::vector<department_row> list_departments(pg_connection& db) {
   auto rows = db.exec(
       "SELECT id, display_name, language, time_zone, hours, holidays, "
       "coalesce(reassign_after_seconds, -1), required_tag, waiting_target_seconds, "
-      "idle_prompt_after_seconds, idle_close_after_seconds, updated_by, updated_ms "
-      "FROM departments ORDER BY id");
+      "idle_prompt_after_seconds, idle_close_after_seconds, updated_by, updated_ms, "
+      "auto_away_seconds FROM departments WHERE NOT removed ORDER BY id");
   std::vector<department_row> out;
   out.reserve(rows.size());
   for (std::size_t r = 0; r < rows.size(); ++r) {
@@ -34,6 +34,7 @@ std::vector<department_row> list_departments(pg_connection& db) {
     d.idle_close_after_seconds = int_at(rows, r, 10);
     d.updated_by = rows.text(r, 11);
     d.updated_ms = rows.integer(r, 12);
+    d.auto_away_seconds = int_at(rows, r, 13);
     out.push_back(std::move(d));
   }
   return out;
@@ -50,19 +51,29 @@ void save_department(pg_connection& db, const department_row& d) {
   db.exec(
       "INSERT INTO departments (id, display_name, language, time_zone, hours, holidays, "
       "reassign_after_seconds, required_tag, waiting_target_seconds, idle_prompt_after_seconds, "
-      "idle_close_after_seconds, updated_by, updated_ms) VALUES "
-      "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO UPDATE SET "
+      "idle_close_after_seconds, updated_by, updated_ms, auto_away_seconds, removed) VALUES "
+      "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, false) "
+      "ON CONFLICT (id) DO UPDATE SET "
       "display_name = $2, language = $3, time_zone = $4, hours = $5, holidays = $6, "
       "reassign_after_seconds = $7, required_tag = $8, waiting_target_seconds = $9, "
       "idle_prompt_after_seconds = $10, idle_close_after_seconds = $11, updated_by = $12, "
-      "updated_ms = $13",
+      "updated_ms = $13, auto_away_seconds = $14, removed = false",
       {d.id, d.display_name, d.language, d.time_zone, d.hours, d.holidays,
        d.reassign_after_seconds
            ? std::optional<std::string>(std::to_string(*d.reassign_after_seconds))
            : std::nullopt,
        d.required_tag ? "true" : "false", std::to_string(d.waiting_target_seconds),
        std::to_string(d.idle_prompt_after_seconds), std::to_string(d.idle_close_after_seconds),
-       d.updated_by, std::to_string(d.updated_ms)});
+       d.updated_by, std::to_string(d.updated_ms), std::to_string(d.auto_away_seconds)});
+}
+
+bool remove_department(pg_connection& db, const std::string& id, const std::string& by,
+                       std::int64_t at_ms) {
+  auto rows = db.exec(
+      "UPDATE departments SET removed = true, updated_by = $2, updated_ms = $3 "
+      "WHERE id = $1 AND NOT removed RETURNING id",
+      {id, by, std::to_string(at_ms)});
+  return rows.size() == 1;
 }
 
 }  // namespace lc::record

@@ -22,16 +22,22 @@ struct department_row {
   std::int32_t waiting_target_seconds = 120;
   std::int32_t idle_prompt_after_seconds = 0;  // 0: chats are never asked about
   std::int32_t idle_close_after_seconds = 0;   // 0: an idle chat is asked, never closed
+  std::int32_t auto_away_seconds = 600;        // console inactivity before away; 0: never
   std::string updated_by;
   std::int64_t updated_ms = 0;
 
   bool operator==(const department_row&) const = default;
 };
 
+// The departments in use (not removed), by id.
 std::vector<department_row> list_departments(pg_connection& db);
-// Gives each id with no row one with the defaults (its display name the id); existing rows stay.
+// Gives each id with no row one with the defaults (its display name the id); existing rows stay,
+// removed ones too: a department an admin removed is not brought back by a restart.
 void seed_departments(pg_connection& db, const std::vector<std::string>& ids);
-// Creates or replaces the row.
+// Creates or replaces the row (restoring a removed department).
 void save_department(pg_connection& db, const department_row& d);
+// Marks the department removed; false when there is no such department in use.
+bool remove_department(pg_connection& db, const std::string& id, const std::string& by,
+                       std::int64_t at_ms);
 
 }  // namespace lc::record

@@ -26,7 +26,8 @@ chat_service::chat_service(boost::asio::io_context& io, store::redis_connection&
       monitor_(ctx_, conns_, delivery_),
       archiver_(ctx_),
       node_(ctx_, conns_, matcher_, queue_, archiver_),
-      requests_(ctx_, conns_, delivery_, queue_, matcher_, node_, monitor_),
+      board_(ctx_, conns_),
+      requests_(ctx_, conns_, delivery_, queue_, matcher_, node_, monitor_, board_),
       rest_(
           ctx_, [this] { return ready(); }, [this] { return archiver_.degraded(); }) {
   declare_metrics(metrics_);
@@ -54,6 +55,7 @@ void chat_service::start() {
 
 void chat_service::drain() {
   monitor_.stop();
+  board_.stop();
   node_.drain();
 }
 
@@ -102,6 +104,7 @@ void chat_service::on_pubsub(const std::string& payload) {
   }
   if (auto* q = std::get_if<store::queue_wakeup>(&*w)) {
     queue_.mark_dirty(q->department);
+    board_.changed();
   } else if (auto* x = std::get_if<store::revoked_wakeup>(&*w)) {
     // A lost laptop is locked out at once, not when its token expires.
     conns_.for_user(pb::ROLE_AGENT, x->agent_id, [&](session& s) {

@@ -10,6 +10,7 @@
 
 #include "server/core/metrics.hpp"
 #include "server/service/archiver.hpp"
+#include "server/service/board_feed.hpp"
 #include "server/service/connections.hpp"
 #include "server/service/context.hpp"
 #include "server/service/delivery.hpp"
@@ -80,6 +81,7 @@ class chat_service final : public frontend, private session_owner {
   monitor monitor_;
   archiver archiver_;
   node node_;
+  board_feed board_;
   requests requests_;
   rest_api rest_;
   std::unique_ptr<store::redis_subscriber> subscriber_;

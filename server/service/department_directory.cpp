@@ -20,7 +20,7 @@ department defaults_for(const std::string& id) {
 
 department_directory::department_directory(const std::vector<std::string>& ids,
                                            std::chrono::milliseconds reassign_after)
-    : ids_(ids), seeded_(ids), reassign_after_(reassign_after) {
+    : ids_(ids), reassign_after_(reassign_after) {
   for (const auto& id : ids) list_.push_back(defaults_for(id));
 }
 
@@ -75,7 +75,7 @@ std::optional<core::business_hours> department_directory::compile(const record::
 std::vector<std::string> department_directory::replace(
     const std::vector<record::department_row>& rows) {
   std::vector<department> next;
-  next.reserve(rows.size() + seeded_.size());
+  next.reserve(rows.size());
   for (const auto& row : rows) {
     const auto* old = find(row.id);
     if (old != nullptr && old->settings == row) {
@@ -92,11 +92,6 @@ std::vector<std::string> department_directory::replace(
       spdlog::warn("department {}: business hours not applied: {}", row.id, error);
     }
     next.push_back(std::move(d));
-  }
-  for (const auto& id : seeded_) {
-    const bool named = std::any_of(next.begin(), next.end(),
-                                   [&](const department& d) { return d.settings.id == id; });
-    if (!named) next.push_back(defaults_for(id));
   }
   std::vector<std::string> added;
   std::vector<std::string> ids;

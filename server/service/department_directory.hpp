@@ -37,8 +37,9 @@ class department_directory {
   std::vector<std::string> tag_required() const;
   // Open for new chats at `now_ms` (a department not known here is: the caller checked it).
   bool open_at(std::string_view id, std::int64_t now_ms) const;
-  // Takes the system of record's rows (the seeded ids stay, with defaults, until a row names
-  // them); returns the ids that are new here.
+  // Takes the system of record's rows, which hold the seeded ids (seeded before they are read)
+  // unless an admin removed them: what they do not name is no longer routed. Returns the ids
+  // that are new here.
   std::vector<std::string> replace(const std::vector<record::department_row>& rows);
 
   // A row's hours, or nullopt and the reason (for an admin) when its texts or zone are wrong.
@@ -48,7 +49,6 @@ class department_directory {
  private:
   std::vector<department> list_;
   std::vector<std::string> ids_;
-  std::vector<std::string> seeded_;
   std::chrono::milliseconds reassign_after_;
 };
 

@@ -17,7 +17,8 @@ namespace {
 
 // 2: internal notes (SendMessage.note), SetTags, Watch, the staff-only event kinds.
 // 3: BargeIn, supervisor transfers, the idle prompt, business hours in DepartmentStatus.
-constexpr std::uint32_t protocol_version = 3;
+// 4: FollowBoard and the pushed Board, auto_away_seconds in DepartmentStatus.
+constexpr std::uint32_t protocol_version = 4;
 
 // The departments a Welcome reports: an agent's own (an admin's: all), and for a visitor only
 // those the widget asked about that exist: the list of departments is not for anonymous eyes.
@@ -52,6 +53,7 @@ pb::ServerEnvelope welcome_for(std::uint64_t request_id, const service_context& 
     st->set_display_name(dept->settings.display_name);
     st->set_waiting_target_seconds(
         static_cast<std::uint32_t>(dept->settings.waiting_target_seconds));
+    st->set_auto_away_seconds(static_cast<std::uint32_t>(dept->settings.auto_away_seconds));
     const auto opens = dept->hours.next_opening(overview.now_ms);
     if (opens != overview.now_ms) {
       st->set_closed(true);

@@ -1,9 +1,11 @@
-// Requests only staff make about a conversation beyond chatting in it: its tags, and watching
-// it (supervisors). Internal notes, whispers included, go through send_message with `note` set.
+// Requests only staff make beyond chatting: a conversation's tags, watching and barging into it
+// (supervisors), and following the board. Internal notes, whispers included, go through
+// send_message with `note` set.
 #include <algorithm>
 
 #include "server/record/audit_log.hpp"
 #include "server/record/team_lists.hpp"
+#include "server/service/board_feed.hpp"
 #include "server/service/delivery.hpp"
 #include "server/service/envelopes.hpp"
 #include "server/service/monitor.hpp"
@@ -164,6 +166,16 @@ task requests::barge_in(session_ptr s, request req) {
   // A participant from now on: following it as a watch does (the BARGED_IN event comes with it).
   if (s->find_follow(conv) == nullptr) monitor_.watch(*s, conv, c->state);
   if (!r.duplicate) audit(*s, "barge_in", conv, "{}");
+}
+
+task requests::follow_board(session_ptr s, request req) {
+  ack(*s, req.request_id(), "");
+  if (req.follow_board().on()) {
+    board_.follow(*s);
+  } else {
+    board_.unfollow(*s);
+  }
+  co_return;
 }
 
 }  // namespace lc::service

@@ -15,7 +15,8 @@ namespace lc::service {
 namespace pb = livechat::v1;
 
 requests::requests(const service_context& ctx, connections& conns, delivery& deliver,
-                   queue_status& queue, matcher& match, node& self, monitor& watching)
+                   queue_status& queue, matcher& match, node& self, monitor& watching,
+                   board_feed& board)
     : ctx_(ctx),
       conns_(conns),
       deliver_(deliver),
@@ -23,6 +24,7 @@ requests::requests(const service_context& ctx, connections& conns, delivery& del
       match_(match),
       node_(self),
       monitor_(watching),
+      board_(board),
       limits_(ctx.options) {}
 
 void requests::on_request(session& s) {
@@ -72,6 +74,7 @@ bool requests::admit(session& s, const request& req) {
     case request::kSetTags:
     case request::kWatch:
     case request::kBargeIn:
+    case request::kFollowBoard:
       return true;
     default:
       s.send_error(rid, pb::ERROR_CODE_UNKNOWN_TYPE, "unknown request type");
@@ -110,6 +113,8 @@ task requests::dispatch(session_ptr s, request req) {
       return watch(std::move(s), std::move(req));
     case request::kBargeIn:
       return barge_in(std::move(s), std::move(req));
+    case request::kFollowBoard:
+      return follow_board(std::move(s), std::move(req));
     default:
       // admit() lets through only the kinds above; one admitted there and not handled here is
       // a bug, answered as INTERNAL by handle().

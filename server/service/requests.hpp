@@ -13,6 +13,7 @@
 
 namespace lc::service {
 
+class board_feed;
 class delivery;
 class matcher;
 class monitor;
@@ -31,7 +32,7 @@ std::string supervision_scope(const core::agent_claims& who);
 class requests {
  public:
   requests(const service_context& ctx, connections& conns, delivery& deliver, queue_status& queue,
-           matcher& match, node& self, monitor& watching);
+           matcher& match, node& self, monitor& watching, board_feed& board);
 
   // A request was queued on the session.
   void on_request(session& s);
@@ -70,6 +71,7 @@ class requests {
   task set_tags(session_ptr s, request req);
   task watch(session_ptr s, request req);
   task barge_in(session_ptr s, request req);
+  task follow_board(session_ptr s, request req);
   boost::asio::awaitable<std::optional<store::conversation_record>> supervisable(
       session_ptr s, std::uint64_t request_id, std::string conv);
   // Who did what to a conversation, in the audit log (when there is a system of record).
@@ -96,6 +98,7 @@ class requests {
   matcher& match_;
   node& node_;
   monitor& monitor_;
+  board_feed& board_;
   client_limits limits_;
   std::size_t in_flight_ = 0;
 };

@@ -1,6 +1,6 @@
 // /api/departments: the departments as routed now (names, hours and whether they are open, the
 // routing settings), and an admin's PUT of one, checked, stored and applied on this node at once
-// (on the others within a few seconds).
+// (on the others within a few seconds), or DELETE of one nobody is waiting or chatting in.
 #include <boost/asio/use_awaitable.hpp>
 
 #include "server/core/ids.hpp"
@@ -54,6 +54,7 @@ void department_json(core::json_writer& j, const department& d, std::int64_t now
   j.key("waiting_target_seconds").value(static_cast<std::int64_t>(s.waiting_target_seconds));
   j.key("idle_prompt_after_seconds").value(static_cast<std::int64_t>(s.idle_prompt_after_seconds));
   j.key("idle_close_after_seconds").value(static_cast<std::int64_t>(s.idle_close_after_seconds));
+  j.key("auto_away_seconds").value(static_cast<std::int64_t>(s.auto_away_seconds));
   j.key("updated_by").value(s.updated_by);
   j.key("updated_ms").value(s.updated_ms);
   j.end_object();
@@ -114,6 +115,8 @@ std::optional<std::string> apply_fields(const core::json_value& body, record::de
       if (!seconds(v, 0, row.idle_close_after_seconds)) {
         return "'idle_close_after_seconds': 0..86400 (0: never)";
       }
+    } else if (key == "auto_away_seconds") {
+      if (!seconds(v, 0, row.auto_away_seconds)) return "'auto_away_seconds': 0..86400 (0: never)";
     } else if (key != "id") {
       return "unknown field '" + key + "'";
     }
@@ -166,6 +169,44 @@ asio::awaitable<http_response> team_api::save_department(const core::agent_claim
   core::json_writer j;
   if (const auto* d = ctx_.departments.find(id)) department_json(j, *d, wall_clock_ms());
   co_return json_reply(200, j.str());
+}
+
+asio::awaitable<http_response> team_api::remove_department(const core::agent_claims& who,
+                                                           const std::string& id) {
+  if (!ctx_.departments.has(id)) co_return error_reply(404, "not_found", "no such department");
+  if (ctx_.departments.ids().size() == 1) {
+    co_return error_reply(409, "conflict", "the last department cannot be removed");
+  }
+  // Its visitors would wait for ever and its chats could not be moved or reported on: they go
+  // first (transferred or closed), then the department.
+  const std::vector<std::string> only{id};
+  const auto waiting = co_await ctx_.reads.waiting(only, 1);
+  const auto live = co_await ctx_.reads.live(only);
+  if (!waiting.waiting.empty() || !live.empty()) {
+    co_return error_reply(409, "conflict",
+                          "visitors are waiting or chatting in this department: transfer or "
+                          "close those chats first");
+  }
+  const auto now = wall_clock_ms();
+  record_work<std::optional<std::vector<record::department_row>>> write =
+      [id, by = who.agent_id, now](record::pg_connection& db) {
+        return record::in_transaction(db,
+                                      [&]() -> std::optional<std::vector<record::department_row>> {
+                                        if (!record::remove_department(db, id, by, now))
+                                          return std::nullopt;
+                                        record::audit(db, by, "department.remove", id, "{}", now);
+                                        return record::list_departments(db);
+                                      });
+      };
+  std::optional<std::vector<record::department_row>> rows;
+  try {
+    rows = co_await on_record(ctx_.io, *ctx_.record, std::move(write));
+  } catch (const std::exception&) {
+    co_return rest::no_record_reply();
+  }
+  if (!rows) co_return error_reply(404, "not_found", "no such department");
+  ctx_.departments.replace(*rows);
+  co_return json_reply(200, std::string(R"({"removed":true})"));
 }
 
 }  // namespace lc::service

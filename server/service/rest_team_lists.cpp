@@ -68,16 +68,17 @@ asio::awaitable<std::optional<http_response>> team_api::route(const core::agent_
     co_return departments();
   }
   if (under("/api/departments")) {
-    if (request.method != "PUT") {
-      co_return error_reply(405, "method_not_allowed", "PUT /api/departments/{id}");
+    if (request.method != "PUT" && request.method != "DELETE") {
+      co_return error_reply(405, "method_not_allowed", "PUT or DELETE /api/departments/{id}");
     }
     if (!who.admin()) co_return error_reply(403, "forbidden", "only admins manage departments");
     if (ctx_.record == nullptr) co_return rest::no_record_reply();
+    const auto id = path.substr(std::string_view("/api/departments/").size());
+    if (request.method == "DELETE") co_return co_await remove_department(who, id);
     http_response bad;
     auto body = json_object_body(request, &bad);
     if (!body) co_return bad;
-    co_return co_await save_department(
-        who, path.substr(std::string_view("/api/departments/").size()), *body);
+    co_return co_await save_department(who, id, *body);
   }
   if (ctx_.record == nullptr) co_return rest::no_record_reply();
   if (under("/api/canned")) co_return co_await canned(who, request, path);

@@ -56,11 +56,14 @@ class team_api {
                                                const std::string& path);
   boost::asio::awaitable<http_response> tags(const core::agent_claims& who,
                                              const http_request& request, const std::string& path);
-  // rest_departments.cpp: every staff member reads them, admins change them.
+  // rest_departments.cpp: every staff member reads them, admins change and remove them.
   http_response departments() const;
   boost::asio::awaitable<http_response> save_department(const core::agent_claims& who,
                                                         const std::string& id,
                                                         const core::json_value& body);
+  // Refused (409) while chats wait or are held in it, and for the last department.
+  boost::asio::awaitable<http_response> remove_department(const core::agent_claims& who,
+                                                          const std::string& id);
 
   const service_context& ctx_;
   // Sign-in attempts, per address and per account: password guessing is slow whoever tries.

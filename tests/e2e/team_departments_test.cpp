@@ -1,7 +1,8 @@
 // Departments as a team runs them, through the real binary and its system of record: an admin
 // edits a department's hours and holidays and the widget's Welcome and joins follow at once; an
 // idle chat is asked and then closed, counted apart from missed ones; a department may want a tag
-// before a chat closes; a supervisor's hand on a chat is in the audit log.
+// before a chat closes; a supervisor's hand on a chat is in the audit log; an admin removes a
+// department nobody uses, for good, and sets how soon idle consoles go away.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -192,6 +193,79 @@ TEST_F(Departments, ADepartmentWantingATagRefusesAnUntaggedCloseAndSupervisionIs
     std::this_thread::sleep_for(100ms);
   }
   EXPECT_NE(audit.find(R"("action":"conversation.take_over")"), std::string::npos) << audit;
+}
+
+TEST_F(Departments, AnAdminRemovesADepartmentNobodyUsesAndARestartDoesNotBringItBack) {
+  const auto remove_sales = [&](const std::string& token) {
+    return call("DELETE", "/api/departments/sales", "", token);
+  };
+  EXPECT_EQ(remove_sales(agent_token("al", {"sales"}, 3)).status, 403);
+  EXPECT_EQ(call("DELETE", "/api/departments/nonesuch", "", root_).status, 404);
+
+  // Somebody waits in it: it stays until their chat is moved or closed.
+  auto widget = connect(*node_);
+  visitor_hello(*widget);
+  const auto conv = join(*widget, "Vic", "sales").conversation_id();
+  auto busy = remove_sales(root_);
+  EXPECT_EQ(busy.status, 409) << busy.body;
+  EXPECT_NE(busy.body.find("waiting"), std::string::npos) << busy.body;
+  pb::ClientEnvelope close;
+  close.mutable_close()->set_conversation_id(conv);
+  ASSERT_TRUE(widget->request(close).has_ack());
+
+  auto removed = remove_sales(root_);
+  ASSERT_EQ(removed.status, 200) << removed.body;
+  EXPECT_EQ(remove_sales(root_).status, 404) << "already gone";
+  EXPECT_EQ(call("GET", "/api/departments", "", root_).body.find(R"("id":"sales")"),
+            std::string::npos);
+  auto next = connect(*node_);
+  pb::ClientEnvelope hello;
+  hello.mutable_hello()->add_departments("sales");
+  auto welcome = next->request(hello);
+  ASSERT_TRUE(welcome.has_welcome()) << welcome.DebugString();
+  EXPECT_EQ(welcome.welcome().department_status_size(), 0) << "not offered to the widget";
+  pb::ClientEnvelope j;
+  j.mutable_join()->set_display_name("Val");
+  j.mutable_join()->set_department("sales");
+  j.mutable_join()->set_client_msg_id("j1");
+  auto refused = next->request(j);
+  ASSERT_TRUE(refused.has_error()) << refused.DebugString();
+  EXPECT_EQ(refused.error().code(), pb::ERROR_CODE_INVALID_ARGUMENT);
+  auto audit = call("GET", "/api/audit?limit=50", "", root_);
+  EXPECT_NE(audit.body.find(R"("action":"department.remove")"), std::string::npos) << audit.body;
+
+  // A node started later with the same --departments does not bring it back; a save does.
+  // (Until its first read of the system of record, a new node routes its --departments.)
+  node_ = start_node("n2");
+  bool gone = false;
+  for (int i = 0; i < 50 && !gone; ++i) {
+    gone = call("GET", "/api/departments", "", root_).body.find(R"("id":"sales")") ==
+           std::string::npos;
+    if (!gone) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(gone) << "the removal outlives the restart";
+  ASSERT_EQ(call("PUT", "/api/departments/sales", R"({"display_name":"Sales"})", root_).status,
+            200);
+  EXPECT_NE(call("GET", "/api/departments", "", root_).body.find(R"("id":"sales")"),
+            std::string::npos);
+}
+
+TEST_F(Departments, TheLastDepartmentStaysAndAutoAwayIsSetPerDepartment) {
+  for (const char* d : {"support", "tech", "sales"}) {
+    ASSERT_EQ(call("DELETE", std::string("/api/departments/") + d, "", root_).status, 200) << d;
+  }
+  auto last = call("DELETE", "/api/departments/billing", "", root_);
+  EXPECT_EQ(last.status, 409) << last.body;
+
+  EXPECT_EQ(put_billing(R"({"auto_away_seconds":-1})").status, 400);
+  EXPECT_EQ(put_billing(R"({"auto_away_seconds":"soon"})").status, 400);
+  auto saved = put_billing(R"({"auto_away_seconds":120})");
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_NE(saved.body.find(R"("auto_away_seconds":120)"), std::string::npos) << saved.body;
+  auto console = connect(*node_);
+  auto w = agent_hello(*console, agent_token("al", {"billing"}, 3));
+  ASSERT_EQ(w.department_status_size(), 1);
+  EXPECT_EQ(w.department_status(0).auto_away_seconds(), 120u) << "the console's idle limit";
 }
 
 }  // namespace

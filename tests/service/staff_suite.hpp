@@ -49,8 +49,9 @@ class staff_suite : public service_test {
         service_secret, id, std::move(departments), 2, core::staff_role::supervisor));
     auto w = s->request(hello);
     EXPECT_TRUE(w.has_welcome()) << w.DebugString();
-    // Version 2 keeps notes from visitors (clients offer notes only from it on); 3 barges in.
-    EXPECT_EQ(w.welcome().protocol_version(), 3u);
+    // Version 2 keeps notes from visitors (clients offer notes only from it on); 3 barges in;
+    // 4 pushes the board.
+    EXPECT_EQ(w.welcome().protocol_version(), 4u);
     return s;
   }
 };
