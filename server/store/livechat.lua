@@ -257,7 +257,7 @@ local function assign(conv, agent, now, kind, reassign_ms, actor)
   aname = aname or agent
   local epoch = redis.call('HINCRBY', K.conv(conv), 'epoch', 1)
   redis.call('HSET', K.conv(conv), 'state', 'assigned', 'agent', agent, 'anode', anode or '',
-    'aname', aname, 'assigned', now, 'pref', '', 'await', '1')
+    'aname', aname, 'assigned', now, 'pref', '', 'await', '1', 'mon', '')
   -- Until this agent answers (lc_post), the sweep may hand it to another: scored by the deadline.
   if reassign_ms and reassign_ms > 0 then
     redis.call('ZADD', K.unanswered, now + reassign_ms, conv)
@@ -745,6 +745,13 @@ local function supervise(node, args)
   if c.state == 'closed' then return err('CONFLICT', 'conversation is closed') end
   local now = now_ms()
   if action == 'monitor' then
+    -- Once per supervisor and assignment: a console that reconnects and watches again is not
+    -- news to the agent (a new agent is told again: assign() empties 'mon').
+    local mon = c.mon or ''
+    if string.find(',' .. mon .. ',', ',' .. sup .. ',', 1, true) then return { 0, now, 1 } end
+    if #split_csv(mon) < 16 then
+      redis.call('HSET', K.conv(conv), 'mon', mon == '' and sup or mon .. ',' .. sup)
+    end
     local nodes = staff_nodes(c)
     nodes[#nodes + 1] = node
     local seq = append(conv, now, { 'k', EV_MONITORED, 'r', tonumber(role), 'id', sup, 'n', name },

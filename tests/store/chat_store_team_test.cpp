@@ -155,6 +155,26 @@ TEST_F(TeamStore, ASupervisorWhoBargedInIsAParticipantTheVisitorHearsOthersAreNo
   EXPECT_EQ(error_of([&] { say(c1, pb::ROLE_SUPERVISOR, "pat", "p1"); }), pb::ERROR_CODE_NOT_FOUND);
 }
 
+TEST_F(TeamStore, ASupervisorWatchingAgainIsNoNewsToTheAgentButANewAgentIsTold) {
+  online("alice");
+  online("bob");
+  auto c1 = join("v1");
+  match();
+  const auto monitor = store::supervise_params::action::monitor;
+  auto first = supervise(c1, "sam", "billing", monitor);
+  EXPECT_FALSE(first.duplicate);
+  const auto count = events(c1).size();
+  auto again = supervise(c1, "sam", "billing", monitor);  // the console reconnected
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(events(c1).size(), count) << "no second MONITORED for the same agent";
+  EXPECT_FALSE(supervise(c1, "pat", "billing", monitor).duplicate) << "another supervisor is news";
+
+  move(c1, "sam", field(c1, "agent") == "alice" ? "bob" : "alice", "billing");
+  auto for_new_agent = supervise(c1, "sam", "billing", monitor);
+  EXPECT_FALSE(for_new_agent.duplicate);
+  EXPECT_EQ(events(c1).back().kind(), pb::EVENT_KIND_MONITORED);
+}
+
 TEST_F(TeamStore, ADepartmentThatWantsATagRefusesAnUntaggedCloseByItsAgentOnly) {
   online("alice");
   auto c1 = join("v1");
