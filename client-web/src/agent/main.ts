@@ -1,7 +1,8 @@
 // Agent console: sign in with an agent token; presence and capacity; many conversations at once
 // with unread counts and waiting times; visitor context; typing and read receipts both ways;
 // canned responses; transfer, close; the offline-message inbox; history (closed conversations
-// from the archive, any transcript read-only); sound and title badge.
+// from the archive, any transcript read-only); sound and title badge. The waiting list, the
+// live chats (supervisors) and the colleagues come pushed (FollowBoard after every Welcome).
 import "../styles/base.css";
 import "./agent.css";
 import { ChatClient, ServerError, wsUrl } from "../lib/client.js";
@@ -21,7 +22,8 @@ import { TranscriptView } from "../lib/transcript.js";
 import { builtInCanned, cannedFor, fillCanned, matchCanned, type Canned } from "./canned.js";
 import { HistoryView } from "./history.js";
 import { Notifier } from "./notify.js";
-import { canTake, colleagueLabel, colleaguesFor, Supervision, type Colleague } from "./supervise.js";
+import { BOARD_PROTOCOL, boardView, idleLimitMs, type Waiting } from "./board.js";
+import { canTake, colleagueLabel, colleaguesFor, colleaguesOf, Supervision } from "./supervise.js";
 import { staffEventText } from "./wording.js";
 import { isUrgent } from "../lib/departments.js";
 import { ApiError, Session, signInMessage } from "../lib/session.js";
@@ -33,7 +35,8 @@ const ACTIVE_KEY = "livechat:agent-active";
 // Per agent: conversation id -> the highest seq this agent has read (the server keeps it as
 // rd<role> but does not tell the agent), so a reload shows no phantom unread counts.
 const READ_KEY = "livechat:agent-read:";
-// Minutes without activity before the console sets the agent away (tests shorten it).
+// Minutes without activity before the console sets the agent away: when set it wins over the
+// departments' auto_away_seconds (tests shorten it).
 const IDLE_KEY = "livechat:idle-minutes";
 // How often the chime repeats while a new chat is unattended (tests shorten it).
 const REPEAT_KEY = "livechat:alert-repeat-ms";
@@ -97,7 +100,6 @@ const supervise = new Supervision({
   client: () => client,
   session,
   announce: (t) => announce(t),
-  liveShown: () => tab === "live" && !!client,
   renderList: () => { renderTabs(); if (tab === "live") renderList(); },
   renderMain: () => { if (tab === "live") renderMain(); },
   openChat: (id) => select(id),
@@ -312,6 +314,8 @@ function start(token: string): void {
   // A new sign-in (maybe another agent) starts History afresh: no results of the last one.
   historyView = newHistoryView();
   supervise.reset();
+  queue = undefined;
+  queueKey = "";
   layout();
   notifier.sound = prefs.sound;
   client?.stop();
@@ -345,6 +349,8 @@ function start(token: string): void {
     void loadCanned();
     void loadTags();
     void supervise.onWelcome();
+    // The follow is per connection: asked again after every Welcome.
+    void followBoard(c);
     if (savedActive && !chats.has(savedActive)) {
       savedDeadline = Date.now() + 1500;
       setTimeout(() => {
@@ -361,6 +367,14 @@ function start(token: string): void {
     }
   });
   c.on("push", onPush);
+  c.on("board", (b) => {
+    if (client !== c) return;
+    const v = boardView(b, Date.now());
+    queue = { waiting: v.waiting, skew: v.skew };
+    supervise.onBoard(v);
+    renderTabs();
+    if (tab === "queue") renderList();
+  });
   c.start();
   render();
 }
@@ -377,6 +391,25 @@ async function applyPresence(): Promise<void> {
     await client.request({ case: "presence", value: { status: effectivePresence(), capacity: prefs.capacity } });
   } catch (err) {
     announce(`Could not change presence: ${String(err)}`);
+  }
+}
+
+/** Asks for the board (Waiting, Live, colleagues): an Ack, then a Board at once and on every
+ * change. Nothing is polled. */
+async function followBoard(c: ChatClient): Promise<void> {
+  try {
+    await c.request({ case: "followBoard", value: { on: true } });
+  } catch (err) {
+    // A lost connection asks again after the next Welcome.
+    if (client !== c || c.state !== "ready") return;
+    const old = (c.welcome?.protocolVersion ?? 0) < BOARD_PROTOCOL;
+    const text = old ? "This server does not push the waiting list; it needs an update."
+      : `Could not follow the waiting list: ${err instanceof ServerError ? err.text : err instanceof Error ? err.message : String(err)}`;
+    queue = { waiting: queue?.waiting ?? [], skew: queue?.skew ?? 0, error: text };
+    queueKey = "";
+    supervise.boardFailed(text);
+    renderTabs();
+    if (tab === "queue") renderList();
   }
 }
 
@@ -630,8 +663,6 @@ function showTab(id: Tab): void {
   keepDraft();
   tab = id;
   if (id === "inbox") void loadInbox();
-  if (id === "queue") startQueuePolling();
-  if (id === "live") supervise.startPolling();
   render();
   if (id === "history") historyView.activate();
 }
@@ -919,28 +950,18 @@ function dismiss(chat: Chat): void {
   render();
 }
 
-async function loadColleagues(): Promise<Colleague[]> {
-  const r = await fetch("/api/agents", { headers: { Authorization: `Bearer ${restToken}` } });
-  if (!r.ok) throw new Error(`agents: HTTP ${r.status}`);
-  const body = (await r.json()) as { agents?: Colleague[] };
-  return colleaguesFor(body.agents ?? [], "", client?.welcome?.userId ?? "");
-}
-
 function openTransfer(chat: Chat): void {
   const dept = h("select", { id: "to-dept" }, h("option", { value: "" }, "— choose —"), ...departments.map((d) => h("option", { value: d }, d)));
   const agent = h("select", { id: "to-agent", "aria-describedby": "to-agent-help" }, h("option", { value: "" }, "Loading colleagues…"));
   const help = h("p", { id: "to-agent-help", class: "muted small" }, "Online colleagues with a free slot can take the chat.");
   const note = h("input", { id: "transfer-note", maxlength: "500" });
   const err = h("p", { class: "error", role: "alert" });
-  let timer: ReturnType<typeof setInterval> | undefined;
-  const fill = async () => {
-    let list: Colleague[];
-    try {
-      list = await loadColleagues();
-    } catch (e) {
-      help.textContent = `Could not list colleagues: ${e instanceof Error ? e.message : String(e)}`;
-      return;
-    }
+  // The team comes with every Board (who shares a department with me): the list follows it
+  // while the dialog is open.
+  const fill = () => {
+    const team = colleaguesOf(client?.board);
+    if (!team) return;
+    const list = colleaguesFor(team, "", client?.welcome?.userId ?? "");
     const keep = agent.value;
     const free = list.filter(canTake).length;
     agent.replaceChildren(
@@ -950,9 +971,9 @@ function openTransfer(chat: Chat): void {
     if (keep && list.some((a) => a.id === keep && canTake(a))) agent.value = keep;
     help.textContent = `${free} of ${list.length} online colleagues can take the chat.`;
   };
-  void fill();
-  timer = setInterval(() => void fill(), 3000);
-  el.dialog.addEventListener("close", () => clearInterval(timer), { once: true });
+  fill();
+  const off = client?.on("board", fill);
+  el.dialog.addEventListener("close", () => off?.(), { once: true });
   el.dialog.replaceChildren(
     h("form", {
       method: "dialog",
@@ -1146,42 +1167,9 @@ function renderTags(): void {
 
 // ------------------------------------------------------------------ waiting list
 
-interface Waiting {
-  conversation_id: string;
-  department: string;
-  visitor_name: string;
-  first_message: string;
-  waiting_since_ms: number;
-  position: number;
-}
+// The newest Board's waiting visitors; skew is the server's clock (Redis) minus ours when it
+// came: the waits are measured against it and tick locally.
 let queue: { waiting: Waiting[]; skew: number; error?: string } | undefined;
-let queueTimer: ReturnType<typeof setInterval> | undefined;
-
-async function loadQueue(): Promise<void> {
-  try {
-    const r = await session.call<{ now_ms: number; waiting?: Waiting[] }>("/api/queue");
-    // The server's clock: waits are measured against it, then tick locally.
-    queue = { waiting: r.waiting ?? [], skew: (r.now_ms || Date.now()) - Date.now() };
-  } catch (err) {
-    queue = { waiting: [], skew: 0, error: err instanceof ApiError && err.status === 404 ? "This server has no waiting list yet." : `Could not load the waiting list: ${err instanceof Error ? err.message : String(err)}` };
-  }
-  renderTabs();
-  if (tab === "queue") renderList();
-}
-
-function startQueuePolling(): void {
-  void loadQueue();
-  clearInterval(queueTimer);
-  queueTimer = setInterval(() => {
-    if (tab !== "queue" || !client) {
-      clearInterval(queueTimer);
-      queueTimer = undefined;
-      return;
-    }
-    void loadQueue();
-  }, 2000);
-}
-
 let queueKey = "";
 
 /** The waiting list; rebuilt only when it changed, else the waits tick in place (a keyboard
@@ -1233,16 +1221,17 @@ function renderQueue(): void {
 
 // ------------------------------------------------------------------ auto-away
 
-// After IDLE minutes without mouse, keyboard, touch or focus, an online agent is set away (new
+// After the idle limit without mouse, keyboard, touch or focus, an online agent is set away (new
 // chats go to colleagues) and told so; the first activity sets them online again. An agent who
-// chose Away (or Offline) themselves stays so.
+// chose Away (or Offline) themselves stays so. The limit is the strictest auto_away_seconds of
+// their departments (Welcome), 0 everywhere = never; IDLE_KEY overrides it.
 let autoAway = false;
 let lastActivity = Date.now();
 let awaySince = 0;
 
+/** 0: never. */
 function idleMs(): number {
-  const v = Number(localStorage.getItem(IDLE_KEY));
-  return (Number.isFinite(v) && v > 0 ? v : 10) * 60_000;
+  return idleLimitMs(localStorage.getItem(IDLE_KEY), client?.welcome);
 }
 
 function renderAway(): void {
@@ -1268,7 +1257,8 @@ document.addEventListener("visibilitychange", () => { if (document.visibilitySta
 
 setInterval(() => {
   if (!client || autoAway || prefs.presence !== PresenceStatus.ONLINE) return;
-  if (Date.now() - lastActivity < idleMs()) return;
+  const limit = idleMs();
+  if (!limit || Date.now() - lastActivity < limit) return;
   autoAway = true;
   awaySince = Date.now();
   renderAway();

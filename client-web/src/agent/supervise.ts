@@ -1,37 +1,30 @@
 // Supervisors and admins in the agent console: the Live tab (every live chat of their
-// departments, GET /api/live every 2 s while it is shown), monitoring one of them (Watch: a
-// read-only transcript that updates live, whispers as internal notes), barging in (BargeIn: then
-// their messages reach the visitor), taking it over or assigning it to a colleague (Transfer);
-// and in the Waiting tab picking a waiting visitor by hand (Take, Assign to…). Agents never see
-// any of it: the server answers GET /api/live with 403 for them, and that is what decides.
+// departments, from the pushed Board), monitoring one of them (Watch: a read-only transcript
+// that updates live, whispers as internal notes), barging in (BargeIn: then their messages reach
+// the visitor), taking it over or assigning it to a colleague (Transfer); and in the Waiting tab
+// picking a waiting visitor by hand (Take, Assign to…). Agents never see any of it: the signed-in
+// role (the account's, else the token's) decides; the server refuses them all of it anyway.
 // Also the departments' waiting targets (GET /api/departments, any staff) for the urgency marks.
 import { ServerError, type ChatClient } from "../lib/client.js";
 import { type Department, waitingTarget } from "../lib/departments.js";
 import { formatDuration, formatTime, h } from "../lib/format.js";
-import { EventKind, type ServerEnvelope } from "../lib/proto.js";
+import { EventKind, Role, type Board, type ServerEnvelope } from "../lib/proto.js";
 import { ApiError, tokenRole, type Session } from "../lib/session.js";
 import { TranscriptView } from "../lib/transcript.js";
+import { boardView, type BoardView, type Colleague, type LiveConversation } from "./board.js";
 import { staffEventText } from "./wording.js";
 
-export interface LiveConversation {
-  conversation_id: string;
-  department: string;
-  agent_id: string;
-  agent_name: string;
-  visitor_name: string;
-  assigned_ms: number;
-  last_seq: number;
+export type { Colleague, LiveConversation } from "./board.js";
+
+/** Whether the signed-in user supervises: their account's role, else their token's (a Welcome
+ * says ROLE_AGENT for all staff today; a SUPERVISOR or ADMIN there counts too). */
+export function supervises(role: string | undefined, welcomeRole?: Role): boolean {
+  return role === "supervisor" || role === "admin" || welcomeRole === Role.SUPERVISOR || welcomeRole === Role.ADMIN;
 }
 
-export interface Colleague {
-  id: string;
-  name: string;
-  status: string;
-  connected: boolean;
-  active: number;
-  capacity: number;
-  /** Comma-separated. */
-  departments: string;
+/** The team as the newest Board lists it (undefined: no Board yet). */
+export function colleaguesOf(board: Board | undefined): Colleague[] | undefined {
+  return board ? boardView(board, Date.now()).agents : undefined;
 }
 
 /** Colleagues who could take a chat: online and connected with a free slot. */
@@ -43,7 +36,7 @@ export function canTake(a: Colleague): boolean {
 export function colleaguesFor(all: Colleague[], department: string, me: string): Colleague[] {
   return all
     .filter((a) => a.id !== me && a.status !== "offline")
-    .filter((a) => !department || !a.departments || a.departments.split(",").includes(department))
+    .filter((a) => !department || !a.departments.length || a.departments.includes(department))
     .sort((a, b) => Number(canTake(b)) - Number(canTake(a)) || a.active / (a.capacity || 1) - b.active / (b.capacity || 1) || a.name.localeCompare(b.name));
 }
 
@@ -56,8 +49,6 @@ export interface SuperviseHost {
   client(): ChatClient | undefined;
   readonly session: Session;
   announce(text: string): void;
-  /** The Live tab is the one shown. */
-  liveShown(): boolean;
   /** The Live list or the tab's count changed. */
   renderList(): void;
   /** The monitor pane was rebuilt (the main area shows `pane` while the Live tab is on). */
@@ -77,10 +68,9 @@ interface Monitored {
 const errText = (e: unknown) => (e instanceof ServerError ? e.text : e instanceof ApiError ? e.message : e instanceof Error ? e.message : String(e));
 
 export class Supervision {
-  /** The signed-in user supervises (GET /api/live answered). */
+  /** The signed-in user supervises (their role says so, or their board lists live chats). */
   enabled = false;
   live?: { list: LiveConversation[]; skew: number; error?: string };
-  private timer?: ReturnType<typeof setInterval>;
   private departments = new Map<string, Department>();
   private welcomeTargets = new Map<string, number>();
   private mon?: Monitored;
@@ -104,20 +94,18 @@ export class Supervision {
     return this.host.client()?.welcome?.userId ?? "";
   }
 
-  /** After every Welcome: who we are (probe /api/live), the departments' targets, and the watch
-   * of the monitored chat again (a new connection follows nothing). */
+  /** After every Welcome: who we are (the role), the departments' targets, and the watch of the
+   * monitored chat again (a new connection follows nothing). The Live list comes with the Board
+   * the console asks for after the same Welcome. */
   async onWelcome(): Promise<void> {
     const w = this.host.client()?.welcome;
     this.welcomeTargets.clear();
     for (const d of w?.departmentStatus ?? []) if (d.waitingTargetSeconds) this.welcomeTargets.set(d.department, d.waitingTargetSeconds);
     void this.loadDepartments();
     const was = this.enabled;
-    // An agent would only get a 403 (logged by the browser): ask only when it may be otherwise.
-    const role = this.host.session.account?.role ?? tokenRole(this.host.session.token);
-    if (role === "agent") {
-      this.enabled = false;
-      this.live = undefined;
-    } else await this.loadLive();
+    // The role changes only with a new token (an admin's edit renews it and reconnects).
+    this.enabled = supervises(this.host.session.account?.role ?? tokenRole(this.host.session.token), w?.role);
+    if (!this.enabled) this.live = undefined;
     if (was !== this.enabled) this.host.renderList();
     if (this.mon && this.enabled) {
       const id = this.mon.id;
@@ -127,7 +115,6 @@ export class Supervision {
 
   /** Signed out or another sign-in: nothing of the last one stays. */
   reset(): void {
-    this.stopPolling();
     this.enabled = false;
     this.live = undefined;
     this.mon = undefined;
@@ -159,38 +146,22 @@ export class Supervision {
 
   // ------------------------------------------------------------------ the Live list
 
-  async loadLive(): Promise<void> {
-    try {
-      const r = await this.host.session.call<{ conversations?: LiveConversation[]; now_ms?: number }>("/api/live");
-      this.enabled = true;
-      this.live = { list: r.conversations ?? [], skew: (r.now_ms || Date.now()) - Date.now() };
-    } catch (err) {
-      if (err instanceof ApiError && (err.status === 403 || err.status === 404)) {
-        this.enabled = false;
-        this.live = undefined;
-        this.stopPolling();
-      } else if (this.enabled) {
-        this.live = { list: this.live?.list ?? [], skew: this.live?.skew ?? 0, error: `Could not load the live conversations: ${errText(err)}` };
-      }
-    }
-    if (this.host.liveShown()) this.host.renderList();
+  /** A new Board: its live chats are the Live list (each Board is whole). */
+  onBoard(view: BoardView): void {
+    // Only supervisors' and admins' boards list live chats: a token whose role we could not
+    // read still gets the tab.
+    if (view.live.length) this.enabled = true;
+    if (!this.enabled) return;
+    this.live = { list: view.live, skew: view.skew };
+    // The tab's count, and the list when it is shown.
+    this.host.renderList();
   }
 
-  startPolling(): void {
-    void this.loadLive();
-    clearInterval(this.timer);
-    this.timer = setInterval(() => {
-      if (!this.host.liveShown() || !this.host.client()) {
-        this.stopPolling();
-        return;
-      }
-      void this.loadLive();
-    }, 2000);
-  }
-
-  stopPolling(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  /** FollowBoard was refused (or the server has no board): said in the Live list. */
+  boardFailed(text: string): void {
+    if (!this.enabled) return;
+    this.live = { list: this.live?.list ?? [], skew: this.live?.skew ?? 0, error: text };
+    this.host.renderList();
   }
 
   /** The Live list into the sidebar; rebuilt only when it changed, else the times tick in place
@@ -443,15 +414,11 @@ export class Supervision {
     const agent = h("select", { id: "assign-agent", "aria-describedby": "assign-help" }, h("option", { value: "" }, "Loading colleagues…"));
     const help = h("p", { id: "assign-help", class: "muted small" }, "Online colleagues with a free slot can take the chat.");
     const err = h("p", { class: "error", role: "alert" });
-    const fill = async () => {
-      let list: Colleague[];
-      try {
-        const r = await this.host.session.call<{ agents?: Colleague[] }>("/api/agents");
-        list = colleaguesFor(r.agents ?? [], department, this.me());
-      } catch (e) {
-        help.textContent = `Could not list colleagues: ${errText(e)}`;
-        return;
-      }
+    // The team comes with every Board: the list follows while the dialog is open.
+    const fill = () => {
+      const team = colleaguesOf(this.host.client()?.board);
+      if (!team) return;
+      const list = colleaguesFor(team, department, this.me());
       const keep = agent.value;
       const free = list.filter(canTake).length;
       agent.replaceChildren(
@@ -461,9 +428,9 @@ export class Supervision {
       if (keep && list.some((a) => a.id === keep && canTake(a))) agent.value = keep;
       help.textContent = `${free} of ${list.length} colleagues in ${this.departmentName(department)} can take the chat.`;
     };
-    void fill();
-    const timer = setInterval(() => void fill(), 3000);
-    this.dialog.addEventListener("close", () => clearInterval(timer), { once: true });
+    fill();
+    const off = this.host.client()?.on("board", fill);
+    this.dialog.addEventListener("close", () => off?.(), { once: true });
     this.dialog.replaceChildren(
       h("form", {
         method: "dialog",
@@ -482,7 +449,6 @@ export class Supervision {
             const name = agent.selectedOptions[0]?.textContent?.split(" — ")[0] ?? agent.value;
             this.host.announce(`Assigned to ${name}`);
             if (this.mon?.id === id) void this.stopMonitoring();
-            void this.loadLive();
           } catch (e2) {
             err.textContent = errText(e2);
           }

@@ -1,7 +1,8 @@
 // The shared client of the widget, the agent console and tests: one WebSocket, one envelope per
 // binary frame; Hello on every (re)connect with the resume points of every tracked conversation;
 // requests matched to replies by request_id; retried requests re-sent after a reconnect (their
-// client message ids make that safe); events deduplicated by seq in a ConversationLog.
+// client message ids make that safe); events deduplicated by seq in a ConversationLog; staff's
+// pushed Board (after FollowBoard) kept as the newest and told as a "board" event.
 import { ConversationLog } from "./conversation.js";
 import { newId } from "./ids.js";
 import {
@@ -13,6 +14,7 @@ import {
   create,
   fromBinary,
   toBinary,
+  type Board,
   type HelloSchema,
   type MessageInitShape,
   type ServerEnvelope,
@@ -92,6 +94,8 @@ interface Events {
   state: ConnState;
   welcome: Welcome;
   push: ServerEnvelope;
+  /** A new Board (each one is whole: it replaces the last). */
+  board: Board;
   fatal: ServerError;
 }
 
@@ -108,6 +112,8 @@ export function wsUrl(base: string): string {
 export class ChatClient {
   state: ConnState = "offline";
   welcome?: Welcome;
+  /** The newest pushed Board (staff who follow it); kept across reconnects until the next. */
+  board?: Board;
   private socket?: SocketLike;
   private nextId = 1n;
   private readonly pending = new Map<bigint, Pending>();
@@ -116,6 +122,7 @@ export class ChatClient {
     state: new Set(),
     welcome: new Set(),
     push: new Set(),
+    board: new Set(),
     fatal: new Set(),
   };
   private attempt = 0;
@@ -408,6 +415,10 @@ export class ChatClient {
         this.scheduleReconnect(body.value.afterMs);
         break;
       }
+      case "board":
+        this.board = body.value;
+        this.emit("board", body.value);
+        break;
       case "error":
         this.emit("fatal", new ServerError(body.value.code, body.value.text));
         break;

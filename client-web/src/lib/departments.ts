@@ -1,6 +1,7 @@
-// Departments as GET /api/departments lists them (business hours, targets, idle times), and the
-// pure helpers the console and the admin page share: urgency of a wait, and the admin form's
-// conversion to the PUT body (idle times typed in minutes, sent in seconds).
+// Departments as GET /api/departments lists them (business hours, targets, idle times, the
+// agents' auto-away), and the pure helpers the console and the admin page share: urgency of a
+// wait, and the admin form's conversion to the PUT body (idle times typed in minutes, sent in
+// seconds; the auto-away typed and sent in seconds).
 
 export interface Department {
   id: string;
@@ -23,9 +24,13 @@ export interface Department {
   /** 0: off. */
   idle_prompt_after_seconds?: number;
   idle_close_after_seconds?: number;
+  /** The console sets an agent away after this long without activity; 0: never. */
+  auto_away_seconds?: number;
 }
 
 export const DEFAULT_WAITING_TARGET_S = 120;
+/** The server's auto-away of a department nobody set (10 minutes). */
+export const DEFAULT_AUTO_AWAY_S = 600;
 
 /** The waiting target of a department in seconds (the default when unknown or 0). */
 export function waitingTarget(d: Pick<Department, "waiting_target_seconds"> | undefined): number {
@@ -55,6 +60,8 @@ export interface DepartmentForm {
   /** Minutes; "" or 0 = off. */
   idle_prompt_minutes: string;
   idle_close_minutes: string;
+  /** Seconds; "" = the default (600), 0 = never. */
+  auto_away_seconds: string;
 }
 
 export const DEPARTMENT_ID = /^[a-z0-9._-]{1,32}$/;
@@ -73,6 +80,8 @@ export function departmentForm(d?: Department): DepartmentForm {
     waiting_target_seconds: d?.waiting_target_seconds ? String(d.waiting_target_seconds) : "",
     idle_prompt_minutes: minutes(d?.idle_prompt_after_seconds),
     idle_close_minutes: minutes(d?.idle_close_after_seconds),
+    // 0 is a setting (never) and shown as such; a department without the field has the default.
+    auto_away_seconds: typeof d?.auto_away_seconds === "number" ? String(d.auto_away_seconds) : "",
   };
 }
 
@@ -97,6 +106,7 @@ export function departmentBody(f: DepartmentForm): { body?: Record<string, unkno
   const target = count(f.waiting_target_seconds, "waiting_target_seconds", "Seconds", 86_400);
   const prompt = count(f.idle_prompt_minutes, "idle_prompt_minutes", "Minutes", 1440);
   const close = count(f.idle_close_minutes, "idle_close_minutes", "Minutes", 1440);
+  const away = count(f.auto_away_seconds, "auto_away_seconds", "Seconds", 86_400);
   if (Object.keys(errors).length) return { errors };
   return {
     errors,
@@ -111,6 +121,7 @@ export function departmentBody(f: DepartmentForm): { body?: Record<string, unkno
       waiting_target_seconds: target === undefined ? 120 : Math.round(target),
       idle_prompt_after_seconds: Math.round((prompt ?? 0) * 60),
       idle_close_after_seconds: Math.round((close ?? 0) * 60),
+      auto_away_seconds: away === undefined ? DEFAULT_AUTO_AWAY_S : Math.round(away),
     },
   };
 }
@@ -127,6 +138,7 @@ export function fieldOfMessage(message: string): keyof DepartmentForm | undefine
     [/idle_close|idle close/, "idle_close_minutes"],
     [/reassign/, "reassign_after_seconds"],
     [/waiting_target|waiting target/, "waiting_target_seconds"],
+    [/auto[_ -]?away/, "auto_away_seconds"],
     [/\blanguage\b/, "language"],
     [/\bhours\b|\brule \d|\bschedule\b|\binterval\b|\bday\b/, "hours"],
     [/\bid\b/, "id"],

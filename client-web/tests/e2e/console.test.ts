@@ -1,7 +1,8 @@
 // The agent console's attention and trust features against the real server: no phantom unread
 // counts after a reload, the selection and order kept, the transfer dialog's colleague list,
 // desktop notifications (permission asked from a button), the repeating chime, the flashing title,
-// auto-away; and the widget's preview bubble while minimised.
+// auto-away (the localStorage override, and the department's auto_away_seconds); and the widget's
+// preview bubble while minimised.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -261,6 +262,41 @@ describe("presence", () => {
     expect(await a.page.getByLabel("Presence").inputValue()).toBe("2");
     expect(await status()).toBe("away");
     expect(await banner.isVisible()).toBe(false);
+  });
+
+  it("auto-away after the department's auto_away_seconds (no override), online again on activity", async (ctx) => {
+    const root = server.token("root", { admin: true });
+    const put = await server.send("/api/departments/billing", { auto_away_seconds: 2 }, root, "PUT");
+    // A server before protocol 4 refuses the field.
+    if (put.status === 400 && put.body.includes("auto_away_seconds")) return ctx.skip();
+    expect(put.status, put.body).toBe(200);
+    expect(JSON.parse(put.body)).toMatchObject({ id: "billing", auto_away_seconds: 2 });
+    const token = server.token("alice", { name: "Alice", departments: ["billing"] });
+    const a = await newPage(browser, errors, "agent");
+    await agentSignIn(a.page, server.base, token);
+    expect(await a.page.evaluate(() => localStorage.getItem("livechat:idle-minutes"))).toBeNull();
+    const status = async () => {
+      const r = await server.get("/api/agents", token);
+      return (JSON.parse(r.body) as { agents: { id: string; status: string }[] }).agents.find((x) => x.id === "alice")?.status;
+    };
+    await poll(() => status(), 5000).toBe("online");
+    // Nothing happens for 4 s: away after 2.
+    await a.page.waitForTimeout(4000);
+    const banner = a.page.locator(".away-banner");
+    expect(await banner.isVisible()).toBe(true);
+    await expect(banner.textContent()).resolves.toContain("after 2s without activity");
+    expect(await a.page.getByLabel("Presence").inputValue()).toBe("2");
+    await poll(() => status(), 5000).toBe("away");
+    await screenshot(a.page, "console-auto-away-department");
+    // Busy from now on (2 s of stillness would set her away again).
+    let x = 0;
+    const busy = async <T>(read: () => Promise<T>) => {
+      await a.page.mouse.move(200 + (x++ % 40), 240);
+      return read();
+    };
+    await poll(() => busy(() => a.page.getByLabel("Presence").inputValue()), 5000).toBe("1");
+    await poll(() => busy(status), 5000).toBe("online");
+    expect(await busy(() => banner.isVisible())).toBe(false);
   });
 });
 

@@ -2,7 +2,8 @@
 // messages arrive live), whispers (the agent sees it, the visitor never does), barges in (the
 // visitor sees the join and the supervisor's message), takes it over (it moves from the agent's
 // list to the supervisor's), and picks a waiting visitor by hand in the Waiting tab. An agent
-// sees none of the supervision controls.
+// sees none of the supervision controls. The Waiting and Live lists and the colleague pickers
+// come pushed (the Board): no page asks GET /api/queue, /api/live or /api/agents.
 // Skips itself on a server binary from before (no business hours in GET /api/departments).
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -43,6 +44,75 @@ async function setPresence(page: Page, status: "1" | "2"): Promise<void> {
   await page.locator("#presence").selectOption(status);
   await page.waitForTimeout(300);
 }
+
+/** The paths a page requests (REST and pages), from now on. */
+function recordRequests(page: Page): string[] {
+  const paths: string[] = [];
+  page.on("request", (r) => paths.push(new URL(r.url()).pathname));
+  return paths;
+}
+
+const POLLED = ["/api/queue", "/api/live", "/api/agents"];
+
+describe("pushed board", () => {
+  it("Waiting and Live update without polling: a joining visitor within 3 s, an assigned chat within 3 s", async (ctx) => {
+    if (!(await hasHours())) return ctx.skip();
+    // Sue supervises, away: nobody takes Tom until Alice comes.
+    const s = await newPage(browser, errors, "supervisor sue");
+    const sueAsked = recordRequests(s.page);
+    await s.page.goto(`${server.base}/agent`);
+    await s.page.evaluate(() => localStorage.setItem("livechat:agent-prefs", JSON.stringify({ presence: 2 })));
+    await agentSignIn(s.page, server.base, server.token("sue", { name: "Sue", departments: ["billing"], capacity: 2, supervisor: true }));
+    await s.page.locator("#tab-queue").click();
+    await poll(() => s.page.locator(".chat-list .empty").textContent()).toBe("Nobody is waiting.");
+
+    const t = await newPage(browser, errors, "visitor tom");
+    await openWidget(t.page, server.base);
+    await joinChat(t.page, { name: "Tom", department: "billing", question: "is anyone there?" });
+    const waiting = s.page.locator(".queue-item").first();
+    await poll(() => waiting.locator(".name").textContent(), 3000).toBe("1. Tom");
+    await expect(waiting.locator(".preview").textContent()).resolves.toBe("is anyone there?");
+    await expect(s.page.locator("#tab-queue .count").textContent()).resolves.toBe("1");
+    // The wait ticks locally between boards.
+    const first = await waiting.locator(".waited").textContent();
+    await poll(() => waiting.locator(".waited").textContent(), 3000).not.toBe(first);
+    await screenshot(s.page, "board-waiting");
+
+    // Sue watches the Live tab; Alice comes online and gets Tom.
+    await s.page.locator("#tab-live").click();
+    await poll(() => s.page.locator(".chat-list .empty").textContent()).toBe("No live conversations in your departments.");
+    const a = await newPage(browser, errors, "agent alice");
+    const aliceAsked = recordRequests(a.page);
+    await agentSignIn(a.page, server.base, server.token("alice", { name: "Alice", departments: ["billing"], capacity: 2 }));
+    await poll(() => a.page.locator(".chat-item .name").allTextContents()).toEqual(["Tom"]);
+    const live = s.page.locator(".live-item").first();
+    await poll(() => live.locator(".name").textContent(), 3000).toBe("Tom");
+    await expect(live.locator(".agent").textContent()).resolves.toBe("with Alice");
+    await poll(() => s.page.locator("#tab-queue .count").textContent(), 3000).toBe("0");
+    await screenshot(s.page, "board-live");
+
+    // The colleague pickers list the board's team: Sue's Assign to… shows Alice with her load;
+    // Alice's Transfer shows Sue (away, not selectable).
+    await live.getByRole("button", { name: /Monitor/ }).click();
+    await s.page.locator(".monitor-pane").getByRole("button", { name: "Assign to…" }).click();
+    await poll(() => s.page.locator("#assign-agent option[data-agent=alice]").textContent()).toBe("Alice — 1/2 chats");
+    await s.page.locator("dialog[open]").getByRole("button", { name: "Cancel" }).click();
+    await a.page.getByRole("button", { name: "Transfer" }).click();
+    const pick = a.page.getByLabel("To agent");
+    await poll(() => pick.locator('option[value="sue"]').textContent()).toBe("Sue — 0/2 chats (away)");
+    expect(await pick.locator('option[value="sue"]').isDisabled()).toBe(true);
+    await a.page.locator("dialog[open]").getByRole("button", { name: "Cancel" }).click();
+    // Alice's Waiting tab follows too (an agent's board has no live chats, and no Live tab).
+    await a.page.locator("#tab-queue").click();
+    await poll(() => a.page.locator(".chat-list .empty").textContent()).toBe("Nobody is waiting.");
+    expect(await a.page.locator("#tab-live").count()).toBe(0);
+
+    expect(sueAsked.filter((p) => POLLED.includes(p))).toEqual([]);
+    expect(aliceAsked.filter((p) => POLLED.includes(p))).toEqual([]);
+    // And the pages did ask for what they still need (the recording works).
+    expect(sueAsked).toContain("/api/departments");
+  });
+});
 
 describe("supervision", () => {
   it("monitor, whisper, barge in, take over; pick a waiting visitor by hand", async (ctx) => {

@@ -33,7 +33,7 @@ describe("department form", () => {
     expect(body).toEqual({
       display_name: "Billing", language: "", time_zone: "UTC", hours: "mon-fri 09:00-17:00", holidays: "",
       reassign_after_seconds: null, required_tag: false, waiting_target_seconds: 120,
-      idle_prompt_after_seconds: 120, idle_close_after_seconds: 30,
+      idle_prompt_after_seconds: 120, idle_close_after_seconds: 30, auto_away_seconds: 600,
     });
     expect(departmentBody({ ...f, reassign_after_seconds: "90" }).body?.["reassign_after_seconds"]).toBe(90);
   });
@@ -41,6 +41,17 @@ describe("department form", () => {
     const f = departmentForm({ id: "tech", display_name: "Tech", time_zone: "Europe/Berlin", reassign_after_seconds: null, waiting_target_seconds: 60, idle_prompt_after_seconds: 300, idle_close_after_seconds: 0, required_tag: true });
     expect(f).toMatchObject({ id: "tech", time_zone: "Europe/Berlin", reassign_after_seconds: "", waiting_target_seconds: "60", idle_prompt_minutes: "5", idle_close_minutes: "", required_tag: true });
     expect(departmentForm({ id: "x", display_name: "", reassign_after_seconds: 0 }).reassign_after_seconds).toBe("0");
+  });
+  it("types and sends the auto-away in seconds: 0 is never, empty the default 600", () => {
+    expect(departmentForm({ id: "x", display_name: "", auto_away_seconds: 0 }).auto_away_seconds).toBe("0");
+    expect(departmentForm({ id: "x", display_name: "", auto_away_seconds: 90 }).auto_away_seconds).toBe("90");
+    expect(departmentForm({ id: "x", display_name: "" }).auto_away_seconds).toBe("");
+    const f = { ...departmentForm(), id: "billing" };
+    expect(departmentBody({ ...f, auto_away_seconds: "0" }).body?.["auto_away_seconds"]).toBe(0);
+    expect(departmentBody({ ...f, auto_away_seconds: " 120 " }).body?.["auto_away_seconds"]).toBe(120);
+    expect(departmentBody(f).body?.["auto_away_seconds"]).toBe(600);
+    expect(departmentBody({ ...f, auto_away_seconds: "86401" }).errors).toEqual({ auto_away_seconds: "Seconds: a number from 0 to 86400" });
+    expect(fieldOfMessage("'auto_away_seconds': 0..86400 (0: never)")).toBe("auto_away_seconds");
   });
   it("refuses bad ids and numbers per field", () => {
     const { body, errors } = departmentBody({ ...departmentForm(), id: "Bad Id", idle_prompt_minutes: "-1", waiting_target_seconds: "abc" });
@@ -108,10 +119,10 @@ describe("reopening time", () => {
 });
 
 describe("Assign to…", () => {
-  const a = (id: string, o: Partial<Colleague> = {}): Colleague => ({ id, name: id, status: "online", connected: true, active: 0, capacity: 2, departments: "billing", ...o });
+  const a = (id: string, o: Partial<Colleague> = {}): Colleague => ({ id, name: id, status: "online", connected: true, active: 0, capacity: 2, departments: ["billing"], ...o });
   it("offers the department's colleagues but me, free ones first, least loaded", () => {
     const list = colleaguesFor([
-      a("me"), a("bob", { active: 1 }), a("cat"), a("dan", { departments: "tech" }), a("eve", { status: "away" }),
+      a("me"), a("bob", { active: 1 }), a("cat"), a("dan", { departments: ["tech"] }), a("eve", { status: "away" }),
       a("fay", { status: "offline" }), a("gus", { active: 2 }),
     ], "billing", "me");
     expect(list.map((c) => c.id)).toEqual(["cat", "bob", "eve", "gus"]);
