@@ -1,8 +1,11 @@
 // The admin page's Departments section: every department with its hours and whether it is open
-// now (GET /api/departments), and a form to create or edit one (PUT /api/departments/{id}) with
-// every writable field. Idle times are typed in minutes and sent in seconds; an empty "reassign
-// after" is the server's default. A 400 from the server is shown verbatim next to its field.
-import { h } from "../lib/format.js";
+// now (GET /api/departments), a form to create or edit one (PUT /api/departments/{id}) with
+// every writable field, and Remove with a confirm step (DELETE /api/departments/{id}). Idle times
+// are typed in minutes and sent in seconds; the agents' auto-away is typed in seconds; an empty
+// "reassign after" is the server's default. A 400 from the server is shown verbatim next to its
+// field; a refused removal (409: visitors wait or chat there, or it is the last one) in the
+// confirm dialog.
+import { formatDuration, h } from "../lib/format.js";
 import { departmentBody, departmentForm, fieldOfMessage, type Department, type DepartmentForm } from "../lib/departments.js";
 import { ApiError, type Session } from "../lib/session.js";
 
@@ -10,7 +13,7 @@ export interface DepartmentsHost {
   session: Session;
   content: HTMLElement;
   say(text: string): void;
-  /** Shows the section again (after a save). */
+  /** Shows the section again (after a save or a removal). */
   reload(): void;
   /** The page's list of departments changed (the account form offers them). */
   changed(list: Department[]): void;
@@ -23,6 +26,11 @@ function openNow(d: Department): string {
   return `closed · opens ${at.toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short" })} ${at.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })}`;
 }
 
+function autoAway(d: Department): string {
+  if (typeof d.auto_away_seconds !== "number") return "";
+  return d.auto_away_seconds ? `after ${formatDuration(d.auto_away_seconds)}` : "never";
+}
+
 export async function renderDepartments(host: DepartmentsHost): Promise<void> {
   const { departments = [] } = await host.session.call<{ departments?: Department[] }>("/api/departments");
   host.changed(departments);
@@ -31,7 +39,7 @@ export async function renderDepartments(host: DepartmentsHost): Promise<void> {
       h("div", { class: "card-head" }, h("h2", {}, `Departments (${departments.length})`),
         h("button", { class: "btn primary", type: "button", id: "new-department", onclick: () => editDepartment(host) }, "New department")),
       h("table", { class: "grid departments" },
-        h("thead", {}, h("tr", {}, ...["Id", "Name", "Hours", "Time zone", "Now", ""].map((t) => h("th", { scope: "col" }, t)))),
+        h("thead", {}, h("tr", {}, ...["Id", "Name", "Hours", "Time zone", "Now", "Auto-away", ""].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, ...departments.map((d) =>
           h("tr", { "data-department": d.id },
             h("td", { class: "mono" }, d.id),
@@ -40,7 +48,11 @@ export async function renderDepartments(host: DepartmentsHost): Promise<void> {
               d.holidays ? h("div", { class: "muted small" }, `closed on ${d.holidays}`) : null),
             h("td", { "data-col": "time_zone" }, d.time_zone || "UTC"),
             h("td", { "data-col": "now", class: d.closed ? "closed-now" : "open-now" }, openNow(d)),
-            h("td", {}, h("button", { class: "btn", type: "button", "aria-label": `Edit ${d.display_name || d.id}`, onclick: () => editDepartment(host, d) }, "Edit"))))))),
+            h("td", { "data-col": "auto_away" }, autoAway(d)),
+            h("td", { class: "row-actions" },
+              h("button", { class: "btn", type: "button", "aria-label": `Edit ${d.display_name || d.id}`, onclick: () => editDepartment(host, d) }, "Edit"),
+              " ",
+              h("button", { class: "btn danger", type: "button", "data-action": "remove", "aria-label": `Remove ${d.display_name || d.id}`, onclick: () => confirmRemove(host, d) }, "Remove"))))))),
   );
 }
 
@@ -73,12 +85,14 @@ export function editDepartment(host: DepartmentsHost, d?: Department): void {
   const target = text(f.waiting_target_seconds, { type: "number", min: "0", max: "86400", inputmode: "numeric", placeholder: "120" });
   const prompt = text(f.idle_prompt_minutes, { type: "number", min: "0", max: "1440", step: "any", inputmode: "decimal", placeholder: "0" });
   const close = text(f.idle_close_minutes, { type: "number", min: "0", max: "1440", step: "any", inputmode: "decimal", placeholder: "0" });
+  const away = text(f.auto_away_seconds, { type: "number", min: "0", max: "86400", inputmode: "numeric", placeholder: "600" });
   const requiredTag = h("input", { type: "checkbox", id: "dept-required-tag", checked: f.required_tag });
   const formErr = h("div", { class: "error", role: "alert" });
   const read = (): DepartmentForm => ({
     id: id.value, display_name: name.value, language: language.value, time_zone: zone.value, hours: hours.value,
     holidays: holidays.value, reassign_after_seconds: reassign.value, required_tag: requiredTag.checked,
     waiting_target_seconds: target.value, idle_prompt_minutes: prompt.value, idle_close_minutes: close.value,
+    auto_away_seconds: away.value,
   });
   const save = h("button", { class: "btn primary", type: "submit", id: "save-department" }, isNew ? "Create" : "Save");
   dialog.append(h("form", {
@@ -125,6 +139,8 @@ export function editDepartment(host: DepartmentsHost, d?: Department): void {
     h("div", { class: "field-row" },
       field("idle_prompt_minutes", "Ask a silent visitor after (minutes)", prompt, "0 or empty: off"),
       field("idle_close_minutes", "Close for inactivity after (minutes)", close, "0 or empty: off")),
+    field("auto_away_seconds", "Auto-away after (seconds without activity)", away,
+      "An online agent whose console sees no mouse or keys this long is set Away (the strictest of their departments counts). 0: never; empty: 600 (10 minutes)"),
     h("label", { class: "check" }, requiredTag, "Agents must tag a chat before closing it"),
     formErr,
     h("div", { class: "actions" },
@@ -134,4 +150,42 @@ export function editDepartment(host: DepartmentsHost, d?: Department): void {
   document.body.append(dialog);
   dialog.showModal();
   (isNew ? id : name).focus();
+}
+
+/** Remove, after a confirm step. The server refuses (409) while visitors wait or chat in the
+ * department, or when it is the last one: its words stay in the dialog. */
+export function confirmRemove(host: DepartmentsHost, d: Department): void {
+  const name = d.display_name || d.id;
+  const dialog = h("dialog", { class: "dialog", "aria-labelledby": "remove-title", "aria-describedby": "remove-help" });
+  const err = h("p", { class: "error", id: "remove-error", role: "alert" });
+  const remove = h("button", { class: "btn danger", type: "submit", id: "confirm-remove" }, "Remove");
+  dialog.append(h("form", {
+    class: "account-form",
+    onsubmit: async (e: Event) => {
+      e.preventDefault();
+      err.textContent = "";
+      remove.disabled = true;
+      try {
+        await host.session.call(`/api/departments/${encodeURIComponent(d.id)}`, { method: "DELETE" });
+        dialog.close();
+        host.say(`Department ${d.id} removed`);
+        host.reload();
+      } catch (e2) {
+        const message = e2 instanceof ApiError ? e2.message || e2.code : e2 instanceof Error ? e2.message : String(e2);
+        err.textContent = `Not removed: ${message}`;
+      } finally {
+        remove.disabled = false;
+      }
+    },
+  },
+    h("h2", { id: "remove-title" }, `Remove ${name}?`),
+    h("p", { id: "remove-help" }, `Visitors can no longer choose ${name} and its agents get no chats through it. Its history stays in the archive; creating it again with the same id restores it. Nobody may be waiting or chatting in it.`),
+    err,
+    h("div", { class: "actions" },
+      h("button", { class: "btn", type: "button", id: "cancel-remove", onclick: () => dialog.close() }, "Cancel"),
+      remove)));
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+  dialog.querySelector<HTMLButtonElement>("#cancel-remove")?.focus();
 }

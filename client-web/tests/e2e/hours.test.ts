@@ -2,7 +2,8 @@
 // with the server's words next to the field; a valid save shows in the list and in the API); the
 // widget offers the offline form with the next opening on a holiday, and when a join is refused
 // because the department closed meanwhile; the idle prompt ("I'm still here") and the close for
-// inactivity, in the widget and in the console.
+// inactivity, in the widget and in the console. The admin sets a department's auto-away and
+// removes one (refused with the server's words while a visitor waits in it).
 // Skips itself on a server binary from before (no business hours in GET /api/departments).
 import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -37,7 +38,7 @@ afterEach(async () => {
 
 const poll = (fn: () => Promise<unknown>, timeout = 15_000) => expect.poll(fn, { timeout, interval: 100 });
 
-interface Dept { id: string; hours: string; time_zone: string; closed: boolean; opens_at_ms: number; idle_prompt_after_seconds: number; idle_close_after_seconds: number; reassign_after_seconds: number | null; required_tag: boolean }
+interface Dept { id: string; auto_away_seconds?: number; hours: string; time_zone: string; closed: boolean; opens_at_ms: number; idle_prompt_after_seconds: number; idle_close_after_seconds: number; reassign_after_seconds: number | null; required_tag: boolean }
 
 async function department(id: string): Promise<Dept> {
   const r = await server.get("/api/departments", root);
@@ -51,9 +52,14 @@ async function put(id: string, body: Record<string, unknown>): Promise<void> {
   expect(r.status, r.body).toBe(200);
 }
 
-/** The browser logs refused requests (400) itself; expected where a test provokes them. */
+/** The browser logs refused requests (400, 409) itself; expected where a test provokes them. */
 function dropRefused(): void {
-  for (let i = errors.length - 1; i >= 0; i--) if (/status of 400/.test(errors[i]!)) errors.splice(i, 1);
+  for (let i = errors.length - 1; i >= 0; i--) if (/status of 40[09]/.test(errors[i]!)) errors.splice(i, 1);
+}
+
+async function departmentIds(): Promise<string[]> {
+  const r = await server.get("/api/departments", root);
+  return (JSON.parse(r.body) as { departments: Dept[] }).departments.map((d) => d.id);
 }
 
 const todayUtc = () => new Date().toISOString().slice(0, 10);
@@ -99,6 +105,69 @@ describe("admin: departments", () => {
     await page.locator("#save-department").click();
     await poll(() => page.locator('tr[data-department="returns"] [data-col="name"]').textContent()).toBe("Returns desk");
     await screenshot(page, "admin-departments");
+    dropRefused();
+  });
+});
+
+describe("admin: auto-away and removal", () => {
+  it("the auto-away field saves and reloads; Remove takes a department away, refused while a visitor waits in it", async (ctx) => {
+    if (!hours || (await department("billing")).auto_away_seconds === undefined) return ctx.skip();
+    // Tom waits in tech: nobody is online there.
+    const v = await newPage(browser, errors, "visitor");
+    await openWidget(v.page, server.base);
+    await joinChat(v.page, { name: "Tom", department: "tech", question: "hello?" });
+
+    const { page } = await newPage(browser, errors, "admin", { width: 1280, height: 900 });
+    await page.goto(`${server.base}/admin`);
+    await page.getByText("Sign in with a token").click();
+    await page.getByLabel("Admin token").fill(root);
+    await page.getByRole("button", { name: "Use this token" }).click();
+    await page.getByRole("button", { name: "Departments" }).click();
+    const billing = page.locator('tr[data-department="billing"]');
+    await poll(() => billing.locator('[data-col="auto_away"]').textContent()).toBe("after 10m 00s");
+
+    // Auto-away: 90 seconds, saved, shown, and the form reloads it.
+    await billing.getByRole("button", { name: /Edit/ }).click();
+    const field = page.getByLabel("Auto-away after (seconds without activity)");
+    await expect(field.inputValue()).resolves.toBe("600");
+    await field.fill("90");
+    await page.locator("#save-department").click();
+    await poll(() => page.locator("dialog[open]").count()).toBe(0);
+    await poll(() => billing.locator('[data-col="auto_away"]').textContent()).toBe("after 1m 30s");
+    expect((await department("billing")).auto_away_seconds).toBe(90);
+    await page.reload();
+    await page.getByRole("button", { name: "Departments" }).click();
+    await billing.getByRole("button", { name: /Edit/ }).click();
+    await expect(page.getByLabel("Auto-away after (seconds without activity)").inputValue()).resolves.toBe("90");
+    // 0: never.
+    await page.getByLabel("Auto-away after (seconds without activity)").fill("0");
+    await page.locator("#save-department").click();
+    await poll(() => billing.locator('[data-col="auto_away"]').textContent()).toBe("never");
+    expect((await department("billing")).auto_away_seconds).toBe(0);
+
+    // Remove sales: a confirm step, then it is gone from the list and from the API.
+    const sales = page.locator('tr[data-department="sales"]');
+    await sales.getByRole("button", { name: /Remove/ }).click();
+    const confirm = page.locator("dialog[open]");
+    await expect(confirm.locator("h2").textContent()).resolves.toMatch(/^Remove .*\?$/);
+    // Cancel keeps it.
+    await confirm.getByRole("button", { name: "Cancel" }).click();
+    expect(await sales.count()).toBe(1);
+    await sales.getByRole("button", { name: /Remove/ }).click();
+    await page.locator("#confirm-remove").click();
+    await poll(() => sales.count()).toBe(0);
+    expect(await departmentIds()).not.toContain("sales");
+
+    // Tech has Tom waiting: refused, with the server's words; it stays.
+    const tech = page.locator('tr[data-department="tech"]');
+    await tech.getByRole("button", { name: /Remove/ }).click();
+    await page.locator("#confirm-remove").click();
+    await poll(() => page.locator("#remove-error").textContent()).toContain("transfer or close those chats first");
+    expect(await page.locator("dialog[open]").count()).toBe(1);
+    await screenshot(page, "admin-department-remove-refused");
+    await page.locator("dialog[open]").getByRole("button", { name: "Cancel" }).click();
+    expect(await tech.count()).toBe(1);
+    expect(await departmentIds()).toContain("tech");
     dropRefused();
   });
 });
