@@ -380,10 +380,12 @@ local function join(node, args)
   local now = now_ms()
   local last_agent = redis.call('HGET', vk, 'last_agent') or ''
   -- The fields every message and receipt reads come first: the hash is a listpack while small,
-  -- and HMGET finds a field by walking it from the start.
+  -- and HMGET finds a field by walking it from the start (a field missing walks all of it: the
+  -- ones that are set later, such as sup, are there from the start, empty).
   redis.call('HSET', K.conv(conv), 'state', 'queued', 'visitor', visitor, 'agent', '',
     'epoch', 0, 'vnode', '', 'anode', '', 'seq', 0, 'answered', 0, 'unanswered', 0,
-    'dl1', 0, 'dl2', 0, 'rd1', 0, 'rd2', 0, 'id', conv, 'vname', name, 'email', email,
+    'await', 0, 'sup', '', 'lw', '', 'dl1', 0, 'dl2', 0, 'rd1', 0, 'rd2', 0, 'id', conv,
+    'vname', name, 'email', email,
     'dept', dept, 'page', page, 'joined', now, 'qsince', now, 'prio', 0, 'pref', last_agent,
     'first', text, 'first_cmid', cmid, 'addr', addr)
   set_vnode(conv, node)
@@ -508,29 +510,31 @@ local function post(keys, args)
     return refusal
   end
   local now = now_ms_string()
-  -- lr, lt: who wrote last and when, for the idle check (lc_idle).
+  -- lw: who wrote last (the role digit) and when (ms), for the idle check (lc_idle); one field,
+  -- as every field written per message costs.
+  local lw = rs .. now
   if role == ROLE_VISITOR then
     if node ~= '' and node ~= vnode then
       set_vnode(conv, node, vnode or '')
       vnode = node
     end
     if answered == '0' then
-      redis.call('HSET', ck, 'seq', seq, 'lr', rs, 'lt', now, 'unanswered',
+      redis.call('HSET', ck, 'seq', seq, 'lw', lw, 'unanswered',
         tonumber(unanswered or '0') + 1)
     else
-      redis.call('HSET', ck, 'seq', seq, 'lr', rs, 'lt', now)
+      redis.call('HSET', ck, 'seq', seq, 'lw', lw)
     end
   elseif role ~= ROLE_AGENT then
     -- A supervisor who barged in: an answer to the visitor, not the agent's.
-    redis.call('HSET', ck, 'seq', seq, 'lr', rs, 'lt', now)
+    redis.call('HSET', ck, 'seq', seq, 'lw', lw)
   elseif await == '1' then
     -- This assignment's first answer: the chat is no longer the sweep's to reassign.
-    redis.call('HSET', ck, 'seq', seq, 'lr', rs, 'lt', now, 'answered', '1', 'await', '0')
+    redis.call('HSET', ck, 'seq', seq, 'lw', lw, 'answered', '1', 'await', '0')
     redis.call('ZREM', K.unanswered, conv)
   elseif answered == '0' then
-    redis.call('HSET', ck, 'seq', seq, 'lr', rs, 'lt', now, 'answered', '1')
+    redis.call('HSET', ck, 'seq', seq, 'lw', lw, 'answered', '1')
   else
-    redis.call('HSET', ck, 'seq', seq, 'lr', rs, 'lt', now)
+    redis.call('HSET', ck, 'seq', seq, 'lw', lw)
   end
   redis.call('XADD', K.stream(conv), '0-' .. seq, 'ts', now, 'e', body)
   local wake = 'e|' .. conv .. '|3:seq' .. LEN[#seq] .. ':' .. seq .. '2:ts' .. LEN[#now] .. ':' ..
@@ -983,8 +987,10 @@ local function idle(node, args)
       seen = seen + 1
       if seen > max then return out end
       local ck = K.conv(conv)
-      local state, dept, cagent, lr, lt, asked = unpack(redis.call('HMGET', ck, 'state', 'dept',
-        'agent', 'lr', 'lt', 'idle'))
+      local state, dept, cagent, lw, asked = unpack(redis.call('HMGET', ck, 'state', 'dept',
+        'agent', 'lw', 'idle'))
+      local lr, lt = nil, nil
+      if lw and lw ~= '' then lr, lt = lw:sub(1, 1), lw:sub(2) end
       local p = policy[dept or '']
       if p and p[1] > 0 and state == 'assigned' and cagent == agent then
         if asked and asked ~= '' then
