@@ -1,8 +1,7 @@
-// End-to-end harness: the real server binary (embedded Redis and PostgreSQL) on a free loopback port, serving
+// End-to-end harness: the real server binary (embedded Redis and PostgreSQL) on loopback port 0, serving
 // client-web/dist, and Debian's Chromium driven by playwright-core. Nothing is downloaded.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,18 +15,6 @@ const bin = process.env["LIVECHAT_BIN"] ?? resolve(clientDir, "../build/release/
 const chromiumPath = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
 const SECRET = "e2e-secret-not-for-production-0123456789";
 
-export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => ok(port));
-    });
-  });
-}
-
 export interface Server {
   base: string;
   token(agent: string, opts?: { name?: string; departments?: string[]; capacity?: number; admin?: boolean; supervisor?: boolean }): string;
@@ -38,12 +25,15 @@ export interface Server {
 }
 
 export async function startServer(opts: { agentGraceSeconds?: number; args?: string[] } = {}): Promise<Server> {
-  const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "livechat-e2e-"));
+  // Port 0, read back from the file the server writes once listening: a port picked here and
+  // passed on could be taken meanwhile by the server of a test file running alongside, whose
+  // /readyz would then answer for ours.
+  const portFile = join(dataDir, "port");
   // The embedded PostgreSQL runs as an unprivileged user when we are root: let it through.
   chmodSync(dataDir, 0o711);
   const args = [
-    "--port", String(port), "--data-dir", dataDir, "--secret", SECRET,
+    "--port", "0", "--port-file", portFile, "--data-dir", dataDir, "--secret", SECRET,
     "--agent-grace-seconds", String(opts.agentGraceSeconds ?? 5),
     "--static-dir", join(clientDir, "dist"), "--match-interval-ms", "200", "--log-level", "warn",
     ...(opts.args ?? []),
@@ -53,14 +43,18 @@ export async function startServer(opts: { agentGraceSeconds?: number; args?: str
   child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   if (child.pid && process.env["LIVECHAT_TEST_PIDFILE"]) appendFileSync(process.env["LIVECHAT_TEST_PIDFILE"], `${child.pid}\n`);
   const exited = new Promise<void>((ok) => child.once("exit", () => ok()));
-  const base = `http://127.0.0.1:${port}`;
+  let base = "";
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
     try {
-      if ((await fetch(`${base}/readyz`)).status === 200) break;
+      if (!base) {
+        const port = Number(readFileSync(portFile, "utf8").trim());
+        if (port > 0) base = `http://127.0.0.1:${port}`;
+      }
+      if (base && (await fetch(`${base}/readyz`)).status === 200) break;
     } catch {
-      /* not listening yet */
+      /* not listening yet (no port file yet, or not ready) */
     }
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
