@@ -153,6 +153,15 @@ export async function tokenSignIn(page: Page, token: string): Promise<void> {
   await page.getByRole("button", { name: "Use this token" }).click();
 }
 
+/** The admin page, signed in with a pasted admin token, on one of its tabs. */
+export async function adminSignIn(page: Page, base: string, token: string, tab: string): Promise<void> {
+  await page.goto(`${base}/admin`);
+  await page.getByText("Sign in with a token").click();
+  await page.getByLabel("Admin token").fill(token);
+  await page.getByRole("button", { name: "Use this token" }).click();
+  await page.getByRole("button", { name: tab }).click();
+}
+
 export async function agentSignIn(page: Page, base: string, token: string): Promise<void> {
   await page.goto(`${base}/agent`);
   await tokenSignIn(page, token);

@@ -8,7 +8,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
-  agentSend, agentSignIn, joinChat, launchBrowser, messages, newPage, openWidget, screenshot,
+  adminSignIn, agentSend, agentSignIn, joinChat, launchBrowser, messages, newPage, openWidget, screenshot,
   startServer, type Server,
 } from "./harness.js";
 
@@ -68,11 +68,7 @@ describe("admin: departments", () => {
   it("lists them; a bad hours text shows the server's message by the field; a valid save sticks", async (ctx) => {
     if (!hours) return ctx.skip();
     const { page } = await newPage(browser, errors, "admin", { width: 1280, height: 900 });
-    await page.goto(`${server.base}/admin`);
-    await page.getByText("Sign in with a token").click();
-    await page.getByLabel("Admin token").fill(root);
-    await page.getByRole("button", { name: "Use this token" }).click();
-    await page.getByRole("button", { name: "Departments" }).click();
+    await adminSignIn(page, server.base, root, "Departments");
     const row = page.locator('tr[data-department="billing"]');
     await poll(() => row.locator('[data-col="now"]').textContent()).toBe("open");
     await expect(row.locator('[data-col="hours"]').textContent()).resolves.toBe("always open");
@@ -118,11 +114,7 @@ describe("admin: auto-away and removal", () => {
     await joinChat(v.page, { name: "Tom", department: "tech", question: "hello?" });
 
     const { page } = await newPage(browser, errors, "admin", { width: 1280, height: 900 });
-    await page.goto(`${server.base}/admin`);
-    await page.getByText("Sign in with a token").click();
-    await page.getByLabel("Admin token").fill(root);
-    await page.getByRole("button", { name: "Use this token" }).click();
-    await page.getByRole("button", { name: "Departments" }).click();
+    await adminSignIn(page, server.base, root, "Departments");
     const billing = page.locator('tr[data-department="billing"]');
     await poll(() => billing.locator('[data-col="auto_away"]').textContent()).toBe("after 10m 00s");
 
