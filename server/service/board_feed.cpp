@@ -1,6 +1,7 @@
 #include "server/service/board_feed.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <utility>
 #include <vector>
@@ -164,18 +165,33 @@ task board_feed::flush_once() {
             [](const auto& a, const auto& b) { return a.assigned_ms < b.assigned_ms; });
   std::sort(l.agents.begin(), l.agents.end(),
             [](const auto& a, const auto& b) { return a.id < b.id; });
+  // One board per scope, not per follower: a team's consoles share a few scopes, and a board
+  // lists the whole team.
+  struct cut {
+    std::string bytes;  // without the clock: what "changed" compares
+    frame sent;         // with it
+  };
+  std::map<std::string, cut> by_scope;
+  const auto now_ms = l.waiting.now_ms != 0 ? l.waiting.now_ms : wall_clock_ms();
   // Followers may have come and gone while Redis answered: each is looked up afresh.
   for (auto& [id, last] : followers_) {
     auto* s = conns_.find(id);
     if (s == nullptr || s->closed()) continue;
-    pb::ServerEnvelope env;
-    *env.mutable_board() = board_for(*s, l, ctx_.departments);
-    auto bytes = env.SerializeAsString();
-    if (bytes == last) continue;
-    last = std::move(bytes);
-    env.mutable_board()->set_server_time_ms(l.waiting.now_ms != 0 ? l.waiting.now_ms
-                                                                  : wall_clock_ms());
-    s->send(env);
+    std::string key = s->agent().admin() ? "*" : s->agent().supervises() ? "s" : "a";
+    for (const auto& d : scope_of(s->agent(), ctx_.departments)) key += "," + d;
+    auto it = by_scope.find(key);
+    if (it == by_scope.end()) {
+      pb::ServerEnvelope env;
+      *env.mutable_board() = board_for(*s, l, ctx_.departments);
+      cut c;
+      c.bytes = env.SerializeAsString();
+      env.mutable_board()->set_server_time_ms(now_ms);
+      c.sent = encode(env);
+      it = by_scope.emplace(std::move(key), std::move(c)).first;
+    }
+    if (it->second.bytes == last) continue;
+    last = it->second.bytes;
+    s->send(it->second.sent);
   }
 }
 

@@ -14,7 +14,8 @@ namespace lc::service {
 // Pushes the board (who waits, the chats held now, the team) to the staff sessions that follow
 // it, each scoped to its departments. One read of each list serves every follower on the node;
 // it is made every second while anyone follows, soon after a queue changed anywhere, and at
-// once for a new follower. A follower is sent a Board only when its view changed.
+// once for a new follower. Followers with the same scope share one Board, sent to each only
+// when it differs from the one they had.
 class board_feed {
  public:
   board_feed(const service_context& ctx, connections& conns);

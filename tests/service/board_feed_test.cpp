@@ -52,6 +52,8 @@ TEST_F(Board, ASupervisorIsPushedWhoWaitsAndWhatIsHeldAsItChanges) {
   ASSERT_TRUE(first) << "the board comes at once";
   EXPECT_TRUE(first->waiting().empty());
   EXPECT_GT(first->server_time_ms(), 0);
+  auto sue = supervisor("sue", {"billing"});  // the same scope: the same board, shared
+  ASSERT_TRUE(sue->request(follow()).has_ack());
 
   // Nobody online: the visitor waits, and the board shows them without being asked.
   auto visitor = env().connect();
@@ -59,6 +61,8 @@ TEST_F(Board, ASupervisorIsPushedWhoWaitsAndWhatIsHeldAsItChanges) {
   const auto conv = visitor->join("Vic", "billing", "my invoice").conversation_id();
   auto queued = board_where(*sam, [&](const pb::Board& b) { return waits(b, conv); });
   ASSERT_TRUE(queued) << "a new waiting visitor is pushed";
+  EXPECT_TRUE(board_where(*sue, [&](const pb::Board& b) { return waits(b, conv); }))
+      << "to every follower of the same scope";
   const auto& w = queued->waiting(0);
   EXPECT_EQ(w.department(), "billing");
   EXPECT_EQ(w.visitor_name(), "Vic");
