@@ -62,6 +62,8 @@ export const en = {
   stillHere: "I'm still here",
   closedIdle: "This chat was closed because there was no reply for a while.",
   supervisorJoined: "{name} (supervisor) joined the chat",
+  // A refused join or offline message (FORBIDDEN): neutral, never why.
+  unavailable: "Chat is not available right now.",
 } as const;
 
 export type Strings = { [K in keyof typeof en]: string };
@@ -93,6 +95,7 @@ const fr: Partial<Strings> = {
   stillHere: "Je suis toujours là",
   closedIdle: "Cette discussion a été fermée faute de réponse pendant un moment.",
   supervisorJoined: "{name} (responsable) a rejoint la discussion",
+  unavailable: "La discussion n'est pas disponible pour le moment.",
 };
 
 const de: Partial<Strings> = {
@@ -121,6 +124,7 @@ const de: Partial<Strings> = {
   stillHere: "Ich bin noch da",
   closedIdle: "Dieser Chat wurde geschlossen, weil eine Weile keine Antwort kam.",
   supervisorJoined: "{name} (Teamleitung) ist dem Chat beigetreten",
+  unavailable: "Der Chat ist gerade nicht verfügbar.",
 };
 
 const es: Partial<Strings> = {
@@ -149,6 +153,7 @@ const es: Partial<Strings> = {
   stillHere: "Sigo aquí",
   closedIdle: "Este chat se cerró porque no hubo respuesta durante un rato.",
   supervisorJoined: "{name} (supervisor) se unió al chat",
+  unavailable: "El chat no está disponible en este momento.",
 };
 
 const languages: Record<string, Partial<Strings>> = { en, fr, de, es };

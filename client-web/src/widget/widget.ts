@@ -9,6 +9,7 @@ import { newId } from "../lib/ids.js";
 import { ErrorCode, EventKind, ReceiptKind, Role, type ServerEnvelope } from "../lib/proto.js";
 import { reopening } from "./hours.js";
 import { fill, strings, type Strings } from "./i18n.js";
+import { DraftSender } from "./peek.js";
 import { widgetCss } from "./styles.js";
 
 export interface WidgetConfig {
@@ -27,7 +28,9 @@ export interface WidgetConfig {
   pingIntervalMs?: number;
 }
 
-type Phase = "connecting" | "prechat" | "offline" | "offline-sent" | "queued" | "chat" | "closed" | "rated";
+// "unavailable": the server refused the join or the offline message as FORBIDDEN (the visitor
+// or their address is banned); the widget says so neutrally and offers nothing to retry.
+type Phase = "connecting" | "prechat" | "offline" | "offline-sent" | "queued" | "chat" | "closed" | "rated" | "unavailable";
 
 interface Saved {
   token?: string;
@@ -68,6 +71,12 @@ export class Widget {
   private lastDelivered = 0;
   private lastRead = 0;
   private notice = "";
+  /** Sneak peek: the box's text to the agent while typing (only when the Welcome offers it). */
+  private readonly peek = new DraftSender({
+    send: (draft) => {
+      this.client.request({ case: "typing", value: { conversationId: this.conv, typing: draft !== "", draft } }).catch(() => {});
+    },
+  });
 
   private readonly root: HTMLDivElement;
   private readonly panel: HTMLDivElement;
@@ -273,6 +282,8 @@ export class Widget {
           this.agentName = ev.senderName || this.agentName;
         } else if (ev.kind === EventKind.REQUEUED) {
           this.phase = "queued";
+          // No agent to peek any more; the next one hears from the next keystroke.
+          this.peek.reset();
         } else if (ev.kind === EventKind.CLOSED) {
           this.renderLog();
           this.endConversation();
@@ -320,6 +331,7 @@ export class Widget {
     this.saved.closed = { id: this.conv, transcript, idle: !!last && isIdleClose(last) };
     this.saved.outbox = [];
     this.phase = "closed";
+    this.peek.reset();
     this.typingEl.hidden = true;
     this.idleBox.hidden = true;
     this.notice = "";
@@ -369,7 +381,20 @@ export class Widget {
     this.sendReceipt(ReceiptKind.READ, seq);
   }
 
+  /** Sneak peek applies: the operator turned it on, and an agent holds the chat (not while queued). */
+  private peekOn(): boolean {
+    return !!this.client.welcome?.sneakPeek && this.phase === "chat";
+  }
+
   private onComposerInput(): void {
+    if (this.peekOn()) {
+      // The draft says "typing" itself (an empty box says "stopped"); the 4 s idle stop would
+      // take the text off the agent's screen while it still sits in the box.
+      clearTimeout(this.typingIdle);
+      this.typingSentAt = 0;
+      this.peek.update(this.composer?.value ?? "");
+      return;
+    }
     const now = Date.now();
     if (now - this.typingSentAt > 3000) {
       this.typingSentAt = now;
@@ -380,6 +405,7 @@ export class Widget {
   }
 
   private stopTyping(): void {
+    this.peek.stop();
     clearTimeout(this.typingIdle);
     if (!this.typingSentAt) return;
     this.typingSentAt = 0;
@@ -486,6 +512,10 @@ export class Widget {
         break;
       case "offline-sent":
         this.setBody(h("div", { class: "notice", role: "status" }, this.t.offlineThanks));
+        this.bottom.replaceChildren();
+        break;
+      case "unavailable":
+        if (this.body.dataset["view"] !== "unavailable") this.setBody(h("div", { class: "notice", role: "status", "data-testid": "unavailable" }, this.t.unavailable));
         this.bottom.replaceChildren();
         break;
       case "queued":
@@ -631,6 +661,7 @@ export class Widget {
             this.phase = "offline-sent";
             this.render();
           } catch (err) {
+            if (this.refused(err)) return;
             error.textContent = err instanceof Error ? err.message : String(err);
             submit.disabled = false;
           }
@@ -684,6 +715,7 @@ export class Widget {
       this.persist();
       this.render();
     } catch (err) {
+      if (this.refused(err)) return;
       const w = this.client.welcome;
       if (err instanceof ServerError && err.code === ErrorCode.CONFLICT && err.text.startsWith("department is closed")) {
         // It closed since the Welcome: the offline form, as if we had known.
@@ -700,6 +732,15 @@ export class Widget {
       submit.disabled = false;
       console.warn("livechat: join failed", err);
     }
+  }
+
+  /** FORBIDDEN to a join or an offline message: this visitor may not chat (banned, which the
+   * widget never says). A neutral sentence, no form, nothing retried; a later visit tries again. */
+  private refused(err: unknown): boolean {
+    if (!(err instanceof ServerError && err.code === ErrorCode.FORBIDDEN)) return false;
+    this.phase = "unavailable";
+    this.render();
+    return true;
   }
 
   private renderConversation(): void {
@@ -921,6 +962,7 @@ export class Widget {
     this.queue = undefined;
     this.agentName = "";
     this.offlineChoice = false;
+    this.peek.reset();
     this.phase = "prechat";
     this.persist();
     this.render();
