@@ -4,7 +4,7 @@
 // markup: visitor names, emails and messages are whatever a visitor typed.
 import { formatDuration, formatTime, h, webAddress } from "../lib/format.js";
 import { EventKind } from "../lib/proto.js";
-import { bargedInText, CLOSED_IDLE_TEXT, IDLE_PROMPT_TEXT, isIdleClose, monitoringText, roleOfName } from "./wording.js";
+import { bargedInText, CLOSED_BAN_TEXT, CLOSED_IDLE_TEXT, IDLE_PROMPT_TEXT, isBanClose, isIdleClose, monitoringText, roleOfName } from "./wording.js";
 
 /** One row of GET /api/conversations. */
 export interface HistoryHit {
@@ -201,6 +201,7 @@ function systemText(e: HistoryEvent, names: Map<string, string>): string | undef
     case "EVENT_KIND_IDLE_PROMPT": return IDLE_PROMPT_TEXT;
     case "EVENT_KIND_CLOSED":
       if (isIdleClose({ kind: EventKind.CLOSED, role: roleOfName(e.role), senderId: e.sender_id })) return CLOSED_IDLE_TEXT;
+      if (isBanClose({ kind: EventKind.CLOSED, role: roleOfName(e.role), senderId: e.sender_id })) return CLOSED_BAN_TEXT;
       if (e.role === "visitor") return "Closed by the visitor";
       if (e.role === "agent") return `Closed by ${who("the agent")}`;
       return "Conversation closed";

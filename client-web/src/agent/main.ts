@@ -25,6 +25,10 @@ import { Notifier } from "./notify.js";
 import { BOARD_PROTOCOL, boardView, idleLimitMs, type Waiting } from "./board.js";
 import { canTake, colleagueLabel, colleaguesFor, colleaguesOf, Supervision } from "./supervise.js";
 import { staffEventText } from "./wording.js";
+import { BANS_PROTOCOL } from "./bans.js";
+import { openBanDialog } from "./ban_form.js";
+import { BansView } from "./bans_view.js";
+import { draftAfterEvent, draftAfterTyping, peekLine, renderPeek } from "./peek.js";
 import { isUrgent } from "../lib/departments.js";
 import { ApiError, Session, signInMessage } from "../lib/session.js";
 
@@ -68,13 +72,17 @@ interface Chat {
   /** The composer writes internal notes. */
   noteMode: boolean;
   tags?: string[];
+  /** Sneak peek: what the visitor is typing, not sent ("" = nothing shown). */
+  peek: string;
+  /** What this agent banned from the chat (said in it after it closed). */
+  banNotice?: string;
 }
 
 const app = document.getElementById("app")!;
 let client: ChatClient | undefined;
 const chats = new Map<string, Chat>();
 let active = "";
-type Tab = "chats" | "queue" | "live" | "inbox" | "history";
+type Tab = "chats" | "queue" | "live" | "inbox" | "history" | "bans";
 let tab: Tab = "chats";
 let inbox: OfflineMessage[] = [];
 let prefs: Prefs = loadPrefs();
@@ -95,6 +103,8 @@ const session = new Session({
   },
 });
 let historyView = newHistoryView();
+// Supervisors and admins: the Bans tab.
+let bansView = newBansView();
 // Supervisors and admins: the Live tab, monitoring, barge-in, take-over, picking waiting visitors.
 const supervise = new Supervision({
   client: () => client,
@@ -103,6 +113,7 @@ const supervise = new Supervision({
   renderList: () => { renderTabs(); if (tab === "live") renderList(); },
   renderMain: () => { if (tab === "live") renderMain(); },
   openChat: (id) => select(id),
+  bansApi: () => bansApi(),
 });
 // The team's canned responses (GET /api/canned), loaded after each sign-in.
 let canned: Canned[] = [];
@@ -161,6 +172,15 @@ function storeRead(conv: string, seq: number): void {
   } catch {
     /* storage full or disabled: the counts are right until the next reload */
   }
+}
+
+function newBansView(): BansView {
+  return new BansView({ session, announce: (t) => announce(t) });
+}
+
+/** The server has bans (and sneak peek): protocol 5. */
+function bansApi(): boolean {
+  return (client?.welcome?.protocolVersion ?? 0) >= BANS_PROTOCOL;
 }
 
 function newHistoryView(): HistoryView {
@@ -313,6 +333,7 @@ function start(token: string): void {
   restToken = token;
   // A new sign-in (maybe another agent) starts History afresh: no results of the last one.
   historyView = newHistoryView();
+  bansView = newBansView();
   supervise.reset();
   queue = undefined;
   queueKey = "";
@@ -364,7 +385,11 @@ function start(token: string): void {
     for (const chat of chats.values()) {
       chat.lastRead = 0;
       chat.lastDelivered = 0;
+      // A new connection: a draft's typing:false may have been lost with the old one.
+      chat.peek = "";
     }
+    // The Bans tab comes with protocol 5.
+    renderTabs();
   });
   c.on("push", onPush);
   c.on("board", (b) => {
@@ -436,7 +461,7 @@ function onPush(env: ServerEnvelope): void {
       const stored = existing ? undefined : storedRead(a.conversationId);
       const chat: Chat = existing ?? {
         id: a.conversationId, department: a.department, joinedAtMs: Number(a.joinedAtMs), readSeq: stored ?? 0,
-        unattended: stored === undefined, closed: false, typing: false, lastRead: 0, lastDelivered: 0, draft: "", noteMode: false,
+        unattended: stored === undefined, closed: false, typing: false, lastRead: 0, lastDelivered: 0, draft: "", noteMode: false, peek: "",
       };
       chat.department = a.department;
       chat.closed = false;
@@ -480,6 +505,7 @@ function onPush(env: ServerEnvelope): void {
       const ev = b.value;
       const chat = chats.get(ev.conversationId);
       if (!chat) return;
+      chat.peek = draftAfterEvent(chat.peek, ev);
       if (ev.kind === EventKind.MESSAGE && ev.senderRole === Role.VISITOR) {
         chat.typing = false;
         if (!isVisible(chat)) {
@@ -509,6 +535,7 @@ function onPush(env: ServerEnvelope): void {
       const chat = chats.get(b.value.conversationId);
       if (!chat || b.value.role !== Role.VISITOR) return;
       chat.typing = b.value.typing;
+      chat.peek = draftAfterTyping(chat.peek, b.value);
       clearTimeout(chat.typingTimer);
       if (chat.typing) chat.typingTimer = setTimeout(() => { chat.typing = false; renderTyping(); }, 8000);
       renderTyping();
@@ -636,6 +663,8 @@ function waitingSince(chatId: string): number {
 function render(): void {
   // History has no visitor panel: its transcript shows the facts itself, with the room.
   app.querySelector(".layout")?.classList.toggle("history", tab === "history");
+  // Bans: a table in the main area, no visitor panel either.
+  app.querySelector(".layout")?.classList.toggle("wide", tab === "bans");
   renderTabs();
   renderList();
   renderMain();
@@ -654,8 +683,9 @@ function renderTabs(): void {
   const focused = document.activeElement?.closest?.(".tab")?.id;
   el.tabs.replaceChildren(mk("chats", "Chats", chats.size), mk("queue", "Waiting", queue ? queue.waiting.length : undefined),
     ...(supervise.enabled ? [mk("live", "Live", supervise.live?.list.length)] : []),
-    mk("inbox", "Offline inbox", inbox.length), mk("history", "History"));
-  if (tab === "live" && !supervise.enabled) showTab("chats");
+    mk("inbox", "Offline inbox", inbox.length), mk("history", "History"),
+    ...(supervise.enabled && bansApi() ? [mk("bans", "Bans")] : []));
+  if ((tab === "live" || tab === "bans") && !supervise.enabled) showTab("chats");
   if (focused) document.getElementById(focused)?.focus();
 }
 
@@ -665,6 +695,7 @@ function showTab(id: Tab): void {
   if (id === "inbox") void loadInbox();
   render();
   if (id === "history") historyView.activate();
+  if (id === "bans") bansView.activate();
 }
 
 /** Keeps what the agent typed to the active chat before its view goes away. */
@@ -702,6 +733,10 @@ function renderList(): void {
   }
   if (tab === "live") {
     supervise.renderList(el.list);
+    return;
+  }
+  if (tab === "bans") {
+    el.list.replaceChildren(h("li", { class: "empty muted" }, "The bans are listed on the right. To ban a visitor, use Ban visitor in their chat (or in the monitor pane)."));
     return;
   }
   if (tab === "inbox") {
@@ -779,6 +814,12 @@ function renderMain(): void {
     if (el.main.firstChild !== supervise.pane || el.main.childNodes.length !== 1) el.main.replaceChildren(supervise.pane);
     return;
   }
+  if (tab === "bans") {
+    view = undefined;
+    viewConv = "";
+    if (el.main.firstChild !== bansView.pane || el.main.childNodes.length !== 1) el.main.replaceChildren(bansView.pane);
+    return;
+  }
   if (!chat || tab !== "chats") {
     view = undefined;
     viewConv = "";
@@ -830,8 +871,11 @@ function renderMain(): void {
         h("div", { class: "actions" },
           h("button", { class: "btn", type: "button", onclick: () => openTransfer(chat), disabled: chat.closed }, "Transfer"),
           h("button", { class: "btn danger", type: "button", id: "close-chat", onclick: () => void closeChat(chat), disabled: chat.closed }, "Close"),
+          bansApi() ? h("button", { class: "btn danger", type: "button", id: "ban-visitor", onclick: () => banVisitor(chat), disabled: chat.closed }, "Ban visitor") : null,
           chat.closed ? h("button", { class: "btn", type: "button", onclick: () => dismiss(chat) }, "Dismiss") : null)),
-      h("div", { class: "scroll" }, ol),
+      ...(chat.banNotice ? [h("p", { class: "ban-notice", role: "status" }, chat.banNotice)] : []),
+      // The peek line sits under the transcript, outside its list: never part of it.
+      h("div", { class: "scroll" }, ol, peekLine()),
       h("div", { class: "typing", "aria-live": "polite" }),
       chat.closed ? h("p", { class: "closed-note muted" }, "This conversation is closed.") : form,
       h("p", { id: "canned-help", class: "sr" }, "Type a slash to pick a canned response, or press Alt and a number from 1 to 9."),
@@ -851,8 +895,17 @@ function renderTranscript(): void {
 
 function renderTyping(): void {
   const chat = chats.get(active);
+  const name = chat?.visitor?.displayName || "Visitor";
   const t = el.main.querySelector<HTMLElement>(".typing");
-  if (t) t.textContent = chat?.typing ? `${chat.visitor?.displayName || "Visitor"} is typing…` : "";
+  // With a draft shown, the peek line says it already.
+  if (t) t.textContent = chat?.typing && !chat.peek ? `${name} is typing…` : "";
+  const peek = tab === "chats" ? el.main.querySelector<HTMLElement>(".peek") : null;
+  if (peek) {
+    const scroll = peek.parentElement;
+    const atBottom = !!scroll && scroll.scrollHeight - scroll.scrollTop - scroll.clientHeight < 40;
+    renderPeek(peek, name, chat?.peek ?? "");
+    if (scroll && atBottom) scroll.scrollTop = scroll.scrollHeight;
+  }
   renderList();
 }
 
@@ -918,6 +971,24 @@ function stopTyping(conv: string): void {
   if (!typingSentAt) return;
   typingSentAt = 0;
   client?.request({ case: "typing", value: { conversationId: conv, typing: false } }).catch(() => {});
+}
+
+/** The ban dialog for the visitor of a chat this agent holds; the server ends the chat. */
+function banVisitor(chat: Chat): void {
+  openBanDialog({
+    session,
+    conversationId: chat.id,
+    visitorName: chat.visitor?.displayName || "visitor",
+    visitorId: chat.visitor?.visitorId,
+    // Without the visitor context the console cannot tell whether they gave an email.
+    email: chat.visitor ? chat.visitor.email : undefined,
+    onBanned: (notice) => {
+      chat.banNotice = notice;
+      announce(notice);
+      if (viewConv === chat.id) viewConv = "";
+      render();
+    },
+  });
 }
 
 async function closeChat(chat: Chat): Promise<void> {

@@ -11,7 +11,9 @@ import { formatDuration, formatTime, h } from "../lib/format.js";
 import { EventKind, Role, type Board, type ServerEnvelope } from "../lib/proto.js";
 import { ApiError, tokenRole, type Session } from "../lib/session.js";
 import { TranscriptView } from "../lib/transcript.js";
+import { openBanDialog } from "./ban_form.js";
 import { boardView, type BoardView, type Colleague, type LiveConversation } from "./board.js";
+import { draftAfterEvent, draftAfterTyping, peekLine, renderPeek } from "./peek.js";
 import { staffEventText } from "./wording.js";
 
 export type { Colleague, LiveConversation } from "./board.js";
@@ -55,6 +57,8 @@ export interface SuperviseHost {
   renderMain(): void;
   /** The supervisor now holds this chat (took it over, or took a waiting visitor): show it. */
   openChat(id: string): void;
+  /** The server has /api/bans (protocol 5): the pane offers Ban visitor. */
+  bansApi(): boolean;
 }
 
 interface Monitored {
@@ -76,6 +80,10 @@ export class Supervision {
   private mon?: Monitored;
   private barged = new Set<string>();
   private closedConv = "";
+  /** Sneak peek: the monitored visitor's unsent text. */
+  private peek = "";
+  /** What this supervisor banned from the monitored chat. */
+  private banNotice = "";
   private view?: TranscriptView;
   private listKey = "";
   /** Kept, not rebuilt by pushes: the main area while the Live tab is on. */
@@ -220,6 +228,8 @@ export class Supervision {
     if (this.mon && this.mon.id !== c.conversation_id) await this.stopMonitoring(false);
     this.mon = { id: c.conversation_id, visitor: c.visitor_name || "Visitor", agent: c.agent_name || c.agent_id, department: c.department, assignedMs: c.assigned_ms };
     this.closedConv = "";
+    this.peek = "";
+    this.banNotice = "";
     client.conversation(c.conversation_id);
     this.renderPane();
     this.host.renderList();
@@ -261,9 +271,15 @@ export class Supervision {
     const id = this.mon?.id;
     if (!id) return;
     if (b.case === "event" && b.value.conversationId === id) {
+      const had = this.peek;
+      this.peek = draftAfterEvent(this.peek, b.value);
+      if (had !== this.peek) this.renderPeek();
       if (b.value.kind === EventKind.CLOSED) this.markClosed(id);
       else if (b.value.kind === EventKind.BARGED_IN && b.value.senderId === this.me()) this.barged.add(id);
       this.renderTranscript();
+    } else if (b.case === "typing" && b.value.conversationId === id) {
+      this.peek = draftAfterTyping(this.peek, b.value);
+      this.renderPeek();
     } else if (b.case === "assigned" && b.value.conversationId === id && b.value.agentId === this.me()) {
       // Ours now (taken over here, or assigned to us by someone): it lives in Chats.
       this.mon = undefined;
@@ -276,6 +292,11 @@ export class Supervision {
     if (this.closedConv === id) return;
     this.closedConv = id;
     this.renderPane();
+  }
+
+  private renderPeek(): void {
+    const el = this.pane.querySelector<HTMLElement>(".peek");
+    if (el) renderPeek(el, this.mon?.visitor ?? "Visitor", this.peek);
   }
 
   private paneError(text: string): void {
@@ -347,13 +368,32 @@ export class Supervision {
           h("button", { class: "btn", type: "button", id: "barge-in", disabled: closed || barged, onclick: () => void this.bargeIn(m.id) }, barged ? "Barged in" : "Barge in"),
           h("button", { class: "btn", type: "button", id: "take-over", disabled: closed, onclick: () => void this.take(m.id) }, "Take over"),
           h("button", { class: "btn", type: "button", id: "assign-live", disabled: closed, onclick: () => this.openAssign(m.id, m.department, m.visitor) }, "Assign to…"),
+          this.host.bansApi() ? h("button", { class: "btn danger", type: "button", id: "ban-monitored", disabled: closed, onclick: () => this.ban(m) }, "Ban visitor") : null,
           h("button", { class: "btn", type: "button", id: "stop-monitoring", onclick: () => void this.stopMonitoring(!closed) }, "Stop monitoring"))),
-      h("div", { class: "scroll" }, ol),
+      ...(this.banNotice ? [h("p", { class: "ban-notice", role: "status" }, this.banNotice)] : []),
+      h("div", { class: "scroll" }, ol, peekLine()),
       h("p", { class: "monitor-error error small", role: "alert" }),
       form,
     );
     this.renderTranscript();
+    this.renderPeek();
     if (notify) this.host.renderMain();
+  }
+
+  /** Ban the monitored chat's visitor (the server checks the supervisor's departments). The
+   * pane has no visitor context: whether they gave an email is the server's to know. */
+  private ban(m: Monitored): void {
+    openBanDialog({
+      session: this.host.session,
+      conversationId: m.id,
+      visitorName: m.visitor,
+      onBanned: (notice) => {
+        if (this.mon?.id !== m.id) return;
+        this.banNotice = notice;
+        this.host.announce(notice);
+        this.renderPane();
+      },
+    });
   }
 
   // ------------------------------------------------------------------ actions

@@ -17,6 +17,12 @@ export interface EventFacts {
 
 export const IDLE_PROMPT_TEXT = "Visitor asked if still there (idle)";
 export const CLOSED_IDLE_TEXT = "Closed: idle";
+export const CLOSED_BAN_TEXT = "Closed: visitor banned";
+
+/** The server closed the chat because its visitor was banned (staff see why; the visitor never). */
+export function isBanClose(e: { kind: EventKind; role: Role; senderId: string }): boolean {
+  return e.kind === EventKind.CLOSED && e.role === Role.SYSTEM && e.senderId === "ban";
+}
 
 export function bargedInText(name: string): string {
   return `${name || "A supervisor"} (supervisor) joined the chat`;
@@ -33,7 +39,7 @@ export function staffEventText(e: EventFacts): string | undefined {
     case EventKind.ASSIGNED: return `Assigned to ${e.senderName || e.agentId}`;
     case EventKind.TRANSFERRED: return e.agentId ? `Transferred to ${e.senderName || e.agentId}` : `Transferred to ${e.department}`;
     case EventKind.REQUEUED: return "Back in the queue";
-    case EventKind.CLOSED: return isIdleClose(e) ? CLOSED_IDLE_TEXT : "Conversation closed";
+    case EventKind.CLOSED: return isIdleClose(e) ? CLOSED_IDLE_TEXT : isBanClose(e) ? CLOSED_BAN_TEXT : "Conversation closed";
     case EventKind.TAGGED: return e.text ? `Tagged ${e.text.split(",").filter(Boolean).join(", ")}` : "Tags removed";
     case EventKind.BARGED_IN: return bargedInText(e.senderName || e.senderId);
     case EventKind.MONITORED: return monitoringText(e.senderName || e.senderId);
