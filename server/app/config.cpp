@@ -55,6 +55,14 @@ std::string to_lower(std::string_view s) {
   return out;
 }
 
+std::string set_bool(bool& out, std::string_view value) {
+  const auto b = to_lower(value);
+  if (b != "true" && b != "false")
+    return "invalid value '" + std::string(value) + "' (true or false)";
+  out = b == "true";
+  return {};
+}
+
 // One flag: its spelling, environment variable, help, and how it lands in the config.
 struct option_spec {
   std::string_view flag;
@@ -67,8 +75,8 @@ struct option_spec {
 
 constexpr std::uint64_t day_s = 24ULL * 3600;
 
-const std::array<option_spec, 38>& option_table() {
-  static const std::array<option_spec, 38> table = {{
+const std::array<option_spec, 39>& option_table() {
+  static const std::array<option_spec, 39> table = {{
       {"--listen", "LIVECHAT_LISTEN", "HOST:PORT",
        "Address to accept HTTP/WebSocket on; \":PORT\" keeps the host, 0.0.0.0:PORT listens on "
        "all interfaces",
@@ -349,13 +357,13 @@ const std::array<option_spec, 38>& option_table() {
       {"--reassign-sets-away", "LIVECHAT_REASSIGN_SETS_AWAY", "BOOL",
        "Whether an agent whose chat was reassigned for want of an answer is set away (true or "
        "false)",
-       [](config& c, const std::string& v) -> std::string {
-         const auto b = to_lower(v);
-         if (b != "true" && b != "false") return "invalid value '" + v + "' (true or false)";
-         c.reassign_sets_away = b == "true";
-         return {};
-       },
+       [](config& c, const std::string& v) { return set_bool(c.reassign_sets_away, v); },
        [](const config& c) { return std::string(c.reassign_sets_away ? "true" : "false"); }},
+      {"--sneak-peek", "LIVECHAT_SNEAK_PEEK", "BOOL",
+       "Whether staff see what a visitor is typing before they send it (never stored; true or "
+       "false)",
+       [](config& c, const std::string& v) { return set_bool(c.sneak_peek, v); },
+       [](const config& c) { return std::string(c.sneak_peek ? "true" : "false"); }},
       {"--keep-closed-hours", "LIVECHAT_KEEP_CLOSED_HOURS", "N",
        "How long Redis keeps a closed conversation after it is archived (late resume, rating, "
        "transcript download); then only PostgreSQL has it",

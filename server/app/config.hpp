@@ -60,6 +60,7 @@ struct config {
   // queue, to another agent; 0: never.
   std::chrono::seconds reassign_after{60};  // --reassign-after-seconds
   bool reassign_sets_away = true;           // --reassign-sets-away
+  bool sneak_peek = false;                  // --sneak-peek
   std::chrono::days retention{0};           // --retention-days; 0 = for ever
   bool retention_anonymise = false;         // --retention-mode delete|anonymise
 };

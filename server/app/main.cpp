@@ -203,6 +203,7 @@ int run_server(lc::app::config cfg) {
   so.keep_closed = cfg.keep_closed;
   so.reassign_after = cfg.reassign_after;
   so.reassign_sets_away = cfg.reassign_sets_away;
+  so.sneak_peek = cfg.sneak_peek;
   so.retention = cfg.retention;
   so.retention_anonymise = cfg.retention_anonymise;
   lc::service::chat_service service(io, redis, ep, so, &record);

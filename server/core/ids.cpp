@@ -1,6 +1,9 @@
 #include "server/core/ids.hpp"
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#include <array>
 
 #include <stdexcept>
 #include <vector>
@@ -28,6 +31,27 @@ std::string hex(std::string_view bytes) {
     out.push_back(digits[b & 0x0F]);
   }
   return out;
+}
+
+std::optional<std::string> unhex(std::string_view digits) {
+  if (digits.size() % 2 != 0) return std::nullopt;
+  const auto value = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  std::string out;
+  out.reserve(digits.size() / 2);
+  for (std::size_t i = 0; i < digits.size(); i += 2) {
+    if (!is_lower_hex(digits[i]) || !is_lower_hex(digits[i + 1])) return std::nullopt;
+    out.push_back(static_cast<char>(value(digits[i]) * 16 + value(digits[i + 1])));
+  }
+  return out;
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), md.data(), &len, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("SHA-256 failed");
+  }
+  return hex(std::string_view(reinterpret_cast<const char*>(md.data()), len));
 }
 
 std::string random_id(std::size_t bytes) {

@@ -416,7 +416,10 @@ std::optional<error> validate_request(const pb::ClientEnvelope& envelope, pb::Ro
     case body::kReceipt:
       return validate_receipt(envelope.receipt());
     case body::kTyping:
-      return conversation_ref("conversation_id", envelope.typing().conversation_id());
+      if (auto e = conversation_ref("conversation_id", envelope.typing().conversation_id())) {
+        return e;
+      }
+      return text_field("draft", envelope.typing().draft(), lim.max_draft_bytes, false);
     case body::kPresence:
       return validate_presence(envelope.presence(), lim);
     case body::kTransfer:

@@ -17,8 +17,9 @@ chat_service::chat_service(boost::asio::io_context& io, store::redis_connection&
       redis_(redis),
       store_(redis),
       reads_(redis),
+      ban_keys_(redis),
       departments_(options_.departments, options_.reassign_after),
-      ctx_{io, options_, departments_, metrics_, store_, reads_, record},
+      ctx_{io, options_, departments_, metrics_, store_, reads_, ban_keys_, record},
       conns_(metrics_),
       matcher_(ctx_, redis_endpoint),
       queue_(ctx_, conns_, matcher_),
@@ -26,10 +27,15 @@ chat_service::chat_service(boost::asio::io_context& io, store::redis_connection&
       monitor_(ctx_, conns_, delivery_),
       archiver_(ctx_),
       node_(ctx_, conns_, matcher_, queue_, archiver_),
+      bans_(ctx_,
+            [this](const std::string& conv, const std::string& department) {
+              node_.archive(conv);
+              matcher_.request(department);
+            }),
       board_(ctx_, conns_),
       requests_(ctx_, conns_, delivery_, queue_, matcher_, node_, monitor_, board_),
       rest_(
-          ctx_, [this] { return ready(); }, [this] { return archiver_.degraded(); }) {
+          ctx_, bans_, [this] { return ready(); }, [this] { return archiver_.degraded(); }) {
   declare_metrics(metrics_);
   subscriber_ = std::make_unique<store::redis_subscriber>(
       io, std::move(redis_endpoint),
@@ -42,6 +48,7 @@ chat_service::chat_service(boost::asio::io_context& io, store::redis_connection&
   redis_.set_on_ready([this] {
     node_.on_redis_ready();
     delivery_.retry_failed_reads();
+    ctx_.spawn(bans_.restore(), "restoring the bans in force");
   });
 }
 
@@ -66,7 +73,8 @@ void chat_service::finish_drain(std::chrono::milliseconds max_wait, std::functio
 }
 
 bool chat_service::ready() const {
-  return redis_.ready() && subscriber_->subscribed() && node_.has_lease() && !node_.draining();
+  return redis_.ready() && subscriber_->subscribed() && node_.has_lease() && !node_.draining() &&
+         bans_.settled();
 }
 
 std::shared_ptr<connection_handler> chat_service::open(std::shared_ptr<client_link> link) {

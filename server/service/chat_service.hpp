@@ -10,6 +10,7 @@
 
 #include "server/core/metrics.hpp"
 #include "server/service/archiver.hpp"
+#include "server/service/ban_desk.hpp"
 #include "server/service/board_feed.hpp"
 #include "server/service/connections.hpp"
 #include "server/service/context.hpp"
@@ -22,6 +23,7 @@
 #include "server/service/requests.hpp"
 #include "server/service/rest_api.hpp"
 #include "server/service/transport.hpp"
+#include "server/store/ban_store.hpp"
 #include "server/store/chat_reads.hpp"
 #include "server/store/chat_store.hpp"
 #include "server/store/redis_subscriber.hpp"
@@ -72,6 +74,7 @@ class chat_service final : public frontend, private session_owner {
   store::redis_connection& redis_;
   store::chat_store store_;
   store::chat_reads reads_;
+  store::ban_store ban_keys_;
   department_directory departments_;
   service_context ctx_;
   connections conns_;
@@ -81,6 +84,7 @@ class chat_service final : public frontend, private session_owner {
   monitor monitor_;
   archiver archiver_;
   node node_;
+  ban_desk bans_;
   board_feed board_;
   requests requests_;
   rest_api rest_;

@@ -7,6 +7,7 @@
 #include "server/record/record_pool.hpp"
 #include "server/service/department_directory.hpp"
 #include "server/service/options.hpp"
+#include "server/store/ban_store.hpp"
 #include "server/store/chat_reads.hpp"
 #include "server/store/chat_store.hpp"
 
@@ -25,6 +26,7 @@ struct service_context {
   core::metrics_registry& metrics;
   store::chat_store& store;
   store::chat_reads& reads;
+  store::ban_store& bans;  // the bans in force (ban_desk records and lifts them)
   // The system of record; null when the service runs without one (Redis then keeps every
   // closed conversation).
   record::record_pool* record = nullptr;

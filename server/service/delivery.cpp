@@ -226,14 +226,19 @@ task delivery::read_page(session_ptr s, std::string conv, std::uint64_t token,
 }
 
 void delivery::on_typing(const store::typing_wakeup& w) {
+  // A draft (sneak peek) is for staff only, whoever it came from.
   fan_out(
-      w.conversation_id, [&](const session& s) { return s.role() != w.role; },
+      w.conversation_id,
+      [&](const session& s) {
+        return s.role() != w.role && (w.draft.empty() || s.role() != pb::ROLE_VISITOR);
+      },
       [&](pb::ServerEnvelope& env) {
         auto* t = env.mutable_typing();
         t->set_conversation_id(w.conversation_id);
         t->set_role(w.role);
         t->set_typing(w.typing);
         t->set_name(w.name);
+        t->set_draft(w.draft);
       });
 }
 

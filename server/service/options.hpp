@@ -49,6 +49,8 @@ struct service_options {
   // A closed conversation still pending this long is taken up by the periodic catch-up (its
   // closer died, or PostgreSQL was down); sooner, it is most likely being archived right now.
   std::chrono::milliseconds archive_retry_after{5000};
+  // Sneak peek: staff see what a visitor types before they send it (never stored).
+  bool sneak_peek = false;
 
   bool has_department(const std::string& d) const {
     return std::find(departments.begin(), departments.end(), d) != departments.end();

@@ -1,4 +1,5 @@
 // Requests about one conversation: join, messages, receipts, typing, transfer, close, rating.
+#include "server/core/ban.hpp"
 #include "server/core/ids.hpp"
 #include "server/core/json.hpp"
 #include "server/core/validate.hpp"
@@ -15,6 +16,8 @@ namespace pb = livechat::v1;
 using action = core::conversation_action;
 
 namespace {
+
+constexpr std::int64_t draft_every_ms = 250;
 
 // A store call failed without saying whether it ran (timeout, lost connection).
 bool store_unavailable(const std::exception_ptr& e) {
@@ -47,6 +50,7 @@ task requests::join(session_ptr s, request req) {
                   "department is closed (outside its business hours): leave a message");
     co_return;
   }
+  if (co_await banned(*s, req.request_id(), j.email())) co_return;
   store::join_params p;
   p.conversation_id = core::issued_id('c');
   p.visitor_id = s->user_id();
@@ -103,6 +107,22 @@ task requests::join(session_ptr s, request req) {
                                         ctx_.options.visitor_grace};
     co_await ctx_.store.visitor_presence(std::move(gone));
   }
+}
+
+boost::asio::awaitable<bool> requests::banned(session& s, std::uint64_t request_id,
+                                              std::string email) {
+  std::vector<std::string> keys;
+  for (const auto& [kind, value] :
+       {std::pair{core::ban_kind::visitor, std::string_view(s.user_id())},
+        std::pair{core::ban_kind::address, std::string_view(s.address())},
+        std::pair{core::ban_kind::email, std::string_view(email)}}) {
+    if (auto subject = core::make_ban_subject(kind, value)) keys.push_back(subject->key_part);
+  }
+  if (co_await ctx_.bans.find(std::move(keys)) == 0) co_return false;
+  ctx_.metrics.add("livechat_banned_requests_total", 1);
+  // Neutral words: the widget shows its own; nothing here tells an abuser what matched.
+  s.send_error(request_id, pb::ERROR_CODE_FORBIDDEN, "chat is not available");
+  co_return true;
 }
 
 task requests::send_message(session_ptr s, request req) {
@@ -227,8 +247,14 @@ task requests::receipt(session_ptr s, request req) {
 task requests::typing(session_ptr s, request req) {
   const auto& t = req.typing();
   if (acting_on(*s, req.request_id(), t.conversation_id(), action::typing) == nullptr) co_return;
-  store::typing_params params{t.conversation_id(), s->role(), s->user_id(), s->display_name(),
-                              t.typing()};
+  store::typing_params params{t.conversation_id(), s->role(),  s->user_id(),
+                              s->display_name(),   t.typing(), {}};
+  // Sneak peek, when the operator turned it on: a visitor's unsent text goes on to staff, at
+  // most every quarter second (one sooner is dropped: the next carries newer text anyway).
+  if (!t.draft().empty() && ctx_.options.sneak_peek && s->role() == pb::ROLE_VISITOR) {
+    if (!s->draft_due(wall_clock_ms(), draft_every_ms)) co_return;
+    params.draft = t.draft();
+  }
   co_await ctx_.store.typing(std::move(params));
   ack(*s, req.request_id(), t.conversation_id());
 }

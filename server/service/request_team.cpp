@@ -32,6 +32,7 @@ task requests::leave_offline_message(session_ptr s, request req) {
                   "too many offline messages; try again later");
     co_return;
   }
+  if (co_await banned(*s, req.request_id(), m.email())) co_return;
   auto id = core::issued_id('o');
   store::offline_params params{id,        s->user_id(),   core::trim_blanks(m.display_name()),
                                m.email(), m.department(), m.text()};

@@ -87,6 +87,10 @@ class requests {
   follow* acting_on(session& s, std::uint64_t request_id, const std::string& conv,
                     core::conversation_action action);
 
+  // True, with the visitor told (FORBIDDEN, in neutral words), when a ban is in force on the
+  // visitor, their address or the email they give.
+  boost::asio::awaitable<bool> banned(session& s, std::uint64_t request_id, std::string email);
+
   // The tags a request names that the team does not offer (empty: all offered, or no system of
   // record to ask); throws when the system of record failed.
   boost::asio::awaitable<std::vector<std::string>> tags_not_offered(std::vector<std::string> tags);

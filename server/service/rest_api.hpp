@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "server/core/token.hpp"
+#include "server/service/ban_desk.hpp"
 #include "server/service/context.hpp"
 #include "server/service/team_api.hpp"
 #include "server/service/transport.hpp"
@@ -18,12 +19,14 @@ using params_map = std::map<std::string, std::string>;
 
 // The HTTP side of a node: health, readiness, Prometheus metrics and the REST API. Live state
 // comes from Redis; history, reports and the visitor rights (export, erasure) from the system
-// of record. Writes: revoking an agent's tokens and erasing a visitor (admins).
+// of record. Writes: revoking an agent's tokens and erasing a visitor (admins); bans go to
+// ban_desk.
 class rest_api {
  public:
-  rest_api(const service_context& ctx, std::function<bool()> ready,
+  rest_api(const service_context& ctx, ban_desk& bans, std::function<bool()> ready,
            std::function<bool()> archive_degraded)
       : ctx_(ctx),
+        bans_(bans),
         ready_(std::move(ready)),
         archive_degraded_(std::move(archive_degraded)),
         team_(ctx) {}
@@ -60,6 +63,7 @@ class rest_api {
       const http_request& request);
 
   const service_context& ctx_;
+  ban_desk& bans_;
   std::function<bool()> ready_;
   std::function<bool()> archive_degraded_;
   team_api team_;  // sign-in, accounts, audit, shared replies and tags

@@ -1,5 +1,6 @@
 #include "server/service/rest_replies.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
@@ -46,6 +47,13 @@ const char* role_name(pb::Role r) {
     default:
       return "unknown";
   }
+}
+
+std::optional<std::int64_t> path_id(std::string_view s) {
+  std::int64_t v = 0;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec != std::errc{} || r.ptr != s.data() + s.size() || v <= 0) return std::nullopt;
+  return v;
 }
 
 }  // namespace lc::service::rest

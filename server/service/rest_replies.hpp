@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,5 +19,7 @@ http_response no_record_reply();
 // "2026-12-01T18:04:14.123Z"
 std::string iso_time(std::int64_t ms);
 const char* role_name(livechat::v1::Role role);
+// A row id in a path ("/api/canned/17"): a positive decimal, nothing else.
+std::optional<std::int64_t> path_id(std::string_view s);
 
 }  // namespace lc::service::rest

@@ -1,7 +1,6 @@
 // What a team shares: canned responses per department, the tags supervisors offer, the
 // departments; and the routing of the team's side of the REST API.
 #include <algorithm>
-#include <charconv>
 
 #include "server/core/ids.hpp"
 #include "server/core/json.hpp"
@@ -42,13 +41,6 @@ std::string canned_json(const record::canned_response& c) {
   j.key("updated_ms").value(c.updated_ms);
   j.end_object();
   return j.str();
-}
-
-std::optional<std::int64_t> path_id(std::string_view s) {
-  std::int64_t v = 0;
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (r.ec != std::errc{} || r.ptr != s.data() + s.size() || v <= 0) return std::nullopt;
-  return v;
 }
 
 }  // namespace
@@ -127,7 +119,7 @@ asio::awaitable<http_response> team_api::canned(const core::agent_claims& who,
   }
   std::optional<std::int64_t> id;
   if (path != prefix) {
-    id = path_id(std::string_view(path).substr(prefix.size() + 1));
+    id = rest::path_id(std::string_view(path).substr(prefix.size() + 1));
     if (!id) co_return error_reply(404, "not_found", "no such canned response");
   }
   const bool create = !id && request.method == "POST";

@@ -42,6 +42,9 @@ void declare_metrics(core::metrics_registry& m) {
   m.declare_counter("livechat_matches_total", "Assignments made by this node's matching.");
   m.declare_counter("livechat_transfers_total", "Transfers, by kind.");
   m.declare_counter("livechat_offline_messages_total", "Offline messages left.");
+  m.declare_counter("livechat_bans_total", "Bans made (one per identifier banned).");
+  m.declare_counter("livechat_banned_requests_total",
+                    "Joins and offline messages refused because a ban was in force.");
   m.declare_gauge("livechat_archive_up", "1 when this node reaches the system of record.");
   m.declare_gauge("livechat_archive_backlog",
                   "Closed conversations not yet in the system of record (all nodes).");

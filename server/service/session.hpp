@@ -122,6 +122,12 @@ class session final : public connection_handler, public std::enable_shared_from_
   bool begin_handling();
   void end_handling() { handling_ = false; }
   void request_succeeded() { consecutive_errors_ = 0; }
+  // Sneak peek: true (and the time noted) when the last draft passed on is `every_ms` old.
+  bool draft_due(std::int64_t now_ms, std::int64_t every_ms) {
+    if (now_ms - last_draft_ms_ < every_ms) return false;
+    last_draft_ms_ = now_ms;
+    return true;
+  }
 
  private:
   const std::uint64_t id_;
@@ -143,6 +149,7 @@ class session final : public connection_handler, public std::enable_shared_from_
   std::vector<livechat::v1::ClientEnvelope> inbox_;
   core::rate_limiter limiter_;
   int consecutive_errors_ = 0;
+  std::int64_t last_draft_ms_ = 0;
   bool handling_ = false;
   bool welcomed_ = false;
   bool closed_ = false;

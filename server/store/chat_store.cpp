@@ -132,6 +132,7 @@ task<void> chat_store::typing(typing_params p) {
   std::vector<std::string> args{std::move(p.conversation_id), role_arg(p.role),
                                 std::move(p.sender_id),       "typing",
                                 p.typing ? "1" : "0",         std::move(p.sender_name)};
+  if (!p.draft.empty()) args.push_back(std::move(p.draft));
   co_await fenced_fcall("lc_signal", std::move(args));
 }
 

@@ -72,6 +72,7 @@ struct typing_params {
   livechat::v1::Role role = livechat::v1::ROLE_UNSPECIFIED;
   std::string sender_id, sender_name;
   bool typing = false;
+  std::string draft;  // sneak peek: the visitor's unsent text, for staff only ("" none)
 };
 struct close_params {
   std::string conversation_id;

@@ -55,6 +55,13 @@ std::string offline_department(std::string_view dept) {
 std::string address_queued(std::string_view addr_hex) {
   return join("lc:addr:", addr_hex, ":queued");
 }
+std::string ban(std::string_view key_part) {
+  if (key_part.size() < 3 || key_part[1] != ':' ||
+      std::string_view("vae").find(key_part[0]) == std::string_view::npos) {
+    throw std::invalid_argument("'" + std::string(key_part) + "' is not a ban's key part");
+  }
+  return join("lc:ban:", key_part.substr(0, 1), ":").append(operator_part(key_part.substr(2)));
+}
 std::string hex_part(std::string_view bytes) {
   return core::hex(bytes);
 }

@@ -25,6 +25,10 @@ inline constexpr std::string_view revoked = "lc:revoked";      // hash: agent ->
 // zset: closed conversations not yet in the system of record, by close ms
 inline constexpr std::string_view archive_pending = "lc:archive:pending";
 
+// string: the id of the ban in force on one identifier, expiring with it. `key_part` is
+// core::ban_subject's: a kind letter (v, a, e), ':', then a checked part.
+std::string ban(std::string_view key_part);
+
 // Any bytes (a client address, which holds ':' in IPv6) as lower-case hex: a safe key part.
 std::string hex_part(std::string_view bytes);
 

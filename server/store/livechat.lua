@@ -553,8 +553,8 @@ local function post(keys, args)
   return { seq, now, 0 }
 end
 
--- signal(conv, role, sender, kind, value, name) kind: typing (value 0|1) or delivered/read
--- (value seq). -> the delivery latency in ms (Redis clock, may be 0) of a delivered receipt that
+-- signal(conv, role, sender, kind, value, name[, draft]) kind: typing (value 0|1; a visitor's
+-- draft with sneak peek) or delivered/read (value seq). -> the delivery latency in ms (Redis clock, may be 0) of a delivered receipt that
 -- moved the high-water mark, else -1. Per message like post, and written the same way.
 local function signal(keys, args)
   local bad = fence_error(args)
@@ -572,7 +572,14 @@ local function signal(keys, args)
     if state ~= 'assigned' and not (state == 'queued' and role == ROLE_VISITOR) then
       return err('CONFLICT', 'conversation is ' .. state)
     end
-    notify2(vnode, anode, 't|' .. conv .. '|' .. rs .. '|' .. value .. '|' .. (args[8] or ''))
+    local draft = args[9]
+    if draft and draft ~= '' and role == ROLE_VISITOR then
+      -- Sneak peek: the visitor's unsent text, for the agent's node (and the visitor's, whose
+      -- staff followers see it there); delivery hands it to staff only. Never stored.
+      notify2(vnode, anode, 'p|' .. conv .. '|' .. rs .. '|' .. netstrings({ args[8] or '', draft }))
+    else
+      notify2(vnode, anode, 't|' .. conv .. '|' .. rs .. '|' .. value .. '|' .. (args[8] or ''))
+    end
     return -1
   end
   local seq = tonumber(value)

@@ -28,6 +28,8 @@ conversation_record decode_conversation(const field_list& hash, const field_list
       c.visitor_name = v;
     } else if (k == "email") {
       c.email = v;
+    } else if (k == "addr") {
+      c.address_hex = v;
     } else if (k == "dept") {
       c.department = v;
     } else if (k == "page") {

@@ -29,6 +29,7 @@ struct conversation_record {
   std::string comment;
   std::int64_t rated_ms = 0;
   std::map<std::string, std::string> metadata;
+  std::string address_hex;  // the visitor's address at the join, as keys::hex_part ("" unknown)
 };
 
 conversation_record decode_conversation(const field_list& hash, const field_list& metadata);

@@ -75,7 +75,16 @@ std::optional<wakeup> decode_wakeup(std::string_view payload) {
       auto p = split<4>(rest);
       auto role = p ? role_of((*p)[1]) : std::nullopt;
       if (!role) return std::nullopt;
-      return typing_wakeup{std::string((*p)[0]), *role, (*p)[2] == "1", std::string((*p)[3])};
+      return typing_wakeup{std::string((*p)[0]), *role, (*p)[2] == "1", std::string((*p)[3]), {}};
+    }
+    case 'p': {
+      auto p = split<3>(rest);
+      auto role = p ? role_of((*p)[1]) : std::nullopt;
+      auto fields = p ? decode_netstrings((*p)[2]) : std::nullopt;
+      // One pair of netstrings: the name, then the draft.
+      if (!role || !fields || fields->size() != 1 || (*p)[0].empty()) return std::nullopt;
+      auto& [name, draft] = fields->front();
+      return typing_wakeup{std::string((*p)[0]), *role, true, std::move(name), std::move(draft)};
     }
     case 'r': {
       auto p = split<4>(rest);

@@ -26,12 +26,14 @@ struct assigned_wakeup {
 struct unassigned_wakeup {
   std::string conversation_id, agent_id;
 };
-// Someone started or stopped typing ("t|conv|role|0/1|name").
+// Someone started or stopped typing ("t|conv|role|0/1|name"), or, with sneak peek, a visitor
+// types this unsent text ("p|conv|role|" then the name and the draft as netstrings).
 struct typing_wakeup {
   std::string conversation_id;
   livechat::v1::Role role = livechat::v1::ROLE_UNSPECIFIED;
   bool typing = false;
   std::string name;
+  std::string draft;  // for staff only
 };
 // A read or delivered high-water mark moved ("r|conv|role|delivered/read|seq").
 struct receipt_wakeup {

@@ -56,6 +56,14 @@ TEST(Config, DefaultsWithoutFlagsOrEnv) {
   EXPECT_EQ(c.max_text_bytes, 8192u);
   EXPECT_EQ(c.send_queue_limit, 256u);
   EXPECT_EQ(c.visitor_token_ttl, std::chrono::seconds(30 * 24 * 3600));
+  EXPECT_FALSE(c.sneak_peek) << "staff see drafts only when the operator says so";
+}
+
+TEST(Config, SneakPeekIsABoolean) {
+  EXPECT_TRUE(parse_ok({"--sneak-peek", "true"}).sneak_peek);
+  EXPECT_TRUE(parse_ok({}, {{"LIVECHAT_SNEAK_PEEK", "TRUE"}}).sneak_peek);
+  EXPECT_FALSE(parse_ok({"--sneak-peek=false"}).sneak_peek);
+  EXPECT_NE(parse_error({"--sneak-peek", "yes"}).find("--sneak-peek"), std::string::npos);
 }
 
 TEST(Config, EveryFlagInBothSpellings) {

@@ -41,6 +41,13 @@ TEST(ids, hex_spells_every_byte_in_two_lower_case_digits) {
   EXPECT_EQ(hex(std::string("\x00\x0f\xf0\xff:", 5)), "000ff0ff3a");
 }
 
+TEST(ids, unhex_undoes_hex_and_refuses_anything_else) {
+  const std::string bytes("\x00\x0f\xf0\xff:", 5);
+  EXPECT_EQ(unhex(hex(bytes)), bytes);
+  EXPECT_EQ(unhex(""), "");
+  for (const char* bad : {"0", "0g", "0F", "zz", "abc"}) EXPECT_FALSE(unhex(bad)) << bad;
+}
+
 TEST(ids, issued_ids_are_a_kind_and_24_hex_digits) {
   const auto c = issued_id('c');
   EXPECT_TRUE(is_issued_id('c', c)) << c;

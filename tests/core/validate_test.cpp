@@ -292,6 +292,20 @@ TEST(validate_typing, needs_conversation_id) {
   expect_invalid(e, agent, "conversation_id");
 }
 
+TEST(validate_typing, a_draft_is_bounded_text) {
+  auto e = typing();
+  e.mutable_typing()->set_draft(std::string(lim.max_draft_bytes, 'a'));
+  expect_ok(e, visitor);
+  e.mutable_typing()->set_draft("two\nlines");
+  expect_ok(e, visitor);
+  e.mutable_typing()->set_draft(std::string(lim.max_draft_bytes + 1, 'a'));
+  expect_invalid(e, visitor, "draft");
+  e.mutable_typing()->set_draft("\xff\xfe");
+  expect_invalid(e, visitor, "draft");
+  e.mutable_typing()->set_draft(std::string("bell\x07", 5));
+  expect_invalid(e, visitor, "draft");
+}
+
 // --------------------------------------------------------------------------- presence
 
 TEST(validate_presence, status_must_be_set) {

@@ -154,11 +154,11 @@ TEST_F(ChatReads, TypingIsAllowedWhileQueuedOnlyForTheVisitorAndNeverAfterClose)
   p.name = "V";
   p.department = "billing";
   env_->run(db().join(p));
-  EXPECT_NO_THROW(env_->run(db().typing({"cq", pb::ROLE_VISITOR, "v9", "V", true})));
-  EXPECT_THROW(env_->run(db().typing({"cq", pb::ROLE_AGENT, "alice", "A", true})), store_error);
+  EXPECT_NO_THROW(env_->run(db().typing({"cq", pb::ROLE_VISITOR, "v9", "V", true, {}})));
+  EXPECT_THROW(env_->run(db().typing({"cq", pb::ROLE_AGENT, "alice", "A", true, {}})), store_error);
   env_->run(db().close({"cq", pb::ROLE_VISITOR, "v9"}));
   try {
-    env_->run(db().typing({"cq", pb::ROLE_VISITOR, "v9", "V", true}));
+    env_->run(db().typing({"cq", pb::ROLE_VISITOR, "v9", "V", true, {}}));
     FAIL() << "typing accepted after close";
   } catch (const store_error& e) {
     EXPECT_EQ(e.code(), pb::ERROR_CODE_CONFLICT);

@@ -77,5 +77,13 @@ TEST(Keys, APartThatWouldChangeTheKeyThrows) {
   EXPECT_EQ(keys::conversation("c0123"), "lc:conv:c0123");
 }
 
+TEST(Keys, ABanKeyIsAKindLetterAndACheckedPart) {
+  EXPECT_EQ(keys::ban("a:3132372e302e302e31"), "lc:ban:a:3132372e302e302e31");
+  EXPECT_EQ(keys::ban("v:v0123"), "lc:ban:v:v0123");
+  for (const char* bad : {"", "a", "a:", "q:1", "a:1:2", "e:{x}", "ab:1"}) {
+    EXPECT_THROW(keys::ban(bad), std::invalid_argument) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace lc::store

@@ -46,6 +46,7 @@ class store_env {
 
   store::chat_store& store() { return store_; }
   store::chat_reads& reads() { return reads_; }
+  store::redis_connection& connection() { return conn_; }
   boost::asio::io_context& io() { return io_; }
 
   template <class T>

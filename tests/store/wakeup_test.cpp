@@ -35,6 +35,16 @@ TEST(Wakeup, DecodesAssignmentsTypingReceiptsConnectionsAndQueues) {
   EXPECT_EQ(std::get<typing_wakeup>(*t).role, pb::ROLE_VISITOR);
   EXPECT_TRUE(std::get<typing_wakeup>(*t).typing);
   EXPECT_EQ(std::get<typing_wakeup>(*t).name, "Ann | Co") << "a name may hold the separator";
+  EXPECT_TRUE(std::get<typing_wakeup>(*t).draft.empty());
+
+  auto p = decode_wakeup("p|c1|1|3:Ann10:hi | there");
+  ASSERT_TRUE(p && std::holds_alternative<typing_wakeup>(*p));
+  EXPECT_TRUE(std::get<typing_wakeup>(*p).typing);
+  EXPECT_EQ(std::get<typing_wakeup>(*p).name, "Ann");
+  EXPECT_EQ(std::get<typing_wakeup>(*p).draft, "hi | there");
+  for (const char* bad : {"p|c1|1|3:Ann", "p|c1|x|3:Ann2:hi", "p||1|3:Ann2:hi", "p|c1|1|9:Ann"}) {
+    EXPECT_FALSE(decode_wakeup(bad)) << bad;
+  }
 
   auto r = decode_wakeup("r|c1|2|read|12");
   ASSERT_TRUE(r && std::holds_alternative<receipt_wakeup>(*r));
