@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "server/core/digest.hpp"
 #include "server/core/ids.hpp"
 
 namespace lc::core {

@@ -1,9 +1,6 @@
 #include "server/core/ids.hpp"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
-
-#include <array>
 
 #include <stdexcept>
 #include <vector>
@@ -43,15 +40,6 @@ std::optional<std::string> unhex(std::string_view digits) {
     out.push_back(static_cast<char>(value(digits[i]) * 16 + value(digits[i + 1])));
   }
   return out;
-}
-
-std::string sha256_hex(std::string_view bytes) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), md.data(), &len, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 failed");
-  }
-  return hex(std::string_view(reinterpret_cast<const char*>(md.data()), len));
 }
 
 std::string random_id(std::size_t bytes) {

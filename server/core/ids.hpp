@@ -25,10 +25,6 @@ std::string hex(std::string_view bytes);
 // The bytes `hex` made of them; nothing for text that is not pairs of lower-case hex digits.
 std::optional<std::string> unhex(std::string_view digits);
 
-// SHA-256 of `bytes`, lower-case hex: a fixed-size stand-in for a secret or for text a client
-// chose, where only equality matters.
-std::string sha256_hex(std::string_view bytes);
-
 // `bytes` random bytes from OpenSSL as lower-case hex: unguessable ids for conversations,
 // visitors and offline messages.
 std::string random_id(std::size_t bytes = 12);

@@ -5,6 +5,7 @@
 #include <array>
 #include <stdexcept>
 
+#include "server/core/digest.hpp"
 #include "server/core/ids.hpp"
 #include "server/core/token.hpp"
 

@@ -1,12 +1,11 @@
 #include "server/core/token.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <array>
 #include <charconv>
 
+#include "server/core/digest.hpp"
 #include "server/core/ids.hpp"
 
 namespace lc::core {
@@ -25,20 +24,6 @@ int base64url_value(char c) {
   if (c == '-') return 62;
   if (c == '_') return 63;
   return -1;
-}
-
-std::string hmac_sha256(std::string_view secret, std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int len = 0;
-  // HMAC() accepts a null key pointer only with length 0; an empty secret is still a valid key.
-  static const unsigned char empty_key = 0;
-  const void* key = secret.empty() ? &empty_key : static_cast<const void*>(secret.data());
-  if (HMAC(EVP_sha256(), key, static_cast<int>(secret.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(),
-           &len) == nullptr) {
-    return {};
-  }
-  return std::string(reinterpret_cast<const char*>(mac.data()), len);
 }
 
 // Claims are escaped so a field holding a separator ('\n' between fields, ',' between
