@@ -39,6 +39,8 @@ export function openBanDialog(o: BanDialogOptions): void {
   const email = emailState === "no" ? undefined : box("email", emailState === "yes" ? `Their email (${o.email})` : "Their email, if they gave one");
   const err = h("p", { class: "error", role: "alert" });
   const submit = h("button", { class: "btn danger", type: "submit", id: "do-ban" }, "Ban");
+  // A complaint about the form goes once the agent acts on it.
+  for (const el of [reason, duration, visitor.input, address.input, email?.input]) el?.addEventListener("input", () => (err.textContent = ""));
   dlg.replaceChildren(
     h("form", {
       method: "dialog",
