@@ -12,7 +12,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 packages=(g++ cmake ninja-build pkg-config ccache libboost1.81-dev libhiredis-dev redis-server
   libprotobuf-dev protobuf-compiler libspdlog-dev libgtest-dev libssl-dev libpq-dev postgresql-15
   # Departments' business hours read their zones from /usr/share/zoneinfo at run time.
-  tzdata)
+  tzdata
+  # Webhooks are posted with libcurl (on a thread of their own, never on the event loop).
+  libcurl4-openssl-dev)
 # The web client builds with node (>= 20.19 for Vite 7; the machine image ships node 20).
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${1:-}" = "--test" ]; then

@@ -75,8 +75,8 @@ struct option_spec {
 
 constexpr std::uint64_t day_s = 24ULL * 3600;
 
-const std::array<option_spec, 39>& option_table() {
-  static const std::array<option_spec, 39> table = {{
+const std::array<option_spec, 40>& option_table() {
+  static const std::array<option_spec, 40> table = {{
       {"--listen", "LIVECHAT_LISTEN", "HOST:PORT",
        "Address to accept HTTP/WebSocket on; \":PORT\" keeps the host, 0.0.0.0:PORT listens on "
        "all interfaces",
@@ -359,6 +359,13 @@ const std::array<option_spec, 39>& option_table() {
        "false)",
        [](config& c, const std::string& v) { return set_bool(c.reassign_sets_away, v); },
        [](const config& c) { return std::string(c.reassign_sets_away ? "true" : "false"); }},
+      {"--webhook-retry-seconds", "LIVECHAT_WEBHOOK_RETRY_SECONDS", "N",
+       "How long a webhook delivery that keeps failing is retried (with backoff from 1 s to 5 "
+       "min) before it is marked failed",
+       [](config& c, const std::string& v) {
+         return set_duration(c.webhook_give_up, v, 1, 7 * 86400);
+       },
+       [](const config& c) { return std::to_string(c.webhook_give_up.count()); }},
       {"--sneak-peek", "LIVECHAT_SNEAK_PEEK", "BOOL",
        "Whether staff see what a visitor is typing before they send it (never stored; true or "
        "false)",

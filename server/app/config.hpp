@@ -58,11 +58,12 @@ struct config {
   std::chrono::hours keep_closed{24};  // --keep-closed-hours
   // A chat assigned and not answered by its agent within this goes back to the front of the
   // queue, to another agent; 0: never.
-  std::chrono::seconds reassign_after{60};  // --reassign-after-seconds
-  bool reassign_sets_away = true;           // --reassign-sets-away
-  bool sneak_peek = false;                  // --sneak-peek
-  std::chrono::days retention{0};           // --retention-days; 0 = for ever
-  bool retention_anonymise = false;         // --retention-mode delete|anonymise
+  std::chrono::seconds reassign_after{60};      // --reassign-after-seconds
+  bool reassign_sets_away = true;               // --reassign-sets-away
+  bool sneak_peek = false;                      // --sneak-peek
+  std::chrono::seconds webhook_give_up{86400};  // --webhook-retry-seconds
+  std::chrono::days retention{0};               // --retention-days; 0 = for ever
+  bool retention_anonymise = false;             // --retention-mode delete|anonymise
 };
 
 struct parse_result {

@@ -204,6 +204,7 @@ int run_server(lc::app::config cfg) {
   so.reassign_after = cfg.reassign_after;
   so.reassign_sets_away = cfg.reassign_sets_away;
   so.sneak_peek = cfg.sneak_peek;
+  so.webhook_give_up = cfg.webhook_give_up;
   so.retention = cfg.retention;
   so.retention_anonymise = cfg.retention_anonymise;
   lc::service::chat_service service(io, redis, ep, so, &record);

@@ -8,6 +8,7 @@
 #include "server/record/history.hpp"
 #include "server/service/envelopes.hpp"
 #include "server/service/record_call.hpp"
+#include "server/service/webhook_desk.hpp"
 
 namespace lc::service {
 
@@ -140,6 +141,9 @@ task archiver::run(std::string conv) {
     if (record->missed) {
       ctx_.metrics.add("livechat_missed_conversations_total", 1,
                        {{"department", record->department}});
+    }
+    if (ctx_.webhooks != nullptr && ctx_.webhooks->wanted("conversation.closed")) {
+      ctx_.webhooks->emit(webhook_payloads::closed(*record));
     }
   }
   if (!co_await ctx_.store.archived(conv, ctx_.options.keep_closed, rec->rating)) {

@@ -32,11 +32,14 @@ chat_service::chat_service(boost::asio::io_context& io, store::redis_connection&
               node_.archive(conv);
               matcher_.request(department);
             }),
+      webhooks_(ctx_),
       board_(ctx_, conns_),
       requests_(ctx_, conns_, delivery_, queue_, matcher_, node_, monitor_, board_),
       rest_(
-          ctx_, bans_, [this] { return ready(); }, [this] { return archiver_.degraded(); }) {
+          ctx_, bans_, webhooks_, [this] { return ready(); },
+          [this] { return archiver_.degraded(); }) {
   declare_metrics(metrics_);
+  ctx_.webhooks = &webhooks_;
   subscriber_ = std::make_unique<store::redis_subscriber>(
       io, std::move(redis_endpoint),
       std::vector<std::string>{store::keys::node_channel(options_.node_id),
@@ -55,6 +58,7 @@ chat_service::chat_service(boost::asio::io_context& io, store::redis_connection&
 chat_service::~chat_service() = default;
 
 void chat_service::start() {
+  webhooks_.start();
   matcher_.start();
   subscriber_->start();
   node_.start();
@@ -63,6 +67,7 @@ void chat_service::start() {
 void chat_service::drain() {
   monitor_.stop();
   board_.stop();
+  webhooks_.stop();
   node_.drain();
 }
 

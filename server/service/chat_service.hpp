@@ -23,6 +23,7 @@
 #include "server/service/requests.hpp"
 #include "server/service/rest_api.hpp"
 #include "server/service/transport.hpp"
+#include "server/service/webhook_desk.hpp"
 #include "server/store/ban_store.hpp"
 #include "server/store/chat_reads.hpp"
 #include "server/store/chat_store.hpp"
@@ -85,6 +86,7 @@ class chat_service final : public frontend, private session_owner {
   archiver archiver_;
   node node_;
   ban_desk bans_;
+  webhook_desk webhooks_;
   board_feed board_;
   requests requests_;
   rest_api rest_;

@@ -13,6 +13,8 @@
 
 namespace lc::service {
 
+class webhook_desk;
+
 using task = boost::asio::awaitable<void>;
 
 // What every room of the service shares: the event loop, the configuration, the metrics and the
@@ -30,6 +32,8 @@ struct service_context {
   // The system of record; null when the service runs without one (Redis then keeps every
   // closed conversation).
   record::record_pool* record = nullptr;
+  // Where rooms emit conversation events for webhooks (set by chat_service).
+  webhook_desk* webhooks = nullptr;
 
   // Runs `t` detached on the loop; a store failure is logged as a warning (the client is told,
   // or the periodic work retries), anything else as an error. Never throws.

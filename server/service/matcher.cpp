@@ -1,6 +1,7 @@
 #include "server/service/matcher.hpp"
 
 #include "server/service/envelopes.hpp"
+#include "server/service/webhook_desk.hpp"
 #include "server/store/functions.hpp"
 
 namespace lc::service {
@@ -43,6 +44,10 @@ task matcher::run(std::string department) {
                              {{"department", department}});
         ctx_.metrics.add("livechat_matches_total", 1, {{"department", department}});
         rates_[department].on_assignment(now, m.wait_ms);
+        if (ctx_.webhooks != nullptr && ctx_.webhooks->wanted("conversation.assigned")) {
+          ctx_.webhooks->emit(webhook_payloads::assigned(m.conversation_id, m.agent_id, department,
+                                                         m.wait_ms, now));
+        }
       }
       if (static_cast<int>(matched.size()) == match_batch) continue;
       if (again_.erase(department) > 0) continue;

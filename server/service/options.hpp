@@ -51,6 +51,8 @@ struct service_options {
   std::chrono::milliseconds archive_retry_after{5000};
   // Sneak peek: staff see what a visitor types before they send it (never stored).
   bool sneak_peek = false;
+  // A webhook delivery still failing this long after its event is given up.
+  std::chrono::milliseconds webhook_give_up{24LL * 3600 * 1000};
 
   bool has_department(const std::string& d) const {
     return std::find(departments.begin(), departments.end(), d) != departments.end();

@@ -8,6 +8,7 @@
 #include "server/service/node.hpp"
 #include "server/service/queue_status.hpp"
 #include "server/service/requests.hpp"
+#include "server/service/webhook_desk.hpp"
 #include "server/store/store_error.hpp"
 
 namespace lc::service {
@@ -68,6 +69,11 @@ task requests::join(session_ptr s, request req) {
   auto r = co_await ctx_.store.join(p);
   if (!r.existing) {
     ctx_.metrics.add("livechat_conversations_joined_total", 1, {{"department", p.department}});
+    if (wanted("conversation.created")) {
+      ctx_.webhooks->emit(webhook_payloads::created(r.conversation_id, p.department, p.visitor_id,
+                                                    p.name, p.email, p.page_url, p.first_message,
+                                                    r.joined_ms));
+    }
     if (!p.first_message.empty()) {
       ctx_.metrics.add("livechat_messages_total", 1, {{"role", "visitor"}});
     }
@@ -220,6 +226,7 @@ task requests::send_message(session_ptr s, request req) {
   if (note) {
     ctx_.metrics.add("livechat_notes_total", 1);
   } else {
+    if (wanted("conversation.message")) ctx_.webhooks->emit(webhook_payloads::message(event));
     ctx_.metrics.add("livechat_messages_total", 1,
                      {{"role", role == pb::ROLE_VISITOR ? "visitor"
                                : role == pb::ROLE_AGENT ? "agent"
@@ -280,6 +287,10 @@ task requests::transfer(session_ptr s, request req) {
   params.reassign_after = ctx_.departments.reassign_after(department);
   auto r = co_await ctx_.store.transfer(std::move(params));
   ack(*s, req.request_id(), conv);
+  if (wanted("conversation.transferred")) {
+    ctx_.webhooks->emit(
+        webhook_payloads::transferred(conv, s->user_id(), r.to_agent, r.target, wall_clock_ms()));
+  }
   ctx_.metrics.add("livechat_transfers_total", 1, {{"kind", r.to_agent ? "agent" : "department"}});
   if (!r.to_agent) match_.request(r.target);
   if (supervising) {
@@ -319,6 +330,9 @@ task requests::rate(session_ptr s, request req) {
   store::rate_params params{r.conversation_id(), s->user_id(), r.rating(), r.comment()};
   co_await ctx_.store.rate(std::move(params));
   ack(*s, req.request_id(), r.conversation_id());
+  if (wanted("conversation.rated")) {
+    ctx_.webhooks->emit(webhook_payloads::rated(r.conversation_id(), r.rating(), r.comment()));
+  }
   node_.archive(r.conversation_id());  // the rating goes to the system of record too
 }
 

@@ -9,6 +9,7 @@
 #include "server/service/matcher.hpp"
 #include "server/service/node.hpp"
 #include "server/service/queue_status.hpp"
+#include "server/service/webhook_desk.hpp"
 
 namespace lc::service {
 
@@ -193,6 +194,10 @@ task requests::user_left(pb::Role role, std::string user_id, std::string conv) {
     store::visitor_presence_params gone{conv, user_id, false, ctx_.options.visitor_grace};
     co_await ctx_.store.visitor_presence(std::move(gone));
   }
+}
+
+bool requests::wanted(std::string_view event) const {
+  return ctx_.webhooks != nullptr && ctx_.webhooks->wanted(event);
 }
 
 }  // namespace lc::service

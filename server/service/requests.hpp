@@ -91,6 +91,9 @@ class requests {
   // visitor, their address or the email they give.
   boost::asio::awaitable<bool> banned(session& s, std::uint64_t request_id, std::string email);
 
+  // Some webhook wants `event` (build its payload only then).
+  bool wanted(std::string_view event) const;
+
   // The tags a request names that the team does not offer (empty: all offered, or no system of
   // record to ask); throws when the system of record failed.
   boost::asio::awaitable<std::vector<std::string>> tags_not_offered(std::vector<std::string> tags);

@@ -103,6 +103,7 @@ asio::awaitable<http_response> rest_api::route(http_request request) {
     return path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
   };
   if (auto r = co_await bans_.route(*who, request, path)) co_return std::move(*r);
+  if (auto r = co_await webhooks_.route(*who, request, path)) co_return std::move(*r);
   if (auto r = co_await team_.route(*who, request, path)) co_return std::move(*r);
   if (request.method == "PUT" || request.method == "PATCH") {
     co_return error_reply(405, "method_not_allowed", "not supported here");

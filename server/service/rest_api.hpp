@@ -12,6 +12,7 @@
 #include "server/service/context.hpp"
 #include "server/service/team_api.hpp"
 #include "server/service/transport.hpp"
+#include "server/service/webhook_desk.hpp"
 
 namespace lc::service {
 
@@ -23,10 +24,11 @@ using params_map = std::map<std::string, std::string>;
 // ban_desk.
 class rest_api {
  public:
-  rest_api(const service_context& ctx, ban_desk& bans, std::function<bool()> ready,
-           std::function<bool()> archive_degraded)
+  rest_api(const service_context& ctx, ban_desk& bans, webhook_desk& webhooks,
+           std::function<bool()> ready, std::function<bool()> archive_degraded)
       : ctx_(ctx),
         bans_(bans),
+        webhooks_(webhooks),
         ready_(std::move(ready)),
         archive_degraded_(std::move(archive_degraded)),
         team_(ctx) {}
@@ -64,6 +66,7 @@ class rest_api {
 
   const service_context& ctx_;
   ban_desk& bans_;
+  webhook_desk& webhooks_;
   std::function<bool()> ready_;
   std::function<bool()> archive_degraded_;
   team_api team_;  // sign-in, accounts, audit, shared replies and tags

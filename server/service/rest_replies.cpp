@@ -44,6 +44,10 @@ const char* role_name(pb::Role r) {
       return "agent";
     case pb::ROLE_SYSTEM:
       return "system";
+    case pb::ROLE_SUPERVISOR:
+      return "supervisor";
+    case pb::ROLE_ADMIN:
+      return "admin";
     default:
       return "unknown";
   }

@@ -66,6 +66,13 @@ TEST(Config, SneakPeekIsABoolean) {
   EXPECT_NE(parse_error({"--sneak-peek", "yes"}).find("--sneak-peek"), std::string::npos);
 }
 
+TEST(Config, WebhookRetriesLastADayUnlessSetOtherwise) {
+  EXPECT_EQ(parse_ok({}).webhook_give_up, std::chrono::seconds(86400));
+  EXPECT_EQ(parse_ok({"--webhook-retry-seconds", "30"}).webhook_give_up, std::chrono::seconds(30));
+  EXPECT_NE(parse_error({"--webhook-retry-seconds", "0"}).find("--webhook-retry-seconds"),
+            std::string::npos);
+}
+
 TEST(Config, EveryFlagInBothSpellings) {
   const std::vector<std::string> spaced = {"--listen",
                                            "0.0.0.0:9001",
