@@ -363,7 +363,7 @@ const std::array<option_spec, 40>& option_table() {
        "How long a webhook delivery that keeps failing is retried (with backoff from 1 s to 5 "
        "min) before it is marked failed",
        [](config& c, const std::string& v) {
-         return set_duration(c.webhook_give_up, v, 1, 7 * 86400);
+         return set_duration(c.webhook_give_up, v, 1, 7ULL * 86400);
        },
        [](const config& c) { return std::to_string(c.webhook_give_up.count()); }},
       {"--sneak-peek", "LIVECHAT_SNEAK_PEEK", "BOOL",

@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::size_t max_url_bytes = 2048;
 constexpr std::int64_t first_retry_ms = 1000;
-constexpr std::int64_t max_retry_ms = 5 * 60 * 1000;
+constexpr std::int64_t max_retry_ms = 5LL * 60 * 1000;
 
 }  // namespace
 

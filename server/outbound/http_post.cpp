@@ -9,7 +9,7 @@ namespace lc::outbound {
 
 namespace {
 
-constexpr std::size_t max_response_bytes = 64 * 1024;
+constexpr std::size_t max_response_bytes = 64UL * 1024;
 
 void init_once() {
   static std::once_flag once;
@@ -33,7 +33,9 @@ http_post_result http_post(const std::string& url,
   if (!curl) return {0, "curl_easy_init failed"};
   curl_slist* list = nullptr;
   for (const auto& [name, value] : headers) {
-    list = curl_slist_append(list, (name + ": " + value).c_str());
+    std::string line = name;
+    line.append(": ").append(value);
+    list = curl_slist_append(list, line.c_str());
   }
   // No "Expect: 100-continue" round trip before the body.
   list = curl_slist_append(list, "Expect:");

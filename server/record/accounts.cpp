@@ -8,25 +8,13 @@ constexpr const char* account_columns =
     "id, email, display_name, role, array_to_string(departments, ','), capacity, enabled, "
     "password_hash, created_ms, updated_ms";
 
-// Department ids are operator ids, which cannot hold a comma.
-std::vector<std::string> split_departments(std::string_view joined) {
-  std::vector<std::string> out;
-  while (!joined.empty()) {
-    const auto comma = joined.find(',');
-    out.emplace_back(joined.substr(0, comma));
-    if (comma == std::string_view::npos) break;
-    joined.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
 account account_at(const pg_rows& rows, std::size_t r) {
   account a;
   a.id = rows.text(r, 0);
   a.email = rows.text(r, 1);
   a.display_name = rows.text(r, 2);
   a.role = core::parse_role(rows.text(r, 3)).value_or(core::staff_role::agent);
-  a.departments = split_departments(rows.text(r, 4));
+  a.departments = split_commas(rows.text(r, 4));
   a.capacity = static_cast<std::uint32_t>(rows.integer(r, 5));
   a.enabled = rows.text(r, 6) == "t";
   a.password_hash = rows.text(r, 7);

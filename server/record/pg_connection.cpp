@@ -132,4 +132,15 @@ void pg_connection::exec_script(const std::string& sql) {
   throw pg_error("postgres: " + why, state, !ok());
 }
 
+std::vector<std::string> split_commas(std::string_view joined) {
+  std::vector<std::string> out;
+  while (!joined.empty()) {
+    const auto comma = joined.find(',');
+    out.emplace_back(joined.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    joined.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 }  // namespace lc::record

@@ -73,6 +73,8 @@ class pg_connection {
 
 // A text[] literal ({"a","b"}, quotes and backslashes escaped) for a parameter cast to text[].
 std::string text_array(const std::vector<std::string>& items);
+// "a,b,c" (an array_to_string of items that hold no ',') back into its items; "" is none.
+std::vector<std::string> split_commas(std::string_view joined);
 
 // Runs `body` in one transaction: BEGIN, body, COMMIT; ROLLBACK when it throws (and rethrows).
 template <class F>

@@ -10,24 +10,12 @@ constexpr const char* delivery_columns =
     "d.id, d.webhook_id, d.event, d.idempotency_key, d.body, d.created_ms, d.next_attempt_ms, "
     "d.attempts, d.state, d.last_status, d.last_error, d.done_ms";
 
-// Event names hold no ',' (core::webhook_events), so the joined text splits back cleanly.
-std::vector<std::string> split(std::string_view joined) {
-  std::vector<std::string> out;
-  while (!joined.empty()) {
-    const auto comma = joined.find(',');
-    out.emplace_back(joined.substr(0, comma));
-    if (comma == std::string_view::npos) break;
-    joined.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
 webhook_row webhook_at(const pg_rows& rows, std::size_t r) {
   webhook_row w;
   w.id = rows.integer(r, 0);
   w.url = rows.text(r, 1);
   w.secret = rows.text(r, 2);
-  w.events = split(rows.text(r, 3));
+  w.events = split_commas(rows.text(r, 3));
   w.enabled = rows.text(r, 4) == "t";
   w.created_by = rows.text(r, 5);
   w.created_ms = rows.integer(r, 6);

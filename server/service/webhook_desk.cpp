@@ -142,7 +142,7 @@ asio::awaitable<void> webhook_desk::refresh() {
   subscribed_ = std::move(wanted);
 }
 
-void webhook_desk::emit(std::string_view event, std::string key, std::string data_json) {
+void webhook_desk::emit(std::string_view event, std::string key, const std::string& data_json) {
   if (ctx_.record == nullptr || !wanted(event)) return;
   const auto now = wall_clock_ms();
   std::string body = R"({"id":)" + core::json_quote(key) + R"(,"event":)" +
@@ -152,7 +152,7 @@ void webhook_desk::emit(std::string_view event, std::string key, std::string dat
   ctx_.record->submit(
       [ev = std::string(event), key = std::move(key), body = std::move(body),
        now](record::pg_connection& db) { record::enqueue_delivery(db, ev, key, body, now); },
-      [sender, ev = std::string(event)](std::exception_ptr e) {
+      [sender, ev = std::string(event)](const std::exception_ptr& e) {
         if (!e) {
           sender->wake();
           return;

@@ -33,10 +33,8 @@ class webhook_desk {
 
   // `data_json` (an object) as event `event` with its idempotency key: one delivery per
   // subscribed endpoint, at least once. Fire and forget.
-  void emit(std::string_view event, std::string key, std::string data_json);
-  void emit(webhook_payloads::payload p) {
-    emit(p.event, std::move(p.key), std::move(p.data_json));
-  }
+  void emit(std::string_view event, std::string key, const std::string& data_json);
+  void emit(webhook_payloads::payload p) { emit(p.event, std::move(p.key), p.data_json); }
   bool wanted(std::string_view event) const { return subscribed_.contains(std::string(event)); }
 
   // /api/webhooks...; nothing for other paths.
