@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs whatever this project needs from Debian 12 that is missing, then configures and builds
 # the release preset. `--test` adds what only the test suite needs (nginx and promtool for the
-# deploy/ checks and fault tests, Chromium for the web client, clang-format and clang-tidy for
-# the style checks, clang and its libFuzzer runtime for the fuzz targets). Safe to run again: it
-# only adds.
+# deploy/ checks and fault tests, Chromium for the web client, aiosmtpd for the email tests,
+# clang-format and clang-tidy for the style checks, clang and its libFuzzer runtime for the fuzz
+# targets). Safe to run again: it only adds.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -13,13 +13,16 @@ packages=(g++ cmake ninja-build pkg-config ccache libboost1.81-dev libhiredis-de
   libprotobuf-dev protobuf-compiler libspdlog-dev libgtest-dev libssl-dev libpq-dev postgresql-15
   # Departments' business hours read their zones from /usr/share/zoneinfo at run time.
   tzdata
-  # Webhooks are posted with libcurl (on a thread of their own, never on the event loop).
+  # Webhooks are posted and email is sent with libcurl (HTTP and SMTP, on threads of their own,
+  # never on the event loop).
   libcurl4-openssl-dev)
 # The web client builds with node (>= 20.19 for Vite 7; the machine image ships node 20).
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ "${1:-}" = "--test" ]; then
   packages+=(nginx libnginx-mod-nchan python3 python3-yaml prometheus chromium clang-format
-    clang-tidy clang libclang-rt-14-dev openssl)
+    clang-tidy clang libclang-rt-14-dev openssl
+    # The email tests' SMTP server (tests/support/smtp_receiver.py, run by /usr/bin/python3).
+    python3-aiosmtpd)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -64,6 +64,15 @@ struct config {
   std::chrono::seconds webhook_give_up{86400};  // --webhook-retry-seconds
   std::chrono::days retention{0};               // --retention-days; 0 = for ever
   bool retention_anonymise = false;             // --retention-mode delete|anonymise
+  // Email (transcripts for visitors, answers to offline messages): off while smtp_url is empty.
+  std::string smtp_url{};                    // --smtp-url: smtp://HOST[:PORT], smtps://HOST[:PORT]
+  std::string smtp_from{};                   // --smtp-from: required with --smtp-url
+  std::string smtp_from_name = "Support";    // --smtp-from-name: From's name, the team's name
+  std::string smtp_user{};                   // --smtp-user: AUTH when set
+  std::string smtp_password_file{};          // --smtp-password-file (read by complete_config)
+  std::string smtp_password{};               // the file's first line
+  std::string smtp_tls = "require";          // --smtp-tls: require, try or none (STARTTLS)
+  std::chrono::seconds mail_give_up{86400};  // --mail-retry-seconds
 };
 
 struct parse_result {
@@ -87,8 +96,9 @@ env_lookup process_env();
 // The --help text: every flag, its environment variable, default, and meaning.
 std::string config_help();
 
-// Fills what parse_config leaves to runtime: a random node_id, and the secret from
-// load_or_create_secret(data_dir). Throws std::runtime_error when the secret file is unusable.
+// Fills what parse_config leaves to runtime: a random node_id, the secret from
+// load_or_create_secret(data_dir), and the SMTP password from its file. Throws
+// std::runtime_error when the secret file or the password file is unusable.
 void complete_config(config& cfg);
 
 // The shortest signing secret accepted: 32 bytes, the HMAC-SHA256 key size (the generated secret

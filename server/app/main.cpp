@@ -205,6 +205,13 @@ int run_server(lc::app::config cfg) {
   so.reassign_sets_away = cfg.reassign_sets_away;
   so.sneak_peek = cfg.sneak_peek;
   so.webhook_give_up = cfg.webhook_give_up;
+  so.smtp.url = cfg.smtp_url;
+  so.smtp.from = cfg.smtp_from;
+  so.smtp.from_name = cfg.smtp_from_name;
+  so.smtp.user = cfg.smtp_user;
+  so.smtp.password = cfg.smtp_password;
+  so.smtp.tls = cfg.smtp_tls;
+  so.mail_give_up = cfg.mail_give_up;
   so.retention = cfg.retention;
   so.retention_anonymise = cfg.retention_anonymise;
   lc::service::chat_service service(io, redis, ep, so, &record);

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "server/core/ids.hpp"
+#include "server/core/mail.hpp"
 #include "server/core/utf8.hpp"
 
 namespace lc::core {
@@ -56,6 +57,8 @@ const char* request_name(body b) {
       return "barge_in";
     case body::kFollowBoard:
       return "follow_board";
+    case body::kEmailTranscript:
+      return "email_transcript";
     case body::BODY_NOT_SET:
       break;
   }
@@ -86,6 +89,7 @@ bool visitor_may(body b) {
     case body::kClose:
     case body::kRate:
     case body::kOfflineMessage:
+    case body::kEmailTranscript:
     case body::kPing:
       return true;
     default:
@@ -374,6 +378,16 @@ check validate_offline(const pb::LeaveOfflineMessage& m, const limits& lim) {
   return text_field("text", m.text(), lim.max_text_bytes, true);
 }
 
+// The address is mailed to: the strict check (core::mailable_address), not the pre-chat one.
+check validate_email_transcript(const pb::EmailTranscript& m, const limits& lim) {
+  if (auto e = conversation_ref("conversation_id", m.conversation_id())) return e;
+  if (m.email().empty()) return invalid("email is required");
+  if (m.email().size() > lim.max_email_bytes || !mailable_address(m.email())) {
+    return invalid("email is not an address this server can mail to");
+  }
+  return std::nullopt;
+}
+
 check validate_list(const pb::ListOfflineMessages& m, const limits& lim) {
   if (m.limit() > lim.max_list_limit) {
     return invalid("limit above " + std::to_string(lim.max_list_limit));
@@ -432,6 +446,8 @@ std::optional<error> validate_request(const pb::ClientEnvelope& envelope, pb::Ro
       return validate_offline(envelope.offline_message(), lim);
     case body::kListOfflineMessages:
       return validate_list(envelope.list_offline_messages(), lim);
+    case body::kEmailTranscript:
+      return validate_email_transcript(envelope.email_transcript(), lim);
     case body::kFollowBoard:  // a bool: nothing to check
     case body::kPing:
     case body::BODY_NOT_SET:

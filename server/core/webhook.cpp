@@ -10,8 +10,6 @@ namespace lc::core {
 namespace {
 
 constexpr std::size_t max_url_bytes = 2048;
-constexpr std::int64_t first_retry_ms = 1000;
-constexpr std::int64_t max_retry_ms = 5LL * 60 * 1000;
 
 }  // namespace
 
@@ -48,14 +46,6 @@ std::string webhook_signature(std::string_view secret, std::int64_t unix_s, std:
   signed_part.reserve(t.size() + 1 + body.size());
   signed_part.append(t).append(".").append(body);
   return "t=" + t + ",v1=" + hex(hmac_sha256(secret, signed_part));
-}
-
-std::optional<std::int64_t> webhook_retry_at(std::int64_t created_ms, std::int32_t attempts,
-                                             std::int64_t now_ms, std::int64_t give_up_ms) {
-  if (now_ms >= created_ms + give_up_ms) return std::nullopt;
-  std::int64_t wait = first_retry_ms;
-  for (std::int32_t i = 1; i < attempts && wait < max_retry_ms; ++i) wait *= 2;
-  return now_ms + std::min(wait, max_retry_ms);
 }
 
 }  // namespace lc::core

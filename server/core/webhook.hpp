@@ -24,9 +24,4 @@ std::optional<std::string> webhook_url_problem(std::string_view url);
 // refuses old timestamps, so a captured delivery cannot be replayed later.
 std::string webhook_signature(std::string_view secret, std::int64_t unix_s, std::string_view body);
 
-// When attempt `attempts` (1 = the first) failed at `now_ms`: the next try, doubling from one
-// second up to five minutes, or nothing once `created_ms + give_up_ms` has passed.
-std::optional<std::int64_t> webhook_retry_at(std::int64_t created_ms, std::int32_t attempts,
-                                             std::int64_t now_ms, std::int64_t give_up_ms);
-
 }  // namespace lc::core

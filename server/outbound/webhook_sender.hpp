@@ -2,11 +2,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <thread>
 
+#include "server/outbound/outbox_worker.hpp"
 #include "server/record/record_pool.hpp"
 
 namespace lc::outbound {
@@ -33,29 +31,24 @@ class webhook_sender {
   webhook_sender& operator=(const webhook_sender&) = delete;
   ~webhook_sender();  // stop()
 
-  void start();
+  void start() { worker_.start(); }
   // Finishes the post in hand (bounded by the timeout), then returns. Idempotent.
-  void stop();
+  void stop() { worker_.stop(); }
   // Something was queued: look now rather than at the next poll. Any thread.
-  void wake();
+  void wake() { worker_.wake(); }
 
   std::uint64_t delivered() const { return delivered_.load(); }
   std::uint64_t failed_attempts() const { return failed_.load(); }
 
  private:
-  void run();
   // One pass: claims and sends; true when it found something (look again at once).
   bool pass();
 
   record::record_pool& pool_;
   webhook_sender_options options_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  bool woken_ = false;
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> failed_{0};
+  outbox_worker worker_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace lc::outbound

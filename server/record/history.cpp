@@ -118,6 +118,8 @@ std::vector<std::string> erase_visitor(pg_connection& db, const std::string& vis
         "DO UPDATE SET erased_ms = EXCLUDED.erased_ms",
         {visitor, std::to_string(now_ms)});
     auto rows = db.exec("DELETE FROM conversations WHERE visitor_id = $1 RETURNING id", {visitor});
+    // The mail sent to them (or waiting to be) holds their address and their words.
+    db.exec("DELETE FROM mail_outbox WHERE visitor_id = $1", {visitor});
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < rows.size(); ++i) ids.emplace_back(rows.text(i, 0));
     return ids;
@@ -128,6 +130,13 @@ std::size_t apply_retention(pg_connection& db, std::int64_t cutoff_ms, retention
                             std::size_t batch, std::int64_t now_ms) {
   const std::vector<std::optional<std::string>> params = {
       std::to_string(cutoff_ms), std::to_string(batch), std::to_string(now_ms)};
+  // Mail (a transcript, an answer to an offline message) is kept as long as conversations are,
+  // then deleted in either mode: it is the visitor's address and words, not a statistic.
+  db.exec(
+      "DELETE FROM mail_outbox WHERE id IN (SELECT id FROM mail_outbox WHERE state <> 'pending' "
+      "AND created_ms < $1 ORDER BY created_ms LIMIT $2 FOR UPDATE SKIP LOCKED) AND "
+      "$3::bigint > 0",
+      params);
   if (mode == retention_mode::erase) {
     return in_transaction(db, [&] {
       auto rows = db.exec(

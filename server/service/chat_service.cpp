@@ -33,6 +33,7 @@ chat_service::chat_service(boost::asio::io_context& io, store::redis_connection&
               matcher_.request(department);
             }),
       webhooks_(ctx_),
+      mail_(ctx_),
       board_(ctx_, conns_),
       requests_(ctx_, conns_, delivery_, queue_, matcher_, node_, monitor_, board_),
       rest_(
@@ -40,6 +41,7 @@ chat_service::chat_service(boost::asio::io_context& io, store::redis_connection&
           [this] { return archiver_.degraded(); }) {
   declare_metrics(metrics_);
   ctx_.webhooks = &webhooks_;
+  ctx_.mail = &mail_;
   subscriber_ = std::make_unique<store::redis_subscriber>(
       io, std::move(redis_endpoint),
       std::vector<std::string>{store::keys::node_channel(options_.node_id),
@@ -59,6 +61,7 @@ chat_service::~chat_service() = default;
 
 void chat_service::start() {
   webhooks_.start();
+  mail_.start();
   matcher_.start();
   subscriber_->start();
   node_.start();
@@ -68,6 +71,7 @@ void chat_service::drain() {
   monitor_.stop();
   board_.stop();
   webhooks_.stop();
+  mail_.stop();
   node_.drain();
 }
 

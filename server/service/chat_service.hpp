@@ -15,6 +15,7 @@
 #include "server/service/connections.hpp"
 #include "server/service/context.hpp"
 #include "server/service/delivery.hpp"
+#include "server/service/mail_desk.hpp"
 #include "server/service/matcher.hpp"
 #include "server/service/monitor.hpp"
 #include "server/service/node.hpp"
@@ -87,6 +88,7 @@ class chat_service final : public frontend, private session_owner {
   node node_;
   ban_desk bans_;
   webhook_desk webhooks_;
+  mail_desk mail_;
   board_feed board_;
   requests requests_;
   rest_api rest_;

@@ -21,7 +21,9 @@ client_limits::client_limits(const service_options& options)
                            options.message_burst * address_share),
       messages_by_visitor_(options.messages_per_second, options.message_burst),
       offline_by_address_(per_period(options.offline_messages_per_hour, 3600)),
-      offline_by_visitor_(per_period(options.offline_messages_per_hour, 3600)) {}
+      offline_by_visitor_(per_period(options.offline_messages_per_hour, 3600)),
+      transcripts_by_address_(per_period(options.transcripts_per_hour * 2, 3600)),
+      transcripts_by_visitor_(per_period(options.transcripts_per_hour, 3600)) {}
 
 bool client_limits::allow_join(const std::string& address, const std::string& visitor,
                                std::int64_t now_ms) {
@@ -36,6 +38,12 @@ bool client_limits::allow_message(const std::string& address, const std::string&
 bool client_limits::allow_offline_message(const std::string& address, const std::string& visitor,
                                           std::int64_t now_ms) {
   return offline_by_address_.allow(address, now_ms) && offline_by_visitor_.allow(visitor, now_ms);
+}
+
+bool client_limits::allow_transcript(const std::string& address, const std::string& visitor,
+                                     std::int64_t now_ms) {
+  return transcripts_by_visitor_.allow(visitor, now_ms) &&
+         transcripts_by_address_.allow(address, now_ms);
 }
 
 }  // namespace lc::service

@@ -8,7 +8,8 @@
 
 namespace lc::service {
 
-// How often one anonymous client may start chats, send and leave offline messages: counted per
+// How often one anonymous client may start chats, send, leave offline messages and ask for
+// transcripts by email: counted per
 // address (many bots from one place) and per visitor (one visitor's many tabs and addresses).
 // Per node; the store bounds what must hold across nodes (waiting chats per address).
 class client_limits {
@@ -18,6 +19,9 @@ class client_limits {
   bool allow_join(const std::string& address, const std::string& visitor, std::int64_t now_ms);
   bool allow_offline_message(const std::string& address, const std::string& visitor,
                              std::int64_t now_ms);
+  // A transcript by email: each one is a mail to an address the visitor chose.
+  bool allow_transcript(const std::string& address, const std::string& visitor,
+                        std::int64_t now_ms);
   // A visitor's chat messages across all their tabs, and an address's across its visitors (on
   // top of each connection's own bucket).
   bool allow_message(const std::string& address, const std::string& visitor, std::int64_t now_ms);
@@ -26,6 +30,7 @@ class client_limits {
   core::rate_table joins_by_address_, joins_by_visitor_;
   core::rate_table messages_by_address_, messages_by_visitor_;
   core::rate_table offline_by_address_, offline_by_visitor_;
+  core::rate_table transcripts_by_address_, transcripts_by_visitor_;
 };
 
 }  // namespace lc::service

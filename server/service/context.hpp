@@ -13,6 +13,7 @@
 
 namespace lc::service {
 
+class mail_desk;
 class webhook_desk;
 
 using task = boost::asio::awaitable<void>;
@@ -34,6 +35,8 @@ struct service_context {
   record::record_pool* record = nullptr;
   // Where rooms emit conversation events for webhooks (set by chat_service).
   webhook_desk* webhooks = nullptr;
+  // Where transcript requests and answers by email go (set by chat_service).
+  mail_desk* mail = nullptr;
 
   // Runs `t` detached on the loop; a store failure is logged as a warning (the client is told,
   // or the periodic work retries), anything else as an error. Never throws.

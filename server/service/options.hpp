@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "server/core/limits.hpp"
+#include "server/outbound/smtp_send.hpp"
 
 namespace lc::service {
 
@@ -39,6 +40,7 @@ struct service_options {
   std::uint32_t max_queued_per_address = 5;       // waiting conversations at once
   std::uint32_t joins_per_minute = 6;
   std::uint32_t offline_messages_per_hour = 10;
+  std::uint32_t transcripts_per_hour = 5;  // by email (twice that per address)
   // How long Redis keeps a closed conversation once it is archived (late resume, rating,
   // transcript download).
   std::chrono::milliseconds keep_closed{24LL * 3600 * 1000};
@@ -53,6 +55,10 @@ struct service_options {
   bool sneak_peek = false;
   // A webhook delivery still failing this long after its event is given up.
   std::chrono::milliseconds webhook_give_up{24LL * 3600 * 1000};
+  // Email: transcripts and answers to offline messages (off while smtp.url is empty), and how
+  // long a mail the mail server does not take is retried.
+  outbound::smtp_settings smtp;
+  std::chrono::milliseconds mail_give_up{24LL * 3600 * 1000};
 
   bool has_department(const std::string& d) const {
     return std::find(departments.begin(), departments.end(), d) != departments.end();

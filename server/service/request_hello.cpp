@@ -5,6 +5,7 @@
 #include "server/core/token.hpp"
 #include "server/core/validate.hpp"
 #include "server/service/delivery.hpp"
+#include "server/service/mail_desk.hpp"
 #include "server/service/matcher.hpp"
 #include "server/service/queue_status.hpp"
 #include "server/service/requests.hpp"
@@ -18,7 +19,7 @@ namespace {
 // 2: internal notes (SendMessage.note), SetTags, Watch, the staff-only event kinds.
 // 3: BargeIn, supervisor transfers, the idle prompt, business hours in DepartmentStatus.
 // 4: FollowBoard and the pushed Board, auto_away_seconds in DepartmentStatus.
-constexpr std::uint32_t protocol_version = 5;
+constexpr std::uint32_t protocol_version = 6;
 
 // The departments a Welcome reports: an agent's own (an admin's: all), and for a visitor only
 // those the widget asked about that exist: the list of departments is not for anonymous eyes.
@@ -44,6 +45,7 @@ pb::ServerEnvelope welcome_for(std::uint64_t request_id, const service_context& 
   w->set_node_id(options.node_id);
   w->set_protocol_version(protocol_version);
   w->set_sneak_peek(options.sneak_peek);
+  w->set_email_transcripts(ctx.mail != nullptr && ctx.mail->enabled());
   w->set_server_time_ms(overview.now_ms);
   for (const auto& d : overview.departments) {
     auto* st = w->add_department_status();

@@ -1,8 +1,11 @@
-// Requests about people rather than one conversation: agents' presence, offline messages.
+// Requests about people rather than one conversation: agents' presence, offline messages, a
+// visitor's transcript by email.
 #include <algorithm>
 
 #include "server/core/ids.hpp"
 #include "server/core/validate.hpp"
+#include "server/record/pg_connection.hpp"
+#include "server/service/mail_desk.hpp"
 #include "server/service/matcher.hpp"
 #include "server/service/requests.hpp"
 
@@ -62,6 +65,40 @@ task requests::list_offline_messages(session_ptr s, request req) {
   auto* out = env.mutable_offline_messages();
   for (auto& m : list) *out->add_messages() = std::move(m);
   s->send(env);
+}
+
+task requests::email_transcript(session_ptr s, request req) {
+  const auto& m = req.email_transcript();
+  const auto rid = req.request_id();
+  if (ctx_.mail == nullptr || !ctx_.mail->enabled()) {
+    s->send_error(rid, pb::ERROR_CODE_FORBIDDEN, "this server does not send email");
+    co_return;
+  }
+  // The visitor's own chat, open or just ended (the request usually trails the close).
+  if (!s->followed_recently(m.conversation_id())) {
+    s->send_error(rid, pb::ERROR_CODE_NOT_FOUND, "no such conversation");
+    co_return;
+  }
+  if (!limits_.allow_transcript(s->address(), s->user_id(), wall_clock_ms())) {
+    s->send_error(rid, pb::ERROR_CODE_RATE_LIMITED, "too many transcripts; try again later");
+    co_return;
+  }
+  record::transcript_request r{};
+  try {
+    r = co_await ctx_.mail->request_transcript(m.conversation_id(), s->user_id(), m.email());
+  } catch (const record::pg_error&) {
+    s->send_error(rid, pb::ERROR_CODE_UNAVAILABLE, "email is unavailable; try again");
+    co_return;
+  }
+  if (r == record::transcript_request::too_many) {
+    s->send_error(rid, pb::ERROR_CODE_RATE_LIMITED,
+                  "the transcript was already sent to as many addresses as allowed");
+    co_return;
+  }
+  if (r == record::transcript_request::queued) {
+    ctx_.metrics.add("livechat_mail_queued_total", 1, {{"kind", "transcript"}});
+  }
+  ack(*s, rid, m.conversation_id());
 }
 
 }  // namespace lc::service

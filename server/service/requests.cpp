@@ -76,6 +76,7 @@ bool requests::admit(session& s, const request& req) {
     case request::kWatch:
     case request::kBargeIn:
     case request::kFollowBoard:
+    case request::kEmailTranscript:
       return true;
     default:
       s.send_error(rid, pb::ERROR_CODE_UNKNOWN_TYPE, "unknown request type");
@@ -116,6 +117,8 @@ task requests::dispatch(session_ptr s, request req) {
       return barge_in(std::move(s), std::move(req));
     case request::kFollowBoard:
       return follow_board(std::move(s), std::move(req));
+    case request::kEmailTranscript:
+      return email_transcript(std::move(s), std::move(req));
     default:
       // admit() lets through only the kinds above; one admitted there and not handled here is
       // a bug, answered as INTERNAL by handle().

@@ -68,6 +68,7 @@ class requests {
   task rate(session_ptr s, request req);
   task leave_offline_message(session_ptr s, request req);
   task list_offline_messages(session_ptr s, request req);
+  task email_transcript(session_ptr s, request req);
   task set_tags(session_ptr s, request req);
   task watch(session_ptr s, request req);
   task barge_in(session_ptr s, request req);

@@ -11,6 +11,7 @@
 #include "server/core/query.hpp"
 #include "server/record/pg_connection.hpp"
 #include "server/service/envelopes.hpp"
+#include "server/service/mail_desk.hpp"
 #include "server/service/rest_replies.hpp"
 #include "server/store/store_error.hpp"
 
@@ -104,6 +105,7 @@ asio::awaitable<http_response> rest_api::route(http_request request) {
   };
   if (auto r = co_await bans_.route(*who, request, path)) co_return std::move(*r);
   if (auto r = co_await webhooks_.route(*who, request, path)) co_return std::move(*r);
+  if (auto r = co_await ctx_.mail->route(*who, request, path)) co_return std::move(*r);
   if (auto r = co_await team_.route(*who, request, path)) co_return std::move(*r);
   if (request.method == "PUT" || request.method == "PATCH") {
     co_return error_reply(405, "method_not_allowed", "not supported here");
@@ -167,6 +169,14 @@ asio::awaitable<http_response> rest_api::metrics() {
   auto& m = ctx_.metrics;
   const bool up = ready_();
   m.set("livechat_redis_up", up ? 1 : 0);
+  // The outbox senders count on threads of their own; the registry catches up at each scrape.
+  const auto catch_up = [&m](const char* counter, std::uint64_t total) {
+    m.add(counter, static_cast<double>(total) - m.counter_value(counter));
+  };
+  catch_up("livechat_mail_sent_total", ctx_.mail->sent());
+  catch_up("livechat_mail_failed_attempts_total", ctx_.mail->failed_attempts());
+  catch_up("livechat_webhook_deliveries_total", webhooks_.delivered());
+  catch_up("livechat_webhook_failed_attempts_total", webhooks_.failed_attempts());
   if (up) {
     auto overview = co_await ctx_.reads.overview(ctx_.departments.ids());
     m.clear("livechat_queue_depth");
@@ -314,6 +324,8 @@ asio::awaitable<http_response> rest_api::offline_messages(
     j.key("text").value(m.text());
     j.key("at_ms").value(m.at_ms());
     j.key("visitor_id").value(m.visitor_id());
+    j.key("replied_at_ms").value(m.replied_at_ms());
+    j.key("replied_by").value(m.replied_by());
     j.end_object();
   }
   j.end_array().end_object();

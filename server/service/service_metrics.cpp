@@ -42,6 +42,17 @@ void declare_metrics(core::metrics_registry& m) {
   m.declare_counter("livechat_matches_total", "Assignments made by this node's matching.");
   m.declare_counter("livechat_transfers_total", "Transfers, by kind.");
   m.declare_counter("livechat_offline_messages_total", "Offline messages left.");
+  m.declare_counter(
+      "livechat_mail_queued_total",
+      "Mails queued: visitors' transcripts and answers to offline messages, by kind.");
+  m.declare_counter("livechat_mail_sent_total",
+                    "Mails this node's sender handed to the mail server.");
+  m.declare_counter("livechat_mail_failed_attempts_total",
+                    "Attempts to send a mail that failed (each is retried until given up).");
+  m.declare_counter("livechat_webhook_deliveries_total",
+                    "Webhook deliveries this node's sender posted and got a 2xx for.");
+  m.declare_counter("livechat_webhook_failed_attempts_total",
+                    "Webhook posts that failed (each is retried until given up).");
   m.declare_counter("livechat_bans_total", "Bans made (one per identifier banned).");
   m.declare_counter("livechat_banned_requests_total",
                     "Joins and offline messages refused because a ban was in force.");

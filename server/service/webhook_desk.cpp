@@ -135,7 +135,7 @@ asio::awaitable<void> webhook_desk::refresh() {
     return record::list_webhooks(db);
   };
   const auto rows = co_await on_record(ctx_.io, *ctx_.record, std::move(read));
-  std::set<std::string> wanted;
+  std::set<std::string, std::less<>> wanted;
   for (const auto& w : rows) {
     if (w.enabled) wanted.insert(w.events.begin(), w.events.end());
   }

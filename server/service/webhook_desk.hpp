@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -35,7 +36,9 @@ class webhook_desk {
   // subscribed endpoint, at least once. Fire and forget.
   void emit(std::string_view event, std::string key, const std::string& data_json);
   void emit(webhook_payloads::payload p) { emit(p.event, std::move(p.key), p.data_json); }
-  bool wanted(std::string_view event) const { return subscribed_.contains(std::string(event)); }
+  bool wanted(std::string_view event) const { return subscribed_.contains(event); }
+  std::uint64_t delivered() const { return sender_ ? sender_->delivered() : 0; }
+  std::uint64_t failed_attempts() const { return sender_ ? sender_->failed_attempts() : 0; }
 
   // /api/webhooks...; nothing for other paths.
   boost::asio::awaitable<std::optional<http_response>> route(const core::agent_claims& who,
@@ -55,7 +58,7 @@ class webhook_desk {
 
   const service_context& ctx_;
   std::unique_ptr<outbound::webhook_sender> sender_;  // null without a system of record
-  std::set<std::string> subscribed_;
+  std::set<std::string, std::less<>> subscribed_;     // less<>: looked up by string_view
   boost::asio::steady_timer refresh_timer_;
   bool stopped_ = true;
 };

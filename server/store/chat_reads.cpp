@@ -27,6 +27,28 @@ field_list pairs_of(const reply& flat) {
   return out;
 }
 
+std::int64_t int_of(const std::string& v) {
+  std::int64_t n = 0;
+  std::from_chars(v.data(), v.data() + v.size(), n);
+  return n;
+}
+
+pb::OfflineMessage offline_message_of(const std::string& id, const field_list& fields) {
+  pb::OfflineMessage m;
+  m.set_id(id);
+  for (const auto& [k, v] : fields) {
+    if (k == "name") m.set_display_name(v);
+    if (k == "email") m.set_email(v);
+    if (k == "dept") m.set_department(v);
+    if (k == "text") m.set_text(v);
+    if (k == "visitor") m.set_visitor_id(v);
+    if (k == "ts") m.set_at_ms(int_of(v));
+    if (k == "replied_at") m.set_replied_at_ms(int_of(v));
+    if (k == "replied_by") m.set_replied_by(v);
+  }
+  return m;
+}
+
 std::vector<std::string> split_csv(const std::string& s) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -176,6 +198,12 @@ task<backlog_sample> chat_reads::archive_backlog(std::uint32_t max) {
   co_return out;
 }
 
+task<std::optional<pb::OfflineMessage>> chat_reads::offline_find(std::string id) {
+  auto fields = pairs_of(co_await run(conn_, command("HGETALL", keys::offline(id))));
+  if (fields.empty()) co_return std::nullopt;
+  co_return offline_message_of(id, fields);
+}
+
 task<std::vector<pb::OfflineMessage>> chat_reads::offline_list(std::vector<std::string> departments,
                                                                std::uint32_t limit) {
   if (limit == 0) co_return std::vector<pb::OfflineMessage>{};
@@ -193,22 +221,7 @@ task<std::vector<pb::OfflineMessage>> chat_reads::offline_list(std::vector<std::
   std::vector<pb::OfflineMessage> out;
   for (const auto& id : ids) {
     auto fields = pairs_of(co_await run(conn_, command("HGETALL", keys::offline(id))));
-    if (fields.empty()) continue;
-    pb::OfflineMessage m;
-    m.set_id(id);
-    for (const auto& [k, v] : fields) {
-      if (k == "name") m.set_display_name(v);
-      if (k == "email") m.set_email(v);
-      if (k == "dept") m.set_department(v);
-      if (k == "text") m.set_text(v);
-      if (k == "visitor") m.set_visitor_id(v);
-      if (k == "ts") {
-        std::int64_t ts = 0;
-        std::from_chars(v.data(), v.data() + v.size(), ts);
-        m.set_at_ms(ts);
-      }
-    }
-    out.push_back(std::move(m));
+    if (!fields.empty()) out.push_back(offline_message_of(id, fields));
   }
   std::sort(out.begin(), out.end(),
             [](const auto& a, const auto& b) { return a.at_ms() > b.at_ms(); });

@@ -94,6 +94,8 @@ class chat_reads {
   // Newest first, from the given departments (all when empty).
   task<std::vector<livechat::v1::OfflineMessage>> offline_list(std::vector<std::string> departments,
                                                                std::uint32_t limit);
+  // One offline message (an issued 'o' id), or nothing.
+  task<std::optional<livechat::v1::OfflineMessage>> offline_find(std::string id);
   // The protocol numbers the Functions library writes ({name, number}, ...).
   task<std::vector<std::pair<std::string, std::int64_t>>> library_enums();
 

@@ -265,6 +265,12 @@ task<std::int64_t> chat_store::offline_leave(offline_params p) {
   co_return r.as_int();
 }
 
+task<std::int64_t> chat_store::offline_replied(std::string id, std::string agent) {
+  std::vector<std::string> args{std::move(id), std::move(agent)};
+  auto r = co_await fcall(conn_, "lc_offline_replied", std::move(args));
+  co_return r.as_int();
+}
+
 task<std::int64_t> chat_store::revoke_agent(std::string agent) {
   keys::operator_part(agent);
   std::vector<std::string> args;

@@ -212,6 +212,9 @@ class chat_store {
   // (CONFLICT) while they have a chat open.
   task<std::vector<std::string>> erase_visitor(std::string visitor);
   task<std::int64_t> offline_leave(offline_params p);
+  // Marks the offline message answered by `agent` (by email); its time, or 0 when there is no
+  // such message.
+  task<std::int64_t> offline_replied(std::string id, std::string agent);
   // Acquires (epoch 0) or renews the node's lease; returns its epoch, or 0 when it was lost.
   // Refuses every token of the agent minted before now and tells every node to close the
   // agent's connections; returns the not-before time (unix ms).

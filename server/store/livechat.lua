@@ -1202,6 +1202,16 @@ local function offline_leave(keys, args)
   return now
 end
 
+-- offline_replied(id, agent) -> ts, or 0 when there is no such message: an agent answered it by
+-- email (the mail itself is in the system of record's outbox).
+local function offline_replied(keys, args)
+  local id, agent = args[1], args[2]
+  if redis.call('EXISTS', K.offline(id)) == 0 then return 0 end
+  local now = now_ms()
+  redis.call('HSET', K.offline(id), 'replied_at', now, 'replied_by', agent)
+  return now
+end
+
 -- revoke(agent) -> not_before_ms: every token of the agent minted before now is refused from
 -- now on, and every node closes the agent's connections that hold one.
 local function revoke(keys, args)
@@ -1290,4 +1300,5 @@ redis.register_function('lc_queue_status', queue_status)
 redis.register_function('lc_overview', overview)
 redis.register_function('lc_agents', agents)
 redis.register_function('lc_offline_leave', offline_leave)
+redis.register_function('lc_offline_replied', offline_replied)
 redis.register_function('lc_revoke', revoke)

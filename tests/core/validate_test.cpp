@@ -400,6 +400,28 @@ TEST(validate_rate, comment_is_optional_but_bounded) {
   expect_invalid(e, visitor, "conversation_id");
 }
 
+// --------------------------------------------------------------------------- email transcript
+
+TEST(validate_email_transcript, visitors_only_with_a_mailable_address) {
+  pb::ClientEnvelope e;
+  e.mutable_email_transcript()->set_conversation_id(conv_id);
+  e.mutable_email_transcript()->set_email("ada@example.com");
+  expect_ok(e, visitor);
+  const auto err = validate_request(e, agent, lim);
+  ASSERT_TRUE(err.has_value());
+  EXPECT_EQ(err->code, pb::ERROR_CODE_FORBIDDEN);
+  for (const char* bad :
+       {"", "ada", "ada@example.com\r\nBcc: x@evil.test", "a b@example.com", "<ada@example.com>"}) {
+    e.mutable_email_transcript()->set_email(bad);
+    expect_invalid(e, visitor, "email");
+  }
+  e.mutable_email_transcript()->set_email(std::string(250, 'a') + "@x.io");
+  expect_invalid(e, visitor, "email");
+  e.mutable_email_transcript()->set_email("ada@example.com");
+  e.mutable_email_transcript()->set_conversation_id("../lc:conv:x");
+  expect_invalid(e, visitor, "conversation_id");
+}
+
 // --------------------------------------------------------------------------- join
 
 TEST(validate_join, minimal_join_is_fine) {

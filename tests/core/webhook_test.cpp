@@ -36,14 +36,5 @@ TEST(Webhook, TheSignatureIsAnHmacOverTimestampAndBody) {
   EXPECT_NE(sig, webhook_signature("whsec_1", 1700000001, body)) << "and on the time";
 }
 
-TEST(Webhook, RetriesDoubleFromASecondToFiveMinutesThenStop) {
-  const std::int64_t day = 86400000;
-  EXPECT_EQ(webhook_retry_at(0, 1, 10, day), 1010);
-  EXPECT_EQ(webhook_retry_at(0, 2, 10, day), 2010);
-  EXPECT_EQ(webhook_retry_at(0, 4, 10, day), 8010);
-  EXPECT_EQ(webhook_retry_at(0, 30, 10, day), 10 + 300000) << "capped";
-  EXPECT_EQ(webhook_retry_at(0, 5, day, day), std::nullopt) << "given up";
-}
-
 }  // namespace
 }  // namespace lc::core

@@ -762,6 +762,21 @@ TEST_F(ChatStore, OfflineMessagesAreStoredAndListedNewestFirstPerDepartment) {
   EXPECT_EQ(env_->run(reads().offline_list({}, 10)).size(), 2u);
 }
 
+TEST_F(ChatStore, AnOfflineMessageAnsweredByEmailSaysWhoAndWhen) {
+  env_->run(db().offline_leave({"o1", "v1", "Ann", "ann@x.org", "billing", "call me"}));
+  const auto at = env_->run(db().offline_replied("o1", "bob"));
+  EXPECT_GT(at, 0);
+  auto found = env_->run(reads().offline_find("o1"));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->replied_by(), "bob");
+  EXPECT_EQ(found->replied_at_ms(), at);
+  EXPECT_EQ(found->email(), "ann@x.org");
+  EXPECT_EQ(env_->run(reads().offline_list({"billing"}, 10)).at(0).replied_by(), "bob");
+  EXPECT_EQ(env_->run(db().offline_replied("o2", "bob")), 0) << "no such message";
+  EXPECT_EQ(redis().command({"EXISTS", "lc:offline:o2"}), "0") << "and none made";
+  EXPECT_FALSE(env_->run(reads().offline_find("o2")));
+}
+
 TEST_F(ChatStore, NodeThatLostItsLeaseIsFencedUntilItRejoins) {
   auto conv = join("v1");
   // Another process took n1's lease (as after this node paused past its TTL).

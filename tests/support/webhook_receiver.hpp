@@ -6,8 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "server/app/subprocess.hpp"
-#include "tests/support/redis_fixture.hpp"
+#include "tests/support/script_server.hpp"
 
 namespace lc::test {
 
@@ -23,21 +22,16 @@ class webhook_receiver {
   };
 
   explicit webhook_receiver(int fail_first = 0);
-  ~webhook_receiver();
-  webhook_receiver(const webhook_receiver&) = delete;
-  webhook_receiver& operator=(const webhook_receiver&) = delete;
 
-  std::uint16_t port() const { return port_; }
+  std::uint16_t port() const { return server_.port(); }
   std::string url(const std::string& path = "/hook") const;
   std::vector<request> requests() const;
   // Waits (bounded) until `count` requests arrived; what arrived by then.
   std::vector<request> wait_for(std::size_t count, std::chrono::milliseconds timeout) const;
-  void stop();
+  void stop() { server_.stop(); }
 
  private:
-  temp_dir dir_{"lc-webhooks"};
-  app::child_process child_;
-  std::uint16_t port_ = 0;
+  script_server server_;
 };
 
 }  // namespace lc::test
