@@ -51,6 +51,9 @@ void declare_metrics(core::metrics_registry& m) {
                     "Attempts to send a mail that failed (each is retried until given up).");
   m.declare_counter("livechat_webhook_deliveries_total",
                     "Webhook deliveries this node's sender posted and got a 2xx for.");
+  m.declare_counter("livechat_webhook_events_dropped_total",
+                    "Webhook events dropped: PostgreSQL was down so long that more than 10,000 "
+                    "waited on this node.");
   m.declare_counter("livechat_webhook_failed_attempts_total",
                     "Webhook posts that failed (each is retried until given up).");
   m.declare_counter("livechat_bans_total", "Bans made (one per identifier banned).");

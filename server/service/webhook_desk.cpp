@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include <boost/asio/post.hpp>
+
 #include "server/core/ids.hpp"
 #include "server/core/json.hpp"
 #include "server/core/query.hpp"
@@ -28,6 +30,8 @@ constexpr auto refresh_every = std::chrono::seconds(5);
 constexpr std::size_t max_webhooks = 50;
 constexpr std::size_t default_log = 50;
 constexpr std::size_t max_log = 200;
+// Events kept while the outbox cannot take them; past this the oldest are dropped (and counted).
+constexpr std::size_t max_pending_events = 10000;
 
 std::string webhook_json(const record::webhook_row& w) {
   core::json_writer j;
@@ -126,6 +130,7 @@ void webhook_desk::do_schedule_refresh() {
   refresh_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec || stopped_) return;
     ctx_.spawn(refresh(), "reading the webhooks");
+    retry_pending();
     do_schedule_refresh();
   });
 }
@@ -148,21 +153,51 @@ void webhook_desk::emit(std::string_view event, std::string key, const std::stri
   std::string body = R"({"id":)" + core::json_quote(key) + R"(,"event":)" +
                      core::json_quote(event) + R"(,"created_ms":)" + std::to_string(now) +
                      R"(,"data":)" + data_json + "}";
+  enqueue({pending_event{std::string(event), std::move(key), std::move(body), now}}, false);
+}
+
+void webhook_desk::enqueue(std::vector<pending_event> batch, bool retry) {
   auto* sender = sender_.get();
+  auto shared = std::make_shared<std::vector<pending_event>>(std::move(batch));
   ctx_.record->submit(
-      [ev = std::string(event), key = std::move(key), body = std::move(body),
-       now](record::pg_connection& db) { record::enqueue_delivery(db, ev, key, body, now); },
-      [sender, ev = std::string(event)](const std::exception_ptr& e) {
+      [shared](record::pg_connection& db) {
+        for (const auto& e : *shared) record::enqueue_delivery(db, e.event, e.key, e.body, e.at_ms);
+      },
+      [sender, shared, retry, pending = pending_, &io = ctx_.io,
+       &metrics = ctx_.metrics](const std::exception_ptr& e) {
         if (!e) {
           sender->wake();
+          if (retry) asio::post(io, [pending] { pending->in_flight = false; });
           return;
         }
+        std::string why;
         try {
           std::rethrow_exception(e);
         } catch (const std::exception& x) {
-          spdlog::warn("webhooks: a {} event was not queued: {}", ev, x.what());
+          why = x.what();
         }
+        // Back on the loop, which alone touches `pending`.
+        asio::post(io, [pending, shared, retry, why, &metrics] {
+          if (retry) pending->in_flight = false;
+          if (pending->events.empty()) {
+            spdlog::warn("webhooks: events not queued yet ({}); trying again every 5 s", why);
+          }
+          for (auto& ev : *shared) pending->events.push_back(std::move(ev));
+          while (pending->events.size() > max_pending_events) {
+            pending->events.pop_front();
+            metrics.add("livechat_webhook_events_dropped_total");
+          }
+        });
       });
+}
+
+void webhook_desk::retry_pending() {
+  if (pending_->in_flight || pending_->events.empty()) return;
+  pending_->in_flight = true;
+  std::vector<pending_event> batch(std::make_move_iterator(pending_->events.begin()),
+                                   std::make_move_iterator(pending_->events.end()));
+  pending_->events.clear();
+  enqueue(std::move(batch), true);
 }
 
 asio::awaitable<std::optional<http_response>> webhook_desk::route(const core::agent_claims& who,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -23,7 +24,9 @@ namespace lc::service {
 // one's delivery log; the rooms emit events here, which go into the system of record's outbox
 // when some endpoint subscribes to them, and this node's sender (outbound::webhook_sender)
 // posts them. Which events anyone subscribes to is kept here (re-read every 5 s and after each
-// change on this node), so an event nobody wants costs nothing.
+// change on this node), so an event nobody wants costs nothing. An event the outbox could not
+// take (PostgreSQL down) is kept here, up to a bound, and offered again every 5 s: the outbox's
+// unique idempotency key makes a repeat harmless.
 class webhook_desk {
  public:
   explicit webhook_desk(const service_context& ctx);
@@ -56,9 +59,25 @@ class webhook_desk {
   boost::asio::awaitable<void> refresh();
   void do_schedule_refresh();
 
+  // Events not in the outbox yet, shared with the record pool's callbacks (which may run after
+  // this desk is gone).
+  struct pending_event {
+    std::string event, key, body;
+    std::int64_t at_ms = 0;
+  };
+  struct pending_events {
+    std::deque<pending_event> events;
+    bool in_flight = false;  // a retry is with the record pool
+  };
+  // Hands `batch` to the outbox (`retry`: it came from pending_); what it could not take goes
+  // back to pending_.
+  void enqueue(std::vector<pending_event> batch, bool retry);
+  void retry_pending();
+
   const service_context& ctx_;
   std::unique_ptr<outbound::webhook_sender> sender_;  // null without a system of record
   std::set<std::string, std::less<>> subscribed_;     // less<>: looked up by string_view
+  std::shared_ptr<pending_events> pending_ = std::make_shared<pending_events>();
   boost::asio::steady_timer refresh_timer_;
   bool stopped_ = true;
 };

@@ -143,6 +143,24 @@ TEST_F(Webhooks, AReceiverThatIsDownGetsTheSameDeliveryAgainUntilItTakesIt) {
       << "says why: " << dead_log.body;
 }
 
+TEST_F(Webhooks, EventsWhilePostgresIsDownArriveOnceItIsBack) {
+  webhook_receiver receiver;
+  add(receiver.url(), R"(["conversation.created","conversation.message"])");
+  postgres().stop();
+  auto visitor = connect(*node_);
+  visitor_hello(*visitor);
+  const auto conv = join(*visitor, "Vic", "billing").conversation_id();
+  ASSERT_TRUE(send_text(*visitor, conv, "v2", "still there?").has_ack()) << "chat goes on";
+  EXPECT_TRUE(receiver.wait_for(1, 2s).empty());
+  postgres().restart();
+  auto got = receiver.wait_for(2, 40s);
+  ASSERT_EQ(got.size(), 2u) << "created and the message, kept by the node meanwhile";
+  std::set<std::string> events;
+  for (const auto& r : got) events.insert(r.headers.at("x-livechat-event"));
+  EXPECT_EQ(events, (std::set<std::string>{"conversation.created", "conversation.message"}));
+  EXPECT_EQ(receiver.wait_for(3, 6s).size(), 2u) << "each once";
+}
+
 TEST_F(Webhooks, OnlyAdminsManageThemAndBadOnesAreRefused) {
   const auto staff =
       staff_token_for(test_secret, "sue", {"billing"}, 3, core::staff_role::supervisor);
