@@ -28,6 +28,7 @@ import { staffEventText } from "./wording.js";
 import { BANS_PROTOCOL } from "./bans.js";
 import { openBanDialog } from "./ban_form.js";
 import { BansView } from "./bans_view.js";
+import { InboxView } from "./inbox_view.js";
 import { draftAfterEvent, draftAfterTyping, peekLine, renderPeek } from "./peek.js";
 import { isUrgent } from "../lib/departments.js";
 import { ApiError, Session, signInMessage } from "../lib/session.js";
@@ -103,6 +104,8 @@ const session = new Session({
   },
 });
 let historyView = newHistoryView();
+// The Offline inbox's items, with Reply by email when the server sends email.
+let inboxView = newInboxView();
 // Supervisors and admins: the Bans tab.
 let bansView = newBansView();
 // Supervisors and admins: the Live tab, monitoring, barge-in, take-over, picking waiting visitors.
@@ -172,6 +175,15 @@ function storeRead(conv: string, seq: number): void {
   } catch {
     /* storage full or disabled: the counts are right until the next reload */
   }
+}
+
+function newInboxView(): InboxView {
+  return new InboxView({
+    session,
+    mails: () => !!client?.welcome?.emailTranscripts,
+    name: (id) => (id === client?.welcome?.userId ? client.welcome.displayName : colleaguesOf(client?.board)?.find((a) => a.id === id)?.name) || undefined,
+    announce: (t) => announce(t),
+  });
 }
 
 function newBansView(): BansView {
@@ -334,6 +346,7 @@ function start(token: string): void {
   // A new sign-in (maybe another agent) starts History afresh: no results of the last one.
   historyView = newHistoryView();
   bansView = newBansView();
+  inboxView = newInboxView();
   supervise.reset();
   queue = undefined;
   queueKey = "";
@@ -398,7 +411,8 @@ function start(token: string): void {
     queue = { waiting: v.waiting, skew: v.skew };
     supervise.onBoard(v);
     renderTabs();
-    if (tab === "queue") renderList();
+    // The inbox too: the team on the board names who answered an item.
+    if (tab === "queue" || tab === "inbox") renderList();
   });
   c.start();
   render();
@@ -740,12 +754,7 @@ function renderList(): void {
     return;
   }
   if (tab === "inbox") {
-    el.list.replaceChildren(...inbox.map((m) =>
-      h("li", { class: "inbox-item" },
-        h("div", { class: "row" }, h("strong", {}, m.displayName || "Visitor"), h("span", { class: "muted" }, formatTime(Number(m.atMs)))),
-        h("div", {}, h("a", { href: `mailto:${m.email}` }, m.email), " · ", m.department),
-        h("p", { dir: "auto" }, m.text))));
-    if (!inbox.length) el.list.replaceChildren(h("li", { class: "empty muted" }, "No offline messages."));
+    inboxView.render(el.list, inbox);
     return;
   }
   if (!chats.size) {
@@ -824,7 +833,7 @@ function renderMain(): void {
     view = undefined;
     viewConv = "";
     el.main.replaceChildren(h("div", { class: "placeholder muted" },
-      tab === "inbox" ? "Offline messages are listed on the left. Reply by email."
+      tab === "inbox" ? (client?.welcome?.emailTranscripts ? "Offline messages are listed on the left. Reply by email from each one." : "Offline messages are listed on the left. Reply by email.")
         : tab === "queue" ? `Visitors waiting in your departments are listed on the left, oldest first; they are assigned automatically${supervise.enabled ? ", or Take one by hand" : ""}.`
         : "Select a conversation."));
     return;

@@ -98,6 +98,8 @@ input:focus, textarea:focus, select:focus { border-color: var(--accent); outline
 .idle-box p { margin: 0; font-size: 13.5px; }
 .link[hidden] { display: none; }
 .footer-actions { display: flex; justify-content: space-between; padding: 0 12px 8px; }
+.transcript-form .notice:empty { display: none; }
+.transcript-form.inline { padding: 0 12px 10px; gap: 8px; }
 .small { background: none; border: 0; color: var(--muted); cursor: pointer; font-size: 12.5px; padding: 4px; text-decoration: underline; }
 .stars { display: flex; gap: 4px; border: 0; padding: 0; margin: 0; justify-content: center; }
 .stars legend { font-size: 13px; font-weight: 550; margin-bottom: 6px; text-align: center; width: 100%; }

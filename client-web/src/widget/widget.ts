@@ -40,6 +40,8 @@ interface Saved {
   closed?: { id: string; transcript: string; rated?: boolean; idle?: boolean };
   name?: string;
   email?: string;
+  /** The transcript was asked for by email (acked): the ended screen says so after a reload. */
+  emailed?: { id: string; to: string };
   /** The panel was open: a reload keeps it open. */
   open?: boolean;
 }
@@ -706,6 +708,7 @@ export class Widget {
       this.conv = ack.conversationId;
       this.saved.conversationId = this.conv;
       this.saved.closed = undefined;
+      this.saved.emailed = undefined;
       this.lastDelivered = this.lastRead = 0;
       const log = this.client.conversation(this.conv);
       log.addPending(clientMsgId, question, name, Number(ack.atMs) || Date.now());
@@ -832,7 +835,76 @@ export class Widget {
     }, this.t.endChat);
     const dl = h("button", { class: "small", type: "button", onclick: () => this.downloadTranscript() }, this.t.download);
     this.composer = input;
-    this.bottom.replaceChildren(form, h("div", { class: "footer-actions" }, dl, end));
+    this.bottom.replaceChildren(form, h("div", { class: "footer-actions" }, dl, this.emailToggle(), end));
+  }
+
+  /** The server sends email (--smtp-url): only then is there a transcript to ask for. */
+  private mailsTranscripts(): boolean {
+    return !!this.client.welcome?.emailTranscripts;
+  }
+
+  /** During the chat: "Email me the transcript" opens the form under the composer (asked now, the
+   * mail still goes once the chat is closed). */
+  private emailToggle(): HTMLElement | null {
+    if (!this.mailsTranscripts()) return null;
+    const btn = h("button", { class: "small", type: "button", "aria-expanded": "false", id: "lc-email-toggle" }, this.t.emailTranscript);
+    btn.addEventListener("click", () => {
+      const open = this.bottom.querySelector(".transcript-form");
+      btn.setAttribute("aria-expanded", String(!open));
+      if (open) {
+        open.remove();
+        return;
+      }
+      const form = this.transcriptForm(this.conv);
+      form.classList.add("inline");
+      this.bottom.append(form);
+      form.querySelector("input")?.focus();
+    });
+    return btn;
+  }
+
+  /** "Your email" (the pre-chat form's address, else the one already asked for) and "Send
+   * transcript". The browser only checks the shape; the server decides (its refusal is shown as
+   * it says it, and the form stays). Asking again, for another address, is allowed. */
+  private transcriptForm(conv: string): HTMLFormElement {
+    const done = this.saved.emailed?.id === conv ? this.saved.emailed.to : "";
+    const email = h("input", { name: "transcript-email", type: "email", required: true, autocomplete: "email", maxlength: "200", value: this.saved.email || done });
+    const submit = h("button", { class: "primary", type: "submit" }, this.t.sendTranscript);
+    const error = h("p", { class: "muted", role: "alert" });
+    // In the page from the start (empty): a live region that appears with its text is not read out everywhere.
+    const status = h("div", { class: "notice", role: "status", "data-testid": "transcript-status" }, done ? fill(this.t.transcriptSent, { email: done }) : "");
+    return h(
+      "form",
+      {
+        class: "card transcript-form",
+        "aria-label": this.t.emailTranscript,
+        onsubmit: async (e: Event) => {
+          e.preventDefault();
+          const to = email.value.trim();
+          if (!to) return;
+          submit.disabled = true;
+          error.textContent = "";
+          const later = this.phase === "chat" || this.phase === "queued";
+          try {
+            // Retried over reconnects and UNAVAILABLE: the same address again is one mail.
+            await this.client.request({ case: "emailTranscript", value: { conversationId: conv, email: to } }, { retry: true });
+            this.saved.emailed = { id: conv, to };
+            this.persist();
+            status.textContent = fill(later ? this.t.transcriptLater : this.t.transcriptSent, { email: to });
+          } catch (err) {
+            status.textContent = "";
+            error.textContent = err instanceof ServerError ? err.text : err instanceof OfflineError ? this.t.offlineBanner : err instanceof Error ? err.message : String(err);
+          } finally {
+            submit.disabled = false;
+          }
+        },
+      },
+      h("strong", {}, this.t.emailTranscript),
+      h("label", {}, this.t.yourEmail, email),
+      error,
+      submit,
+      status,
+    );
   }
 
   private renderLog(): void {
@@ -894,10 +966,14 @@ export class Widget {
 
   private renderClosed(): void {
     this.bottom.replaceChildren();
+    const conv = this.saved.closed?.id ?? this.conv;
     if (this.phase === "rated") {
+      // Built once: a later render must not take the email form from under the visitor's typing.
+      if (this.body.dataset["view"] === "rated") return;
       this.setBody(
         h("div", { class: "card" },
           h("div", { class: "notice", role: "status" }, this.t.ratingThanks),
+          this.mailsTranscripts() ? this.transcriptForm(conv) : null,
           h("button", { class: "primary", type: "button", onclick: () => this.downloadTranscript() }, this.t.download),
           h("button", { class: "link", type: "button", onclick: () => this.restart() }, this.t.newChat)),
       );
@@ -921,7 +997,6 @@ export class Widget {
     const comment = h("textarea", { name: "comment", rows: "3", maxlength: "2000" });
     const submit = h("button", { class: "primary", type: "submit", disabled: true }, this.t.submitRating);
     const error = h("p", { class: "muted", role: "alert" });
-    const conv = this.saved.closed?.id ?? this.conv;
     const form = h(
       "form",
       {
@@ -933,7 +1008,7 @@ export class Widget {
           try {
             await this.client.request({ case: "rate", value: { conversationId: conv, rating, comment: comment.value } }, { retry: true });
             this.phase = "rated";
-            this.saved.closed = { id: conv, transcript: this.saved.closed?.transcript ?? "", rated: true };
+            this.saved.closed = { ...this.saved.closed, id: conv, transcript: this.saved.closed?.transcript ?? "", rated: true };
             this.persist();
             this.render();
           } catch (err) {
@@ -947,10 +1022,15 @@ export class Widget {
       h("label", {}, this.t.comment, comment),
       error,
       submit,
-      h("button", { class: "link", type: "button", onclick: () => this.downloadTranscript() }, this.t.download),
-      h("button", { class: "link", type: "button", onclick: () => this.restart() }, this.t.newChat),
     );
-    this.setBody(form);
+    // A form of its own (forms do not nest), between the rating and the way out.
+    this.setBody(
+      form,
+      ...(this.mailsTranscripts() ? [this.transcriptForm(conv)] : []),
+      h("div", { class: "card" },
+        h("button", { class: "link", type: "button", onclick: () => this.downloadTranscript() }, this.t.download),
+        h("button", { class: "link", type: "button", onclick: () => this.restart() }, this.t.newChat)),
+    );
   }
 
   private restart(): void {
@@ -958,6 +1038,7 @@ export class Widget {
     this.conv = "";
     this.saved.conversationId = undefined;
     this.saved.closed = undefined;
+    this.saved.emailed = undefined;
     this.saved.outbox = [];
     this.queue = undefined;
     this.agentName = "";

@@ -93,6 +93,85 @@ export async function startServer(opts: { agentGraceSeconds?: number; args?: str
   };
 }
 
+// ------------------------------------------------------------------ mail
+
+/** One message the SMTP receiver accepted (tests/support/smtp_receiver.py: one JSON line each). */
+export interface Mail {
+  mail_from: string;
+  rcpt_tos: string[];
+  from: string;
+  to: string;
+  subject: string;
+  reply_to: string;
+  message_id: string;
+  content_type: string;
+  /** The text part, decoded from its transfer encoding. */
+  body: string;
+  raw: string;
+}
+
+export interface MailReceiver {
+  port: number;
+  /** The server flags that send this server's mail here. */
+  flags: string[];
+  /** What it accepted so far, in order. */
+  mails(): Mail[];
+  stop(): Promise<void>;
+}
+
+/** A real SMTP server on loopback (Debian's python3-aiosmtpd), port 0 read back from its port
+ * file; `failFirst` messages are answered 451 (a mail server in trouble that recovers). */
+export async function startMailReceiver(opts: { failFirst?: number } = {}): Promise<MailReceiver> {
+  const dir = mkdtempSync(join(tmpdir(), "livechat-smtp-"));
+  const portFile = join(dir, "port");
+  const log = join(dir, "mail.jsonl");
+  const script = resolve(clientDir, "../tests/support/smtp_receiver.py");
+  const args = [script, "--port-file", portFile, "--log", log, ...(opts.failFirst ? ["--fail-first", String(opts.failFirst)] : [])];
+  const child: ChildProcess = spawn("/usr/bin/python3", args, { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  if (child.pid && process.env["LIVECHAT_TEST_PIDFILE"]) appendFileSync(process.env["LIVECHAT_TEST_PIDFILE"], `${child.pid}\n`);
+  const exited = new Promise<void>((ok) => child.once("exit", () => ok()));
+  let port = 0;
+  const deadline = Date.now() + 10_000;
+  while (!port) {
+    if (child.exitCode !== null) throw new Error(`smtp receiver exited: ${stderr}`);
+    try {
+      port = Number(readFileSync(portFile, "utf8").trim());
+    } catch {
+      /* not listening yet */
+    }
+    if (!port && Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`smtp receiver not listening in 10 s: ${stderr}`);
+    }
+    if (!port) await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    flags: ["--smtp-url", `smtp://127.0.0.1:${port}`, "--smtp-from", "support@example.test", "--smtp-tls", "none"],
+    mails() {
+      let text = "";
+      try {
+        text = readFileSync(log, "utf8");
+      } catch {
+        return []; // nothing accepted yet
+      }
+      // A line being appended right now is not whole yet: only complete lines count.
+      return text.split("\n").slice(0, -1).filter(Boolean).map((l) => JSON.parse(l) as Mail);
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        const t = setTimeout(() => child.kill("SIGKILL"), 5_000);
+        await exited;
+        clearTimeout(t);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export const launchArgs = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
   "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync",
