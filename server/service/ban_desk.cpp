@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
 #include "server/core/ban.hpp"
 #include "server/core/ids.hpp"
@@ -344,13 +345,24 @@ asio::awaitable<void> ban_desk::restore() {
     return record::list_bans(db, false, now, 100000);
   };
   try {
-    const auto rows = co_await on_record(ctx_.io, *ctx_.record, std::move(read));
+    const auto rows = co_await on_record(ctx_.io, *ctx_.record, read);
     for (const auto& b : rows) {
       const auto left = b.expires_ms == 0 ? 0 : b.expires_ms - wall_clock_ms();
       if (b.expires_ms != 0 && left <= 0) continue;
       co_await ctx_.bans.put(b.key_part, b.id, std::chrono::milliseconds(left));
     }
-    if (!rows.empty()) spdlog::info("bans: {} in force", rows.size());
+    // A lift (or a newer ban) recorded after the read above and applied to Redis before the put
+    // would be undone by it: read again, and take back what is no longer in force. A lift
+    // recorded after this second read deletes its key after the put, so it stands.
+    if (!rows.empty()) {
+      const auto again = co_await on_record(ctx_.io, *ctx_.record, read);
+      std::set<std::int64_t> in_force;
+      for (const auto& b : again) in_force.insert(b.id);
+      for (const auto& b : rows) {
+        if (!in_force.contains(b.id)) co_await ctx_.bans.remove_if(b.key_part, b.id);
+      }
+      spdlog::info("bans: {} in force", again.size());
+    }
   } catch (const std::exception& e) {
     spdlog::warn("bans: could not restore the bans in force: {}", e.what());
   }

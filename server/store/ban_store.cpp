@@ -7,6 +7,7 @@ namespace lc::store {
 
 using detail::at;
 using detail::command;
+using detail::fcall;
 using detail::run;
 
 ban_store::task<void> ban_store::put(std::string key_part, std::int64_t ban_id,
@@ -21,6 +22,11 @@ ban_store::task<void> ban_store::put(std::string key_part, std::int64_t ban_id,
 
 ban_store::task<void> ban_store::remove(std::string key_part) {
   co_await run(conn_, command("DEL", keys::ban(key_part)));
+}
+
+ban_store::task<void> ban_store::remove_if(std::string key_part, std::int64_t ban_id) {
+  std::vector<std::string> args{keys::ban(key_part), std::to_string(ban_id)};
+  co_await fcall(conn_, "lc_ban_clear", std::move(args));
 }
 
 ban_store::task<std::int64_t> ban_store::find(std::vector<std::string> key_parts) {

@@ -24,6 +24,9 @@ class ban_store {
   // In force now, for `ttl` (zero: until removed).
   task<void> put(std::string key_part, std::int64_t ban_id, std::chrono::milliseconds ttl);
   task<void> remove(std::string key_part);
+  // Removes the identifier's key only while it holds `ban_id` (one atomic step): undoes a put
+  // that a lift overtook, never a newer ban on the same identifier.
+  task<void> remove_if(std::string key_part, std::int64_t ban_id);
   // The id of a ban in force on any of the identifiers (the first found), 0 when none is.
   task<std::int64_t> find(std::vector<std::string> key_parts);
 

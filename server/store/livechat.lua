@@ -1212,6 +1212,14 @@ local function offline_replied(keys, args)
   return now
 end
 
+-- ban_clear(key, id) -> 1 when deleted: the ban key, only while it still holds that ban (a newer
+-- ban on the same identifier stays). The key is the caller's (store::keys::ban checked it).
+local function ban_clear(keys, args)
+  local key, id = args[1], args[2]
+  if redis.call('GET', key) ~= id then return 0 end
+  return redis.call('DEL', key)
+end
+
 -- revoke(agent) -> not_before_ms: every token of the agent minted before now is refused from
 -- now on, and every node closes the agent's connections that hold one.
 local function revoke(keys, args)
@@ -1301,4 +1309,5 @@ redis.register_function('lc_overview', overview)
 redis.register_function('lc_agents', agents)
 redis.register_function('lc_offline_leave', offline_leave)
 redis.register_function('lc_offline_replied', offline_replied)
+redis.register_function('lc_ban_clear', ban_clear)
 redis.register_function('lc_revoke', revoke)

@@ -37,6 +37,16 @@ TEST_F(BanStore, AnIdentifierPutIsFoundUntilRemoved) {
   EXPECT_EQ(find({}), 0);
 }
 
+TEST_F(BanStore, ARemovalOfOneBanLeavesANewerBanOnTheSameIdentifier) {
+  env_->run(bans_->put("v:v1", 20, 0ms));
+  env_->run(bans_->remove_if("v:v1", 19));
+  EXPECT_EQ(find({"v:v1"}), 20) << "not the ban it held";
+  env_->run(bans_->remove_if("v:v1", 20));
+  EXPECT_EQ(find({"v:v1"}), 0);
+  env_->run(bans_->remove_if("a:7f", 20));  // nothing there: nothing happens
+  EXPECT_EQ(find({"a:7f"}), 0);
+}
+
 TEST_F(BanStore, ABanForAPeriodExpiresWithIt) {
   env_->run(bans_->put("e:ab", 5, 150ms));
   EXPECT_EQ(find({"e:ab"}), 5);
