@@ -9,8 +9,8 @@ import { newId } from "../lib/ids.js";
 import { ErrorCode, EventKind, ReceiptKind, Role, type ServerEnvelope } from "../lib/proto.js";
 import { reopening } from "./hours.js";
 import { fill, strings, type Strings } from "./i18n.js";
-import { DraftSender } from "./peek.js";
 import { widgetCss } from "./styles.js";
+import { TypingNotifier } from "./typing.js";
 
 export interface WidgetConfig {
   /** Base URL of the chat server (http(s):// or ws(s)://). */
@@ -68,15 +68,13 @@ export class Widget {
   private open = false;
   private unread = 0;
   private typingTimer?: ReturnType<typeof setTimeout>;
-  private typingSentAt = 0;
-  private typingIdle?: ReturnType<typeof setTimeout>;
   private lastDelivered = 0;
   private lastRead = 0;
   private notice = "";
-  /** Sneak peek: the box's text to the agent while typing (only when the Welcome offers it). */
-  private readonly peek = new DraftSender({
-    send: (draft) => {
-      this.client.request({ case: "typing", value: { conversationId: this.conv, typing: draft !== "", draft } }).catch(() => {});
+  /** Typing to the agent; with sneak peek, the box's text too (only when the Welcome offers it). */
+  private readonly typing = new TypingNotifier({
+    send: (typing, draft) => {
+      this.client.request({ case: "typing", value: { conversationId: this.conv, typing, draft } }).catch(() => {});
     },
   });
 
@@ -285,7 +283,7 @@ export class Widget {
         } else if (ev.kind === EventKind.REQUEUED) {
           this.phase = "queued";
           // No agent to peek any more; the next one hears from the next keystroke.
-          this.peek.reset();
+          this.typing.reset();
         } else if (ev.kind === EventKind.CLOSED) {
           this.renderLog();
           this.endConversation();
@@ -333,7 +331,7 @@ export class Widget {
     this.saved.closed = { id: this.conv, transcript, idle: !!last && isIdleClose(last) };
     this.saved.outbox = [];
     this.phase = "closed";
-    this.peek.reset();
+    this.typing.reset();
     this.typingEl.hidden = true;
     this.idleBox.hidden = true;
     this.notice = "";
@@ -389,29 +387,7 @@ export class Widget {
   }
 
   private onComposerInput(): void {
-    if (this.peekOn()) {
-      // The draft says "typing" itself (an empty box says "stopped"); the 4 s idle stop would
-      // take the text off the agent's screen while it still sits in the box.
-      clearTimeout(this.typingIdle);
-      this.typingSentAt = 0;
-      this.peek.update(this.composer?.value ?? "");
-      return;
-    }
-    const now = Date.now();
-    if (now - this.typingSentAt > 3000) {
-      this.typingSentAt = now;
-      this.client.request({ case: "typing", value: { conversationId: this.conv, typing: true } }).catch(() => {});
-    }
-    clearTimeout(this.typingIdle);
-    this.typingIdle = setTimeout(() => this.stopTyping(), 4000);
-  }
-
-  private stopTyping(): void {
-    this.peek.stop();
-    clearTimeout(this.typingIdle);
-    if (!this.typingSentAt) return;
-    this.typingSentAt = 0;
-    this.client.request({ case: "typing", value: { conversationId: this.conv, typing: false } }).catch(() => {});
+    this.typing.input(this.composer?.value ?? "", this.peekOn());
   }
 
   // ------------------------------------------------------------------ rendering
@@ -799,7 +775,7 @@ export class Widget {
         const text = input.value;
         if (!text.trim()) return;
         input.value = "";
-        this.stopTyping();
+        this.typing.stop();
         this.sendText(text);
         input.focus();
       },
@@ -1043,7 +1019,7 @@ export class Widget {
     this.queue = undefined;
     this.agentName = "";
     this.offlineChoice = false;
-    this.peek.reset();
+    this.typing.reset();
     this.phase = "prechat";
     this.persist();
     this.render();

@@ -1,10 +1,12 @@
 // Sneak peek, the widget's side: the draft cut at 1,000 bytes of UTF-8 between characters, and
-// the throttle (one send per 400 ms at most, the last state always sent) on fake timers. The
-// neutral "not available" sentence in every built-in language.
+// the throttle (one send per 400 ms at most, the last state always sent) on fake timers; the
+// 4 s idle "stopped typing", with and without sneak peek. The neutral "not available" sentence
+// in every built-in language.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { cutUtf8, utf8Length } from "../../src/lib/utf8.js";
 import { cutDraft, DraftSender, MAX_DRAFT_BYTES } from "../../src/widget/peek.js";
 import { en, strings } from "../../src/widget/i18n.js";
+import { TYPING_IDLE_MS, TypingNotifier } from "../../src/widget/typing.js";
 
 describe("utf8", () => {
   it("counts bytes as the wire does", () => {
@@ -139,6 +141,85 @@ describe("DraftSender", () => {
     expect(sent).toHaveLength(1);
     s.stop();
     expect(sent).toHaveLength(1);
+  });
+});
+
+describe("TypingNotifier", () => {
+  let sent: { typing: boolean; draft: string }[];
+  let t: TypingNotifier;
+  beforeEach(() => {
+    vi.useFakeTimers();
+    sent = [];
+    t = new TypingNotifier({ send: (typing, draft) => sent.push({ typing, draft }) });
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it("without sneak peek: typing at once, again after 3 s of typing, stopped 4 s after the last key", () => {
+    expect(TYPING_IDLE_MS).toBe(4000);
+    t.input("H", false);
+    t.input("He", false);
+    expect(sent).toEqual([{ typing: true, draft: "" }]);
+    for (let i = 0; i < 10; i++) {
+      vi.advanceTimersByTime(350);
+      t.input("He" + "y".repeat(i), false);
+    }
+    expect(sent).toEqual([{ typing: true, draft: "" }, { typing: true, draft: "" }]);
+    vi.advanceTimersByTime(3999);
+    expect(sent).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(sent.at(-1)).toEqual({ typing: false, draft: "" });
+    vi.advanceTimersByTime(10_000);
+    expect(sent).toHaveLength(3);
+  });
+
+  it("with sneak peek: the drafts as before, then stopped after the same 4 s idle", () => {
+    t.input("H", true);
+    vi.advanceTimersByTime(100);
+    t.input("Hi", true);
+    vi.advanceTimersByTime(400);
+    expect(sent).toEqual([{ typing: true, draft: "H" }, { typing: true, draft: "Hi" }]);
+    // The last key was at 100 ms: stopped at 4,100 ms, not before.
+    vi.advanceTimersByTime(3599);
+    expect(sent).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(sent).toEqual([{ typing: true, draft: "H" }, { typing: true, draft: "Hi" }, { typing: false, draft: "" }]);
+    vi.advanceTimersByTime(10_000);
+    expect(sent).toHaveLength(3);
+    // Typing again: the text still in the box goes out again at once.
+    t.input("Hi!", true);
+    expect(sent.at(-1)).toEqual({ typing: true, draft: "Hi!" });
+  });
+
+  it("with sneak peek, an emptied box already said stopped: the idle stop says nothing more", () => {
+    t.input("x", true);
+    vi.advanceTimersByTime(500);
+    t.input("", true);
+    expect(sent).toEqual([{ typing: true, draft: "x" }, { typing: false, draft: "" }]);
+    vi.advanceTimersByTime(10_000);
+    expect(sent).toHaveLength(2);
+  });
+
+  it("a sent message stops at once, once; from queued (plain) to chat (peek) says stopped once", () => {
+    t.input("Hello", false);
+    vi.advanceTimersByTime(500);
+    t.input("Hello there", true);
+    t.stop();
+    vi.advanceTimersByTime(10_000);
+    expect(sent).toEqual([{ typing: true, draft: "" }, { typing: true, draft: "Hello there" }, { typing: false, draft: "" }]);
+    t.input("a", false);
+    t.stop();
+    t.stop();
+    vi.advanceTimersByTime(10_000);
+    expect(sent.slice(3)).toEqual([{ typing: true, draft: "" }, { typing: false, draft: "" }]);
+  });
+
+  it("reset forgets silently: no idle stop afterwards", () => {
+    t.input("abc", true);
+    t.reset();
+    t.input("q", false);
+    t.reset();
+    vi.advanceTimersByTime(10_000);
+    expect(sent).toEqual([{ typing: true, draft: "abc" }, { typing: true, draft: "" }]);
   });
 });
 
