@@ -1,12 +1,15 @@
 // Admin page (/admin): sign in like the console (email + password, or a pasted admin token);
 // accounts (create, edit role/departments/capacity/enabled, password reset), canned responses
-// per department, tags, and the audit log. Everything goes through the REST API of issue 12.
+// per department, tags, webhooks, the mail log and the audit log. Everything goes through the
+// REST API (issue 12, webhooks and mail of issue 13).
 import "../styles/base.css";
 import "./admin.css";
 import { formatTime, h } from "../lib/format.js";
 import { ApiError, Session, signInMessage, type Account } from "../lib/session.js";
 import { renderDepartments } from "./departments.js";
+import { renderMail } from "./mail.js";
 import { accountProblems, auditDetail, changes, createBody, ROLES, type AccountForm, type AuditEntry } from "./model.js";
+import { renderWebhooks } from "./webhooks.js";
 
 const TOKEN_KEY = "livechat:admin-token";
 const app = document.getElementById("app")!;
@@ -18,7 +21,7 @@ const session = new Session({
   },
 });
 
-type Section = "accounts" | "departments" | "canned" | "tags" | "audit";
+type Section = "accounts" | "departments" | "canned" | "tags" | "webhooks" | "mail" | "audit";
 let section: Section = "accounts";
 let departments: { id: string; display_name: string }[] = [];
 const live = h("div", { class: "sr", "aria-live": "polite" });
@@ -125,13 +128,15 @@ function layout(): void {
 
 function show(s: Section): void {
   section = s;
-  const labels: Record<Section, string> = { accounts: "Accounts", departments: "Departments", canned: "Canned responses", tags: "Tags", audit: "Audit log" };
+  const labels: Record<Section, string> = { accounts: "Accounts", departments: "Departments", canned: "Canned responses", tags: "Tags", webhooks: "Webhooks", mail: "Mail", audit: "Audit log" };
   nav.replaceChildren(...(Object.keys(labels) as Section[]).map((k) =>
     h("button", { type: "button", class: `tab ${k === s ? "on" : ""}`, "aria-current": k === s ? "page" : undefined, id: `nav-${k}`, onclick: () => show(k) }, labels[k])));
   content.replaceChildren(h("p", { class: "muted" }, "Loading…"));
   const load = {
     accounts: renderAccounts,
     departments: () => renderDepartments({ session, content, say, reload: () => show("departments"), changed: (list) => (departments = list) }),
+    webhooks: () => renderWebhooks({ session, content, say, reload: () => show("webhooks") }),
+    mail: () => renderMail({ session, content, reload: () => show("mail") }),
     canned: renderCanned, tags: renderTags, audit: renderAudit,
   }[s];
   load().catch((err: unknown) => content.replaceChildren(h("p", { class: "error", role: "alert" }, errText(err))));

@@ -172,6 +172,79 @@ export async function startMailReceiver(opts: { failFirst?: number } = {}): Prom
   };
 }
 
+// ------------------------------------------------------------------ webhooks
+
+/** One request the webhook receiver answered (tests/support/webhook_receiver.py: one JSON line each). */
+export interface HookRequest {
+  path: string;
+  /** What it answered: 503 for the first `failFirst`, 200 after. */
+  status: number;
+  body: string;
+  /** Lower-cased names. */
+  headers: Record<string, string>;
+}
+
+export interface WebhookReceiver {
+  port: number;
+  url(path?: string): string;
+  /** What it got so far, in order. */
+  requests(): HookRequest[];
+  stop(): Promise<void>;
+}
+
+/** A real HTTP endpoint on loopback (python3's http.server), port 0 read back from its port file;
+ * the first `failFirst` requests are answered 503 (a receiver that is down, then up). */
+export async function startWebhookReceiver(opts: { failFirst?: number } = {}): Promise<WebhookReceiver> {
+  const dir = mkdtempSync(join(tmpdir(), "livechat-hook-"));
+  const portFile = join(dir, "port");
+  const log = join(dir, "hooks.jsonl");
+  const script = resolve(clientDir, "../tests/support/webhook_receiver.py");
+  const args = [script, "--port-file", portFile, "--log", log, ...(opts.failFirst ? ["--fail-first", String(opts.failFirst)] : [])];
+  const child: ChildProcess = spawn("/usr/bin/python3", args, { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  if (child.pid && process.env["LIVECHAT_TEST_PIDFILE"]) appendFileSync(process.env["LIVECHAT_TEST_PIDFILE"], `${child.pid}\n`);
+  const exited = new Promise<void>((ok) => child.once("exit", () => ok()));
+  let port = 0;
+  const deadline = Date.now() + 10_000;
+  while (!port) {
+    if (child.exitCode !== null) throw new Error(`webhook receiver exited: ${stderr}`);
+    try {
+      port = Number(readFileSync(portFile, "utf8").trim());
+    } catch {
+      /* not listening yet (the script renames the file into place once it is) */
+    }
+    if (!port && Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`webhook receiver not listening in 10 s: ${stderr}`);
+    }
+    if (!port) await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    url: (path = "/hook") => `http://127.0.0.1:${port}${path}`,
+    requests() {
+      let text = "";
+      try {
+        text = readFileSync(log, "utf8");
+      } catch {
+        return []; // nothing came yet
+      }
+      // A line being appended right now is not whole yet: only complete lines count.
+      return text.split("\n").slice(0, -1).filter(Boolean).map((l) => JSON.parse(l) as HookRequest);
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        const t = setTimeout(() => child.kill("SIGKILL"), 5_000);
+        await exited;
+        clearTimeout(t);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export const launchArgs = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
   "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync",
