@@ -119,14 +119,15 @@ export interface MailReceiver {
   stop(): Promise<void>;
 }
 
-/** A real SMTP server on loopback (Debian's python3-aiosmtpd), port 0 read back from its port
- * file; `failFirst` messages are answered 451 (a mail server in trouble that recovers). */
-export async function startMailReceiver(opts: { failFirst?: number } = {}): Promise<MailReceiver> {
-  const dir = mkdtempSync(join(tmpdir(), "livechat-smtp-"));
+/** A test server written as a Python script (tests/support/*.py): it listens on loopback port 0,
+ * writes the port to --port-file once it does, and appends one JSON line per thing it got to
+ * --log. `failFirst` is passed as --fail-first. Its pid goes to the test run's pid file. */
+async function startScriptServer<T>(name: string, script: string, failFirst = 0): Promise<{ port: number; entries(): T[]; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), `livechat-${name.replace(/ /g, "-")}-`));
   const portFile = join(dir, "port");
-  const log = join(dir, "mail.jsonl");
-  const script = resolve(clientDir, "../tests/support/smtp_receiver.py");
-  const args = [script, "--port-file", portFile, "--log", log, ...(opts.failFirst ? ["--fail-first", String(opts.failFirst)] : [])];
+  const log = join(dir, "log.jsonl");
+  const args = [resolve(clientDir, "../tests/support", script), "--port-file", portFile, "--log", log, ...(failFirst ? ["--fail-first", String(failFirst)] : [])];
+  // The system Python: Debian's python3-aiosmtpd is installed for it, whatever is first on PATH.
   const child: ChildProcess = spawn("/usr/bin/python3", args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -135,30 +136,29 @@ export async function startMailReceiver(opts: { failFirst?: number } = {}): Prom
   let port = 0;
   const deadline = Date.now() + 10_000;
   while (!port) {
-    if (child.exitCode !== null) throw new Error(`smtp receiver exited: ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited: ${stderr}`);
     try {
       port = Number(readFileSync(portFile, "utf8").trim());
     } catch {
-      /* not listening yet */
+      /* not listening yet (the script renames the file into place once it is) */
     }
     if (!port && Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`smtp receiver not listening in 10 s: ${stderr}`);
+      throw new Error(`${name} not listening in 10 s: ${stderr}`);
     }
     if (!port) await new Promise((r) => setTimeout(r, 50));
   }
   return {
     port,
-    flags: ["--smtp-url", `smtp://127.0.0.1:${port}`, "--smtp-from", "support@example.test", "--smtp-tls", "none"],
-    mails() {
+    entries() {
       let text = "";
       try {
         text = readFileSync(log, "utf8");
       } catch {
-        return []; // nothing accepted yet
+        return []; // nothing came yet
       }
       // A line being appended right now is not whole yet: only complete lines count.
-      return text.split("\n").slice(0, -1).filter(Boolean).map((l) => JSON.parse(l) as Mail);
+      return text.split("\n").slice(0, -1).filter(Boolean).map((l) => JSON.parse(l) as T);
     },
     async stop() {
       if (child.exitCode === null) {
@@ -169,6 +169,18 @@ export async function startMailReceiver(opts: { failFirst?: number } = {}): Prom
       }
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A real SMTP server on loopback (Debian's python3-aiosmtpd, tests/support/smtp_receiver.py);
+ * `failFirst` messages are answered 451 (a mail server in trouble that recovers). */
+export async function startMailReceiver(opts: { failFirst?: number } = {}): Promise<MailReceiver> {
+  const server = await startScriptServer<Mail>("smtp receiver", "smtp_receiver.py", opts.failFirst);
+  return {
+    port: server.port,
+    flags: ["--smtp-url", `smtp://127.0.0.1:${server.port}`, "--smtp-from", "support@example.test", "--smtp-tls", "none"],
+    mails: () => server.entries(),
+    stop: () => server.stop(),
   };
 }
 
@@ -192,56 +204,15 @@ export interface WebhookReceiver {
   stop(): Promise<void>;
 }
 
-/** A real HTTP endpoint on loopback (python3's http.server), port 0 read back from its port file;
+/** A real HTTP endpoint on loopback (python3's http.server, tests/support/webhook_receiver.py);
  * the first `failFirst` requests are answered 503 (a receiver that is down, then up). */
 export async function startWebhookReceiver(opts: { failFirst?: number } = {}): Promise<WebhookReceiver> {
-  const dir = mkdtempSync(join(tmpdir(), "livechat-hook-"));
-  const portFile = join(dir, "port");
-  const log = join(dir, "hooks.jsonl");
-  const script = resolve(clientDir, "../tests/support/webhook_receiver.py");
-  const args = [script, "--port-file", portFile, "--log", log, ...(opts.failFirst ? ["--fail-first", String(opts.failFirst)] : [])];
-  const child: ChildProcess = spawn("/usr/bin/python3", args, { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  if (child.pid && process.env["LIVECHAT_TEST_PIDFILE"]) appendFileSync(process.env["LIVECHAT_TEST_PIDFILE"], `${child.pid}\n`);
-  const exited = new Promise<void>((ok) => child.once("exit", () => ok()));
-  let port = 0;
-  const deadline = Date.now() + 10_000;
-  while (!port) {
-    if (child.exitCode !== null) throw new Error(`webhook receiver exited: ${stderr}`);
-    try {
-      port = Number(readFileSync(portFile, "utf8").trim());
-    } catch {
-      /* not listening yet (the script renames the file into place once it is) */
-    }
-    if (!port && Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`webhook receiver not listening in 10 s: ${stderr}`);
-    }
-    if (!port) await new Promise((r) => setTimeout(r, 50));
-  }
+  const server = await startScriptServer<HookRequest>("webhook receiver", "webhook_receiver.py", opts.failFirst);
   return {
-    port,
-    url: (path = "/hook") => `http://127.0.0.1:${port}${path}`,
-    requests() {
-      let text = "";
-      try {
-        text = readFileSync(log, "utf8");
-      } catch {
-        return []; // nothing came yet
-      }
-      // A line being appended right now is not whole yet: only complete lines count.
-      return text.split("\n").slice(0, -1).filter(Boolean).map((l) => JSON.parse(l) as HookRequest);
-    },
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill("SIGTERM");
-        const t = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        await exited;
-        clearTimeout(t);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    port: server.port,
+    url: (path = "/hook") => `http://127.0.0.1:${server.port}${path}`,
+    requests: () => server.entries(),
+    stop: () => server.stop(),
   };
 }
 
