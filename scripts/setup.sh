@@ -2,6 +2,7 @@
 # Installs whatever this project needs from Debian 12 that is missing, then configures and builds
 # the release preset. `--test` adds what only the test suite needs (nginx and promtool for the
 # deploy/ checks and fault tests, Chromium for the web client, aiosmtpd for the email tests,
+# clamd for the upload scan tests,
 # clang-format and clang-tidy for the style checks, clang and its libFuzzer runtime for the fuzz
 # targets). Safe to run again: it only adds.
 set -euo pipefail
@@ -22,7 +23,10 @@ if [ "${1:-}" = "--test" ]; then
   packages+=(nginx libnginx-mod-nchan python3 python3-yaml prometheus chromium clang-format
     clang-tidy clang libclang-rt-14-dev openssl
     # The email tests' SMTP server (tests/support/smtp_receiver.py, run by /usr/bin/python3).
-    python3-aiosmtpd)
+    python3-aiosmtpd
+    # The upload scan tests' clamd (tests/support/clamd_fixture: a signature of its own, no
+    # downloaded databases).
+    clamav-daemon)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "server/app/address.hpp"
+#include "server/core/file_type.hpp"
 
 namespace lc::app {
 
@@ -58,9 +59,14 @@ struct config {
   std::chrono::hours keep_closed{24};  // --keep-closed-hours
   // A chat assigned and not answered by its agent within this goes back to the front of the
   // queue, to another agent; 0: never.
-  std::chrono::seconds reassign_after{60};      // --reassign-after-seconds
-  bool reassign_sets_away = true;               // --reassign-sets-away
-  bool sneak_peek = false;                      // --sneak-peek
+  std::chrono::seconds reassign_after{60};  // --reassign-after-seconds
+  bool reassign_sets_away = true;           // --reassign-sets-away
+  bool sneak_peek = false;                  // --sneak-peek
+  // Files in chat (with the system of record): the largest upload, 0 = off, and the types taken.
+  std::uint64_t max_file_mb = 10;                                    // --max-file-mb
+  std::vector<std::string> file_types = core::default_file_types();  // --file-types
+  std::uint32_t uploads_per_hour = 30;  // --uploads-per-hour (per visitor; twice per address)
+  std::string clamd_socket{};           // --clamd-socket: scan uploads with clamd; "" = no scan
   std::chrono::seconds webhook_give_up{86400};  // --webhook-retry-seconds
   std::chrono::days retention{0};               // --retention-days; 0 = for ever
   bool retention_anonymise = false;             // --retention-mode delete|anonymise

@@ -361,6 +361,36 @@ std::span<const option_spec> option_table() {
        "false)",
        [](config& c, const std::string& v) { return set_bool(c.sneak_peek, v); },
        [](const config& c) { return std::string(c.sneak_peek ? "true" : "false"); }},
+      {"--max-file-mb", "LIVECHAT_MAX_FILE_MB", "N",
+       "The largest file visitors and staff may send in a chat, in MiB (0: no files); files need "
+       "the system of record",
+       [](config& c, const std::string& v) { return set_uint(c.max_file_mb, v, 0, 4096); },
+       [](const config& c) { return std::to_string(c.max_file_mb); }},
+      {"--file-types", "LIVECHAT_FILE_TYPES", "TYPES",
+       "Media types of the files taken (comma-separated, e.g. image/*,application/pdf; found from "
+       "each file's bytes; HTML, SVG and scripts only when named, and only ever downloaded)",
+       [](config& c, const std::string& v) -> std::string {
+         auto list = core::parse_media_type_list(v);
+         if (!list) return "invalid media types '" + v + "' (e.g. image/png,image/*,text/plain)";
+         c.file_types = std::move(*list);
+         return {};
+       },
+       [](const config& c) { return join_list(c.file_types); }},
+      {"--uploads-per-hour", "LIVECHAT_UPLOADS_PER_HOUR", "N",
+       "Files one visitor may upload an hour (twice that per address)",
+       [](config& c, const std::string& v) { return set_uint(c.uploads_per_hour, v, 1, 100000); },
+       [](const config& c) { return std::to_string(c.uploads_per_hour); }},
+      {"--clamd-socket", "LIVECHAT_CLAMD_SOCKET", "PATH",
+       "clamd's unix socket (Debian's clamav-daemon): each upload is scanned as it arrives and "
+       "released only after a clean scan; none: no scan",
+       [](config& c, const std::string& v) -> std::string {
+         if (!v.empty() && v.front() != '/') return "--clamd-socket must be an absolute path";
+         c.clamd_socket = v;
+         return {};
+       },
+       [](const config& c) {
+         return c.clamd_socket.empty() ? std::string("none") : c.clamd_socket;
+       }},
       {"--keep-closed-hours", "LIVECHAT_KEEP_CLOSED_HOURS", "N",
        "How long Redis keeps a closed conversation after it is archived (late resume, rating, "
        "transcript download); then only PostgreSQL has it",

@@ -204,6 +204,10 @@ int run_server(lc::app::config cfg) {
   so.reassign_after = cfg.reassign_after;
   so.reassign_sets_away = cfg.reassign_sets_away;
   so.sneak_peek = cfg.sneak_peek;
+  so.max_file_bytes = cfg.max_file_mb * 1024 * 1024;
+  so.file_types = cfg.file_types;
+  so.uploads_per_hour = cfg.uploads_per_hour;
+  so.clamd_socket = cfg.clamd_socket;
   so.webhook_give_up = cfg.webhook_give_up;
   so.smtp.url = cfg.smtp_url;
   so.smtp.from = cfg.smtp_from;

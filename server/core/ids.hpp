@@ -12,7 +12,7 @@ namespace lc::core {
 // caller builds from it.
 //
 // Issued ids: made by the server alone, a kind letter and 24 lower-case hex digits:
-// c(onversation), v(isitor), o(ffline message).
+// c(onversation), v(isitor), o(ffline message), f(ile).
 inline constexpr std::size_t issued_id_hex_digits = 24;
 
 // Operator ids (agents, departments): chosen by whoever runs the server, 1..32 bytes of
@@ -29,7 +29,7 @@ std::optional<std::string> unhex(std::string_view digits);
 // visitors and offline messages.
 std::string random_id(std::size_t bytes = 12);
 
-// A fresh issued id of `kind` ('c', 'v' or 'o').
+// A fresh issued id of `kind` ('c', 'v', 'o' or 'f').
 std::string issued_id(char kind);
 
 // True when `id` is exactly an issued id of `kind`.

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "server/core/conversation_state.hpp"
+#include "server/core/file_type.hpp"
 
 namespace lc::core {
 
@@ -80,8 +81,14 @@ std::string transcript_text(const std::vector<pb::ChatEvent>& events, std::strin
     std::string head = "[" + format(tm, "%H:%M") + "] ";
     if (e.kind() == pb::EVENT_KIND_MESSAGE) head.append(name_of(e)).append(": ");
     out.append(head);
-    append_indented(out, e.kind() == pb::EVENT_KIND_MESSAGE ? std::string_view(e.text()) : line,
-                    head.size());
+    std::string text = e.kind() == pb::EVENT_KIND_MESSAGE ? e.text() : line;
+    if (e.kind() == pb::EVENT_KIND_MESSAGE && e.has_attachment()) {
+      // The file itself stays on the server: the mail says it was sent.
+      if (!text.empty()) text.push_back('\n');
+      text +=
+          "[file: " + e.attachment().name() + " (" + file_size_text(e.attachment().size()) + ")]";
+    }
+    append_indented(out, text, head.size());
   }
   out.append("\nReference: ").append(conversation_id).append("\n");
   return out;

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "server/core/file_type.hpp"
 #include "server/core/ids.hpp"
 #include "server/core/mail.hpp"
 #include "server/core/utf8.hpp"
@@ -314,7 +315,17 @@ check validate_join(const pb::Join& m, const limits& lim) {
 check validate_send(const pb::SendMessage& m, const limits& lim) {
   if (auto e = conversation_ref("conversation_id", m.conversation_id())) return e;
   if (auto e = required_id("client_msg_id", m.client_msg_id(), lim)) return e;
-  return text_field("text", m.text(), lim.max_text_bytes, true);
+  const bool file = !m.attachment_id().empty();
+  if (file && !is_issued_id('f', m.attachment_id())) {
+    return invalid("attachment_id is not a file id");
+  }
+  if (file && m.note()) return invalid("a note cannot carry a file");
+  if (!m.preview().empty() && !file) return invalid("preview without attachment_id");
+  if (!m.preview().empty() && !acceptable_preview(m.preview())) {
+    return invalid("preview must be a PNG, JPEG or WebP of at most 8 KiB and 200 px a side");
+  }
+  // With a file the text is its caption, which may be empty.
+  return text_field("text", m.text(), lim.max_text_bytes, !file);
 }
 
 check validate_tags(const pb::SetTags& m) {

@@ -6,6 +6,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <sstream>
 
 #include "server/core/http_head.hpp"
@@ -21,7 +22,7 @@ constexpr std::size_t header_limit = 8UL * 1024;
 // After an error response the client may still be sending; reading it away for a moment keeps
 // the kernel from answering with a RST that could destroy the response before it is read.
 constexpr auto linger_timeout = std::chrono::seconds(1);
-constexpr std::size_t linger_budget = 1024UL * 1024;
+constexpr std::size_t linger_budget = 4UL * 1024 * 1024;
 constexpr std::uintmax_t static_file_limit = 32ULL * 1024 * 1024;
 
 std::string endpoint_text(const tcp::socket& socket) {
@@ -76,7 +77,9 @@ void http_session::do_read() {
     return;
   }
   parser_.emplace();
-  parser_->body_limit(body_limit);
+  // No limit until the head says whether the body is streamed (an upload has its own); Beast
+  // would refuse a large Content-Length while parsing the head otherwise.
+  parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
   parser_->header_limit(header_limit);
   stream_.expires_after(state_->options.idle_timeout);
   reading_ = true;
@@ -93,8 +96,9 @@ void http_session::read_head() {
       send_error(400, "bad_request", *bad);
       return;
     }
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&http_session::on_header, shared_from_this()));
     return;
   }
   if (buffer_.size() >= header_limit) {
@@ -120,8 +124,43 @@ void http_session::on_head_bytes(error_code ec, std::size_t bytes) {
   read_head();
 }
 
+void http_session::on_header(error_code ec, std::size_t) {
+  if (ec) {
+    reading_ = false;
+    on_read_error(ec);
+    return;
+  }
+  const auto& req = parser_->get();
+  const std::string_view target = req.target();
+  if (state_->frontend != nullptr &&
+      state_->frontend->streams_body(req.method_string(),
+                                     target.substr(0, target.find_first_of("?#")))) {
+    reading_ = false;
+    start_upload();
+    return;
+  }
+  if (auto length = parser_->content_length(); length && *length > body_limit) {
+    reading_ = false;
+    send_error(413, "too_large", "request body over 64 KiB");
+    return;
+  }
+  parser_->body_limit(body_limit);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
 void http_session::on_read(error_code ec, std::size_t) {
   reading_ = false;
+  if (ec) {
+    on_read_error(ec);
+    return;
+  }
+  request req = parser_->release();
+  parser_.reset();
+  handle_request(std::move(req));
+}
+
+void http_session::on_read_error(error_code ec) {
   if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
     do_close();
     return;
@@ -139,16 +178,10 @@ void http_session::on_read(error_code ec, std::size_t) {
     send_error(400, "bad_request", "malformed HTTP request");
     return;
   }
-  if (ec) {
-    if (ec != asio::error::operation_aborted) {
-      spdlog::debug("net: {} http read: {}", peer_, ec.message());
-    }
-    do_close();
-    return;
+  if (ec != asio::error::operation_aborted) {
+    spdlog::debug("net: {} http read: {}", peer_, ec.message());
   }
-  request req = parser_->release();
-  parser_.reset();
-  handle_request(std::move(req));
+  do_close();
 }
 
 void http_session::handle_request(request req) {
@@ -221,9 +254,13 @@ void http_session::handle_request(request req) {
     on_handled(with_cors(std::move(pre)));
     return;
   }
-  lc::service::http_request out{std::string(req.method_string()), std::string(target),
-                                std::string(req[http::field::authorization]), std::move(req.body()),
-                                client_address(req)};
+  lc::service::http_request out{std::string(req.method_string()),
+                                std::string(target),
+                                std::string(req[http::field::authorization]),
+                                std::move(req.body()),
+                                client_address(req),
+                                std::string(req[http::field::content_type]),
+                                std::nullopt};
   // The callback owns the session, so a late `done` always finds it; if the peer left
   // meanwhile, the write just fails. awaiting_ turns a second call into a no-op.
   awaiting_ = true;
@@ -289,6 +326,10 @@ void http_session::upgrade(request& req) {
 }
 
 void http_session::on_handled(lc::service::http_response res) {
+  if (res.source != nullptr) {
+    start_download(std::move(res));
+    return;
+  }
   auto out = std::make_shared<response>();
   out->version(version_);
   try {
@@ -331,7 +372,11 @@ void http_session::on_write(const std::shared_ptr<response>& res, error_code ec,
     do_linger();
     return;
   }
-  if (!res->keep_alive()) {
+  after_response(res->keep_alive());
+}
+
+void http_session::after_response(bool keep_alive) {
+  if (!keep_alive) {
     do_close();
     return;
   }

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -131,8 +132,23 @@ class http_session : public std::enable_shared_from_this<http_session>, public e
   // Reads until the whole request head is in buffer_, checks it raw, then parses the request.
   void read_head();
   void on_head_bytes(error_code ec, std::size_t bytes);
+  void on_header(error_code ec, std::size_t bytes);
+  // A failed read of a request (head or body): the error response, or a quiet close.
+  void on_read_error(error_code ec);
   void on_read(error_code ec, std::size_t bytes);
   void upgrade(request& req);
+  // http_transfer.cpp: a request body streamed to the frontend's sink, a response body streamed
+  // from its source; one piece in memory at a time.
+  void start_upload();
+  void on_upload_start(lc::service::upload_start start);
+  void read_upload();
+  void on_upload_read(error_code ec, std::size_t bytes);
+  void finish_upload(bool complete, bool too_large);
+  void start_download(lc::service::http_response res);
+  void next_download_piece();
+  void on_download_written(error_code ec, std::size_t bytes);
+  // After a response: the next request, or the close.
+  void after_response(bool keep_alive);
   lc::service::http_response with_cors(lc::service::http_response res) const;
   std::string peer_address() const;
   // The client: the peer, or behind a trusted proxy the last address it appended to
@@ -162,6 +178,16 @@ class http_session : public std::enable_shared_from_this<http_session>, public e
   bool awaiting_ = false;  // the frontend has the request and has not called `done` yet
   bool linger_ = false;    // an error response: read away the rest, then close
   std::size_t lingered_ = 0;
+  // An upload in progress: its parser (the head moved in from parser_), its sink, the piece
+  // being filled.
+  std::optional<http::request_parser<http::buffer_body>> upload_;
+  std::shared_ptr<lc::service::body_sink> sink_;
+  std::string piece_;
+  std::size_t filled_ = 0;
+  // A download in progress: where its bytes come from, how many are still to come.
+  std::shared_ptr<lc::service::body_source> source_;
+  std::uint64_t remaining_ = 0;
+  bool download_keep_alive_ = false;
 };
 
 // One WebSocket connection: a read loop feeding the frontend's handler, and a bounded queue of

@@ -15,7 +15,8 @@ std::vector<department_row> list_departments(pg_connection& db) {
       "SELECT id, display_name, language, time_zone, hours, holidays, "
       "coalesce(reassign_after_seconds, -1), required_tag, waiting_target_seconds, "
       "idle_prompt_after_seconds, idle_close_after_seconds, updated_by, updated_ms, "
-      "auto_away_seconds FROM departments WHERE NOT removed ORDER BY id");
+      "auto_away_seconds, coalesce(max_file_mb, -1), file_types FROM departments WHERE NOT "
+      "removed ORDER BY id");
   std::vector<department_row> out;
   out.reserve(rows.size());
   for (std::size_t r = 0; r < rows.size(); ++r) {
@@ -35,6 +36,8 @@ std::vector<department_row> list_departments(pg_connection& db) {
     d.updated_by = rows.text(r, 11);
     d.updated_ms = rows.integer(r, 12);
     d.auto_away_seconds = int_at(rows, r, 13);
+    if (const auto mb = int_at(rows, r, 14); mb >= 0) d.max_file_mb = mb;
+    d.file_types = rows.text(r, 15);
     out.push_back(std::move(d));
   }
   return out;
@@ -51,20 +54,24 @@ void save_department(pg_connection& db, const department_row& d) {
   db.exec(
       "INSERT INTO departments (id, display_name, language, time_zone, hours, holidays, "
       "reassign_after_seconds, required_tag, waiting_target_seconds, idle_prompt_after_seconds, "
-      "idle_close_after_seconds, updated_by, updated_ms, auto_away_seconds, removed) VALUES "
-      "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, false) "
+      "idle_close_after_seconds, updated_by, updated_ms, auto_away_seconds, max_file_mb, "
+      "file_types, removed) VALUES "
+      "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, false) "
       "ON CONFLICT (id) DO UPDATE SET "
       "display_name = $2, language = $3, time_zone = $4, hours = $5, holidays = $6, "
       "reassign_after_seconds = $7, required_tag = $8, waiting_target_seconds = $9, "
       "idle_prompt_after_seconds = $10, idle_close_after_seconds = $11, updated_by = $12, "
-      "updated_ms = $13, auto_away_seconds = $14, removed = false",
+      "updated_ms = $13, auto_away_seconds = $14, max_file_mb = $15, file_types = $16, "
+      "removed = false",
       {d.id, d.display_name, d.language, d.time_zone, d.hours, d.holidays,
        d.reassign_after_seconds
            ? std::optional<std::string>(std::to_string(*d.reassign_after_seconds))
            : std::nullopt,
        d.required_tag ? "true" : "false", std::to_string(d.waiting_target_seconds),
        std::to_string(d.idle_prompt_after_seconds), std::to_string(d.idle_close_after_seconds),
-       d.updated_by, std::to_string(d.updated_ms), std::to_string(d.auto_away_seconds)});
+       d.updated_by, std::to_string(d.updated_ms), std::to_string(d.auto_away_seconds),
+       d.max_file_mb ? std::optional<std::string>(std::to_string(*d.max_file_mb)) : std::nullopt,
+       d.file_types});
 }
 
 bool remove_department(pg_connection& db, const std::string& id, const std::string& by,

@@ -23,6 +23,8 @@ struct department_row {
   std::int32_t idle_prompt_after_seconds = 0;  // 0: chats are never asked about
   std::int32_t idle_close_after_seconds = 0;   // 0: an idle chat is asked, never closed
   std::int32_t auto_away_seconds = 600;        // console inactivity before away; 0: never
+  std::optional<std::int32_t> max_file_mb;     // none: the server's --max-file-mb; 0: no files
+  std::string file_types;                      // comma-separated; "": the server's --file-types
   std::string updated_by;
   std::int64_t updated_ms = 0;
 

@@ -108,6 +108,18 @@ std::vector<conversation_archive> visitor_archives(pg_connection& db, const std:
   return out;
 }
 
+namespace {
+
+// The files of the conversations in `rows` (their ids in column 0).
+void delete_files_of(pg_connection& db, const pg_rows& rows) {
+  if (rows.empty()) return;
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < rows.size(); ++i) ids.emplace_back(rows.text(i, 0));
+  db.exec("DELETE FROM files WHERE conversation_id = ANY ($1::text[])", {text_array(ids)});
+}
+
+}  // namespace
+
 std::vector<std::string> erase_visitor(pg_connection& db, const std::string& visitor,
                                        std::int64_t now_ms) {
   return in_transaction(db, [&] {
@@ -120,6 +132,8 @@ std::vector<std::string> erase_visitor(pg_connection& db, const std::string& vis
     auto rows = db.exec("DELETE FROM conversations WHERE visitor_id = $1 RETURNING id", {visitor});
     // The mail sent to them (or waiting to be) holds their address and their words.
     db.exec("DELETE FROM mail_outbox WHERE visitor_id = $1", {visitor});
+    // So do the files of their conversations, whoever sent them (chunks go with them).
+    db.exec("DELETE FROM files WHERE visitor_id = $1", {visitor});
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < rows.size(); ++i) ids.emplace_back(rows.text(i, 0));
     return ids;
@@ -143,6 +157,7 @@ std::size_t apply_retention(pg_connection& db, std::int64_t cutoff_ms, retention
           "DELETE FROM conversations WHERE id IN (SELECT id FROM conversations WHERE closed_ms < "
           "$1 ORDER BY closed_ms LIMIT $2 FOR UPDATE SKIP LOCKED) AND $3::bigint > 0 RETURNING id",
           params);
+      delete_files_of(db, rows);
       return static_cast<std::size_t>(rows.size());
     });
   }
@@ -154,6 +169,8 @@ std::size_t apply_retention(pg_connection& db, std::int64_t cutoff_ms, retention
         "ORDER BY closed_ms LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING id",
         params);
     if (rows.empty()) return std::size_t{0};
+    // A file is the visitor's as much as their words are: anonymising keeps no file.
+    delete_files_of(db, rows);
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < rows.size(); ++i) ids.emplace_back(rows.text(i, 0));
     // Role 1 is the visitor (livechat.v1.Role): their ids and names go; agents' names stay.

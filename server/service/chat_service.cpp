@@ -34,6 +34,7 @@ chat_service::chat_service(boost::asio::io_context& io, store::redis_connection&
             }),
       webhooks_(ctx_),
       mail_(ctx_),
+      files_(ctx_),
       board_(ctx_, conns_),
       requests_(ctx_, conns_, delivery_, queue_, matcher_, node_, monitor_, board_),
       rest_(
@@ -42,6 +43,7 @@ chat_service::chat_service(boost::asio::io_context& io, store::redis_connection&
   declare_metrics(metrics_);
   ctx_.webhooks = &webhooks_;
   ctx_.mail = &mail_;
+  ctx_.files = &files_;
   subscriber_ = std::make_unique<store::redis_subscriber>(
       io, std::move(redis_endpoint),
       std::vector<std::string>{store::keys::node_channel(options_.node_id),
@@ -62,6 +64,7 @@ chat_service::~chat_service() = default;
 void chat_service::start() {
   webhooks_.start();
   mail_.start();
+  files_.start();
   matcher_.start();
   subscriber_->start();
   node_.start();
@@ -72,6 +75,7 @@ void chat_service::drain() {
   board_.stop();
   webhooks_.stop();
   mail_.stop();
+  files_.stop();
   node_.drain();
 }
 
@@ -98,6 +102,14 @@ std::shared_ptr<connection_handler> chat_service::open(std::shared_ptr<client_li
 
 void chat_service::handle_http(http_request request, std::function<void(http_response)> done) {
   rest_.handle(std::move(request), std::move(done));
+}
+
+bool chat_service::streams_body(std::string_view method, std::string_view path) const {
+  return file_desk::streams(method, path);
+}
+
+void chat_service::open_upload(http_request head, std::function<void(upload_start)> ready) {
+  files_.open_upload(std::move(head), std::move(ready));
 }
 
 void chat_service::on_request(session& s) {

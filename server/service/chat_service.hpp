@@ -15,6 +15,7 @@
 #include "server/service/connections.hpp"
 #include "server/service/context.hpp"
 #include "server/service/delivery.hpp"
+#include "server/service/file_desk.hpp"
 #include "server/service/mail_desk.hpp"
 #include "server/service/matcher.hpp"
 #include "server/service/monitor.hpp"
@@ -58,6 +59,8 @@ class chat_service final : public frontend, private session_owner {
   std::shared_ptr<connection_handler> open(std::shared_ptr<client_link> link) override;
   void handle_http(http_request request, std::function<void(http_response)> done) override;
   std::size_t max_frame_bytes() const override { return options_.limits.max_frame_bytes; }
+  bool streams_body(std::string_view method, std::string_view path) const override;
+  void open_upload(http_request head, std::function<void(upload_start)> ready) override;
 
   core::metrics_registry& metrics() { return metrics_; }
   const connections& sessions() const { return conns_; }
@@ -89,6 +92,7 @@ class chat_service final : public frontend, private session_owner {
   ban_desk bans_;
   webhook_desk webhooks_;
   mail_desk mail_;
+  file_desk files_;
   board_feed board_;
   requests requests_;
   rest_api rest_;

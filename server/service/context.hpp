@@ -13,6 +13,7 @@
 
 namespace lc::service {
 
+class file_desk;
 class mail_desk;
 class webhook_desk;
 
@@ -37,6 +38,9 @@ struct service_context {
   webhook_desk* webhooks = nullptr;
   // Where transcript requests and answers by email go (set by chat_service).
   mail_desk* mail = nullptr;
+  // Files in chat: uploads, downloads and the check of a message's attachment (set by
+  // chat_service).
+  file_desk* files = nullptr;
 
   // Runs `t` detached on the loop; a store failure is logged as a warning (the client is told,
   // or the periodic work retries), anything else as an error. Never throws.

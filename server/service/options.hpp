@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "server/core/file_type.hpp"
 #include "server/core/limits.hpp"
 #include "server/outbound/smtp_send.hpp"
 
@@ -41,6 +42,11 @@ struct service_options {
   std::uint32_t joins_per_minute = 6;
   std::uint32_t offline_messages_per_hour = 10;
   std::uint32_t transcripts_per_hour = 5;  // by email (twice that per address)
+  // Files in chat: the largest upload (0: off) and the media types taken (core::file_type_allowed).
+  std::uint64_t max_file_bytes = 10ULL * 1024 * 1024;
+  std::vector<std::string> file_types = core::default_file_types();
+  std::uint32_t uploads_per_hour = 30;  // per visitor (twice that per address)
+  std::string clamd_socket;  // scan each upload with clamd there before releasing it; "" = no
   // How long Redis keeps a closed conversation once it is archived (late resume, rating,
   // transcript download).
   std::chrono::milliseconds keep_closed{24LL * 3600 * 1000};

@@ -4,6 +4,7 @@
 #include "server/core/json.hpp"
 #include "server/core/validate.hpp"
 #include "server/service/delivery.hpp"
+#include "server/service/file_desk.hpp"
 #include "server/service/matcher.hpp"
 #include "server/service/node.hpp"
 #include "server/service/queue_status.hpp"
@@ -169,6 +170,20 @@ task requests::send_message(session_ptr s, request req) {
   event.set_sender_name(s->display_name());
   event.set_text(m.text());
   event.set_client_msg_id(m.client_msg_id());
+  if (!m.attachment_id().empty()) {
+    // The file must be this sender's, uploaded to this conversation and not sent with another
+    // message; a resend with the same client id finds it again (and the store dedups).
+    const auto before = f != nullptr ? f->token : 0;
+    auto a = co_await ctx_.files->attach(conv, s->user_id(), m.attachment_id(), m.client_msg_id(),
+                                         m.preview());
+    if (!a.attachment) {
+      s->send_error(req.request_id(), a.code, a.text);
+      co_return;
+    }
+    // The follow may have ended while the database answered.
+    if (before != 0 && (f = s->find_follow(conv, before)) == nullptr) co_return;
+    *event.mutable_attachment() = std::move(*a.attachment);
+  }
   // Until the Ack is out, nothing after this message goes to this session (see the cursor).
   const auto token = f != nullptr ? f->token : 0;
   if (f != nullptr) f->cursor.write_started();
@@ -186,6 +201,7 @@ task requests::send_message(session_ptr s, request req) {
       p.sender_name = s->display_name();
       p.client_msg_id = m.client_msg_id();
       p.text = m.text();
+      if (event.has_attachment()) p.attachment = event.attachment().SerializeAsString();
       p.assignment_epoch = f != nullptr ? f->assignment_epoch : 0;
       if (role == pb::ROLE_VISITOR) {
         p.max_before_answer = ctx_.options.max_messages_before_answer;

@@ -5,6 +5,7 @@
 #include "server/core/token.hpp"
 #include "server/core/validate.hpp"
 #include "server/service/delivery.hpp"
+#include "server/service/file_desk.hpp"
 #include "server/service/mail_desk.hpp"
 #include "server/service/matcher.hpp"
 #include "server/service/queue_status.hpp"
@@ -19,7 +20,10 @@ namespace {
 // 2: internal notes (SendMessage.note), SetTags, Watch, the staff-only event kinds.
 // 3: BargeIn, supervisor transfers, the idle prompt, business hours in DepartmentStatus.
 // 4: FollowBoard and the pushed Board, auto_away_seconds in DepartmentStatus.
-constexpr std::uint32_t protocol_version = 6;
+// 5: bans and sneak peek. 6: email (EmailTranscript, Welcome.email_transcripts).
+// 7: files in chat (SendMessage.attachment_id and preview, ChatEvent.attachment,
+//    Welcome.max_file_bytes and file_types).
+constexpr std::uint32_t protocol_version = 7;
 
 // The departments a Welcome reports: an agent's own (an admin's: all), and for a visitor only
 // those the widget asked about that exist: the list of departments is not for anonymous eyes.
@@ -46,6 +50,10 @@ pb::ServerEnvelope welcome_for(std::uint64_t request_id, const service_context& 
   w->set_protocol_version(protocol_version);
   w->set_sneak_peek(options.sneak_peek);
   w->set_email_transcripts(ctx.mail != nullptr && ctx.mail->enabled());
+  if (ctx.files != nullptr && ctx.files->enabled()) {
+    w->set_max_file_bytes(options.max_file_bytes);
+    for (const auto& t : options.file_types) w->add_file_types(t);
+  }
   w->set_server_time_ms(overview.now_ms);
   for (const auto& d : overview.departments) {
     auto* st = w->add_department_status();
@@ -57,6 +65,13 @@ pb::ServerEnvelope welcome_for(std::uint64_t request_id, const service_context& 
     st->set_waiting_target_seconds(
         static_cast<std::uint32_t>(dept->settings.waiting_target_seconds));
     st->set_auto_away_seconds(static_cast<std::uint32_t>(dept->settings.auto_away_seconds));
+    if (ctx.files != nullptr) {
+      auto files = ctx.files->limits_for(d.department);
+      st->set_max_file_bytes(files.max_bytes);
+      if (files.max_bytes > 0) {
+        for (auto& t : files.types) st->add_file_types(std::move(t));
+      }
+    }
     const auto opens = dept->hours.next_opening(overview.now_ms);
     if (opens != overview.now_ms) {
       st->set_closed(true);

@@ -11,6 +11,7 @@
 #include "server/core/query.hpp"
 #include "server/record/pg_connection.hpp"
 #include "server/service/envelopes.hpp"
+#include "server/service/file_desk.hpp"
 #include "server/service/mail_desk.hpp"
 #include "server/service/rest_replies.hpp"
 #include "server/store/store_error.hpp"
@@ -90,6 +91,8 @@ asio::awaitable<http_response> rest_api::route(http_request request) {
   if (path == "/readyz") co_return co_await readiness();
   if (path == "/metrics") co_return co_await metrics();
   if (path.rfind("/api/", 0) != 0) co_return error_reply(404, "not_found", "no such resource");
+  // Files take visitors' tokens as well as staff's.
+  if (auto r = co_await ctx_.files->route(request, path)) co_return std::move(*r);
 
   auto who = co_await authenticate(request);
   if (!who) {

@@ -3,6 +3,7 @@
 // (on the others within a few seconds), or DELETE of one nobody is waiting or chatting in.
 #include <boost/asio/use_awaitable.hpp>
 
+#include "server/core/file_type.hpp"
 #include "server/core/ids.hpp"
 #include "server/core/json.hpp"
 #include "server/record/audit_log.hpp"
@@ -55,6 +56,9 @@ void department_json(core::json_writer& j, const department& d, std::int64_t now
   j.key("idle_prompt_after_seconds").value(static_cast<std::int64_t>(s.idle_prompt_after_seconds));
   j.key("idle_close_after_seconds").value(static_cast<std::int64_t>(s.idle_close_after_seconds));
   j.key("auto_away_seconds").value(static_cast<std::int64_t>(s.auto_away_seconds));
+  j.key("max_file_mb");
+  s.max_file_mb ? j.value(static_cast<std::int64_t>(*s.max_file_mb)) : j.null();
+  j.key("file_types").value(s.file_types);
   j.key("updated_by").value(s.updated_by);
   j.key("updated_ms").value(s.updated_ms);
   j.end_object();
@@ -117,6 +121,20 @@ std::optional<std::string> apply_fields(const core::json_value& body, record::de
       }
     } else if (key == "auto_away_seconds") {
       if (!seconds(v, 0, row.auto_away_seconds)) return "'auto_away_seconds': 0..86400 (0: never)";
+    } else if (key == "max_file_mb") {
+      const auto n = v.as_int64();
+      if (v.is_null()) {
+        row.max_file_mb.reset();
+      } else if (v.is_integer() && n && *n >= 0 && *n <= 4096) {
+        row.max_file_mb = static_cast<std::int32_t>(*n);
+      } else {
+        return "'max_file_mb': 0..4096 (0: no files), or null for the server's --max-file-mb";
+      }
+    } else if (key == "file_types") {
+      if (!text(v, 1000, row.file_types) || !core::parse_media_type_list(row.file_types)) {
+        return "'file_types': media types such as \"image/*,application/pdf\", or \"\" for the "
+               "server's";
+      }
     } else if (key != "id") {
       return "unknown field '" + key + "'";
     }

@@ -139,6 +139,7 @@ void write_conversation(core::json_writer& j, const store::conversation_record& 
     j.key("sender_id").value(e.sender_id());
     j.key("sender_name").value(e.sender_name());
     j.key("text").value(e.text());
+    rest::write_attachment(j, e);
     j.key("at_ms").value(e.at_ms());
     if (!e.agent_id().empty()) j.key("agent_id").value(e.agent_id());
     if (!e.department().empty()) j.key("department").value(e.department());

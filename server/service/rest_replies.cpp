@@ -21,6 +21,19 @@ http_response error_reply(unsigned status, std::string_view code, std::string_vi
   return json_reply(status, core::json_error(code, message));
 }
 
+void write_attachment(core::json_writer& j, const pb::ChatEvent& e) {
+  if (!e.has_attachment()) return;
+  const auto& a = e.attachment();
+  j.key("attachment").begin_object();
+  j.key("id").value(a.id());
+  j.key("name").value(a.name());
+  j.key("type").value(a.type());
+  j.key("size").value(a.size());
+  j.key("width").value(static_cast<std::uint64_t>(a.width()));
+  j.key("height").value(static_cast<std::uint64_t>(a.height()));
+  j.end_object();
+}
+
 http_response no_record_reply() {
   return error_reply(503, "archive_unavailable", "this node has no system of record");
 }

@@ -42,6 +42,10 @@ void declare_metrics(core::metrics_registry& m) {
   m.declare_counter("livechat_matches_total", "Assignments made by this node's matching.");
   m.declare_counter("livechat_transfers_total", "Transfers, by kind.");
   m.declare_counter("livechat_offline_messages_total", "Offline messages left.");
+  m.declare_counter("livechat_files_uploaded_total", "Files uploaded to conversations.");
+  m.declare_counter("livechat_file_bytes_uploaded_total", "Bytes of the files uploaded.");
+  m.declare_counter("livechat_uploads_refused_total",
+                    "Uploads refused, by reason (type, size, rate, busy).");
   m.declare_counter(
       "livechat_mail_queued_total",
       "Mails queued: visitors' transcripts and answers to offline messages, by kind.");

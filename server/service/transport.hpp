@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,7 +18,18 @@ struct http_request {
   std::string target;         // origin-form, e.g. "/api/stats?from=..."
   std::string authorization;  // the Authorization header, verbatim ("" when absent)
   std::string body;
-  std::string address;  // the client's (behind a trusted proxy, the one it forwarded)
+  std::string address;       // the client's (behind a trusted proxy, the one it forwarded)
+  std::string content_type;  // the Content-Type header, verbatim
+  std::optional<std::uint64_t> content_length;  // nothing: chunked, or no body
+};
+
+// A response body the service hands out piece by piece (a file), never whole in memory.
+class body_source {
+ public:
+  virtual ~body_source() = default;
+  // The next piece, possibly later: `done(piece, true)`; an empty piece ends the body.
+  // `done({}, false)`: the body cannot be completed, and the connection is closed.
+  virtual void next(std::function<void(std::string piece, bool ok)> done) = 0;
 };
 
 struct http_response {
@@ -25,6 +37,29 @@ struct http_response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // Set instead of `body`: exactly `source_length` bytes come from `source`.
+  std::shared_ptr<body_source> source;
+  std::uint64_t source_length = 0;
+};
+
+// Takes a request body piece by piece as server/net reads it (an upload): nothing holds it whole.
+class body_sink {
+ public:
+  virtual ~body_sink() = default;
+  // One piece of the body; the next one is read only after `done`. `done(false)` stops the
+  // upload: finish then says why.
+  virtual void write(std::string piece, std::function<void(bool)> done) = 0;
+  // The body was read to its end (`complete`), or it was not: over the limit (`too_large`), the
+  // peer left, or write refused a piece. `done` exactly once, with the response (which goes
+  // nowhere when the peer left).
+  virtual void finish(bool complete, bool too_large, std::function<void(http_response)> done) = 0;
+};
+
+// The answer to a streamed request's head: a sink and the most bytes it takes, or a refusal.
+struct upload_start {
+  std::shared_ptr<body_sink> sink;
+  std::uint64_t max_bytes = 0;
+  http_response refusal;  // when there is no sink
 };
 
 // One client WebSocket connection as the service sees it. Implemented by server/net.
@@ -75,6 +110,11 @@ class frontend {
   // Any HTTP request that is not a WebSocket upgrade and not a static file. `done` must be
   // called exactly once, possibly later (the REST API waits on Redis).
   virtual void handle_http(http_request request, std::function<void(http_response)> done) = 0;
+  // A request whose body is streamed to open_upload's sink instead of being read whole (up to
+  // 64 KiB) for handle_http.
+  virtual bool streams_body(std::string_view method, std::string_view path) const = 0;
+  // Such a request's head (its body empty); `ready` exactly once, possibly later.
+  virtual void open_upload(http_request head, std::function<void(upload_start)> ready) = 0;
   // Frames larger than this close the connection with 1009 before reaching on_frame.
   virtual std::size_t max_frame_bytes() const = 0;
 };

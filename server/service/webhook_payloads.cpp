@@ -46,6 +46,7 @@ payload message(const livechat::v1::ChatEvent& e) {
   j.key("sender_id").value(e.sender_id());
   j.key("sender_name").value(e.sender_name());
   j.key("text").value(e.text());
+  rest::write_attachment(j, e);
   j.key("at_ms").value(e.at_ms());
   j.end_object();
   return {"conversation.message", e.conversation_id() + ":" + std::to_string(e.seq()), j.str()};

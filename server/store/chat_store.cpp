@@ -40,6 +40,10 @@ std::string message_body(const post_params& p, const std::string& role) {
         std::string_view(p.text), "c"sv, std::string_view(p.client_msg_id)}) {
     core::append_netstring(body, item);
   }
+  if (!p.attachment.empty()) {
+    core::append_netstring(body, "f");
+    core::append_netstring(body, p.attachment);
+  }
   return body;
 }
 

@@ -45,6 +45,8 @@ struct post_params {
   std::uint64_t assignment_epoch = 0;
   // Visitors: messages allowed before an agent has answered (0: no bound).
   std::uint32_t max_before_answer = 0;
+  // A file the message carries: a serialized livechat.v1.Attachment ("" for none).
+  std::string attachment;
 };
 struct post_result {
   std::uint64_t seq = 0;

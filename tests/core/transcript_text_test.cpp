@@ -53,5 +53,20 @@ TEST(TranscriptText, ShowsWhatTheVisitorSawWithTimesAndDays) {
   EXPECT_EQ(text.find("Sue"), std::string::npos) << "and monitoring";
 }
 
+TEST(TranscriptText, ListsTheFilesSent) {
+  auto photo = event(pb::EVENT_KIND_MESSAGE, pb::ROLE_VISITOR, "Ada", "the box", dec2_1658);
+  photo.mutable_attachment()->set_name("box.jpg");
+  photo.mutable_attachment()->set_size(2 * 1024 * 1024);
+  auto invoice = event(pb::EVENT_KIND_MESSAGE, pb::ROLE_AGENT, "Bob", "", dec2_1658 + 60000);
+  invoice.mutable_attachment()->set_name("invoice.pdf");
+  invoice.mutable_attachment()->set_size(900);
+  const auto text = transcript_text({photo, invoice}, "Acme", "c9");
+  EXPECT_NE(text.find("[16:58] Ada: the box\n"
+                      "             [file: box.jpg (2.0 MB)]\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("[16:59] Bob: [file: invoice.pdf (900 bytes)]\n"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace lc::core

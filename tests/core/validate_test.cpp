@@ -228,6 +228,31 @@ TEST(validate_send, ids_must_be_valid) {
   expect_ok(e, visitor);
 }
 
+TEST(validate_send, a_file_makes_the_text_a_caption) {
+  auto e = send();
+  e.mutable_send()->clear_text();
+  e.mutable_send()->set_attachment_id("f" + std::string(24, 'a'));
+  expect_ok(e, visitor);
+  e.mutable_send()->set_attachment_id("c" + std::string(24, 'a'));
+  expect_invalid(e, visitor, "attachment_id");
+  e.mutable_send()->set_attachment_id("f" + std::string(24, 'a'));
+  e.mutable_send()->set_note(true);
+  expect_invalid(e, agent, "note");
+}
+
+TEST(validate_send, previews_are_small_images_with_a_file) {
+  // A 10x10 PNG header: enough for the preview check.
+  std::string png =
+      std::string("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16) + std::string("\0\0\0\x0a\0\0\0\x0a", 8);
+  auto e = send();
+  e.mutable_send()->set_preview(png);
+  expect_invalid(e, visitor, "preview");
+  e.mutable_send()->set_attachment_id("f" + std::string(24, 'b'));
+  expect_ok(e, visitor);
+  e.mutable_send()->set_preview("<svg onload=alert(1)>");
+  expect_invalid(e, visitor, "preview");
+}
+
 TEST(validate_send, text_length_boundary) {
   auto e = send();
   e.mutable_send()->set_text(std::string(8192, 'x'));

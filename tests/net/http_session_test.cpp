@@ -279,5 +279,90 @@ TEST_F(NetTest, SmugglingShapedRequestsAreRefusedAndTheConnectionClosed) {
   EXPECT_TRUE(requests.empty()) << requests.front().target;
 }
 
+// --- streamed bodies ----------------------------------------------------------------------------
+
+TEST_F(NetTest, AnUploadReachesTheSinkInPiecesNeverWhole) {
+  start();
+  const std::string body = std::string(300 * 1024, 'u') + "end";
+  auto res = lc::test::http_request("127.0.0.1", port_, "POST", "/upload?x=1", "Bearer t", body);
+  EXPECT_EQ(res.status, 201u);
+  EXPECT_EQ(res.body, std::to_string(body.size()));
+  fe_.locked([&] {
+    EXPECT_EQ(fe_.uploaded, body);
+    EXPECT_TRUE(fe_.upload_complete);
+    EXPECT_EQ(fe_.upload_finishes, 1);
+    EXPECT_GE(fe_.upload_pieces.size(), 5U);
+    for (auto n : fe_.upload_pieces) EXPECT_LE(n, 64U * 1024);
+    // The sink saw the head: method, target, authorization, length.
+    const auto& head = fe_.requests.back();
+    EXPECT_EQ(head.target, "/upload?x=1");
+    EXPECT_EQ(head.authorization, "Bearer t");
+    EXPECT_EQ(head.content_length, body.size());
+    EXPECT_TRUE(head.body.empty());
+    return 0;
+  });
+}
+
+TEST_F(NetTest, AnUploadOverItsLimitStopsWhileReading) {
+  fe_.upload_limit = 100 * 1024;
+  start();
+  // Chunked, so no Content-Length tells in advance: the limit is found while reading.
+  std::string req = "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 4; ++i) req += "8000\r\n" + std::string(0x8000, 'c') + "\r\n";
+  req += "0\r\n\r\n";
+  auto raw = lc::test::raw_exchange("127.0.0.1", port_, req);
+  EXPECT_TRUE(raw.starts_with("HTTP/1.1 413")) << raw.substr(0, 200);
+  fe_.locked([&] {
+    EXPECT_TRUE(fe_.upload_too_large);
+    EXPECT_FALSE(fe_.upload_complete);
+    EXPECT_LE(fe_.uploaded.size(), 100U * 1024);
+    return 0;
+  });
+  // A Content-Length over the limit is refused before a byte of the body is read.
+  auto res = lc::test::http_request("127.0.0.1", port_, "POST", "/upload", "",
+                                    std::string(200 * 1024, 'd'));
+  EXPECT_EQ(res.status, 413u);
+}
+
+TEST_F(NetTest, ARefusedHeadOrPieceAnswersAndCloses) {
+  start();
+  auto denied = lc::test::http_request("127.0.0.1", port_, "POST", "/upload?deny", "", "abc");
+  EXPECT_EQ(denied.status, 403u);
+  EXPECT_EQ(fe_.locked([&] { return fe_.upload_finishes; }), 0);
+  auto refused = lc::test::http_request("127.0.0.1", port_, "POST", "/upload", "",
+                                        "REFUSE" + std::string(100 * 1024, 'r'));
+  EXPECT_EQ(refused.status, 415u);
+  fe_.locked([&] {
+    EXPECT_EQ(fe_.upload_pieces.size(), 1U);  // nothing read after the refused piece
+    EXPECT_FALSE(fe_.upload_complete);
+    return 0;
+  });
+}
+
+TEST_F(NetTest, ADownloadIsWrittenPieceByPieceAndTheConnectionStaysUsable) {
+  start();
+  const std::string req = "GET /download HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string second = "GET /api/after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  auto raw = lc::test::raw_exchange("127.0.0.1", port_, req + second);
+  const auto end = raw.find("\r\n\r\n");
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_NE(raw.substr(0, end).find("Content-Length: 409600"), std::string::npos)
+      << raw.substr(0, end);
+  const std::string body = raw.substr(end + 4, 409600);
+  EXPECT_EQ(body, std::string(102400, 'e') + std::string(102400, 'd') + std::string(102400, 'c') +
+                      std::string(102400, 'b'));
+  EXPECT_NE(raw.find("GET /api/after", end), std::string::npos);  // the next request's answer
+}
+
+TEST_F(NetTest, ADownloadCutShortClosesTheConnection) {
+  fe_.download_short = true;
+  start();
+  auto raw = lc::test::raw_exchange("127.0.0.1", port_,
+                                    "GET /download HTTP/1.1\r\nHost: x\r\n\r\nGET /api/after "
+                                    "HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(raw.starts_with("HTTP/1.1 200")) << raw.substr(0, 100);
+  EXPECT_EQ(raw.find("GET /api/after"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lc::net_test

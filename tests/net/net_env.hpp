@@ -62,6 +62,10 @@ class fake_frontend final : public lc::service::frontend {
     }
     lock.unlock();
     cv_.notify_all();
+    if (request.target == "/download") {
+      handle_download(done);
+      return;
+    }
     http_response res;
     res.content_type = "text/plain";
     res.body =
@@ -71,6 +75,38 @@ class fake_frontend final : public lc::service::frontend {
   }
 
   std::size_t max_frame_bytes() const override { return max_frame; }
+
+  // POST /upload is streamed: the fake sink records each piece's size and the bytes, refuses a
+  // piece holding "REFUSE", and answers with the byte count. GET /download streams
+  // download_pieces pieces of download_piece bytes each.
+  bool streams_body(std::string_view method, std::string_view path) const override {
+    return method == "POST" && path == "/upload";
+  }
+  void open_upload(http_request head,
+                   std::function<void(lc::service::upload_start)> ready) override {
+    {
+      std::lock_guard lock(mu_);
+      requests.push_back(head);
+    }
+    lc::service::upload_start start;
+    if (head.target.find("deny") != std::string::npos) {
+      start.refusal.status = 403;
+      start.refusal.body = R"({"error":{"code":"forbidden","message":"no"}})";
+    } else {
+      start.sink = std::make_shared<sink>(this);
+      start.max_bytes = upload_limit;
+    }
+    ready(std::move(start));
+  }
+
+  void handle_download(std::function<void(http_response)>& done) {
+    http_response res;
+    res.content_type = "application/octet-stream";
+    res.source = std::make_shared<source>(download_pieces, download_piece);
+    res.source_length =
+        static_cast<std::uint64_t>(download_pieces) * download_piece + (download_short ? 1 : 0);
+    done(std::move(res));
+  }
 
   // Waits (bounded) until pred() holds under the lock.
   template <class Pred>
@@ -91,6 +127,15 @@ class fake_frontend final : public lc::service::frontend {
   // Set before the server starts.
   bool defer_http = false;
   std::size_t max_frame = 1024;
+  std::uint64_t upload_limit = 1024 * 1024;
+  int download_pieces = 4;
+  std::size_t download_piece = 100 * 1024;
+  bool download_short = false;  // the source ends one byte before the length it promised
+  // What the upload sink saw.
+  std::vector<std::size_t> upload_pieces;
+  std::string uploaded;
+  int upload_finishes = 0;
+  bool upload_complete = false, upload_too_large = false;
 
  private:
   // Per-connection handler: records frames and closes, echoes an Ack for each envelope.
@@ -132,6 +177,53 @@ class fake_frontend final : public lc::service::frontend {
    private:
     fake_frontend* owner_;
     std::shared_ptr<connection> conn_;
+  };
+
+  class sink final : public lc::service::body_sink {
+   public:
+    explicit sink(fake_frontend* owner) : owner_(owner) {}
+    void write(std::string piece, std::function<void(bool)> done) override {
+      {
+        std::lock_guard lock(owner_->mu_);
+        owner_->upload_pieces.push_back(piece.size());
+        owner_->uploaded += piece;
+      }
+      done(piece.find("REFUSE") == std::string::npos);
+    }
+    void finish(bool complete, bool too_large, std::function<void(http_response)> done) override {
+      http_response res;
+      {
+        std::lock_guard lock(owner_->mu_);
+        ++owner_->upload_finishes;
+        owner_->upload_complete = complete;
+        owner_->upload_too_large = too_large;
+        res.status = complete ? 201 : too_large ? 413 : 415;
+        res.body = std::to_string(owner_->uploaded.size());
+      }
+      owner_->cv_.notify_all();
+      done(std::move(res));
+    }
+
+   private:
+    fake_frontend* owner_;
+  };
+
+  class source final : public lc::service::body_source {
+   public:
+    source(int pieces, std::size_t piece) : left_(pieces), piece_(piece) {}
+    void next(std::function<void(std::string, bool)> done) override {
+      if (left_ == 0) {
+        done({}, true);
+        return;
+      }
+      const char c = static_cast<char>('a' + left_);
+      --left_;
+      done(std::string(piece_, c), true);
+    }
+
+   private:
+    int left_;
+    std::size_t piece_;
   };
 
   std::mutex mu_;

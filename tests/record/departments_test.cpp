@@ -23,8 +23,12 @@ TEST(Departments, SeedingGivesNewIdsDefaultRowsAndKeepsEditedOnes) {
   EXPECT_EQ(rows[0].display_name, "billing");
   EXPECT_EQ(rows[0].auto_away_seconds, 600) << "ten minutes unless an admin says otherwise";
   EXPECT_FALSE(rows[0].reassign_after_seconds);
+  EXPECT_FALSE(rows[0].max_file_mb) << "the server's limit";
+  EXPECT_EQ(rows[0].file_types, "");
 
   auto edited = rows[0];
+  edited.max_file_mb = 0;
+  edited.file_types = "image/*,application/pdf";
   edited.display_name = "Billing & invoices";
   edited.auto_away_seconds = 0;
   edited.reassign_after_seconds = 45;

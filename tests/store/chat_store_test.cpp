@@ -168,6 +168,27 @@ TEST_F(ChatStore, PostAssignsConsecutiveSeqsAndDeduplicatesClientIds) {
   EXPECT_EQ(after[1].sender_role(), pb::ROLE_AGENT);
 }
 
+TEST_F(ChatStore, AMessagesFileIsStoredWithItAndReadBack) {
+  auto conv = join("v1");
+  agent_online("alice", 2);
+  match();
+  pb::Attachment a;
+  a.set_id("f" + std::string(24, 'a'));
+  a.set_name("scan \"1\".pdf");
+  a.set_type("application/pdf");
+  a.set_size(123456);
+  a.set_preview(std::string("\0\x01|:", 4));  // bytes the netstrings and the wake-up carry
+  auto p = post_params(conv, pb::ROLE_VISITOR, "v1", "f1", "");
+  p.attachment = a.SerializeAsString();
+  const auto r = env_->run(db().post(p));
+  const auto back = events(conv, r.seq - 1);
+  ASSERT_EQ(back.size(), 1u);
+  ASSERT_TRUE(back[0].has_attachment());
+  EXPECT_EQ(back[0].attachment().SerializeAsString(), a.SerializeAsString());
+  EXPECT_TRUE(back[0].text().empty());
+  EXPECT_FALSE(events(conv, 0).front().has_attachment());
+}
+
 TEST_F(ChatStore, ClientMessageIdsBelongToTheirSender) {
   auto conv = join("v1");
   agent_online("alice", 2);
