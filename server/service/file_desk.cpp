@@ -11,9 +11,9 @@
 #include "server/core/ids.hpp"
 #include "server/core/json.hpp"
 #include "server/core/query.hpp"
-#include "server/outbound/clamd_scan.hpp"
 #include "server/record/files.hpp"
 #include "server/service/envelopes.hpp"
+#include "server/service/file_transfer.hpp"
 #include "server/service/record_call.hpp"
 #include "server/service/rest_replies.hpp"
 
@@ -26,242 +26,14 @@ using rest::json_reply;
 
 namespace {
 
-constexpr std::size_t chunk_bytes = 256UL * 1024;
 constexpr std::uint32_t uploads_per_uploader = 3;
+// Slow uploads hold their places: one address (many visitor ids are cheap) cannot take them all.
+constexpr std::uint32_t uploads_per_address = 8;
 constexpr std::uint32_t uploads_per_node = 64;
 // A conversation holds at most this many of the largest files.
 constexpr std::uint64_t files_per_conversation = 10;
 constexpr auto sweep_every = std::chrono::minutes(10);
 constexpr std::int64_t unsent_kept_ms = 24LL * 3600 * 1000;
-constexpr auto scan_timeout = std::chrono::seconds(30);
-
-std::string mib(std::uint64_t bytes) {
-  constexpr std::uint64_t one = 1024ULL * 1024;
-  return std::to_string((bytes + one - 1) / one) + " MB";
-}
-
-// Holds one uploader's place among the uploads in progress while it lives.
-class upload_slot {
- public:
-  upload_slot(std::shared_ptr<upload_counts> counts, std::string uploader)
-      : counts_(std::move(counts)), uploader_(std::move(uploader)) {
-    ++counts_->by_uploader[uploader_];
-    ++counts_->total;
-  }
-  upload_slot(const upload_slot&) = delete;
-  upload_slot& operator=(const upload_slot&) = delete;
-  ~upload_slot() {
-    --counts_->total;
-    auto it = counts_->by_uploader.find(uploader_);
-    if (it != counts_->by_uploader.end() && --it->second == 0) counts_->by_uploader.erase(it);
-  }
-
- private:
-  std::shared_ptr<upload_counts> counts_;
-  std::string uploader_;
-};
-
-// The answer to an upload that was read whole and still is not taken (a scan's verdict).
-struct upload_refused {
-  http_response reply;
-};
-
-// One upload as the sink of its body: pieces gather into chunks, each stored before the next
-// piece is read (so one chunk at most is in memory); the type is checked on the first chunk,
-// before the rest is read.
-class file_upload final : public body_sink, public std::enable_shared_from_this<file_upload> {
- public:
-  file_upload(const service_context& ctx, record::file_row row, std::uint64_t max_bytes,
-              std::vector<std::string> types, std::unique_ptr<upload_slot> slot)
-      : io_(ctx.io),
-        pool_(*ctx.record),
-        metrics_(ctx.metrics),
-        types_(std::move(types)),
-        scan_(ctx.options.clamd_socket.empty()
-                  ? nullptr
-                  : std::make_shared<outbound::clamd_scan>(ctx.options.clamd_socket, scan_timeout)),
-        row_(std::move(row)),
-        max_bytes_(max_bytes),
-        slot_(std::move(slot)) {}
-
-  void write(std::string piece, std::function<void(bool)> done) override {
-    received_ += piece.size();
-    chunk_ += piece;
-    if (!checked_ && n_ == 0 && chunk_.size() >= core::file_sniff_bytes && !check_type()) {
-      done(false);
-      return;
-    }
-    if (chunk_.size() < chunk_bytes) {
-      done(true);
-      return;
-    }
-    asio::co_spawn(io_, store_chunk(),
-                   [self = shared_from_this(), done](const std::exception_ptr& e, bool ok) {
-                     if (e) ok = false;
-                     done(ok);
-                   });
-  }
-
-  void finish(bool complete, bool too_large, std::function<void(http_response)> done) override {
-    asio::co_spawn(
-        io_, complete_upload(complete, too_large),
-        [self = shared_from_this(), done](const std::exception_ptr& e, http_response res) {
-          if (e) res = error_reply(500, "internal", "internal error");
-          done(std::move(res));
-        });
-  }
-
- private:
-  bool check_type() {
-    checked_ = true;
-    row_.content_type = core::sniff_file_type(chunk_, row_.name);
-    if (auto size = core::image_size(chunk_)) {
-      row_.width = size->width;
-      row_.height = size->height;
-    }
-    if (core::file_type_allowed(row_.content_type, types_)) return true;
-    metrics_.add("livechat_uploads_refused_total", 1, {{"reason", "type"}});
-    refusal_ = error_reply(415, "unsupported_type",
-                           "files of type " + row_.content_type + " cannot be sent here");
-    return false;
-  }
-
-  asio::awaitable<bool> store_chunk() {
-    const auto id = row_.id;
-    const auto n = n_++;
-    // The scanner reads along on the same thread, so it never waits on the loop either.
-    record_work<bool> put = [id, n, bytes = std::move(chunk_),
-                             scan = scan_](record::pg_connection& db) {
-      record::put_file_chunk(db, id, n, bytes);
-      if (scan) scan->send(bytes);
-      return true;
-    };
-    chunk_.clear();
-    try {
-      co_return co_await on_record(io_, pool_, std::move(put));
-    } catch (const record::pg_error& e) {
-      spdlog::warn("files: storing a chunk of {}: {}", id, e.what());
-      refusal_ = error_reply(503, "unavailable", "files cannot be stored now; try again");
-      co_return false;
-    }
-  }
-
-  asio::awaitable<http_response> complete_upload(bool complete, bool too_large) {
-    std::optional<http_response> refused;
-    if (too_large) {
-      metrics_.add("livechat_uploads_refused_total", 1, {{"reason", "size"}});
-      refused = error_reply(413, "too_large", "the file is over " + mib(max_bytes_));
-    } else if (!complete) {
-      refused = refusal_ ? *refusal_ : error_reply(400, "bad_request", "the upload was cut short");
-    } else if (received_ == 0) {
-      refused = error_reply(400, "bad_request", "the file is empty");
-    } else if (!checked_ && !check_type()) {
-      refused = *refusal_;
-    }
-    if (!refused) {
-      try {
-        co_return co_await store_rest();
-      } catch (const upload_refused& r) {
-        refused = r.reply;
-      } catch (const record::pg_error& e) {
-        spdlog::warn("files: finishing {}: {}", row_.id, e.what());
-        refused = error_reply(503, "unavailable", "files cannot be stored now; try again");
-      }
-    }
-    // What was stored of it goes (if the database is down, the sweep of unsent files does it).
-    record_work<bool> drop = [id = row_.id](record::pg_connection& db) {
-      record::delete_file(db, id);
-      return true;
-    };
-    try {
-      co_await on_record(io_, pool_, std::move(drop));
-    } catch (const record::pg_error&) {
-    }
-    co_return *refused;
-  }
-
-  asio::awaitable<http_response> store_rest() {
-    if (!chunk_.empty() && !co_await store_chunk())
-      throw record::pg_error("chunk not stored", "", true);
-    row_.size = static_cast<std::int64_t>(received_);
-    // Released (ready) only after a clean scan, when there is a scanner.
-    record_work<outbound::scan_result> finish = [row = row_,
-                                                 scan = scan_](record::pg_connection& db) {
-      outbound::scan_result verdict{outbound::scan_result::verdict::clean, {}};
-      if (scan) verdict = scan->finish();
-      if (verdict.what == outbound::scan_result::verdict::clean) {
-        record::finish_file(db, row.id, row.content_type, row.size, row.width, row.height);
-      }
-      return verdict;
-    };
-    const auto verdict = co_await on_record(io_, pool_, std::move(finish));
-    if (verdict.what == outbound::scan_result::verdict::infected) {
-      spdlog::warn("files: {} from {} is infected ({})", row_.id, row_.uploader_id, verdict.detail);
-      metrics_.add("livechat_uploads_refused_total", 1, {{"reason", "infected"}});
-      throw upload_refused{error_reply(422, "infected", "the file did not pass the virus scan")};
-    }
-    if (verdict.what == outbound::scan_result::verdict::error) {
-      spdlog::warn("files: the scan of {} failed: {}", row_.id, verdict.detail);
-      metrics_.add("livechat_uploads_refused_total", 1, {{"reason", "scan"}});
-      throw upload_refused{
-          error_reply(503, "scan_unavailable", "the virus scanner cannot be reached; try again")};
-    }
-    metrics_.add("livechat_files_uploaded_total", 1);
-    metrics_.add("livechat_file_bytes_uploaded_total", static_cast<double>(received_));
-    core::json_writer j;
-    j.begin_object();
-    j.key("id").value(row_.id);
-    j.key("name").value(row_.name);
-    j.key("type").value(row_.content_type);
-    j.key("size").value(static_cast<std::uint64_t>(received_));
-    j.key("width").value(static_cast<std::uint64_t>(row_.width));
-    j.key("height").value(static_cast<std::uint64_t>(row_.height));
-    j.end_object();
-    co_return json_reply(201, j.str());
-  }
-
-  asio::io_context& io_;
-  record::record_pool& pool_;
-  core::metrics_registry& metrics_;
-  std::vector<std::string> types_;
-  std::shared_ptr<outbound::clamd_scan> scan_;  // null without --clamd-socket
-  record::file_row row_;
-  std::uint64_t max_bytes_;
-  std::unique_ptr<upload_slot> slot_;
-  std::string chunk_;
-  std::int32_t n_ = 0;
-  std::uint64_t received_ = 0;
-  bool checked_ = false;
-  std::optional<http_response> refusal_;
-};
-
-// A file's bytes for a download, one chunk read at a time.
-class file_source final : public body_source, public std::enable_shared_from_this<file_source> {
- public:
-  file_source(asio::io_context& io, record::record_pool& pool, std::string id)
-      : io_(io), pool_(pool), id_(std::move(id)) {}
-
-  void next(std::function<void(std::string, bool)> done) override {
-    record_work<std::optional<std::string>> read = [id = id_, n = n_++](record::pg_connection& db) {
-      return record::file_chunk(db, id, n);
-    };
-    asio::co_spawn(io_, on_record(io_, pool_, std::move(read)),
-                   [self = shared_from_this(), done](const std::exception_ptr& e,
-                                                     std::optional<std::string> bytes) {
-                     if (e || !bytes) {
-                       done({}, false);
-                       return;
-                     }
-                     done(std::move(*bytes), true);
-                   });
-  }
-
- private:
-  asio::io_context& io_;
-  record::record_pool& pool_;
-  std::string id_;
-  std::int32_t n_ = 0;
-};
 
 bool in(const std::vector<std::string>& list, const std::string& item) {
   return std::find(list.begin(), list.end(), item) != list.end();
@@ -421,8 +193,8 @@ asio::awaitable<upload_start> file_desk::begin_upload(http_request head) {
       co_return refuse(429, "rate_limited", "too many files; try again later");
     }
   }
-  const auto it = uploads_->by_uploader.find(who->id);
-  if ((it != uploads_->by_uploader.end() && it->second >= uploads_per_uploader) ||
+  if (upload_slot::count(uploads_->by_uploader, who->id) >= uploads_per_uploader ||
+      upload_slot::count(uploads_->by_address, head.address) >= uploads_per_address ||
       uploads_->total >= uploads_per_node) {
     ctx_.metrics.add("livechat_uploads_refused_total", 1, {{"reason", "busy"}});
     co_return refuse(429, "too_many_uploads", "wait for the files being sent to finish");
@@ -432,10 +204,10 @@ asio::awaitable<upload_start> file_desk::begin_upload(http_request head) {
   if (max == 0) co_return refuse(403, "files_off", "files cannot be sent in this department");
   if (head.content_length && *head.content_length > max) {
     ctx_.metrics.add("livechat_uploads_refused_total", 1, {{"reason", "size"}});
-    co_return refuse(413, "too_large", "the file is over " + mib(max));
+    co_return refuse(413, "too_large", "the file is over " + size_limit_text(max));
   }
   // Counted before the first await that could let a second upload of this uploader in.
-  auto slot = std::make_unique<upload_slot>(uploads_, who->id);
+  auto slot = std::make_unique<upload_slot>(uploads_, who->id, head.address);
   record::file_row row;
   row.id = core::issued_id('f');
   row.conversation_id = conv;
@@ -460,11 +232,11 @@ asio::awaitable<upload_start> file_desk::begin_upload(http_request head) {
   }
   if (used < 0) {
     co_return refuse(413, "too_large",
-                     "this conversation holds " + mib(quota) + " of files already");
+                     "this conversation holds " + size_limit_text(quota) + " of files already");
   }
   out.max_bytes = std::min(max, quota - static_cast<std::uint64_t>(used));
-  out.sink = std::make_shared<file_upload>(ctx_, std::move(row), out.max_bytes,
-                                           std::move(limits.types), std::move(slot));
+  out.sink = make_upload_sink(ctx_, std::move(row), out.max_bytes, std::move(limits.types),
+                              std::move(slot));
   co_return out;
 }
 
@@ -530,7 +302,7 @@ asio::awaitable<http_response> file_desk::download(const http_request& request, 
   res.headers.emplace_back("Content-Disposition", core::content_disposition(f->name, shown));
   res.headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
   res.headers.emplace_back("Cache-Control", "private, max-age=3600");
-  res.source = std::make_shared<file_source>(ctx_.io, *ctx_.record, f->id);
+  res.source = make_file_source(ctx_.io, *ctx_.record, f->id);
   res.source_length = static_cast<std::uint64_t>(f->size);
   co_return res;
 }

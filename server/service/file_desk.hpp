@@ -14,16 +14,10 @@
 #include "server/core/rate_table.hpp"
 #include "server/core/token.hpp"
 #include "server/service/context.hpp"
+#include "server/service/file_transfer.hpp"
 #include "server/service/transport.hpp"
 
 namespace lc::service {
-
-// Uploads in progress, per uploader and in all: shared with the uploads themselves, which may
-// outlive the desk (server/net holds them until their connection ends).
-struct upload_counts {
-  std::map<std::string, std::uint32_t, std::less<>> by_uploader;
-  std::uint32_t total = 0;
-};
 
 // Files in chat: uploads (POST /api/files, streamed into the system of record in chunks),
 // downloads (GET /api/files/{id}, streamed out) for the conversation's visitor and the staff

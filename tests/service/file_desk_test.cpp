@@ -168,5 +168,21 @@ TEST_F(FileDesk, AnAbandonedOrOversizedUploadLeavesNothing) {
   EXPECT_EQ(files_in_record(), "0");
 }
 
+TEST_F(FileDesk, ASenderHasThreeUploadsAtOnceAndGetsAPlaceBackWhenOneEnds) {
+  std::vector<service::upload_start> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(open("f" + std::to_string(i) + ".txt"));
+    ASSERT_TRUE(held.back().sink) << held.back().refusal.body;
+  }
+  auto fourth = open("f3.txt");
+  EXPECT_FALSE(fourth.sink);
+  EXPECT_EQ(fourth.refusal.status, 429U);
+  EXPECT_NE(fourth.refusal.body.find("too_many_uploads"), std::string::npos);
+  ASSERT_TRUE(write(*held[0].sink, "words"));
+  EXPECT_EQ(finish(*held[0].sink, true).status, 201U);
+  held[0].sink.reset();  // server/net lets go of it with its connection
+  EXPECT_TRUE(open("f4.txt").sink);
+}
+
 }  // namespace
 }  // namespace lc::test
