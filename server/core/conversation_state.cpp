@@ -80,7 +80,7 @@ conversation_state state_after(conversation_state state, const pb::ChatEvent& ev
 
 bool staff_only(livechat::v1::EventKind kind) {
   return kind == livechat::v1::EVENT_KIND_NOTE || kind == livechat::v1::EVENT_KIND_TAGGED ||
-         kind == livechat::v1::EVENT_KIND_MONITORED;
+         kind == livechat::v1::EVENT_KIND_MONITORED || kind == livechat::v1::EVENT_KIND_NAVIGATED;
 }
 
 }  // namespace lc::core

@@ -41,8 +41,8 @@ std::optional<conversation_state> next_state(conversation_state state,
 // move it; other events (and transitions `state` does not allow) leave it as it is.
 conversation_state state_after(conversation_state state, const livechat::v1::ChatEvent& event);
 
-// Events for staff only (internal notes, tags): kept with the conversation and never delivered
-// to its visitor by any path.
+// Events for staff only (internal notes, tags, monitoring, the visitor's navigation): kept with
+// the conversation and never delivered to its visitor by any path.
 bool staff_only(livechat::v1::EventKind kind);
 
 }  // namespace lc::core

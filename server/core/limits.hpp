@@ -17,7 +17,9 @@ struct limits {
   std::size_t max_metadata_key_bytes = 64;
   std::size_t max_metadata_value_bytes = 512;
   std::size_t max_comment_bytes = 2000;
-  std::size_t max_draft_bytes = 1000;  // sneak peek: the unsent text a visitor's Typing carries
+  std::size_t max_draft_bytes = 1000;      // sneak peek: the unsent text a visitor's Typing carries
+  std::size_t max_page_title_bytes = 300;  // PageView
+  std::size_t max_user_agent_bytes = 512;
   std::uint32_t max_capacity = 50;
   std::uint32_t max_list_limit = 200;
 };

@@ -1,10 +1,13 @@
 #include "server/core/validate.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "server/core/file_type.hpp"
 #include "server/core/ids.hpp"
 #include "server/core/mail.hpp"
+#include "server/core/time_zone.hpp"
 #include "server/core/utf8.hpp"
 
 namespace lc::core {
@@ -60,6 +63,8 @@ const char* request_name(body b) {
       return "follow_board";
     case body::kEmailTranscript:
       return "email_transcript";
+    case body::kPageView:
+      return "page_view";
     case body::BODY_NOT_SET:
       break;
   }
@@ -91,6 +96,7 @@ bool visitor_may(body b) {
     case body::kRate:
     case body::kOfflineMessage:
     case body::kEmailTranscript:
+    case body::kPageView:
     case body::kPing:
       return true;
     default:
@@ -231,18 +237,23 @@ check name_field(const char* field, std::string_view value, const limits& lim) {
 }
 
 // The agent console shows the page as a link: only web addresses, never javascript: or data:.
-check page_url_field(std::string_view value, const limits& lim) {
-  if (auto e = utf8_field("page_url", value, lim.max_url_bytes)) return e;
+// An http(s) address of a page ("" allowed).
+check url_field(const char* field, std::string_view value, const limits& lim) {
+  if (auto e = utf8_field(field, value, lim.max_url_bytes)) return e;
   if (value.empty()) return std::nullopt;
   if (has_control(value) || value.find_first_of(" \t\r\n") != std::string_view::npos) {
-    return invalid("page_url contains blanks or control characters");
+    return invalid(std::string(field) + " contains blanks or control characters");
   }
   auto lower = std::string(value.substr(0, 8));
   for (auto& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   if (lower.rfind("http://", 0) != 0 && lower.rfind("https://", 0) != 0) {
-    return invalid("page_url must be an http or https address");
+    return invalid(std::string(field) + " must be an http or https address");
   }
   return std::nullopt;
+}
+
+check page_url_field(std::string_view value, const limits& lim) {
+  return url_field("page_url", value, lim);
 }
 
 // Deliberately loose ("x@y", no spaces): the address is only shown to agents, never mailed to.
@@ -399,6 +410,32 @@ check validate_email_transcript(const pb::EmailTranscript& m, const limits& lim)
   return std::nullopt;
 }
 
+// What the widget reports of the page it is on (a visitor's own words about their browser:
+// shown to staff, never trusted for anything).
+check validate_page_view(const pb::PageView& m, const limits& lim) {
+  if (m.url().empty()) return invalid("url is required");
+  if (auto e = url_field("url", m.url(), lim)) return e;
+  if (auto e = url_field("referrer", m.referrer(), lim)) return e;
+  if (auto e = text_field("title", m.title(), lim.max_page_title_bytes, false)) return e;
+  if (auto e = text_field("user_agent", m.user_agent(), lim.max_user_agent_bytes, false)) return e;
+  const auto tag_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
+  };
+  if (m.language().size() > 35 ||
+      !std::all_of(m.language().begin(), m.language().end(), tag_char)) {
+    return invalid("language must be a language tag such as en-GB");
+  }
+  if (!m.time_zone().empty() && !is_time_zone_name(m.time_zone())) {
+    return invalid("time_zone must be a zone name such as Europe/Berlin");
+  }
+  // The widest offsets in use are -12:00 and +14:00; anything past 18 hours is not a clock.
+  constexpr std::int32_t max_offset = 18 * 60;
+  if (m.utc_offset_minutes() < -max_offset || m.utc_offset_minutes() > max_offset) {
+    return invalid("utc_offset_minutes must be within -1080..1080");
+  }
+  return std::nullopt;
+}
+
 check validate_list(const pb::ListOfflineMessages& m, const limits& lim) {
   if (m.limit() > lim.max_list_limit) {
     return invalid("limit above " + std::to_string(lim.max_list_limit));
@@ -459,6 +496,8 @@ std::optional<error> validate_request(const pb::ClientEnvelope& envelope, pb::Ro
       return validate_list(envelope.list_offline_messages(), lim);
     case body::kEmailTranscript:
       return validate_email_transcript(envelope.email_transcript(), lim);
+    case body::kPageView:
+      return validate_page_view(envelope.page_view(), lim);
     case body::kFollowBoard:  // a bool: nothing to check
     case body::kPing:
     case body::BODY_NOT_SET:

@@ -219,10 +219,12 @@ void http_session::handle_request(request req) {
       res->set("Referrer-Policy", "no-referrer");
       if (found.content_type.rfind("text/html", 0) == 0) {
         // The console must not be framed (clickjacking) nor run anything but its own scripts.
+        // Images may be blob: URLs: the pages fetch chat files with their token and show them
+        // from there (only the page's own scripts can make one).
         res->set("Content-Security-Policy",
                  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                 "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-                 "form-action 'self'; frame-ancestors 'none'");
+                 "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
+                 "base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
         res->set("X-Frame-Options", "DENY");
       }
       res->keep_alive(keep_alive_ && !state_->draining);

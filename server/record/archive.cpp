@@ -47,6 +47,7 @@ std::string events_json(const std::vector<pb::ChatEvent>& events) {
     j.key("department").value(storable(e.department()));
     j.key("at_ms").value(e.at_ms());
     j.key("attachment_id").value(e.attachment().id());
+    j.key("page_title").value(storable(e.page_title()));
     j.end_object();
   }
   j.end_array();
@@ -135,10 +136,11 @@ bool write_archive(pg_connection& db, const conversation_archive& c) {
     if (created) {
       db.exec(
           "INSERT INTO events (conversation_id, seq, kind, role, sender_id, sender_name, body, "
-          "client_msg_id, agent_id, department, at_ms, attachment_id) SELECT $1, e.* FROM "
-          "jsonb_to_recordset($2::jsonb) AS e(seq bigint, kind smallint, role smallint, "
+          "client_msg_id, agent_id, department, at_ms, attachment_id, page_title) SELECT $1, e.* "
+          "FROM jsonb_to_recordset($2::jsonb) AS e(seq bigint, kind smallint, role smallint, "
           "sender_id text, sender_name text, body text, client_msg_id text, agent_id text, "
-          "department text, at_ms bigint, attachment_id text) ON CONFLICT DO NOTHING",
+          "department text, at_ms bigint, attachment_id text, page_title text) ON CONFLICT DO "
+          "NOTHING",
           {c.id, events_json(c.events)});
     } else if (c.rating != 0) {
       // Rated after it was archived: the only change a closed conversation still takes.
@@ -232,9 +234,9 @@ bool read_archive(pg_connection& db, const std::string& id, conversation_archive
   }
   auto events = db.exec(
       "SELECT e.seq, e.kind, e.role, e.sender_id, e.sender_name, e.body, e.client_msg_id, "
-      "e.agent_id, e.department, e.at_ms, f.id, f.name, f.content_type, f.size, f.width, "
-      "f.height, f.preview FROM events e LEFT JOIN files f ON e.attachment_id <> '' AND f.id = "
-      "e.attachment_id WHERE e.conversation_id = $1 ORDER BY e.seq",
+      "e.agent_id, e.department, e.at_ms, e.page_title, f.id, f.name, f.content_type, f.size, "
+      "f.width, f.height, f.preview FROM events e LEFT JOIN files f ON e.attachment_id <> '' AND "
+      "f.id = e.attachment_id WHERE e.conversation_id = $1 ORDER BY e.seq",
       {id});
   for (std::size_t i = 0; i < events.size(); ++i) {
     auto& e = c.events.emplace_back();
@@ -249,7 +251,8 @@ bool read_archive(pg_connection& db, const std::string& id, conversation_archive
     e.set_agent_id(std::string(events.text(i, 7)));
     e.set_department(std::string(events.text(i, 8)));
     e.set_at_ms(events.integer(i, 9));
-    if (!events.is_null(i, 10)) read_attachment(events, i, 10, *e.mutable_attachment());
+    e.set_page_title(std::string(events.text(i, 10)));
+    if (!events.is_null(i, 11)) read_attachment(events, i, 11, *e.mutable_attachment());
   }
   auto measures = db.exec(
       "SELECT measure, idx, department, agent_id, value, at_ms FROM measurements WHERE "

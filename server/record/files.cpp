@@ -32,12 +32,12 @@ void put_file_chunk(pg_connection& db, const std::string& id, std::int32_t n,
           {id, std::to_string(n), bytea_literal(bytes)});
 }
 
-void finish_file(pg_connection& db, const std::string& id, const std::string& content_type,
-                 std::int64_t size, std::uint32_t width, std::uint32_t height) {
+void finish_file(pg_connection& db, const file_row& f) {
   db.exec(
-      "UPDATE files SET state = 'ready', content_type = $2, size = $3, width = $4, height = $5 "
-      "WHERE id = $1",
-      {id, content_type, std::to_string(size), std::to_string(width), std::to_string(height)});
+      "UPDATE files SET state = 'ready', name = $2, content_type = $3, size = $4, width = $5, "
+      "height = $6 WHERE id = $1",
+      {f.id, f.name, f.content_type, std::to_string(f.size), std::to_string(f.width),
+       std::to_string(f.height)});
 }
 
 void delete_file(pg_connection& db, const std::string& id) {

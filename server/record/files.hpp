@@ -28,9 +28,9 @@ void create_file(pg_connection& db, const file_row& f);
 // Chunk `n` (0, 1, ...) of an uploading file.
 void put_file_chunk(pg_connection& db, const std::string& id, std::int32_t n,
                     const std::string& bytes);
-// The upload is complete: what the server found in its bytes, and it is ready to be sent.
-void finish_file(pg_connection& db, const std::string& id, const std::string& content_type,
-                 std::int64_t size, std::uint32_t width, std::uint32_t height);
+// The upload is complete: its name (a form's file part names it late) and what the server found
+// in its bytes (type, size, image size); it is ready to be sent.
+void finish_file(pg_connection& db, const file_row& f);
 void delete_file(pg_connection& db, const std::string& id);
 
 std::optional<file_row> find_file(pg_connection& db, const std::string& id);

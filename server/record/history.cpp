@@ -175,9 +175,10 @@ std::size_t apply_retention(pg_connection& db, std::int64_t cutoff_ms, retention
     for (std::size_t i = 0; i < rows.size(); ++i) ids.emplace_back(rows.text(i, 0));
     // Role 1 is the visitor (livechat.v1.Role): their ids and names go; agents' names stay.
     db.exec(
-        "UPDATE events SET body = '', sender_name = CASE WHEN role = 1 THEN '' ELSE sender_name "
-        "END, sender_id = CASE WHEN role = 1 THEN '' ELSE sender_id END WHERE conversation_id = "
-        "ANY ($1::text[])",
+        "UPDATE events SET body = '', page_title = '', sender_name = CASE WHEN role = 1 THEN '' "
+        "ELSE "
+        "sender_name END, sender_id = CASE WHEN role = 1 THEN '' ELSE sender_id END WHERE "
+        "conversation_id = ANY ($1::text[])",
         {text_array(ids)});
     return static_cast<std::size_t>(rows.size());
   });

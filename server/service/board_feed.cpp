@@ -20,6 +20,7 @@ constexpr std::chrono::milliseconds every{1000};
 // A burst of queue changes (a join storm) becomes one read.
 constexpr std::chrono::milliseconds after_change{200};
 constexpr std::uint32_t max_waiting_per_department = 100;
+constexpr std::uint32_t max_site_visitors = 200;
 
 // The departments a staff member's board shows: an admin's, all of them.
 std::set<std::string> scope_of(const core::agent_claims& who, const department_directory& all) {
@@ -35,6 +36,7 @@ struct lists {
   store::waiting_result waiting;
   std::vector<store::live_conversation> live;
   std::vector<store::agent_summary> agents;
+  store::site_list_result site;
 };
 
 pb::Board board_for(const session& s, const lists& l, const department_directory& all) {
@@ -77,6 +79,8 @@ pb::Board board_for(const session& s, const lists& l, const department_directory
     v->set_capacity(a.capacity);
     for (const auto& d : a.departments) v->add_departments(d);
   }
+  // Visitors on the site have no department until they chat: every member of staff sees them.
+  for (const auto& v : l.site.visitors) *b.add_site_visitors() = v;
   return b;
 }
 
@@ -157,6 +161,7 @@ task board_feed::flush_once() {
   if (!live_scope.empty())
     l.live = co_await ctx_.reads.live({live_scope.begin(), live_scope.end()});
   l.agents = co_await ctx_.reads.agents();
+  l.site = co_await ctx_.reads.site_list(max_site_visitors);
   // Longest wait first, whichever department: the one to pick up by hand.
   std::stable_sort(
       l.waiting.waiting.begin(), l.waiting.waiting.end(),

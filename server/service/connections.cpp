@@ -1,5 +1,7 @@
 #include "server/service/connections.hpp"
 
+#include <algorithm>
+
 namespace lc::service {
 
 namespace pb = livechat::v1;
@@ -28,6 +30,16 @@ void connections::identify(session& s, pb::Role role, std::string user_id,
   s.identify(role, std::move(user_id), std::move(display_name),
              role == pb::ROLE_AGENT ? agents_ : visitors_);
   update_gauges();
+}
+
+std::vector<std::string> connections::site_visitors() const {
+  std::vector<std::string> out;
+  for (const auto& [id, s] : open_) {
+    if (s->role() == pb::ROLE_VISITOR && s->on_site() && !s->closed()) out.push_back(s->user_id());
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 bool connections::has_user(pb::Role role, const std::string& user_id) const {

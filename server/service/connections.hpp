@@ -32,6 +32,9 @@ class connections {
   // Registers the session under its user id (Hello succeeded).
   void identify(session& s, livechat::v1::Role role, std::string user_id, std::string display_name);
   bool has_user(livechat::v1::Role role, const std::string& user_id) const;
+  // The visitors with a connection here that reported a page (PageView), each once: the live
+  // visitor list's heartbeat.
+  std::vector<std::string> site_visitors() const;
   // Distinct users with at least one connection here.
   std::size_t connected(livechat::v1::Role role) const;
 

@@ -148,6 +148,8 @@ task delivery::assign_once(const session_ptr& s, const std::string& conv, std::u
       spdlog::debug("assigned {}: previous conversations from the record: {}", conv, e.what());
     }
   }
+  // Where the visitor is on the site now, and the pages of this visit (PageView).
+  auto visit = co_await reads.site_visit(rec->visitor_id);
   done = true;
   f = s->find_follow(conv, token);
   if (f == nullptr) co_return;
@@ -161,6 +163,10 @@ task delivery::assign_once(const session_ptr& s, const std::string& conv, std::u
   a->set_epoch(rec->epoch);
   a->set_joined_at_ms(rec->joined_ms);
   fill_visitor(*a->mutable_visitor(), *rec, previous);
+  if (visit) {
+    *a->mutable_visitor()->mutable_site() = std::move(visit->visitor);
+    for (auto& p : visit->pages) *a->mutable_visitor()->add_pages() = std::move(p);
+  }
   const auto last = history.empty() ? after_seq : history.back().seq();
   const bool complete = history.size() < assigned_history_page;
   for (auto& e : history) *a->add_history() = std::move(e);

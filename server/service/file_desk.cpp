@@ -10,6 +10,7 @@
 #include "server/core/file_type.hpp"
 #include "server/core/ids.hpp"
 #include "server/core/json.hpp"
+#include "server/core/multipart.hpp"
 #include "server/core/query.hpp"
 #include "server/record/files.hpp"
 #include "server/service/envelopes.hpp"
@@ -32,6 +33,8 @@ constexpr std::uint32_t uploads_per_address = 8;
 constexpr std::uint32_t uploads_per_node = 64;
 // A conversation holds at most this many of the largest files.
 constexpr std::uint64_t files_per_conversation = 10;
+// What a multipart body may hold besides its file: other fields, part heads, boundaries.
+constexpr std::uint64_t form_overhead = 64ULL * 1024;
 constexpr auto sweep_every = std::chrono::minutes(10);
 constexpr std::int64_t unsent_kept_ms = 24LL * 3600 * 1000;
 
@@ -158,8 +161,16 @@ asio::awaitable<upload_start> file_desk::begin_upload(http_request head) {
   if (conv_it == params.end() || !core::is_issued_id('c', conv_it->second)) {
     co_return refuse(400, "bad_request", "'conversation' must be a conversation id");
   }
-  if (name_it == params.end() || name_it->second.empty() || name_it->second.size() > 1000) {
-    co_return refuse(400, "bad_request", "'name' is required (at most 1000 bytes)");
+  // A multipart/form-data body (curl -F, a browser's FormData) names its file in the file part.
+  const auto boundary = core::multipart_reader::boundary_of(head.content_type);
+  if (!boundary && head.content_type.find("multipart/") != std::string::npos) {
+    co_return refuse(400, "bad_request",
+                     "a multipart body must be multipart/form-data with a valid boundary");
+  }
+  const bool named = name_it != params.end() && !name_it->second.empty();
+  if ((!named && !boundary) || (named && name_it->second.size() > 1000)) {
+    co_return refuse(400, "bad_request",
+                     "'name' is required (at most 1000 bytes) unless the body is a form");
   }
   const auto who = co_await authenticate(head);
   if (!who) {
@@ -202,7 +213,9 @@ asio::awaitable<upload_start> file_desk::begin_upload(http_request head) {
   auto limits = limits_for(rec->department);
   const std::uint64_t max = limits.max_bytes;
   if (max == 0) co_return refuse(403, "files_off", "files cannot be sent in this department");
-  if (head.content_length && *head.content_length > max) {
+  // A form's own lines (boundaries, part heads) come on top of the file.
+  const std::uint64_t overhead = boundary ? form_overhead : 0;
+  if (head.content_length && *head.content_length > max + overhead) {
     ctx_.metrics.add("livechat_uploads_refused_total", 1, {{"reason", "size"}});
     co_return refuse(413, "too_large", "the file is over " + size_limit_text(max));
   }
@@ -214,7 +227,7 @@ asio::awaitable<upload_start> file_desk::begin_upload(http_request head) {
   row.visitor_id = rec->visitor_id;
   row.uploader_id = who->id;
   row.uploader_role = visitor ? pb::ROLE_VISITOR : pb::ROLE_AGENT;
-  row.name = core::clean_file_name(name_it->second);
+  row.name = named ? core::clean_file_name(name_it->second) : std::string();
   row.created_ms = now;
   const std::uint64_t quota = max * files_per_conversation;
   record_work<std::int64_t> create = [row, quota](record::pg_connection& db) -> std::int64_t {
@@ -234,9 +247,10 @@ asio::awaitable<upload_start> file_desk::begin_upload(http_request head) {
     co_return refuse(413, "too_large",
                      "this conversation holds " + size_limit_text(quota) + " of files already");
   }
-  out.max_bytes = std::min(max, quota - static_cast<std::uint64_t>(used));
-  out.sink = make_upload_sink(ctx_, std::move(row), out.max_bytes, std::move(limits.types),
-                              std::move(slot));
+  upload_shape shape{std::min(max, quota - static_cast<std::uint64_t>(used)),
+                     std::move(limits.types), boundary};
+  out.max_bytes = shape.max_bytes + overhead;
+  out.sink = make_upload_sink(ctx_, std::move(row), std::move(shape), std::move(slot));
   co_return out;
 }
 

@@ -6,6 +6,7 @@
 
 #include "server/core/file_type.hpp"
 #include "server/core/json.hpp"
+#include "server/core/multipart.hpp"
 #include "server/outbound/clamd_scan.hpp"
 #include "server/service/record_call.hpp"
 #include "server/service/rest_replies.hpp"
@@ -28,24 +29,47 @@ struct upload_refused {
 
 // One upload as the sink of its body: pieces gather into chunks, each stored before the next
 // piece is read (so one chunk at most is in memory); the type is checked on the first chunk,
-// before the rest is read.
+// before the rest is read. A multipart/form-data body is unwrapped on the way: only its file
+// part's bytes are the file.
 class file_upload final : public body_sink, public std::enable_shared_from_this<file_upload> {
  public:
-  file_upload(const service_context& ctx, record::file_row row, std::uint64_t max_bytes,
-              std::vector<std::string> types, std::unique_ptr<upload_slot> slot)
+  file_upload(const service_context& ctx, record::file_row row, upload_shape shape,
+              std::unique_ptr<upload_slot> slot)
       : io_(ctx.io),
         pool_(*ctx.record),
         metrics_(ctx.metrics),
-        types_(std::move(types)),
+        types_(std::move(shape.types)),
         scan_(ctx.options.clamd_socket.empty()
                   ? nullptr
                   : std::make_shared<outbound::clamd_scan>(ctx.options.clamd_socket, scan_timeout)),
         row_(std::move(row)),
-        max_bytes_(max_bytes),
-        slot_(std::move(slot)) {}
+        max_bytes_(shape.max_bytes),
+        slot_(std::move(slot)),
+        named_(!row_.name.empty()) {
+    if (shape.boundary) form_.emplace(*shape.boundary);
+    if (!named_) row_.name = "file";
+  }
 
   void write(std::string piece, std::function<void(bool)> done) override {
+    if (form_) {
+      std::string file;
+      if (!form_->feed(piece, file)) {
+        refusal_ = error_reply(400, "bad_request", "the multipart/form-data body is malformed");
+        done(false);
+        return;
+      }
+      if (!named_ && form_->file_started()) {
+        row_.name = core::clean_file_name(form_->filename());
+        named_ = true;
+      }
+      piece = std::move(file);
+    }
     received_ += piece.size();
+    if (received_ > max_bytes_) {
+      too_large_ = true;
+      done(false);
+      return;
+    }
     chunk_ += piece;
     if (!checked_ && n_ == 0 && chunk_.size() >= core::file_sniff_bytes && !check_type()) {
       done(false);
@@ -108,7 +132,11 @@ class file_upload final : public body_sink, public std::enable_shared_from_this<
 
   asio::awaitable<http_response> complete_upload(bool complete, bool too_large) {
     std::optional<http_response> refused;
-    if (too_large) {
+    too_large = too_large || too_large_;
+    if (complete && form_ && !form_->complete()) {
+      refused = error_reply(400, "bad_request",
+                            "the multipart/form-data body holds no complete file part");
+    } else if (too_large) {
       metrics_.add("livechat_uploads_refused_total", 1, {{"reason", "size"}});
       refused = error_reply(413, "too_large", "the file is over " + size_limit_text(max_bytes_));
     } else if (!complete) {
@@ -149,9 +177,7 @@ class file_upload final : public body_sink, public std::enable_shared_from_this<
                                                  scan = scan_](record::pg_connection& db) {
       outbound::scan_result verdict{outbound::scan_result::verdict::clean, {}};
       if (scan) verdict = scan->finish();
-      if (verdict.what == outbound::scan_result::verdict::clean) {
-        record::finish_file(db, row.id, row.content_type, row.size, row.width, row.height);
-      }
+      if (verdict.what == outbound::scan_result::verdict::clean) record::finish_file(db, row);
       return verdict;
     };
     const auto verdict = co_await on_record(io_, pool_, std::move(finish));
@@ -188,6 +214,9 @@ class file_upload final : public body_sink, public std::enable_shared_from_this<
   record::file_row row_;
   std::uint64_t max_bytes_;
   std::unique_ptr<upload_slot> slot_;
+  bool named_;  // the name is the uploader's (from the query, or the form's file part)
+  std::optional<core::multipart_reader> form_;
+  bool too_large_ = false;
   std::string chunk_;
   std::int32_t n_ = 0;
   std::uint64_t received_ = 0;
@@ -231,10 +260,8 @@ std::string size_limit_text(std::uint64_t bytes) {
 }
 
 std::shared_ptr<body_sink> make_upload_sink(const service_context& ctx, record::file_row row,
-                                            std::uint64_t max_bytes, std::vector<std::string> types,
-                                            std::unique_ptr<upload_slot> slot) {
-  return std::make_shared<file_upload>(ctx, std::move(row), max_bytes, std::move(types),
-                                       std::move(slot));
+                                            upload_shape shape, std::unique_ptr<upload_slot> slot) {
+  return std::make_shared<file_upload>(ctx, std::move(row), std::move(shape), std::move(slot));
 }
 
 std::shared_ptr<body_source> make_file_source(asio::io_context& io, record::record_pool& pool,

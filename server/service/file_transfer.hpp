@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,10 +63,18 @@ class upload_slot {
 // "10 MB": a size limit as an error message states it (MiB, rounded up).
 std::string size_limit_text(std::uint64_t bytes);
 
-// The sink of one upload into `row` (created already): at most `max_bytes`, of `types`.
+// What one upload may be: at most `max_bytes` of the file, one of `types`; the body is
+// multipart/form-data with `boundary` when set, else the file itself.
+struct upload_shape {
+  std::uint64_t max_bytes = 0;
+  std::vector<std::string> types;
+  std::optional<std::string> boundary;
+};
+
+// The sink of one upload into `row` (created already; an empty name: the form's file part
+// names it).
 std::shared_ptr<body_sink> make_upload_sink(const service_context& ctx, record::file_row row,
-                                            std::uint64_t max_bytes, std::vector<std::string> types,
-                                            std::unique_ptr<upload_slot> slot);
+                                            upload_shape shape, std::unique_ptr<upload_slot> slot);
 // The bytes of file `id`, for a download.
 std::shared_ptr<body_source> make_file_source(boost::asio::io_context& io,
                                               record::record_pool& pool, std::string id);

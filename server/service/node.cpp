@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <boost/asio/use_awaitable.hpp>
 
 #include "server/service/archiver.hpp"
@@ -18,6 +20,10 @@ namespace {
 constexpr int sweep_batch = 100;
 // How soon an edit in /admin reaches the other nodes.
 constexpr std::chrono::seconds department_refresh{5};
+// Well inside the live visitor list's minute (lc_site_alive): a visitor stays listed while a
+// connection of theirs is open here.
+constexpr std::chrono::seconds site_heartbeat{10};
+constexpr std::size_t site_batch = 500;
 constexpr const char* idle_prompt_text =
     "Are you still there? This chat will close soon if there is no reply.";
 }  // namespace
@@ -82,6 +88,21 @@ task node::tick_once() {
   for (const auto& d : ctx_.departments.ids()) match_.request(d);
   archiver_.tick();
   co_await refresh_departments();
+  co_await keep_site_visitors();
+}
+
+task node::keep_site_visitors() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - site_kept_ < site_heartbeat) co_return;
+  site_kept_ = now;
+  auto visitors = conns_.site_visitors();
+  for (std::size_t at = 0; at < visitors.size(); at += site_batch) {
+    const auto end = std::min(visitors.size(), at + site_batch);
+    // A named local: GCC 12 destroys a temporary in a co_await twice.
+    std::vector<std::string> batch(visitors.begin() + static_cast<std::ptrdiff_t>(at),
+                                   visitors.begin() + static_cast<std::ptrdiff_t>(end));
+    co_await ctx_.store.site_alive(std::move(batch));
+  }
 }
 
 task node::refresh_departments() {

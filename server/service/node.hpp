@@ -46,6 +46,8 @@ class node {
   task tick_once();
   task renew_lease();
   task refresh_departments();
+  // Every 10 s: the visitors connected here stay in the live visitor list.
+  task keep_site_visitors();
   task close_idle_chats();
   void lease_lost();
   task release_when_idle(std::chrono::steady_clock::time_point deadline,
@@ -60,7 +62,7 @@ class node {
   std::int64_t lease_epoch_ = 0;  // 0: no lease held
   bool ticking_ = false;
   bool departments_seeded_ = false;
-  std::chrono::steady_clock::time_point departments_read_{}, idle_checked_{};
+  std::chrono::steady_clock::time_point departments_read_{}, idle_checked_{}, site_kept_{};
   bool draining_ = false;
 };
 

@@ -23,7 +23,9 @@ namespace {
 // 5: bans and sneak peek. 6: email (EmailTranscript, Welcome.email_transcripts).
 // 7: files in chat (SendMessage.attachment_id and preview, ChatEvent.attachment,
 //    Welcome.max_file_bytes and file_types).
-constexpr std::uint32_t protocol_version = 7;
+// 8: the live visitor list (PageView, Board.site_visitors, VisitorContext.site and pages,
+//    NAVIGATED events).
+constexpr std::uint32_t protocol_version = 8;
 
 // The departments a Welcome reports: an agent's own (an admin's: all), and for a visitor only
 // those the widget asked about that exist: the list of departments is not for anonymous eyes.

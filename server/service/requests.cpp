@@ -77,6 +77,7 @@ bool requests::admit(session& s, const request& req) {
     case request::kBargeIn:
     case request::kFollowBoard:
     case request::kEmailTranscript:
+    case request::kPageView:
       return true;
     default:
       s.send_error(rid, pb::ERROR_CODE_UNKNOWN_TYPE, "unknown request type");
@@ -119,6 +120,8 @@ task requests::dispatch(session_ptr s, request req) {
       return follow_board(std::move(s), std::move(req));
     case request::kEmailTranscript:
       return email_transcript(std::move(s), std::move(req));
+    case request::kPageView:
+      return page_view(std::move(s), std::move(req));
     default:
       // admit() lets through only the kinds above; one admitted there and not handled here is
       // a bug, answered as INTERNAL by handle().
@@ -181,6 +184,10 @@ void requests::on_closed(session& s) {
   conns_.remove(s);
   // A draining node hands its users to the others: no grace from here.
   if (node_.draining() || s.user_id().empty() || conns_.has_user(s.role(), s.user_id())) return;
+  if (s.role() == pb::ROLE_VISITOR && s.on_site()) {
+    // Off the live list soon, unless their next page (a reload) comes first.
+    ctx_.spawn(ctx_.store.site_left(s.user_id()), "visitor left the site");
+  }
   if (s.role() == pb::ROLE_AGENT) {
     ctx_.spawn(user_left(pb::ROLE_AGENT, s.user_id(), ""), "agent disconnect");
   } else if (s.role() == pb::ROLE_VISITOR && !s.open_conversation().empty()) {

@@ -121,6 +121,7 @@ asio::awaitable<http_response> rest_api::route(http_request request) {
     }
     co_return error_reply(405, "method_not_allowed", "only GET is supported here");
   }
+  if (path == "/api/visitors/online" && !del) co_return co_await site_visitors();
   if (path.rfind(visitor_prefix, 0) == 0) {
     const bool export_path = suffixed(visitor_prefix, "/export");
     const auto visitor =
@@ -210,6 +211,34 @@ asio::awaitable<http_response> rest_api::revoke(const core::agent_claims& who,
   const auto not_before = co_await ctx_.store.revoke_agent(agent);
   core::json_writer j;
   j.begin_object().key("agent").value(agent).key("not_before_ms").value(not_before).end_object();
+  co_return json_reply(200, j.str());
+}
+
+asio::awaitable<http_response> rest_api::site_visitors() {
+  const auto list = co_await ctx_.reads.site_list(500);
+  core::json_writer j;
+  j.begin_object().key("server_time_ms").value(list.now_ms).key("visitors").begin_array();
+  for (const auto& v : list.visitors) {
+    j.begin_object();
+    j.key("visitor_id").value(v.visitor_id());
+    j.key("display_name").value(v.display_name());
+    j.key("url").value(v.url());
+    j.key("title").value(v.title());
+    j.key("on_page_since_ms").value(v.on_page_since_ms());
+    j.key("on_site_since_ms").value(v.on_site_since_ms());
+    j.key("referrer").value(v.referrer());
+    j.key("pages").value(static_cast<std::uint64_t>(v.pages()));
+    j.key("browser").value(v.browser());
+    j.key("os").value(v.os());
+    j.key("device").value(v.device());
+    j.key("language").value(v.language());
+    j.key("time_zone").value(v.time_zone());
+    j.key("utc_offset_minutes").value(static_cast<std::int64_t>(v.utc_offset_minutes()));
+    j.key("previous_chats").value(static_cast<std::uint64_t>(v.previous_chats()));
+    j.key("conversation_id").value(v.conversation_id());
+    j.end_object();
+  }
+  j.end_array().end_object();
   co_return json_reply(200, j.str());
 }
 

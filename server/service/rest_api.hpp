@@ -56,6 +56,8 @@ class rest_api {
   boost::asio::awaitable<http_response> offline_messages(const core::agent_claims& who,
                                                          const params_map& params);
   boost::asio::awaitable<http_response> agents();
+  // The live visitor list: who is on the site now (any member of staff).
+  boost::asio::awaitable<http_response> site_visitors();
   // Who waits in the caller's departments (admins: all), longest first.
   boost::asio::awaitable<http_response> waiting(const core::agent_claims& who);
   // Supervisors: the conversations agents of their departments hold now.

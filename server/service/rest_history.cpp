@@ -140,6 +140,7 @@ void write_conversation(core::json_writer& j, const store::conversation_record& 
     j.key("sender_name").value(e.sender_name());
     j.key("text").value(e.text());
     rest::write_attachment(j, e);
+    if (!e.page_title().empty()) j.key("page_title").value(e.page_title());
     j.key("at_ms").value(e.at_ms());
     if (!e.agent_id().empty()) j.key("agent_id").value(e.agent_id());
     if (!e.department().empty()) j.key("department").value(e.department());

@@ -43,6 +43,8 @@ void declare_metrics(core::metrics_registry& m) {
   m.declare_counter("livechat_transfers_total", "Transfers, by kind.");
   m.declare_counter("livechat_offline_messages_total", "Offline messages left.");
   m.declare_counter("livechat_files_uploaded_total", "Files uploaded to conversations.");
+  m.declare_counter("livechat_page_views_total",
+                    "Pages visitors opened (PageView), for the live visitor list.");
   m.declare_counter("livechat_file_bytes_uploaded_total", "Bytes of the files uploaded.");
   m.declare_counter("livechat_uploads_refused_total",
                     "Uploads refused, by reason (type, size, rate, busy).");

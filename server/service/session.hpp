@@ -128,6 +128,15 @@ class session final : public connection_handler, public std::enable_shared_from_
     last_draft_ms_ = now_ms;
     return true;
   }
+  // A visitor's PageView: true (and noted) when the last one is `every_ms` old; from then on the
+  // session is on the site (the node's heartbeat keeps it in the live visitor list).
+  bool page_view_due(std::int64_t now_ms, std::int64_t every_ms) {
+    if (on_site_ && now_ms - last_page_view_ms_ < every_ms) return false;
+    last_page_view_ms_ = now_ms;
+    on_site_ = true;
+    return true;
+  }
+  bool on_site() const { return on_site_; }
 
  private:
   const std::uint64_t id_;
@@ -150,7 +159,9 @@ class session final : public connection_handler, public std::enable_shared_from_
   core::rate_limiter limiter_;
   int consecutive_errors_ = 0;
   std::int64_t last_draft_ms_ = 0;
+  std::int64_t last_page_view_ms_ = 0;
   bool handling_ = false;
+  bool on_site_ = false;
   bool welcomed_ = false;
   bool closed_ = false;
 };

@@ -198,6 +198,32 @@ task<backlog_sample> chat_reads::archive_backlog(std::uint32_t max) {
   co_return out;
 }
 
+task<site_list_result> chat_reads::site_list(std::uint32_t limit) {
+  std::vector<std::string> args{std::to_string(limit)};
+  auto r = co_await fcall(conn_, "lc_site_list", std::move(args));
+  site_list_result out;
+  if (r.elements.empty()) co_return out;
+  out.now_ms = at(r, 0).as_int();
+  for (std::size_t i = 1; i + 1 < r.elements.size(); i += 2) {
+    out.visitors.push_back(
+        decode_site_visitor(r.elements[i].as_string(), pairs_of(r.elements[i + 1])));
+  }
+  co_return out;
+}
+
+task<std::optional<site_visit_result>> chat_reads::site_visit(std::string visitor) {
+  std::vector<std::string> args{visitor};
+  auto r = co_await fcall(conn_, "lc_site_visit", std::move(args));
+  const auto& fields = at(r, 0);
+  if (fields.elements.empty()) co_return std::nullopt;
+  site_visit_result out;
+  out.visitor = decode_site_visitor(visitor, pairs_of(fields));
+  for (const auto& packed : at(r, 1).elements) {
+    if (auto page = decode_page_visit(packed.str)) out.pages.push_back(std::move(*page));
+  }
+  co_return out;
+}
+
 task<std::optional<pb::OfflineMessage>> chat_reads::offline_find(std::string id) {
   auto fields = pairs_of(co_await run(conn_, command("HGETALL", keys::offline(id))));
   if (fields.empty()) co_return std::nullopt;

@@ -57,6 +57,15 @@ struct overview_result {
   std::vector<department_overview> departments;
 };
 
+struct site_list_result {
+  std::int64_t now_ms = 0;
+  std::vector<livechat::v1::SiteVisitor> visitors;
+};
+struct site_visit_result {
+  livechat::v1::SiteVisitor visitor;
+  std::vector<livechat::v1::PageVisit> pages;
+};
+
 // The read side of the store port: what a node, the REST API and the dashboards look up. Plain
 // reads and read-only functions; nothing here changes state. Coroutines take their arguments by
 // value: a caller may spawn one and let its own temporaries go before it runs. Each throws
@@ -96,6 +105,11 @@ class chat_reads {
                                                                std::uint32_t limit);
   // One offline message (an issued 'o' id), or nothing.
   task<std::optional<livechat::v1::OfflineMessage>> offline_find(std::string id);
+  // Who is on the site now, most recently active first, and the Redis clock.
+  task<site_list_result> site_list(std::uint32_t limit);
+  // One visitor's visit (where they are, the pages so far, newest first), or nothing when they
+  // are not on the site.
+  task<std::optional<site_visit_result>> site_visit(std::string visitor);
   // The protocol numbers the Functions library writes ({name, number}, ...).
   task<std::vector<std::pair<std::string, std::int64_t>>> library_enums();
 

@@ -275,6 +275,26 @@ task<std::int64_t> chat_store::offline_replied(std::string id, std::string agent
   co_return r.as_int();
 }
 
+task<page_view_result> chat_store::page_view(page_view_params p) {
+  std::vector<std::string> args{std::move(p.visitor),   std::move(p.url),
+                                std::move(p.title),     std::move(p.referrer),
+                                std::move(p.browser),   std::move(p.os),
+                                std::move(p.device),    std::move(p.language),
+                                std::move(p.time_zone), std::to_string(p.utc_offset_minutes)};
+  auto r = co_await fenced_fcall("lc_page_view", std::move(args));
+  co_return page_view_result{at(r, 0).as_int(), static_cast<std::uint64_t>(at(r, 1).as_int())};
+}
+
+task<void> chat_store::site_alive(std::vector<std::string> visitors) {
+  if (visitors.empty()) co_return;
+  co_await fenced_fcall("lc_site_alive", std::move(visitors));
+}
+
+task<void> chat_store::site_left(std::string visitor) {
+  std::vector<std::string> args{std::move(visitor)};
+  co_await fenced_fcall("lc_site_left", std::move(args));
+}
+
 task<std::int64_t> chat_store::revoke_agent(std::string agent) {
   keys::operator_part(agent);
   std::vector<std::string> args;

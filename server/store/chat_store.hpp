@@ -48,6 +48,15 @@ struct post_params {
   // A file the message carries: a serialized livechat.v1.Attachment ("" for none).
   std::string attachment;
 };
+// A visitor's PageView, with what the server made of their User-Agent.
+struct page_view_params {
+  std::string visitor, url, title, referrer, browser, os, device, language, time_zone;
+  std::int32_t utc_offset_minutes = 0;
+};
+struct page_view_result {
+  std::int64_t at_ms = 0;
+  std::uint64_t navigated_seq = 0;  // the NAVIGATED event in their open chat; 0: none
+};
 struct post_result {
   std::uint64_t seq = 0;
   std::int64_t at_ms = 0;
@@ -221,6 +230,11 @@ class chat_store {
   // Refuses every token of the agent minted before now and tells every node to close the
   // agent's connections; returns the not-before time (unix ms).
   task<std::int64_t> revoke_agent(std::string agent);
+  // The live visitor list: where a visitor is now (and NAVIGATED in their open chat); this
+  // node still holds connections of these visitors; the last one of this visitor closed.
+  task<page_view_result> page_view(page_view_params p);
+  task<void> site_alive(std::vector<std::string> visitors);
+  task<void> site_left(std::string visitor);
   task<std::int64_t> lease(std::string node, std::chrono::milliseconds ttl, std::int64_t epoch);
   task<void> release(std::string node, std::int64_t epoch);
 

@@ -44,6 +44,8 @@ void apply_field(livechat::v1::ChatEvent& e, const std::string& k, const std::st
     e.set_agent_id(v);
   } else if (k == "d") {
     e.set_department(v);
+  } else if (k == "pt") {
+    e.set_page_title(v);
   } else if (k == "f") {
     e.mutable_attachment()->ParseFromString(v);
   } else if (k == "e" && top_level) {

@@ -19,6 +19,8 @@ local EV_MESSAGE, EV_JOINED, EV_ASSIGNED, EV_TRANSFERRED, EV_REQUEUED, EV_CLOSED
 local EV_NOTE, EV_TAGGED, EV_MONITORED = 7, 8, 10
 -- A supervisor joined as a participant; the visitor was asked whether they are still there.
 local EV_BARGED_IN, EV_IDLE_PROMPT = 9, 11
+-- staff only: the visitor went to another page during the chat
+local EV_NAVIGATED = 12
 local ROLE_VISITOR, ROLE_AGENT, ROLE_SYSTEM, ROLE_ADMIN, ROLE_SUPERVISOR = 1, 2, 3, 4, 5
 local FRONT = 1              -- priority of requeued and transferred conversations
 local PRIO_SPAN = 1e13       -- score = (FRONT - prio) * PRIO_SPAN + enqueue ms
@@ -84,6 +86,10 @@ local K = {
   node_convs = function(node) return 'lc:node:' .. node .. ':convs' end,
   node_channel = function(node) return 'lc:n:' .. node end,        -- Pub/Sub wake-ups
   all_channel = 'lc:all',
+  -- The live visitor list (PageView): who is on the site, scored by when their entry lapses.
+  site = 'lc:site',
+  site_visitor = function(id) return 'lc:site:v:' .. id end,       -- hash: where they are
+  site_pages = function(id) return 'lc:site:v:' .. id .. ':p' end, -- list: the visit's pages
 }
 
 -- Functions that act for a node take (node, epoch) first and refuse to run for a node whose
@@ -1107,6 +1113,9 @@ local function erase_visitor(keys, args)
     end
   end
   redis.call('DEL', vk, K.visitor_convs(visitor))
+  -- Where they are on the site, and the pages of their visit, are theirs too.
+  redis.call('DEL', K.site_visitor(visitor), K.site_pages(visitor))
+  redis.call('ZREM', K.site, visitor)
   return out
 end
 
@@ -1265,6 +1274,109 @@ local function fenced(f)
   end
 end
 
+-- The live visitor list. A visitor is on the site while their entry has not lapsed: a page view
+-- or their node's heartbeat (lc_site_alive, while a connection of theirs is open) keeps it for
+-- SITE_TTL; when their last connection closes it lapses after SITE_LEFT_MS unless a new page
+-- (a reload, the next page of a site without client-side routing) comes first, so a visit
+-- spans page loads.
+local SITE_TTL, SITE_LEFT_MS, SITE_PAGES = 60000, 15000, 20
+
+local function site_keep(visitor, deadline)
+  redis.call('ZADD', K.site, deadline, visitor)
+  redis.call('PEXPIREAT', K.site_visitor(visitor), deadline)
+  redis.call('PEXPIREAT', K.site_pages(visitor), deadline)
+end
+
+-- page_view(visitor, url, title, referrer, browser, os, device, language, time_zone, offset)
+-- -> {now, seq}: where the visitor is now. A new URL is a new page of the visit, and in their
+-- open chat a NAVIGATED event for staff (seq; 0 when there was none).
+local function page_view(node, args)
+  local visitor, url, title, ref, br, os_, dev, lang, tz, off = unpack(args, 1, 10)
+  local now = now_ms()
+  local vk = K.site_visitor(visitor)
+  local prev_url, started = unpack(redis.call('HMGET', vk, 'url', 'ssince'))
+  local moved = prev_url ~= url
+  local f = { 'url', url, 'title', title, 'node', node, 'br', br, 'os', os_, 'dev', dev,
+    'lang', lang, 'tz', tz, 'off', off }
+  if not started then
+    f[#f + 1] = 'ssince'; f[#f + 1] = now; f[#f + 1] = 'ref'; f[#f + 1] = ref
+  end
+  if moved then f[#f + 1] = 'psince'; f[#f + 1] = now end
+  redis.call('HSET', vk, unpack(f))
+  if moved then
+    redis.call('HINCRBY', vk, 'pages', 1)
+    redis.call('LPUSH', K.site_pages(visitor), netstrings({ url, title, now }))
+    redis.call('LTRIM', K.site_pages(visitor), 0, SITE_PAGES - 1)
+  end
+  site_keep(visitor, now + SITE_TTL)
+  local seq = 0
+  local conv = redis.call('HGET', K.visitor(visitor), 'open')
+  if moved and conv and conv ~= '' then
+    local c = hgetall_map(K.conv(conv))
+    if c.visitor == visitor and c.state and c.state ~= 'closed' then
+      seq = append(conv, now, { 'k', EV_NAVIGATED, 'r', ROLE_VISITOR, 'id', visitor, 't', url,
+        'pt', title }, nil, add_sup_nodes(c.sup, staff_nodes(c)))
+    end
+  end
+  return { now, seq }
+end
+
+-- site_alive(visitor...) -> count: this node still holds a connection of each.
+local function site_alive(node, args)
+  local deadline = now_ms() + SITE_TTL
+  local n = 0
+  for _, visitor in ipairs(args) do
+    if redis.call('EXISTS', K.site_visitor(visitor)) == 1 then
+      site_keep(visitor, deadline)
+      n = n + 1
+    end
+  end
+  return n
+end
+
+-- site_left(visitor): this node's last connection of the visitor closed.
+local function site_left(node, args)
+  local visitor = args[1]
+  if redis.call('HGET', K.site_visitor(visitor), 'node') == node then
+    site_keep(visitor, now_ms() + SITE_LEFT_MS)
+  end
+  return 1
+end
+
+-- The fields of one live visitor: their site hash, their open chat and name, how many chats
+-- they have had.
+local function site_entry(visitor)
+  local h = redis.call('HGETALL', K.site_visitor(visitor))
+  if #h == 0 then return nil end
+  local open, name = unpack(redis.call('HMGET', K.visitor(visitor), 'open', 'name'))
+  h[#h + 1] = 'conv'; h[#h + 1] = open or ''
+  h[#h + 1] = 'name'; h[#h + 1] = name or ''
+  h[#h + 1] = 'chats'; h[#h + 1] = tostring(redis.call('LLEN', K.visitor_convs(visitor)))
+  return h
+end
+
+-- site_list(limit) -> {now, visitor, fields, ...}: who is on the site, most recently active first.
+local function site_list(keys, args)
+  local limit = tonumber(args[1]) or 200
+  local now = now_ms()
+  redis.call('ZREMRANGEBYSCORE', K.site, '-inf', now)
+  local out = { now }
+  for _, visitor in ipairs(redis.call('ZREVRANGE', K.site, 0, limit - 1)) do
+    local h = site_entry(visitor)
+    if h then out[#out + 1] = visitor; out[#out + 1] = h end
+  end
+  return out
+end
+
+-- site_visit(visitor) -> {fields, pages}: one visitor's visit (empty when they are not on the
+-- site), pages newest first, each the netstrings of url, title, ms.
+local function site_visit(keys, args)
+  local visitor = args[1]
+  local h = site_entry(visitor)
+  if not h then return { {}, {} } end
+  return { h, redis.call('LRANGE', K.site_pages(visitor), 0, SITE_PAGES - 1) }
+end
+
 -- enums() -> {name, number, ...}: the protocol numbers this library writes into streams and
 -- wake-ups, so a test can hold them against livechat.proto.
 local function enums(keys, args)
@@ -1273,7 +1385,7 @@ local function enums(keys, args)
     'EVENT_KIND_REQUEUED', EV_REQUEUED, 'EVENT_KIND_CLOSED', EV_CLOSED,
     'EVENT_KIND_NOTE', EV_NOTE, 'EVENT_KIND_TAGGED', EV_TAGGED,
     'EVENT_KIND_BARGED_IN', EV_BARGED_IN, 'EVENT_KIND_MONITORED', EV_MONITORED,
-    'EVENT_KIND_IDLE_PROMPT', EV_IDLE_PROMPT,
+    'EVENT_KIND_IDLE_PROMPT', EV_IDLE_PROMPT, 'EVENT_KIND_NAVIGATED', EV_NAVIGATED,
     'ROLE_VISITOR', ROLE_VISITOR, 'ROLE_AGENT', ROLE_AGENT, 'ROLE_SYSTEM', ROLE_SYSTEM,
     'ROLE_ADMIN', ROLE_ADMIN, 'ROLE_SUPERVISOR', ROLE_SUPERVISOR }
 end
@@ -1311,3 +1423,9 @@ redis.register_function('lc_offline_leave', offline_leave)
 redis.register_function('lc_offline_replied', offline_replied)
 redis.register_function('lc_ban_clear', ban_clear)
 redis.register_function('lc_revoke', revoke)
+redis.register_function('lc_page_view', fenced(page_view))
+redis.register_function('lc_site_alive', fenced(site_alive))
+redis.register_function('lc_site_left', fenced(site_left))
+redis.register_function('lc_site_list', site_list)
+redis.register_function{ function_name = 'lc_site_visit', callback = site_visit,
+  flags = { 'no-writes' } }

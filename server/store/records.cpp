@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "server/core/netstring.hpp"
+
 namespace lc::store {
 
 namespace pb = livechat::v1;
@@ -99,6 +101,45 @@ pb::PresenceStatus presence_from_name(std::string_view name) {
   if (name == "online") return pb::PRESENCE_STATUS_ONLINE;
   if (name == "away") return pb::PRESENCE_STATUS_AWAY;
   return pb::PRESENCE_STATUS_OFFLINE;
+}
+
+livechat::v1::SiteVisitor decode_site_visitor(const std::string& visitor, const field_list& hash) {
+  livechat::v1::SiteVisitor v;
+  v.set_visitor_id(visitor);
+  std::int64_t chats = 0;
+  for (const auto& [k, value] : hash) {
+    if (k == "url") v.set_url(value);
+    if (k == "title") v.set_title(value);
+    if (k == "psince") v.set_on_page_since_ms(number<std::int64_t>(value));
+    if (k == "ssince") v.set_on_site_since_ms(number<std::int64_t>(value));
+    if (k == "ref") v.set_referrer(value);
+    if (k == "pages") v.set_pages(static_cast<std::uint32_t>(number<std::int64_t>(value)));
+    if (k == "br") v.set_browser(value);
+    if (k == "os") v.set_os(value);
+    if (k == "dev") v.set_device(value);
+    if (k == "lang") v.set_language(value);
+    if (k == "tz") v.set_time_zone(value);
+    if (k == "off")
+      v.set_utc_offset_minutes(static_cast<std::int32_t>(number<std::int64_t>(value)));
+    if (k == "conv") v.set_conversation_id(value);
+    if (k == "name") v.set_display_name(value);
+    if (k == "chats") chats = number<std::int64_t>(value);
+  }
+  // The open chat is one of them: the others came before.
+  if (!v.conversation_id().empty() && chats > 0) --chats;
+  if (v.conversation_id().empty()) v.clear_display_name();
+  v.set_previous_chats(static_cast<std::uint32_t>(chats));
+  return v;
+}
+
+std::optional<livechat::v1::PageVisit> decode_page_visit(std::string_view packed) {
+  auto items = core::split_netstrings(packed);
+  if (!items || items->size() != 3) return std::nullopt;
+  livechat::v1::PageVisit p;
+  p.set_url(std::string((*items)[0]));
+  p.set_title(std::string((*items)[1]));
+  p.set_at_ms(number<std::int64_t>((*items)[2]));
+  return p;
 }
 
 }  // namespace lc::store

@@ -34,6 +34,12 @@ struct conversation_record {
 
 conversation_record decode_conversation(const field_list& hash, const field_list& metadata);
 
+// A visitor on the site (lc_site_list, lc_site_visit): their site hash with their open chat,
+// name and number of chats.
+livechat::v1::SiteVisitor decode_site_visitor(const std::string& visitor, const field_list& hash);
+// One page of a visit: the netstrings of its url, title and ms; nothing when malformed.
+std::optional<livechat::v1::PageVisit> decode_page_visit(std::string_view packed);
+
 // One agent of the team, as the on-call dashboard lists it.
 struct agent_summary {
   std::string id, name;

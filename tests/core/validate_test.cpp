@@ -701,6 +701,34 @@ TEST(validate_join, page_url_is_an_http_or_https_address) {
   }
 }
 
+TEST(validate_page_view, what_the_widget_reports_of_its_page) {
+  pb::ClientEnvelope e;
+  auto* p = e.mutable_page_view();
+  p->set_url("https://shop.example/cart?x=1#top");
+  p->set_title("Your cart · Shop");
+  p->set_referrer("https://search.example/?q=shoes");
+  p->set_language("pt-BR");
+  p->set_time_zone("America/Sao_Paulo");
+  p->set_utc_offset_minutes(-180);
+  p->set_user_agent("Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0");
+  expect_ok(e, visitor);
+  EXPECT_EQ(validate_request(e, agent, lim)->code, pb::ERROR_CODE_FORBIDDEN) << "visitors only";
+  auto bad = [&](auto change, const std::string& field) {
+    auto copy = e;
+    change(*copy.mutable_page_view());
+    expect_invalid(copy, visitor, field);
+  };
+  bad([](pb::PageView& v) { v.clear_url(); }, "url");
+  bad([](pb::PageView& v) { v.set_url("javascript:alert(1)"); }, "url");
+  bad([](pb::PageView& v) { v.set_referrer("file:///etc/passwd"); }, "referrer");
+  bad([](pb::PageView& v) { v.set_title(std::string(301, 't')); }, "title");
+  bad([](pb::PageView& v) { v.set_title("a\x01b"); }, "title");
+  bad([](pb::PageView& v) { v.set_language("en GB"); }, "language");
+  bad([](pb::PageView& v) { v.set_time_zone("../../etc/passwd"); }, "time_zone");
+  bad([](pb::PageView& v) { v.set_utc_offset_minutes(1081); }, "utc_offset_minutes");
+  bad([](pb::PageView& v) { v.set_user_agent(std::string(513, 'u')); }, "user_agent");
+}
+
 TEST(validate_join, names_are_one_line_without_direction_controls) {
   auto e = join();
   for (std::string bad : {"Ann\r\nAgent: hi"s, "Ann\tB"s, "\xE2\x80\xAEnna"s,

@@ -324,6 +324,45 @@ TEST_F(Files, ADepartmentsOwnLimitAndTypesApplyToItsChats) {
   EXPECT_EQ(upload(vtoken, conv, "a.txt", "plain words").status, 201);
 }
 
+TEST_F(Files, AFormUploadAsCurlOrABrowserSendsItIsUnwrapped) {
+  auto agent = connect(*node_);
+  auto visitor = connect(*node_);
+  const auto [conv, vtoken] = chat(*agent, *visitor);
+  const std::string boundary = "------------------------a1b2c3";
+  const auto bytes = png(20, 10, 300 * 1024);
+  const auto form = [&](const std::string& file_part) {
+    return "--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n--" +
+           boundary + "\r\n" + file_part + "\r\n--" + boundary + "--\r\n";
+  };
+  const http_headers h{{"Content-Type", "multipart/form-data; boundary=" + boundary},
+                       {"Authorization", "Bearer " + vtoken}};
+  auto r = http_request("POST", node_->host(), node_->port(), "/api/files?conversation=" + conv, h,
+                        form("Content-Disposition: form-data; name=\"file\"; "
+                             "filename=\"../../sunset.png\"\r\nContent-Type: image/png\r\n\r\n" +
+                             bytes));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(field(json(r), "name"), "sunset.png");
+  EXPECT_EQ(field(json(r), "type"), "image/png");
+  EXPECT_EQ(json(r).find("size")->as_double(), static_cast<double>(bytes.size()));
+  ASSERT_TRUE(send_file(*visitor, conv, "m1", id_of(r)).has_ack());
+  EXPECT_TRUE(fetch(vtoken, "/api/files/" + id_of(r)).body == bytes);
+
+  auto no_file =
+      http_request("POST", node_->host(), node_->port(), "/api/files?conversation=" + conv, h,
+                   form("Content-Disposition: form-data; name=\"other\"\r\n\r\nx"));
+  EXPECT_EQ(no_file.status, 400) << no_file.body;
+  auto broken = http_request("POST", node_->host(), node_->port(),
+                             "/api/files?conversation=" + conv, h, "--" + boundary + "garbage");
+  EXPECT_EQ(broken.status, 400) << broken.body;
+  http_headers no_boundary = h;
+  no_boundary[0].second = "multipart/form-data";
+  EXPECT_EQ(http_request("POST", node_->host(), node_->port(), "/api/files?conversation=" + conv,
+                         no_boundary, "x")
+                .status,
+            400);
+  EXPECT_EQ(scalar("SELECT count(*) FROM files"), "1");
+}
+
 TEST_F(Files, WithFilesOffNothingIsOfferedOrTaken) {
   node_.reset();
   node_ = start_node("n1", {"--max-file-mb", "0"});

@@ -180,6 +180,9 @@ TEST_F(StaticTest, PagesCarryCspFrameAndReferrerPolicies) {
                                     "GET /agent HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_NE(raw.find("Content-Security-Policy: default-src 'self'"), std::string::npos) << raw;
   EXPECT_NE(raw.find("frame-ancestors 'none'"), std::string::npos) << raw;
+  // Chat files are fetched with a token and shown from blob: URLs.
+  EXPECT_NE(raw.find("img-src 'self' data: blob:;"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("script-src 'self';"), std::string::npos) << raw;
   EXPECT_NE(raw.find("X-Frame-Options: DENY"), std::string::npos) << raw;
   EXPECT_NE(raw.find("Referrer-Policy: no-referrer"), std::string::npos) << raw;
 }

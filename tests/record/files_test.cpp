@@ -28,6 +28,18 @@ file_row upload(int n, const std::string& conv, const std::string& visitor, std:
   return f;
 }
 
+// The upload of `id` finished with what its bytes said.
+void ready(test::record_env& env, const std::string& id, const std::string& type, std::int64_t size,
+           std::uint32_t width, std::uint32_t height) {
+  auto f = find_file(env.db(), id);
+  ASSERT_TRUE(f);
+  f->content_type = type;
+  f->size = size;
+  f->width = width;
+  f->height = height;
+  finish_file(env.db(), *f);
+}
+
 std::int64_t count(test::record_env& env, const std::string& table) {
   return env.db().exec("SELECT count(*) FROM " + table).integer(0, 0);
 }
@@ -43,7 +55,7 @@ TEST(Files, ChunksComeBackByteForByteAndInOrder) {
   put_file_chunk(env.db(), f.id, 0, first);
   put_file_chunk(env.db(), f.id, 1, second);
   EXPECT_FALSE(find_file(env.db(), f.id)->ready);
-  finish_file(env.db(), f.id, "image/png", 1256, 640, 480);
+  ready(env, f.id, "image/png", 1256, 640, 480);
   const auto got = find_file(env.db(), f.id);
   ASSERT_TRUE(got);
   EXPECT_TRUE(got->ready);
@@ -62,7 +74,7 @@ TEST(Files, AFileIsSentByOneMessageOnlyAndKeepsItsPreview) {
   const auto f = upload(1, test::conv_id(1), test::visitor_id(1));
   create_file(env.db(), f);
   EXPECT_FALSE(mark_file_sent(env.db(), f.id, "m1", "")) << "still uploading";
-  finish_file(env.db(), f.id, "image/png", 10, 1, 1);
+  ready(env, f.id, "image/png", 10, 1, 1);
   const std::string preview("\x89PNG\0\x01", 6);
   EXPECT_TRUE(mark_file_sent(env.db(), f.id, "m1", preview));
   EXPECT_TRUE(mark_file_sent(env.db(), f.id, "m1", preview)) << "a resend of the same message";
@@ -77,7 +89,7 @@ TEST(Files, AConversationsBytesCountUploadsInProgress) {
   const auto c = test::conv_id(1);
   const auto done = upload(1, c, test::visitor_id(1));
   create_file(env.db(), done);
-  finish_file(env.db(), done.id, "text/plain", 5000, 0, 0);
+  ready(env, done.id, "text/plain", 5000, 0, 0);
   const auto partial = upload(2, c, test::visitor_id(1));
   create_file(env.db(), partial);
   put_file_chunk(env.db(), partial.id, 0, std::string(300, 'x'));
@@ -94,7 +106,7 @@ TEST(Files, FilesNeverSentAreSweptAndTheirChunksWithThem) {
   for (const auto& f : {old_unsent, old_sent, new_unsent}) {
     create_file(env.db(), f);
     put_file_chunk(env.db(), f.id, 0, "abc");
-    finish_file(env.db(), f.id, "text/plain", 3, 0, 0);
+    ready(env, f.id, "text/plain", 3, 0, 0);
   }
   mark_file_sent(env.db(), old_sent.id, "m1", "");
   EXPECT_EQ(delete_unsent_files(env.db(), t0 + 1000, 100), 1U);
@@ -111,7 +123,7 @@ TEST(Files, ArchivedMessagesCarryTheirFileAndStaffAccessFollowsTheArchive) {
   auto archive = test::sample_conversation(c, v, t0, 2);
   auto f = upload(1, c, v);
   create_file(env.db(), f);
-  finish_file(env.db(), f.id, "image/png", 2048, 32, 16);
+  ready(env, f.id, "image/png", 2048, 32, 16);
   mark_file_sent(env.db(), f.id, "m1", "pv");
   auto& message = archive.events[2];
   ASSERT_EQ(message.kind(), livechat::v1::EVENT_KIND_MESSAGE);

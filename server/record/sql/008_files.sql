@@ -38,5 +38,8 @@ ALTER TABLE departments
   ADD COLUMN max_file_mb integer CHECK (max_file_mb BETWEEN 0 AND 4096),
   ADD COLUMN file_types text NOT NULL DEFAULT '';
 
--- The archived message that carried a file (its details are read from files).
-ALTER TABLE events ADD COLUMN attachment_id text NOT NULL DEFAULT '';
+-- The archived message that carried a file (its details are read from files), and the title of
+-- the page a NAVIGATED event went to (its URL is the body).
+ALTER TABLE events
+  ADD COLUMN attachment_id text NOT NULL DEFAULT '',
+  ADD COLUMN page_title text NOT NULL DEFAULT '';
