@@ -1280,6 +1280,9 @@ end
 -- (a reload, the next page of a site without client-side routing) comes first, so a visit
 -- spans page loads.
 local SITE_TTL, SITE_LEFT_MS, SITE_PAGES = 60000, 15000, 20
+-- A chat's history takes at most this many NAVIGATED events: a page flipping its URL (or a
+-- visitor's script doing it) cannot bury the conversation in them.
+local MAX_NAVIGATED = 200
 
 local function site_keep(visitor, deadline)
   redis.call('ZADD', K.site, deadline, visitor)
@@ -1313,7 +1316,8 @@ local function page_view(node, args)
   local conv = redis.call('HGET', K.visitor(visitor), 'open')
   if moved and conv and conv ~= '' then
     local c = hgetall_map(K.conv(conv))
-    if c.visitor == visitor and c.state and c.state ~= 'closed' then
+    if c.visitor == visitor and c.state and c.state ~= 'closed' and
+        redis.call('HINCRBY', K.conv(conv), 'navs', 1) <= MAX_NAVIGATED then
       seq = append(conv, now, { 'k', EV_NAVIGATED, 'r', ROLE_VISITOR, 'id', visitor, 't', url,
         'pt', title }, nil, add_sup_nodes(c.sup, staff_nodes(c)))
     end

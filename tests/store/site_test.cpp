@@ -3,6 +3,8 @@
 // during a chat is a NAVIGATED event for staff.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "server/store/chat_store.hpp"
 #include "tests/store/store_env.hpp"
 
@@ -103,6 +105,24 @@ TEST_F(Site, ANewPageDuringAChatIsANavigatedEventForStaffOnly) {
   EXPECT_EQ(all[0].conversation_id(), "c-site-1");
   EXPECT_EQ(all[0].display_name(), "Vic");
   EXPECT_EQ(all[0].title(), "Checkout");
+}
+
+TEST_F(Site, AChatTakesAFewHundredNavigationsAtMost) {
+  store::join_params j;
+  j.conversation_id = "c-site-2";
+  j.visitor_id = "v2";
+  j.name = "Flip";
+  j.department = "billing";
+  j.first_message = "hi";
+  j.client_msg_id = "m1";
+  env_->run(env_->store().join(j));
+  for (int i = 0; i < 205; ++i) view("v2", "https://shop.example/p" + std::to_string(i));
+  auto events = env_->run(env_->reads().events("c-site-2", 0));
+  const auto navigated = std::count_if(events.begin(), events.end(), [](const pb::ChatEvent& e) {
+    return e.kind() == pb::EVENT_KIND_NAVIGATED;
+  });
+  EXPECT_EQ(navigated, 200);
+  EXPECT_EQ(list().at(0).url(), "https://shop.example/p204") << "the list still follows them";
 }
 
 TEST_F(Site, ErasureTakesTheVisitToo) {
