@@ -2,11 +2,13 @@
 // now (GET /api/departments), a form to create or edit one (PUT /api/departments/{id}) with
 // every writable field, and Remove with a confirm step (DELETE /api/departments/{id}). Idle times
 // are typed in minutes and sent in seconds; the agents' auto-away is typed in seconds; an empty
-// "reassign after" is the server's default. A 400 from the server is shown verbatim next to its
-// field; a refused removal (409: visitors wait or chat there, or it is the last one) in the
-// confirm dialog.
+// "reassign after" or file limit is the server's default. An edit sends only the fields that
+// changed. A 400 from the server is shown verbatim next to its field; a refused removal (409:
+// visitors wait or chat there, or it is the last one) in the confirm dialog.
 import { formatDuration, h } from "../lib/format.js";
-import { departmentBody, departmentForm, fieldOfMessage, type Department, type DepartmentForm } from "../lib/departments.js";
+import {
+  departmentBody, departmentChanges, departmentForm, fieldOfMessage, fileLimitText, type Department, type DepartmentForm,
+} from "../lib/departments.js";
 import { ApiError, type Session } from "../lib/session.js";
 
 export interface DepartmentsHost {
@@ -34,12 +36,14 @@ function autoAway(d: Department): string {
 export async function renderDepartments(host: DepartmentsHost): Promise<void> {
   const { departments = [] } = await host.session.call<{ departments?: Department[] }>("/api/departments");
   host.changed(departments);
+  // A server without per-department file limits: no column for them.
+  const files = departments.some((d) => fileLimitText(d) !== "");
   host.content.replaceChildren(
     h("div", { class: "card" },
       h("div", { class: "card-head" }, h("h2", {}, `Departments (${departments.length})`),
         h("button", { class: "btn primary", type: "button", id: "new-department", onclick: () => editDepartment(host) }, "New department")),
       h("table", { class: "grid departments" },
-        h("thead", {}, h("tr", {}, ...["Id", "Name", "Hours", "Time zone", "Now", "Auto-away", ""].map((t) => h("th", { scope: "col" }, t)))),
+        h("thead", {}, h("tr", {}, ...["Id", "Name", "Hours", "Time zone", "Now", "Auto-away", ...(files ? ["Files"] : []), ""].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, ...departments.map((d) =>
           h("tr", { "data-department": d.id },
             h("td", { class: "mono" }, d.id),
@@ -49,6 +53,7 @@ export async function renderDepartments(host: DepartmentsHost): Promise<void> {
             h("td", { "data-col": "time_zone" }, d.time_zone || "UTC"),
             h("td", { "data-col": "now", class: d.closed ? "closed-now" : "open-now" }, openNow(d)),
             h("td", { "data-col": "auto_away" }, autoAway(d)),
+            files ? h("td", { "data-col": "files" }, fileLimitText(d)) : null,
             h("td", { class: "row-actions" },
               h("button", { class: "btn", type: "button", "aria-label": `Edit ${d.display_name || d.id}`, onclick: () => editDepartment(host, d) }, "Edit"),
               " ",
@@ -86,13 +91,15 @@ export function editDepartment(host: DepartmentsHost, d?: Department): void {
   const prompt = text(f.idle_prompt_minutes, { type: "number", min: "0", max: "1440", step: "any", inputmode: "decimal", placeholder: "0" });
   const close = text(f.idle_close_minutes, { type: "number", min: "0", max: "1440", step: "any", inputmode: "decimal", placeholder: "0" });
   const away = text(f.auto_away_seconds, { type: "number", min: "0", max: "86400", inputmode: "numeric", placeholder: "600" });
+  const fileMb = text(f.max_file_mb, { type: "number", min: "0", max: "4096", step: "1", inputmode: "numeric", placeholder: "server default" });
+  const fileTypes = text(f.file_types, { placeholder: "server default, e.g. image/*,application/pdf", spellcheck: false });
   const requiredTag = h("input", { type: "checkbox", id: "dept-required-tag", checked: f.required_tag });
   const formErr = h("div", { class: "error", role: "alert" });
   const read = (): DepartmentForm => ({
     id: id.value, display_name: name.value, language: language.value, time_zone: zone.value, hours: hours.value,
     holidays: holidays.value, reassign_after_seconds: reassign.value, required_tag: requiredTag.checked,
     waiting_target_seconds: target.value, idle_prompt_minutes: prompt.value, idle_close_minutes: close.value,
-    auto_away_seconds: away.value,
+    auto_away_seconds: away.value, max_file_mb: fileMb.value, file_types: fileTypes.value,
   });
   const save = h("button", { class: "btn primary", type: "submit", id: "save-department" }, isNew ? "Create" : "Save");
   dialog.append(h("form", {
@@ -103,7 +110,7 @@ export function editDepartment(host: DepartmentsHost, d?: Department): void {
       for (const el of errs.values()) el.textContent = "";
       formErr.textContent = "";
       const form = read();
-      const { body, errors } = departmentBody(form);
+      const { body, errors } = d ? departmentChanges(d, form) : departmentBody(form);
       if (!body) {
         for (const [k, v] of Object.entries(errors)) errs.get(k as keyof DepartmentForm)!.textContent = v;
         return;
@@ -141,6 +148,9 @@ export function editDepartment(host: DepartmentsHost, d?: Department): void {
       field("idle_close_minutes", "Close for inactivity after (minutes)", close, "0 or empty: off")),
     field("auto_away_seconds", "Auto-away after (seconds without activity)", away,
       "An online agent whose console sees no mouse or keys this long is set Away (the strictest of their departments counts). 0: never; empty: 600 (10 minutes)"),
+    h("div", { class: "field-row" },
+      field("max_file_mb", "Largest file (MB)", fileMb, "Files visitors and agents may send here. 0: no files; empty: the server's default"),
+      field("file_types", "File types", fileTypes, "Comma-separated media types, e.g. image/*,application/pdf; empty: the server's")),
     h("label", { class: "check" }, requiredTag, "Agents must tag a chat before closing it"),
     formErr,
     h("div", { class: "actions" },

@@ -2,9 +2,12 @@
 // conversation's whole transcript, live or archived (GET /api/conversations/{id}), read-only.
 // Everything the server sends reaches the page as text nodes (h() and textContent), never as
 // markup: visitor names, emails and messages are whatever a visitor typed.
+import { attachmentView, englishAttachmentTexts } from "../lib/attachment_view.js";
+import type { AttachmentInfo, FileServer } from "../lib/attachments.js";
+import { FileCache } from "../lib/file_cache.js";
 import { formatDuration, formatTime, h, webAddress } from "../lib/format.js";
 import { EventKind } from "../lib/proto.js";
-import { bargedInText, CLOSED_BAN_TEXT, CLOSED_IDLE_TEXT, IDLE_PROMPT_TEXT, isBanClose, isIdleClose, monitoringText, roleOfName } from "./wording.js";
+import { bargedInText, CLOSED_BAN_TEXT, CLOSED_IDLE_TEXT, IDLE_PROMPT_TEXT, isBanClose, isIdleClose, monitoringText, navigatedText, roleOfName } from "./wording.js";
 
 /** One row of GET /api/conversations. */
 export interface HistoryHit {
@@ -40,6 +43,10 @@ export interface HistoryEvent {
   at_ms: number;
   agent_id?: string;
   department?: string;
+  /** A file sent with a message (no preview in the JSON: the image itself is fetched). */
+  attachment?: Omit<AttachmentInfo, "preview">;
+  /** EVENT_KIND_NAVIGATED: the page's title (its URL is the text). */
+  page_title?: string;
 }
 
 /** GET /api/conversations/{id}. */
@@ -185,7 +192,7 @@ function agentNames(events: HistoryEvent[]): Map<string, string> {
 }
 
 /** A non-message event as a system line, or undefined to leave it out. */
-function systemText(e: HistoryEvent, names: Map<string, string>): string | undefined {
+export function systemText(e: HistoryEvent, names: Map<string, string>): string | undefined {
   const who = (fallback: string) => e.sender_name || names.get(e.sender_id) || e.sender_id || fallback;
   switch (e.kind) {
     case "EVENT_KIND_JOINED": return `Joined the queue${e.department ? ` for ${e.department}` : ""}`;
@@ -199,6 +206,7 @@ function systemText(e: HistoryEvent, names: Map<string, string>): string | undef
     case "EVENT_KIND_BARGED_IN": return bargedInText(who("A supervisor"));
     case "EVENT_KIND_MONITORED": return monitoringText(who("A supervisor"));
     case "EVENT_KIND_IDLE_PROMPT": return IDLE_PROMPT_TEXT;
+    case "EVENT_KIND_NAVIGATED": return navigatedText(e.page_title, e.text);
     case "EVENT_KIND_CLOSED":
       if (isIdleClose({ kind: EventKind.CLOSED, role: roleOfName(e.role), senderId: e.sender_id })) return CLOSED_IDLE_TEXT;
       if (isBanClose({ kind: EventKind.CLOSED, role: roleOfName(e.role), senderId: e.sender_id })) return CLOSED_BAN_TEXT;
@@ -211,6 +219,8 @@ function systemText(e: HistoryEvent, names: Map<string, string>): string | undef
 
 export interface HistoryHost {
   token(): string;
+  /** Where the transcripts' files are fetched from. */
+  files: FileServer;
   /** The departments the agent may filter by (the server refuses others with 403). */
   departments(): string[];
   announce(text: string): void;
@@ -247,6 +257,8 @@ export class HistoryView {
   private searched = false;
   private resultsScrollTop = 0;
   private openedFrom = "";
+  /** The open transcript's files; revoked when it goes (another one, the results, a sign-out). */
+  private files?: FileCache;
 
   constructor(private readonly host: HistoryHost) {
     const input = (id: string, attrs: Record<string, unknown> = {}) =>
@@ -395,8 +407,20 @@ export class HistoryView {
         preview ? h("div", { class: "preview", dir: "auto" }, ...(c.snippet ? highlighted(c.snippet, this.shown.q) : [c.first_message])) : null));
   }
 
+  /** The view is going for good (a new sign-in): its files' memory is given back. */
+  discard(): void {
+    this.openGeneration++;
+    this.dropFiles();
+  }
+
+  private dropFiles(): void {
+    this.files?.revokeAll();
+    this.files = undefined;
+  }
+
   private showResults(focus: boolean): void {
     this.openGeneration++;
+    this.dropFiles();
     this.convView.hidden = true;
     this.convView.replaceChildren();
     this.resultsView.hidden = false;
@@ -411,6 +435,7 @@ export class HistoryView {
    * (a live chat it was opened from). */
   async open(id: string, back?: BackTo): Promise<void> {
     const gen = ++this.openGeneration;
+    this.dropFiles();
     if (!this.resultsView.hidden) this.resultsScrollTop = this.resultsScroll.scrollTop;
     this.openedFrom = back ? "" : id;
     const backBtn = h("button", {
@@ -476,6 +501,7 @@ export class HistoryView {
   private log(c: ConversationDetail): HTMLElement {
     const visitor = c.visitor.name || "Visitor";
     const names = agentNames(c.events);
+    const files = (this.files = new FileCache(this.host.files));
     const rows = c.events.map((e) => {
       const at = h("time", { datetime: new Date(e.at_ms).toISOString(), title: formatDateTime(e.at_ms) }, formatTime(e.at_ms));
       if (e.kind !== "EVENT_KIND_MESSAGE") {
@@ -483,9 +509,11 @@ export class HistoryView {
         return text === undefined ? null : h("li", { class: "sys", "data-seq": String(e.seq) }, `${text} · `, at);
       }
       const name = e.role === "visitor" ? e.sender_name || visitor : e.sender_name || names.get(e.sender_id) || e.sender_id || "Agent";
-      return h("li", { class: `msg ${e.role === "visitor" ? "other" : "agent"}`, "data-seq": String(e.seq), "data-role": e.role },
+      const a = e.attachment?.id ? e.attachment : undefined;
+      return h("li", { class: `msg ${e.role === "visitor" ? "other" : "agent"}${a ? " has-file" : ""}`, "data-seq": String(e.seq), "data-role": e.role },
         h("span", { class: "sr" }, `${name}: `),
-        h("div", { class: "bubble", dir: "auto" }, e.text),
+        a ? attachmentView(a, files, englishAttachmentTexts) : null,
+        a && !e.text ? null : h("div", { class: "bubble", dir: "auto" }, e.text),
         h("div", { class: "meta" }, h("span", { class: "sender", dir: "auto" }, name), at));
     });
     return h("ol", { class: "log hist-log", "aria-label": `Transcript with ${visitor}` }, ...rows);

@@ -2,11 +2,16 @@
 // with unread counts and waiting times; visitor context; typing and read receipts both ways;
 // canned responses; transfer, close; the offline-message inbox; history (closed conversations
 // from the archive, any transcript read-only); sound and title badge. The waiting list, the
-// live chats (supervisors) and the colleagues come pushed (FollowBoard after every Welcome).
+// live chats (supervisors), the colleagues and the visitors on the site come pushed (FollowBoard
+// after every Welcome).
 import "../styles/base.css";
 import "./agent.css";
+import { AttachBox, dropTarget, uploadWithPreview } from "../lib/attach_box.js";
+import { attachmentView, englishAttachmentTexts } from "../lib/attachment_view.js";
+import { attachmentOf, departmentFilePolicy, englishFileTexts, messageSummary, type FileServer } from "../lib/attachments.js";
 import { ChatClient, ServerError, wsUrl } from "../lib/client.js";
 import type { LogItem } from "../lib/conversation.js";
+import { FileCache } from "../lib/file_cache.js";
 import { formatDuration, formatTime, h, mmss, webAddress } from "../lib/format.js";
 import {
   ErrorCode,
@@ -30,6 +35,9 @@ import { openBanDialog } from "./ban_form.js";
 import { BansView } from "./bans_view.js";
 import { InboxView } from "./inbox_view.js";
 import { draftAfterEvent, draftAfterTyping, peekLine, renderPeek } from "./peek.js";
+import { siteContext } from "./site_context.js";
+import { chatSiteOf, navigated, siteVisitorOf, VISITORS_PROTOCOL, withBoardEntry, type ChatSite, type SiteVisitorRow } from "./visitors.js";
+import { tickTimes, VisitorsView } from "./visitors_view.js";
 import { isUrgent } from "../lib/departments.js";
 import { ApiError, Session, signInMessage } from "../lib/session.js";
 
@@ -77,13 +85,15 @@ interface Chat {
   peek: string;
   /** What this agent banned from the chat (said in it after it closed). */
   banNotice?: string;
+  /** The visitor on the site: their page now, device, local time, this visit's pages. */
+  site?: ChatSite;
 }
 
 const app = document.getElementById("app")!;
 let client: ChatClient | undefined;
 const chats = new Map<string, Chat>();
 let active = "";
-type Tab = "chats" | "queue" | "live" | "inbox" | "history" | "bans";
+type Tab = "chats" | "queue" | "live" | "visitors" | "inbox" | "history" | "bans";
 let tab: Tab = "chats";
 let inbox: OfflineMessage[] = [];
 let prefs: Prefs = loadPrefs();
@@ -103,6 +113,31 @@ const session = new Session({
     showSignIn(message);
   },
 });
+// Files in chats: uploads and downloads with the REST token (renewed once on a 401).
+const fileServer: FileServer = {
+  base: "",
+  token: () => restToken,
+  renew: () => (session.renewable ? session.renew() : Promise.resolve(false)),
+};
+// Per conversation: its files' blob: URLs, revoked when the chat leaves the console.
+const fileCaches = new Map<string, FileCache>();
+// The open chat's composer attachments (none for notes, none when the server takes no files).
+let attachBox: AttachBox | undefined;
+
+function filesOf(conv: string): FileCache {
+  let c = fileCaches.get(conv);
+  if (!c) fileCaches.set(conv, (c = new FileCache(fileServer)));
+  return c;
+}
+
+function dropFiles(conv?: string): void {
+  for (const [id, c] of fileCaches) {
+    if (conv && id !== conv) continue;
+    c.revokeAll();
+    fileCaches.delete(id);
+  }
+}
+
 let historyView = newHistoryView();
 // The Offline inbox's items, with Reply by email when the server sends email.
 let inboxView = newInboxView();
@@ -117,7 +152,14 @@ const supervise = new Supervision({
   renderMain: () => { if (tab === "live") renderMain(); },
   openChat: (id) => select(id),
   bansApi: () => bansApi(),
+  files: fileServer,
 });
+// The Visitors tab: everyone on the site now (the Board's site_visitors).
+const visitorsView = new VisitorsView({ holds: (id) => chats.has(id), openChat: (id) => select(id) });
+let siteVisitors: SiteVisitorRow[] | undefined;
+// The server's clock minus ours (Welcome, then every Board): the visitors' times tick against it.
+let serverSkew = 0;
+const serverNow = () => Date.now() + serverSkew;
 // The team's canned responses (GET /api/canned), loaded after each sign-in.
 let canned: Canned[] = [];
 // The server has the team API of issue 12 (canned, tags, notes). An older one would ignore
@@ -190,6 +232,11 @@ function newBansView(): BansView {
   return new BansView({ session, announce: (t) => announce(t) });
 }
 
+/** The server reports the visitors on the site (PageView): protocol 8. */
+function visitorsApi(): boolean {
+  return (client?.welcome?.protocolVersion ?? 0) >= VISITORS_PROTOCOL;
+}
+
 /** The server has bans (and sneak peek): protocol 5. */
 function bansApi(): boolean {
   return (client?.welcome?.protocolVersion ?? 0) >= BANS_PROTOCOL;
@@ -198,6 +245,7 @@ function bansApi(): boolean {
 function newHistoryView(): HistoryView {
   return new HistoryView({
     token: () => restToken,
+    files: fileServer,
     departments: () => (myDepartments.length ? myDepartments : departments),
     announce,
     limit: HISTORY_LIMIT,
@@ -210,6 +258,7 @@ function showSignIn(error = ""): void {
   client?.stop();
   client = undefined;
   chats.clear();
+  dropFiles();
   active = "";
   session.stop();
   const email = h("input", { id: "email", type: "email", required: true, autocomplete: "username", spellcheck: false });
@@ -339,17 +388,23 @@ function layout(): void {
   };
 }
 
+// Files dropped anywhere on the open chat go to its composer (while it takes files).
+dropTarget(el.main, { hint: "Drop the file to send it to the visitor", accepts: () => tab === "chats" && !!attachBox?.accepting, onFiles: (f) => attachBox?.add(f) });
+
 // ------------------------------------------------------------------ protocol
 
 function start(token: string): void {
   restToken = token;
   // A new sign-in (maybe another agent) starts History afresh: no results of the last one.
+  historyView.discard();
   historyView = newHistoryView();
   bansView = newBansView();
   inboxView = newInboxView();
   supervise.reset();
   queue = undefined;
   queueKey = "";
+  siteVisitors = undefined;
+  visitorsView.reset();
   layout();
   notifier.sound = prefs.sound;
   client?.stop();
@@ -371,6 +426,7 @@ function start(token: string): void {
     showSignIn("That token was refused: " + err.message);
   });
   c.on("welcome", (w) => {
+    if (w.serverTimeMs > 0n) serverSkew = Number(w.serverTimeMs) - Date.now();
     el.who.textContent = `${w.displayName} · ${w.departments.join(", ")}`;
     departments = [...new Set([...w.departments, ...w.departmentStatus.map((d) => d.department)])];
     myDepartments = [...w.departments];
@@ -409,7 +465,9 @@ function start(token: string): void {
     if (client !== c) return;
     const v = boardView(b, Date.now());
     queue = { waiting: v.waiting, skew: v.skew };
+    if (b.serverTimeMs > 0n) serverSkew = v.skew;
     supervise.onBoard(v);
+    onSiteVisitors(b.siteVisitors.map(siteVisitorOf));
     renderTabs();
     // The inbox too: the team on the board names who answered an item.
     if (tab === "queue" || tab === "inbox") renderList();
@@ -480,7 +538,11 @@ function onPush(env: ServerEnvelope): void {
       chat.department = a.department;
       chat.closed = false;
       chat.gone = undefined;
-      if (a.visitor) chat.visitor = a.visitor;
+      if (a.visitor) {
+        chat.visitor = a.visitor;
+        // The server's word on the visit replaces what NAVIGATED events made of it.
+        chat.site = chatSiteOf(a.visitor);
+      }
       chats.set(a.conversationId, chat);
       // The tags as the conversation's history says (the last TAGGED event).
       for (const i of c.conversation(a.conversationId).items()) if (i.kind === EventKind.TAGGED) chat.tags = splitTags(i.text);
@@ -510,6 +572,7 @@ function onPush(env: ServerEnvelope): void {
       }
       c.forget(b.value.conversationId);
       chats.delete(b.value.conversationId);
+      dropFiles(b.value.conversationId);
       if (active === b.value.conversationId) setActive(sortedChats()[0]?.id ?? "");
       announce(`Conversation left your queue (${b.value.reason || "transferred"})`);
       render();
@@ -522,16 +585,22 @@ function onPush(env: ServerEnvelope): void {
       chat.peek = draftAfterEvent(chat.peek, ev);
       if (ev.kind === EventKind.MESSAGE && ev.senderRole === Role.VISITOR) {
         chat.typing = false;
+        const text = messageSummary(ev.text, attachmentOf(ev.attachment));
         if (!isVisible(chat)) {
-          notifier.alert(`${chat.visitor?.displayName ?? "Visitor"}: ${ev.text}`);
-          notifier.notify(chat.visitor?.displayName || "Visitor", ev.text, `chat-${chat.id}`, () => select(chat.id));
+          notifier.alert(`${chat.visitor?.displayName ?? "Visitor"}: ${text}`);
+          notifier.notify(chat.visitor?.displayName || "Visitor", text, `chat-${chat.id}`, () => select(chat.id));
         }
-        announce(`${chat.visitor?.displayName ?? "Visitor"}: ${ev.text}`);
+        announce(`${chat.visitor?.displayName ?? "Visitor"}: ${text}`);
         delivered(chat);
       }
       if (ev.kind === EventKind.TAGGED) {
         chat.tags = splitTags(ev.text);
         renderTags();
+      }
+      if (ev.kind === EventKind.NAVIGATED) {
+        // The visitor went to another page: the panel follows (the transcript says it too).
+        const next = navigated(chat.site ?? { pages: [] }, { url: ev.text, title: ev.pageTitle, atMs: Number(ev.atMs) });
+        if (next) chat.site = next;
       }
       if (ev.kind === EventKind.CLOSED) {
         chat.closed = true;
@@ -677,8 +746,8 @@ function waitingSince(chatId: string): number {
 function render(): void {
   // History has no visitor panel: its transcript shows the facts itself, with the room.
   app.querySelector(".layout")?.classList.toggle("history", tab === "history");
-  // Bans: a table in the main area, no visitor panel either.
-  app.querySelector(".layout")?.classList.toggle("wide", tab === "bans");
+  // Bans, Visitors: a list in the main area, no visitor panel either.
+  app.querySelector(".layout")?.classList.toggle("wide", tab === "bans" || tab === "visitors");
   renderTabs();
   renderList();
   renderMain();
@@ -697,9 +766,11 @@ function renderTabs(): void {
   const focused = document.activeElement?.closest?.(".tab")?.id;
   el.tabs.replaceChildren(mk("chats", "Chats", chats.size), mk("queue", "Waiting", queue ? queue.waiting.length : undefined),
     ...(supervise.enabled ? [mk("live", "Live", supervise.live?.list.length)] : []),
+    ...(visitorsApi() ? [mk("visitors", "Visitors", siteVisitors?.length)] : []),
     mk("inbox", "Offline inbox", inbox.length), mk("history", "History"),
     ...(supervise.enabled && bansApi() ? [mk("bans", "Bans")] : []));
   if ((tab === "live" || tab === "bans") && !supervise.enabled) showTab("chats");
+  if (tab === "visitors" && client?.welcome && !visitorsApi()) showTab("chats");
   if (focused) document.getElementById(focused)?.focus();
 }
 
@@ -707,6 +778,7 @@ function showTab(id: Tab): void {
   keepDraft();
   tab = id;
   if (id === "inbox") void loadInbox();
+  if (id === "visitors") visitorsView.reset();
   render();
   if (id === "history") historyView.activate();
   if (id === "bans") bansView.activate();
@@ -753,6 +825,11 @@ function renderList(): void {
     el.list.replaceChildren(h("li", { class: "empty muted" }, "The bans are listed on the right. To ban a visitor, use Ban visitor in their chat (or in the monitor pane)."));
     return;
   }
+  if (tab === "visitors") {
+    // The list itself is on the right; a tick must not rebuild this line.
+    if (!el.list.querySelector(".visitors-note")) el.list.replaceChildren(h("li", { class: "empty muted visitors-note" }, "Everyone on the site now is listed on the right: the page they are on, for how long, their device and local time. It follows the site live."));
+    return;
+  }
   if (tab === "inbox") {
     inboxView.render(el.list, inbox);
     return;
@@ -779,7 +856,7 @@ function renderList(): void {
           h("strong", { class: "name" }, chat.visitor?.displayName || "Visitor"),
           chat.unattended && !chat.closed ? h("span", { class: "new-chat" }, "New") : null,
           unread ? h("span", { class: "unread", "data-unread": String(unread) }, h("span", { "aria-hidden": "true" }, String(unread)), h("span", { class: "sr" }, ` ${unread} unread`)) : null),
-        h("div", { class: "preview", dir: "auto" }, chat.typing ? "typing…" : last ? (last.own ? "You: " : "") + last.text : ""),
+        h("div", { class: "preview", dir: "auto" }, chat.typing ? "typing…" : last ? (last.own ? "You: " : "") + messageSummary(last.text, last.attachment) : ""),
         h("div", { class: "row small" },
           h("span", { class: "dept" }, chat.department),
           chat.closed ? h("span", { class: "muted" }, "closed")
@@ -813,6 +890,7 @@ function renderMain(): void {
   if (tab === "history") {
     view = undefined;
     viewConv = "";
+    attachBox = undefined;
     // Kept, not rebuilt: a push must not wipe the results or a transcript being read.
     if (el.main.firstChild !== historyView.pane || el.main.childNodes.length !== 1) el.main.replaceChildren(historyView.pane);
     return;
@@ -820,18 +898,29 @@ function renderMain(): void {
   if (tab === "live") {
     view = undefined;
     viewConv = "";
+    attachBox = undefined;
     if (el.main.firstChild !== supervise.pane || el.main.childNodes.length !== 1) el.main.replaceChildren(supervise.pane);
     return;
   }
   if (tab === "bans") {
     view = undefined;
     viewConv = "";
+    attachBox = undefined;
     if (el.main.firstChild !== bansView.pane || el.main.childNodes.length !== 1) el.main.replaceChildren(bansView.pane);
+    return;
+  }
+  if (tab === "visitors") {
+    view = undefined;
+    viewConv = "";
+    attachBox = undefined;
+    visitorsView.update(siteVisitors ?? [], serverNow());
+    if (el.main.firstChild !== visitorsView.pane || el.main.childNodes.length !== 1) el.main.replaceChildren(visitorsView.pane);
     return;
   }
   if (!chat || tab !== "chats") {
     view = undefined;
     viewConv = "";
+    attachBox = undefined;
     el.main.replaceChildren(h("div", { class: "placeholder muted" },
       tab === "inbox" ? (client?.welcome?.emailTranscripts ? "Offline messages are listed on the left. Reply by email from each one." : "Offline messages are listed on the left. Reply by email.")
         : tab === "queue" ? `Visitors waiting in your departments are listed on the left, oldest first; they are assigned automatically${supervise.enabled ? ", or Take one by hand" : ""}.`
@@ -846,11 +935,21 @@ function renderMain(): void {
       status: { queued: "Waiting to send", sent: "Sent", delivered: "Delivered", read: "Read", failed: "Not sent" },
       system: systemText,
       note: (item) => `Internal note · ${item.senderName || item.senderId || client?.welcome?.displayName || "staff"}`,
+      attachment: (a) => attachmentView(a, filesOf(chat.id), englishAttachmentTexts),
     });
     viewConv = chat.id;
     const replyPlaceholder = "Reply…  (Enter sends, Shift+Enter new line, / or Alt+1…9 for canned responses)";
     const input = h("textarea", { id: "composer", rows: "2", placeholder: replyPlaceholder, "aria-label": "Reply", "aria-describedby": "canned-help" });
     input.value = chat.draft;
+    // The department's own file limits (0: no files there), else the server's.
+    const policy = chat.closed ? undefined : departmentFilePolicy(client?.welcome, chat.department);
+    const files = policy
+      ? new AttachBox({
+          policy, texts: { ...englishFileTexts, attach: "Attach a file", takePhoto: "Take a photo", remove: "Remove {name}", uploading: "Uploading {name}…" },
+          pasteInto: input, onBusy: (busy) => (sendBtn.disabled = busy),
+        })
+      : undefined;
+    attachBox = files;
     const canned = h("ul", { class: "canned", role: "listbox", id: "canned", "aria-label": "Canned responses", hidden: true });
     // "Note": the next sends are internal notes, for colleagues only (never the visitor).
     const noteToggle = h("button", {
@@ -862,15 +961,19 @@ function renderMain(): void {
         form.classList.toggle("noting", chat.noteMode);
         input.placeholder = chat.noteMode ? "Internal note for colleagues — the visitor does not see it" : replyPlaceholder;
         sendBtn.textContent = chat.noteMode ? "Add note" : "Send";
+        // Notes are words for colleagues: files go only with messages.
+        files?.setEnabled(!chat.noteMode);
         input.focus();
       },
     }, "Note");
     const sendBtn = h("button", { class: "btn primary", type: "submit", id: "send" }, chat.noteMode ? "Add note" : "Send");
-    const form = h("form", { class: `composer ${chat.noteMode ? "noting" : ""}`, onsubmit: (e: Event) => { e.preventDefault(); sendReply(input, chat.noteMode && teamApi); } },
+    const form = h("form", { class: `composer ${chat.noteMode ? "noting" : ""}`, onsubmit: (e: Event) => { e.preventDefault(); sendReply(input, chat.noteMode && teamApi, files); } },
+      files?.buttons ?? null,
       h("div", { class: "compose-box" }, canned, input),
       teamApi ? noteToggle : null,
       sendBtn);
     if (chat.noteMode) input.placeholder = "Internal note for colleagues — the visitor does not see it";
+    files?.setEnabled(!(chat.noteMode && teamApi));
     setupCanned(input, canned);
     input.addEventListener("input", () => onTyping(chat.id));
     input.addEventListener("focus", () => markRead());
@@ -886,7 +989,7 @@ function renderMain(): void {
       // The peek line sits under the transcript, outside its list: never part of it.
       h("div", { class: "scroll" }, ol, peekLine()),
       h("div", { class: "typing", "aria-live": "polite" }),
-      chat.closed ? h("p", { class: "closed-note muted" }, "This conversation is closed.") : form,
+      ...(chat.closed ? [h("p", { class: "closed-note muted" }, "This conversation is closed.")] : [...(files ? [files.tray] : []), form]),
       h("p", { id: "canned-help", class: "sr" }, "Type a slash to pick a canned response, or press Alt and a number from 1 to 9."),
     );
   }
@@ -934,6 +1037,7 @@ function renderSide(): void {
       h("dt", {}, "Page"), h("dd", { "data-field": "page" }, webAddress(v.pageUrl) ? h("a", { href: v.pageUrl, target: "_blank", rel: "noopener noreferrer" }, v.pageUrl) : v.pageUrl || "—"),
       h("dt", {}, "Visitor id"), h("dd", { class: "mono" }, v.visitorId),
       ...meta.flatMap(([k, val]) => [h("dt", {}, k), h("dd", { "data-meta": k }, val)])),
+    ...siteContext(chat.site, serverNow()),
     h("h3", {}, `Previous conversations (${v.previousConversations.length})`),
     v.previousConversations.length
       ? h("ul", { class: "prev" }, ...v.previousConversations.map((p) =>
@@ -952,7 +1056,12 @@ function renderSide(): void {
 
 // ------------------------------------------------------------------ actions
 
-function sendReply(input: HTMLTextAreaElement, note = false): void {
+function sendReply(input: HTMLTextAreaElement, note = false, files?: AttachBox): void {
+  if (files?.uploading) return;
+  if (!note && files?.files.length && active) {
+    void sendFiles(active, input, files);
+    return;
+  }
   const text = input.value;
   if (!text.trim() || !active || !client) return;
   const conv = active;
@@ -963,6 +1072,28 @@ function sendReply(input: HTMLTextAreaElement, note = false): void {
   client.sendMessage(conv, text, undefined, { note }).then(() => { renderTranscript(); renderList(); }, (err: unknown) => { announce(`Message not sent: ${String(err)}`); renderTranscript(); });
   renderTranscript();
   renderList();
+}
+
+/** Uploads the staged files, each then sent as a message; the typed text is the first one's
+ * caption and leaves the box only once that upload worked. */
+async function sendFiles(conv: string, input: HTMLTextAreaElement, files: AttachBox): Promise<void> {
+  await files.sendAll(input.value, async (file, caption) => {
+    const a = await uploadWithPreview(fileServer, conv, file);
+    // What was typed meanwhile stays in the box.
+    if (caption && input.value.startsWith(caption)) input.value = input.value.slice(caption.length);
+    const chat = chats.get(conv);
+    if (chat && caption) {
+      chat.draft = input.value;
+      stopTyping(conv);
+    }
+    client?.sendMessage(conv, caption, undefined, { attachment: a }).then(
+      () => { renderTranscript(); renderList(); },
+      (err: unknown) => { announce(`Message not sent: ${String(err)}`); renderTranscript(); },
+    );
+    renderTranscript();
+    renderList();
+  });
+  if (input.isConnected) input.focus();
 }
 
 function onTyping(conv: string): void {
@@ -1025,6 +1156,7 @@ async function closeChat(chat: Chat): Promise<void> {
 function dismiss(chat: Chat): void {
   chats.delete(chat.id);
   client?.forget(chat.id);
+  dropFiles(chat.id);
   setActive(sortedChats()[0]?.id ?? "");
   viewConv = "";
   render();
@@ -1299,6 +1431,23 @@ function renderQueue(): void {
   }
 }
 
+// ------------------------------------------------------------------ visitors on the site
+
+/** A new Board's visitor list: the tab shows it, and each chat's panel takes its visitor's entry
+ * (the freshest word on their page); the panel is rebuilt only when the open chat's changed. */
+function onSiteVisitors(list: SiteVisitorRow[]): void {
+  siteVisitors = list;
+  const byVisitor = new Map(list.map((v) => [v.visitorId, v]));
+  for (const chat of chats.values()) {
+    const row = byVisitor.get(chat.visitor?.visitorId ?? "") ?? list.find((v) => v.conversationId === chat.id);
+    if (!row || !chat.site) continue;
+    const before = chat.site.site;
+    chat.site = withBoardEntry(chat.site, row);
+    if (chat.id === active && tab === "chats" && JSON.stringify(before) !== JSON.stringify(chat.site.site)) renderSide();
+  }
+  if (tab === "visitors") visitorsView.update(list, serverNow());
+}
+
 // ------------------------------------------------------------------ auto-away
 
 // After the idle limit without mouse, keyboard, touch or focus, an online agent is set away (new
@@ -1346,8 +1495,12 @@ setInterval(() => {
   announce("You were set to Away: no activity");
 }, 1000);
 
-// Waiting times tick.
-setInterval(() => { if (client && (tab === "chats" || tab === "queue" || tab === "live")) renderList(); }, 1000);
+// Waiting times tick, and the visitors' times on the site and local clocks.
+setInterval(() => {
+  if (client && (tab === "chats" || tab === "queue" || tab === "live")) renderList();
+  if (client && tab === "visitors") visitorsView.update(siteVisitors ?? [], serverNow());
+  if (client && tab === "chats") tickTimes(el.side, serverNow());
+}, 1000);
 
 async function renewAndReconnect(c: ChatClient): Promise<void> {
   for (let attempt = 0; client === c; attempt++) {

@@ -5,7 +5,10 @@
 // picking a waiting visitor by hand (Take, Assign to…). Agents never see any of it: the signed-in
 // role (the account's, else the token's) decides; the server refuses them all of it anyway.
 // Also the departments' waiting targets (GET /api/departments, any staff) for the urgency marks.
+import { attachmentView, englishAttachmentTexts } from "../lib/attachment_view.js";
+import type { FileServer } from "../lib/attachments.js";
 import { ServerError, type ChatClient } from "../lib/client.js";
+import { FileCache } from "../lib/file_cache.js";
 import { type Department, waitingTarget } from "../lib/departments.js";
 import { formatDuration, formatTime, h } from "../lib/format.js";
 import { EventKind, Role, type Board, type ServerEnvelope } from "../lib/proto.js";
@@ -59,6 +62,8 @@ export interface SuperviseHost {
   openChat(id: string): void;
   /** The server has /api/bans (protocol 5): the pane offers Ban visitor. */
   bansApi(): boolean;
+  /** Where the monitored chat's files are fetched from. */
+  readonly files: FileServer;
 }
 
 interface Monitored {
@@ -85,6 +90,8 @@ export class Supervision {
   /** What this supervisor banned from the monitored chat. */
   private banNotice = "";
   private view?: TranscriptView;
+  /** The monitored chat's files (revoked when the monitoring ends). */
+  private files?: FileCache;
   private listKey = "";
   /** Kept, not rebuilt by pushes: the main area while the Live tab is on. */
   readonly pane: HTMLElement = h("section", { class: "monitor-pane", "aria-label": "Monitored conversation" });
@@ -317,6 +324,8 @@ export class Supervision {
   private renderPane(notify = true): void {
     const m = this.mon;
     this.view = undefined;
+    // Kept while the same chat is shown again (a barge-in rebuilds the pane), else given back.
+    if (this.filesConv && this.filesConv !== m?.id) this.dropFiles();
     if (!m) {
       this.pane.replaceChildren(h("div", { class: "placeholder muted" }, "Live conversations of your departments are listed on the left. Monitor one to read along, whisper to its agent, barge in or take it over."));
       if (notify) this.host.renderMain();
@@ -331,6 +340,7 @@ export class Supervision {
       system: (item) => staffEventText(item),
       note: (item) => `Internal note · ${item.senderName || item.senderId || "staff"}`,
       senders: true,
+      attachment: (a) => attachmentView(a, this.filesFor(m.id)!, englishAttachmentTexts),
     });
     const input = h("textarea", { id: "whisper", rows: "2", "aria-label": barged ? "Message" : "Whisper to the agent", placeholder: barged ? "Write to the visitor, or whisper to the agent" : "Whisper to the agent — the visitor does not see it", disabled: closed });
     const send = (note: boolean) => {
@@ -378,6 +388,24 @@ export class Supervision {
     this.renderTranscript();
     this.renderPeek();
     if (notify) this.host.renderMain();
+  }
+
+  private filesConv = "";
+
+  /** The file cache of the monitored chat `id` (made on first use). */
+  private filesFor(id: string | undefined): FileCache | undefined {
+    if (!id) return undefined;
+    if (!this.files || this.filesConv !== id) {
+      this.files = new FileCache(this.host.files);
+      this.filesConv = id;
+    }
+    return this.files;
+  }
+
+  private dropFiles(): void {
+    this.files?.revokeAll();
+    this.files = undefined;
+    this.filesConv = "";
   }
 
   /** Ban the monitored chat's visitor (the server checks the supervisor's departments). The

@@ -13,6 +13,8 @@ export interface EventFacts {
   agentId: string;
   department: string;
   text: string;
+  /** NAVIGATED: the page's title (its URL is the text). */
+  pageTitle?: string;
 }
 
 export const IDLE_PROMPT_TEXT = "Visitor asked if still there (idle)";
@@ -32,6 +34,11 @@ export function monitoringText(name: string): string {
   return `${name || "A supervisor"} is monitoring`;
 }
 
+/** The visitor went to another page during the chat (staff only): its title, else its URL. */
+export function navigatedText(title: string | undefined, url: string): string {
+  return `Visitor went to ${title?.trim() || url || "another page"}`;
+}
+
 /** A system line for a staff transcript, or undefined to leave the event out. */
 export function staffEventText(e: EventFacts): string | undefined {
   switch (e.kind) {
@@ -44,6 +51,7 @@ export function staffEventText(e: EventFacts): string | undefined {
     case EventKind.BARGED_IN: return bargedInText(e.senderName || e.senderId);
     case EventKind.MONITORED: return monitoringText(e.senderName || e.senderId);
     case EventKind.IDLE_PROMPT: return IDLE_PROMPT_TEXT;
+    case EventKind.NAVIGATED: return navigatedText(e.pageTitle, e.text);
     default: return undefined;
   }
 }

@@ -3,6 +3,7 @@
 // requests matched to replies by request_id; retried requests re-sent after a reconnect (their
 // client message ids make that safe); events deduplicated by seq in a ConversationLog; staff's
 // pushed Board (after FollowBoard) kept as the newest and told as a "board" event.
+import type { AttachmentInfo } from "./attachments.js";
 import { ConversationLog } from "./conversation.js";
 import { newId } from "./ids.js";
 import {
@@ -246,12 +247,15 @@ export class ChatClient {
    * Sends a chat message, shown at once as pending in the log. The same client message id is
    * re-sent until acknowledged, so it is stored exactly once whatever the network does.
    */
-  async sendMessage(conversationId: string, text: string, clientMsgId = newId("m"), opts: { note?: boolean } = {}): Promise<number> {
+  async sendMessage(conversationId: string, text: string, clientMsgId = newId("m"), opts: { note?: boolean; attachment?: AttachmentInfo } = {}): Promise<number> {
     const log = this.conversation(conversationId);
-    log.addPending(clientMsgId, text, this.welcome?.displayName ?? "", Date.now(), opts.note ? EventKind.NOTE : EventKind.MESSAGE);
+    const a = opts.attachment;
+    log.addPending(clientMsgId, text, this.welcome?.displayName ?? "", Date.now(), opts.note ? EventKind.NOTE : EventKind.MESSAGE, a);
+    // A file was uploaded first (POST /api/files); the message carries its id and the preview.
+    const file = a ? { attachmentId: a.id, ...(a.preview ? { preview: a.preview } : {}) } : {};
     try {
       const reply = await this.request(
-        { case: "send", value: { conversationId, clientMsgId, text, note: !!opts.note } },
+        { case: "send", value: { conversationId, clientMsgId, text, note: !!opts.note, ...file } },
         { retry: true },
       );
       const ack = reply.body.case === "ack" ? reply.body.value : undefined;

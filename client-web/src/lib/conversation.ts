@@ -1,5 +1,6 @@
 // One conversation as a client has seen it: events by seq (deduplicated), the caller's own
 // messages that are not yet acknowledged, and the other side's receipts.
+import { attachmentOf, type AttachmentInfo } from "./attachments.js";
 import { EventKind, ReceiptKind, Role, type ChatEvent } from "./proto.js";
 
 /** The server closed it because the visitor stayed silent after the idle prompt. */
@@ -24,6 +25,21 @@ export interface LogItem {
   /** Sent by this client's user (this visitor, or this agent). */
   own: boolean;
   failed?: boolean;
+  /** A file sent with the message (its text is then the caption, maybe empty). */
+  attachment?: AttachmentInfo;
+  /** NAVIGATED (staff only): the page's title; its URL is the text. */
+  pageTitle?: string;
+}
+
+/** The department a conversation is in now: the last one its JOINED, TRANSFERRED or REQUEUED
+ * entries name (a transfer to an agent names none), else `fallback`. */
+export function departmentOf(items: readonly Pick<LogItem, "kind" | "department">[], fallback = ""): string {
+  let dept = fallback;
+  for (const i of items) {
+    const moves = i.kind === EventKind.JOINED || i.kind === EventKind.TRANSFERRED || i.kind === EventKind.REQUEUED;
+    if (moves && i.department) dept = i.department;
+  }
+  return dept;
 }
 
 export class ConversationLog {
@@ -85,6 +101,9 @@ export class ConversationLog {
       department: ev.department,
       own: ev.kind === EventKind.MESSAGE && this.isOwn(ev.senderRole, ev.senderId),
     };
+    const attachment = attachmentOf(ev.attachment);
+    if (attachment) item.attachment = attachment;
+    if (ev.pageTitle) item.pageTitle = ev.pageTitle;
     if (ev.clientMsgId) {
       const p = this.dropPending(ev.clientMsgId);
       if (p) item.own = true;
@@ -95,7 +114,7 @@ export class ConversationLog {
   }
 
   /** An own message typed locally: shown at once, sent when possible. */
-  addPending(clientMsgId: string, text: string, name = "", atMs = Date.now(), kind: EventKind = EventKind.MESSAGE): LogItem {
+  addPending(clientMsgId: string, text: string, name = "", atMs = Date.now(), kind: EventKind = EventKind.MESSAGE, attachment?: AttachmentInfo): LogItem {
     const existing = this.pending.find((p) => p.clientMsgId === clientMsgId);
     if (existing) return existing;
     for (const item of this.bySeq.values()) if (item.clientMsgId === clientMsgId) return item;
@@ -110,6 +129,7 @@ export class ConversationLog {
       agentId: "",
       department: "",
       own: true,
+      ...(attachment ? { attachment } : {}),
     };
     this.pending.push(item);
     return item;

@@ -1,5 +1,6 @@
 // Renders a ConversationLog into an <ol role="log"> incrementally: existing rows are kept (so a
 // screen reader does not re-read them) and only their receipt marks change.
+import { fileLabel, type AttachmentInfo } from "./attachments.js";
 import type { ConversationLog, LogItem, OwnStatus } from "./conversation.js";
 import { formatTime, h } from "./format.js";
 import { EventKind, Role } from "./proto.js";
@@ -16,6 +17,8 @@ export interface TranscriptLabels {
   note?: (item: LogItem) => string;
   /** Name the sender under every message (a supervisor's view of someone else's chat). */
   senders?: boolean;
+  /** A file sent with a message (attachment_view.ts); without it, the file's name in words. */
+  attachment?: (a: AttachmentInfo, item: LogItem) => Node;
 }
 
 const roleNames: Partial<Record<Role, string>> = { [Role.VISITOR]: "visitor", [Role.AGENT]: "agent", [Role.SUPERVISOR]: "supervisor", [Role.ADMIN]: "admin", [Role.SYSTEM]: "system" };
@@ -77,11 +80,15 @@ export class TranscriptView {
       return h("li", { class: "sys", "data-seq": String(item.seq ?? "") }, text);
     }
     const who = item.own ? this.labels.you : item.senderName || this.labels.other;
+    const a = item.attachment;
+    const file = a ? (this.labels.attachment?.(a, item) ?? h("div", { class: "att" }, fileLabel(a, this.labels.locale))) : null;
     return h(
       "li",
-      { class: `msg ${item.own ? "own" : "other"}`, "data-seq": String(item.seq ?? ""), "data-role": roleNames[item.role] },
+      { class: `msg ${item.own ? "own" : "other"}${a ? " has-file" : ""}`, "data-seq": String(item.seq ?? ""), "data-role": roleNames[item.role] },
       h("span", { class: "sr" }, `${who}: `),
-      h("div", { class: "bubble", dir: "auto" }, item.text),
+      file,
+      // A file's caption may be empty: then no empty bubble under it.
+      a && !item.text ? null : h("div", { class: "bubble", dir: "auto" }, item.text),
       h("div", { class: "meta" },
         this.labels.senders ? h("span", { class: "sender", dir: "auto" }, who) : null,
         h("time", {}, formatTime(item.atMs, this.labels.locale)), h("span", { class: "mark" })),

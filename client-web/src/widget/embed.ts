@@ -4,6 +4,8 @@
 // data-departments="billing,tech", data-color, data-text-color, data-lang, data-position=left,
 // data-open, data-strings='{"title":"Help"}', data-metadata='{"plan":"pro"}'.
 // Pages may also call window.LiveChat.init({...}) themselves (with data-manual on the tag).
+// Route changes through the History API are reported to staff by themselves; a page that changes
+// what it shows otherwise (or sets its title later) calls window.LiveChat.pageView().
 import { Widget, type WidgetConfig } from "./widget.js";
 
 function parseJson<T>(text: string | undefined): T | undefined {
@@ -48,12 +50,17 @@ function init(overrides: Partial<WidgetConfig> = {}): Widget {
   return instance;
 }
 
+/** Tells staff the page now shows something else (its URL and title are read again). */
+function pageView(): void {
+  instance?.pageView();
+}
+
 declare global {
   interface Window {
-    LiveChat?: { init: typeof init };
+    LiveChat?: { init: typeof init; pageView: typeof pageView };
   }
 }
-window.LiveChat = { init };
+window.LiveChat = { init, pageView };
 
 if (!script?.hasAttribute("data-manual")) {
   if (document.body) init();

@@ -1,5 +1,5 @@
 // Widget texts. A host page overrides any of them with data-strings='{"title":"…"}' or picks a
-// built-in language with data-lang. Placeholders: {name}, {n}, {total}, {wait}, {dept}, {email}.
+// built-in language with data-lang. Placeholders: {name}, {n}, {total}, {wait}, {dept}, {email}, {size}.
 export const en = {
   launcherOpen: "Chat with us",
   launcherClose: "Close chat",
@@ -70,6 +70,20 @@ export const en = {
   supervisorJoined: "{name} (supervisor) joined the chat",
   // A refused join or offline message (FORBIDDEN): neutral, never why.
   unavailable: "Chat is not available right now.",
+  // Files in chat (only when the server takes them). {size}: the limit, {name}: a file's name.
+  attach: "Attach a file",
+  takePhoto: "Take a photo",
+  removeFile: "Remove {name}",
+  dropHint: "Drop the file here to send it",
+  uploading: "Uploading {name}…",
+  fileTooLarge: "That file is over {size}",
+  fileType: "That type of file can't be sent",
+  uploadNetwork: "Could not reach the server to send the file. Check the connection and try again.",
+  uploadBusy: "Too many files at once. Wait a moment and try again.",
+  uploadFailed: "The file could not be sent. Try again.",
+  downloadFile: "Download",
+  openImage: "Open {name} full size",
+  fileFailed: "Could not load the file",
 } as const;
 
 export type Strings = { [K in keyof typeof en]: string };
@@ -107,6 +121,19 @@ const fr: Partial<Strings> = {
   closedIdle: "Cette discussion a été fermée faute de réponse pendant un moment.",
   supervisorJoined: "{name} (responsable) a rejoint la discussion",
   unavailable: "La discussion n'est pas disponible pour le moment.",
+  attach: "Joindre un fichier",
+  takePhoto: "Prendre une photo",
+  removeFile: "Retirer {name}",
+  dropHint: "Déposez le fichier ici pour l'envoyer",
+  uploading: "Envoi de {name}…",
+  fileTooLarge: "Ce fichier dépasse {size}",
+  fileType: "Ce type de fichier ne peut pas être envoyé",
+  uploadNetwork: "Impossible de joindre le serveur pour envoyer le fichier. Vérifiez la connexion et réessayez.",
+  uploadBusy: "Trop de fichiers à la fois. Patientez un instant et réessayez.",
+  uploadFailed: "Le fichier n'a pas pu être envoyé. Réessayez.",
+  downloadFile: "Télécharger",
+  openImage: "Ouvrir {name} en taille réelle",
+  fileFailed: "Impossible de charger le fichier",
 };
 
 const de: Partial<Strings> = {
@@ -141,6 +168,19 @@ const de: Partial<Strings> = {
   closedIdle: "Dieser Chat wurde geschlossen, weil eine Weile keine Antwort kam.",
   supervisorJoined: "{name} (Teamleitung) ist dem Chat beigetreten",
   unavailable: "Der Chat ist gerade nicht verfügbar.",
+  attach: "Datei anhängen",
+  takePhoto: "Foto aufnehmen",
+  removeFile: "{name} entfernen",
+  dropHint: "Datei hier ablegen, um sie zu senden",
+  uploading: "{name} wird hochgeladen…",
+  fileTooLarge: "Diese Datei ist größer als {size}",
+  fileType: "Dieser Dateityp kann nicht gesendet werden",
+  uploadNetwork: "Der Server ist nicht erreichbar, die Datei wurde nicht gesendet. Prüfen Sie die Verbindung und versuchen Sie es erneut.",
+  uploadBusy: "Zu viele Dateien auf einmal. Warten Sie einen Moment und versuchen Sie es erneut.",
+  uploadFailed: "Die Datei konnte nicht gesendet werden. Versuchen Sie es erneut.",
+  downloadFile: "Herunterladen",
+  openImage: "{name} in voller Größe öffnen",
+  fileFailed: "Die Datei konnte nicht geladen werden",
 };
 
 const es: Partial<Strings> = {
@@ -175,6 +215,19 @@ const es: Partial<Strings> = {
   closedIdle: "Este chat se cerró porque no hubo respuesta durante un rato.",
   supervisorJoined: "{name} (supervisor) se unió al chat",
   unavailable: "El chat no está disponible en este momento.",
+  attach: "Adjuntar un archivo",
+  takePhoto: "Hacer una foto",
+  removeFile: "Quitar {name}",
+  dropHint: "Suelta el archivo aquí para enviarlo",
+  uploading: "Subiendo {name}…",
+  fileTooLarge: "Ese archivo supera {size}",
+  fileType: "Ese tipo de archivo no se puede enviar",
+  uploadNetwork: "No se pudo contactar con el servidor para enviar el archivo. Comprueba la conexión y vuelve a intentarlo.",
+  uploadBusy: "Demasiados archivos a la vez. Espera un momento y vuelve a intentarlo.",
+  uploadFailed: "No se pudo enviar el archivo. Vuelve a intentarlo.",
+  downloadFile: "Descargar",
+  openImage: "Abrir {name} a tamaño completo",
+  fileFailed: "No se pudo cargar el archivo",
 };
 
 const languages: Record<string, Partial<Strings>> = { en, fr, de, es };

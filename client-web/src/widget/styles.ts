@@ -107,6 +107,41 @@ input:focus, textarea:focus, select:focus { border-color: var(--accent); outline
 .stars label { font-size: 30px; cursor: pointer; color: #d1d5db; line-height: 1; padding: 2px; border-radius: 6px; }
 .stars label.on { color: #f59e0b; }
 .stars input:focus-visible + label { outline: 3px solid color-mix(in srgb, var(--accent) 55%, white); }
+/* Files: the composer's buttons, the staged files, the drop hint, files in the transcript. */
+.att-buttons { display: flex; gap: 2px; align-self: flex-end; }
+.att-buttons[hidden], .att-input { display: none; }
+.att-btn { width: 42px; height: 42px; border: 0; border-radius: 12px; background: none; color: var(--muted); cursor: pointer; display: grid; place-items: center; flex: none; }
+.att-btn:hover { background: var(--soft); color: var(--fg); }
+.att-btn:disabled { opacity: .5; cursor: default; }
+.att-tray { border-top: 1px solid var(--line); padding: 8px 12px 0; display: flex; flex-direction: column; gap: 4px; }
+.att-tray[hidden] { display: none; }
+.att-staged { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 6px; }
+.att-chip { display: inline-flex; align-items: center; gap: 6px; max-width: 100%; background: var(--soft); border-radius: 999px; padding: 2px 4px 2px 12px; font-size: 13px; }
+.att-chip .att-name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 200px; }
+.att-size { color: var(--muted); font-size: 12px; white-space: nowrap; }
+.att-remove { background: none; border: 0; color: var(--muted); cursor: pointer; font-size: 16px; line-height: 1; padding: 2px 7px; border-radius: 999px; }
+.att-remove:hover { background: #e5e7eb; }
+.att-status, .att-problem { margin: 0; font-size: 12.5px; }
+.att-status:empty, .att-problem:empty, .att-error:empty { display: none; }
+.att-status { color: var(--muted); }
+.att-tray.busy .att-status::before { content: ""; display: inline-block; width: 10px; height: 10px; margin-right: 6px; border: 2px solid var(--accent); border-right-color: transparent; border-radius: 50%; vertical-align: -1px; animation: lc-spin .8s linear infinite; }
+@keyframes lc-spin { to { transform: rotate(360deg); } }
+.att-problem, .att-error { color: #b91c1c; }
+.drop-hint { position: absolute; inset: 0; z-index: 5; display: grid; place-items: center; padding: 24px; background: color-mix(in srgb, var(--accent) 12%, rgba(255,255,255,.92)); border: 3px dashed var(--accent); border-radius: var(--radius); pointer-events: none; }
+.drop-hint[hidden] { display: none; }
+.drop-hint span { background: var(--bg); color: var(--fg); font-weight: 650; padding: 10px 16px; border-radius: 12px; box-shadow: 0 4px 14px rgba(17,24,39,.15); }
+.msg.has-file .bubble { margin-top: 4px; }
+.att { margin: 0; max-width: 100%; }
+.att-image img { display: block; max-width: 100%; height: auto; border-radius: 12px; background: var(--soft); object-fit: cover; }
+.att-open { display: block; border-radius: 12px; }
+.att-meta { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; font-size: 12px; margin-top: 3px; }
+.att-image .att-meta .att-name { color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 160px; }
+.att-file { display: flex; align-items: center; gap: 10px; background: var(--soft); border: 1px solid var(--line); border-radius: 14px; padding: 8px 12px; }
+.att-file .att-meta { margin: 0; }
+.att-file .att-name { font-weight: 600; font-size: 13.5px; overflow-wrap: anywhere; }
+.att-icon { flex: none; width: 36px; height: 42px; border-radius: 6px; background: var(--accent); color: var(--accent-text); font-size: 10.5px; font-weight: 750; letter-spacing: .02em; display: grid; place-items: center; }
+.att-download { background: none; border: 0; color: var(--accent); cursor: pointer; font-size: 12.5px; padding: 2px 0; text-decoration: underline; }
+.att-download:disabled { opacity: .6; cursor: default; }
 @media (max-width: 480px) {
   .root { bottom: 12px; right: 12px; }
   .root.left { left: 12px; }

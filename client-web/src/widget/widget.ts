@@ -1,14 +1,22 @@
 // The visitor widget: launcher + panel in a shadow root. Pre-chat form, queue, chat, offline form,
 // rating. State that must survive a reload (token, open conversation, unsent messages) lives in
-// localStorage; everything else is rebuilt from the server's replay on resume.
+// localStorage; everything else is rebuilt from the server's replay on resume. The page the
+// visitor is on goes to staff from the start, with or without a chat (page_view.ts).
+import { AttachBox, dropTarget, uploadWithPreview, type AttachBoxTexts } from "../lib/attach_box.js";
+import { attachmentView, type AttachmentTexts } from "../lib/attachment_view.js";
+import {
+  attachmentOf, departmentFilePolicy, fileLabel, fromBase64, httpBase, messageSummary, toBase64, type AttachmentInfo, type FilePolicy, type FileServer,
+} from "../lib/attachments.js";
 import { ChatClient, OfflineError, ServerError, wsUrl } from "../lib/client.js";
-import { isIdleClose, type LogItem } from "../lib/conversation.js";
+import { departmentOf, isIdleClose, type LogItem } from "../lib/conversation.js";
+import { FileCache } from "../lib/file_cache.js";
 import { download, h } from "../lib/format.js";
 import { TranscriptView } from "../lib/transcript.js";
 import { newId } from "../lib/ids.js";
 import { ErrorCode, EventKind, ReceiptKind, Role, type ServerEnvelope } from "../lib/proto.js";
 import { reopening } from "./hours.js";
 import { fill, strings, type Strings } from "./i18n.js";
+import { PAGE_VIEW_PROTOCOL, PageReporter, pageFacts, watchNavigation, type PageFacts } from "./page_view.js";
 import { widgetCss } from "./styles.js";
 import { TypingNotifier } from "./typing.js";
 
@@ -32,11 +40,15 @@ export interface WidgetConfig {
 // or their address is banned); the widget says so neutrally and offers nothing to retry.
 type Phase = "connecting" | "prechat" | "offline" | "offline-sent" | "queued" | "chat" | "closed" | "rated" | "unavailable";
 
+/** A file of an unsent message, as localStorage keeps it (the preview in base64). */
+type SavedFile = Omit<AttachmentInfo, "preview"> & { preview?: string };
+
 interface Saved {
   token?: string;
   conversationId?: string;
-  /** Messages typed but not yet acknowledged: re-sent with the same ids after a reload. */
-  outbox?: { id: string; text: string }[];
+  /** Messages typed but not yet acknowledged: re-sent with the same ids after a reload (a file
+   * already uploaded goes again by its id). */
+  outbox?: { id: string; text: string; file?: SavedFile }[];
   closed?: { id: string; transcript: string; rated?: boolean; idle?: boolean };
   name?: string;
   email?: string;
@@ -44,6 +56,8 @@ interface Saved {
   emailed?: { id: string; to: string };
   /** The panel was open: a reload keeps it open. */
   open?: boolean;
+  /** The department the open conversation was started in (its file limits apply). */
+  department?: string;
 }
 
 const chatIcon = `<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/></svg>`;
@@ -97,6 +111,14 @@ export class Widget {
   private readonly idleBox: HTMLDivElement;
   private view?: TranscriptView;
   private composer?: HTMLTextAreaElement;
+  /** The conversation's files shown in the transcript (revoked with its view). */
+  private readonly files: FileCache;
+  /** Attaching files to the next message: only while the department takes files and a chat is open. */
+  private attach?: AttachBox;
+  /** The file policy the composer was built with ("" = none): a transfer may change it. */
+  private policyKey = "";
+  /** The host page as staff see it: sent after every Welcome and every navigation. */
+  private readonly pages: PageReporter;
 
   constructor(
     host: HTMLElement,
@@ -148,6 +170,8 @@ export class Widget {
     this.panel.addEventListener("keydown", (e) => {
       if (e.key === "Escape") this.toggle(false);
     });
+    this.files = new FileCache(this.fileServer());
+    dropTarget(this.panel, { hint: this.t.dropHint, accepts: () => !!this.attach?.accepting, onFiles: (f) => this.attach?.add(f) });
 
     this.client = new ChatClient({
       url: wsUrl(cfg.server),
@@ -158,6 +182,12 @@ export class Widget {
       }),
       pingIntervalMs: cfg.pingIntervalMs,
     });
+    this.pages = new PageReporter({
+      // While the widget flashes the host's title, the page's own title is the one it keeps.
+      read: () => pageFacts(window, new Date(), this.titleTimer ? this.hostTitle : undefined),
+      send: (p) => this.sendPageView(p),
+    });
+    watchNavigation(window, () => this.pageView());
     this.client.on("welcome", () => this.onWelcome());
     this.client.on("push", (e) => this.onPush(e));
     this.client.on("state", () => this.renderBanner());
@@ -193,7 +223,7 @@ export class Widget {
       this.saved.outbox = this.client
         .conversation(this.conv)
         .pendingItems()
-        .map((p) => ({ id: p.clientMsgId, text: p.text }));
+        .map((p) => ({ id: p.clientMsgId, text: p.text, ...(p.attachment ? { file: savedFile(p.attachment) } : {}) }));
     }
     try {
       localStorage.setItem(this.storeKey, JSON.stringify(this.saved));
@@ -204,8 +234,21 @@ export class Widget {
 
   // ------------------------------------------------------------------ protocol
 
+  /** The host page changed (or the page says so: window.LiveChat.pageView()): staff are told,
+   * throttled, when the server takes page views. */
+  pageView(): void {
+    if ((this.client.welcome?.protocolVersion ?? 0) >= PAGE_VIEW_PROTOCOL) this.pages.changed();
+  }
+
+  private sendPageView(p: PageFacts): void {
+    // Never the visitor's concern: a refusal (too many, a URL the server does not take) or a lost
+    // connection is dropped; the next Welcome sends the page again.
+    this.client.request({ case: "pageView", value: p }).catch(() => {});
+  }
+
   private onWelcome(): void {
     const w = this.client.welcome!;
+    if (w.protocolVersion >= PAGE_VIEW_PROTOCOL) this.pages.connected();
     this.saved.token = w.visitorToken;
     this.agentsOnline.clear();
     this.closedDepts.clear();
@@ -221,7 +264,7 @@ export class Widget {
       this.saved.conversationId = open;
       this.client.conversation(open);
       if (fresh) {
-        for (const m of this.saved.outbox ?? []) this.sendText(m.text, m.id);
+        for (const m of this.saved.outbox ?? []) this.sendText(m.text, m.id, m.file && loadedFile(m.file));
       }
       if (this.phase === "connecting" || this.phase === "prechat" || this.phase === "offline") {
         this.phase = this.phaseFromLog() ?? "queued";
@@ -293,10 +336,11 @@ export class Widget {
           if (!this.open) this.showPreview(this.agentName || this.t.title, this.t.idlePrompt);
         } else if (ev.kind === EventKind.MESSAGE && ev.senderRole !== Role.VISITOR) {
           this.typingEl.hidden = true;
-          this.live.textContent = `${ev.senderName || this.t.agent}: ${ev.text}`;
+          const text = messageSummary(ev.text, attachmentOf(ev.attachment));
+          this.live.textContent = `${ev.senderName || this.t.agent}: ${text}`;
           if (!this.open) {
             this.unread++;
-            this.showPreview(ev.senderName || this.agentName || this.t.agent, ev.text);
+            this.showPreview(ev.senderName || this.agentName || this.t.agent, text);
           }
           this.sendReceipt(ReceiptKind.DELIVERED, Number(ev.seq));
         }
@@ -339,9 +383,9 @@ export class Widget {
     this.render();
   }
 
-  private sendText(text: string, id = newId("m")): void {
+  private sendText(text: string, id = newId("m"), attachment?: AttachmentInfo): void {
     const conv = this.conv;
-    this.client.sendMessage(conv, text, id).then(
+    this.client.sendMessage(conv, text, id, { attachment }).then(
       () => {
         this.persist();
         this.renderLog();
@@ -513,7 +557,10 @@ export class Widget {
 
   private setBody(...nodes: Node[]): void {
     this.body.replaceChildren(...nodes);
+    // The transcript goes, and the blob: URLs of its files with it.
+    if (this.view) this.files.revokeAll();
     this.view = undefined;
+    this.attach = undefined;
   }
 
   private departmentSelect(id: string): HTMLSelectElement {
@@ -685,6 +732,7 @@ export class Widget {
       this.saved.conversationId = this.conv;
       this.saved.closed = undefined;
       this.saved.emailed = undefined;
+      this.saved.department = dept;
       this.lastDelivered = this.lastRead = 0;
       const log = this.client.conversation(this.conv);
       log.addPending(clientMsgId, question, name, Number(ack.atMs) || Date.now());
@@ -732,7 +780,11 @@ export class Widget {
         status: { queued: this.t.queued, sent: this.t.sent, delivered: this.t.delivered, read: this.t.read, failed: this.t.failed },
         system: (item) => this.systemText(item),
         locale: this.cfg.lang,
+        attachment: (a) => attachmentView(a, this.files, this.attachmentTexts()),
       });
+      this.renderComposer();
+    } else if (policyKey(this.filePolicyNow()) !== this.policyKey) {
+      // Moved to a department with other file limits (or the Welcome changed them).
       this.renderComposer();
     }
     let queueEl = this.body.querySelector<HTMLElement>(".queue");
@@ -765,13 +817,38 @@ export class Widget {
     return fill(this.t.minutes, { n: Math.round(s / 60) });
   }
 
+  /** The department the conversation is in now (a transfer moves it), for its file limits. */
+  private convDepartment(): string {
+    const items = this.conv && this.client.hasConversation(this.conv) ? this.client.conversation(this.conv).items() : [];
+    return departmentOf(items, this.saved.department || this.cfg.department);
+  }
+
+  /** What the conversation's department takes (undefined: no files there, or none at all). */
+  private filePolicyNow(): FilePolicy | undefined {
+    return departmentFilePolicy(this.client.welcome, this.convDepartment());
+  }
+
   private renderComposer(): void {
+    // Rebuilt when the file limits change: what was typed stays.
+    const typed = this.composer?.isConnected ? this.composer.value : "";
     const input = h("textarea", { rows: "1", "aria-label": this.t.composer, placeholder: this.t.composer, maxlength: "8000" });
+    input.value = typed;
     const send = h("button", { class: "primary", type: "submit" }, this.t.send);
+    const policy = this.filePolicyNow();
+    this.policyKey = policyKey(policy);
+    this.attach = policy
+      ? new AttachBox({ policy, texts: this.attachTexts(), locale: this.cfg.lang, pasteInto: input, onBusy: (busy) => (send.disabled = busy) })
+      : undefined;
+    const attach = this.attach;
     const form = h("form", {
       class: "composer",
       onsubmit: (e: Event) => {
         e.preventDefault();
+        if (attach?.uploading) return;
+        if (attach?.files.length) {
+          void this.sendFiles(attach, input);
+          return;
+        }
         const text = input.value;
         if (!text.trim()) return;
         input.value = "";
@@ -779,7 +856,7 @@ export class Widget {
         this.sendText(text);
         input.focus();
       },
-    }, input, send);
+    }, attach?.buttons ?? null, input, send);
     input.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
@@ -811,7 +888,38 @@ export class Widget {
     }, this.t.endChat);
     const dl = h("button", { class: "small", type: "button", onclick: () => this.downloadTranscript() }, this.t.download);
     this.composer = input;
-    this.bottom.replaceChildren(form, h("div", { class: "footer-actions" }, dl, this.emailToggle(), end));
+    this.bottom.replaceChildren(...(attach ? [attach.tray] : []), form, h("div", { class: "footer-actions" }, dl, this.emailToggle(), end));
+  }
+
+  /** Uploads the staged files, each then sent as a message (the typed text as the first one's
+   * caption, taken from the box only once that upload worked: a failure loses nothing). */
+  private async sendFiles(attach: AttachBox, input: HTMLTextAreaElement): Promise<void> {
+    const conv = this.conv;
+    const srv = this.fileServer();
+    await attach.sendAll(input.value, async (file, caption) => {
+      const a = await uploadWithPreview(srv, conv, file);
+      // What was typed meanwhile stays in the box.
+      if (caption && input.value.startsWith(caption)) input.value = input.value.slice(caption.length);
+      if (caption) this.typing.stop();
+      if (this.conv === conv) this.sendText(caption, newId("m"), a);
+    });
+    input.focus();
+  }
+
+  private fileServer(): FileServer {
+    return { base: httpBase(this.cfg.server), token: () => this.client?.welcome?.visitorToken || this.saved.token || "" };
+  }
+
+  private attachTexts(): AttachBoxTexts {
+    const t = this.t;
+    return {
+      attach: t.attach, takePhoto: t.takePhoto, remove: t.removeFile, uploading: t.uploading,
+      tooLarge: t.fileTooLarge, badType: t.fileType, network: t.uploadNetwork, rateLimited: t.uploadBusy, uploadFailed: t.uploadFailed,
+    };
+  }
+
+  private attachmentTexts(): AttachmentTexts {
+    return { download: this.t.downloadFile, open: this.t.openImage, failed: this.t.fileFailed, locale: this.cfg.lang };
   }
 
   /** The server sends email (--smtp-url): only then is there a transcript to ask for. */
@@ -929,8 +1037,14 @@ export class Widget {
       const when = item.atMs ? new Date(item.atMs).toISOString().replace("T", " ").slice(0, 19) : "";
       const sys = this.systemText(item);
       if (item.kind === EventKind.JOINED) continue;
+      // Staff-only kinds never reach a visitor; were one to, it is no message either.
+      if (!sys && item.kind !== EventKind.MESSAGE) continue;
       if (sys) lines.push(`[${when}] — ${sys}`);
-      else lines.push(`[${when}] ${item.own ? this.saved.name || this.t.you : item.senderName || this.t.agent}: ${item.text}`);
+      else {
+        const file = item.attachment ? fileLabel(item.attachment, this.cfg.lang) : "";
+        const text = [item.text, file].filter(Boolean).join(" ");
+        lines.push(`[${when}] ${item.own ? this.saved.name || this.t.you : item.senderName || this.t.agent}: ${text}`);
+      }
     }
     return lines.join("\n") + "\n";
   }
@@ -1015,6 +1129,7 @@ export class Widget {
     this.saved.conversationId = undefined;
     this.saved.closed = undefined;
     this.saved.emailed = undefined;
+    this.saved.department = undefined;
     this.saved.outbox = [];
     this.queue = undefined;
     this.agentName = "";
@@ -1025,4 +1140,18 @@ export class Widget {
     this.render();
     this.body.querySelector<HTMLElement>("input")?.focus();
   }
+}
+
+function policyKey(p: FilePolicy | undefined): string {
+  return p ? `${p.maxBytes} ${p.types.join(",")}` : "";
+}
+
+function savedFile(a: AttachmentInfo): SavedFile {
+  const { preview, ...rest } = a;
+  return preview ? { ...rest, preview: toBase64(preview) } : rest;
+}
+
+function loadedFile(f: SavedFile): AttachmentInfo {
+  const { preview, ...rest } = f;
+  return preview ? { ...rest, preview: fromBase64(preview) } : rest;
 }

@@ -303,7 +303,7 @@ describe("history", () => {
     await a.page.locator(".chat-item").first().click();
     const side = a.page.locator("aside.side");
     // Redis has let the first chat go; the server fills the list from the archive.
-    await poll(() => side.locator("h3").nth(1).textContent()).toBe("Previous conversations (1)");
+    await poll(() => side.locator("h3", { hasText: /^Previous conversations/ }).textContent()).toBe("Previous conversations (1)");
     const visitorId = (await side.locator(".ctx dd.mono").textContent())!;
     await side.getByRole("button", { name: "All history of this visitor" }).click();
     await expect(a.page.getByLabel("Visitor id", { exact: true }).inputValue()).resolves.toBe(visitorId);

@@ -67,6 +67,25 @@ describe("ChatClient", () => {
     expect(client.state).toBe("ready");
   }
 
+  it("sends a message with a file: its id and preview on the wire, shown pending with it", async () => {
+    storingServer(server);
+    await ready();
+    const preview = new Uint8Array([0xff, 0xd8, 0xff, 0xe0]);
+    const a = { id: "f0123", name: "photo.jpg", type: "image/jpeg", size: 2048, width: 640, height: 480, preview };
+    const sent = client.sendMessage(CONV, "caption", "m1", { attachment: a });
+    expect(client.conversation(CONV).pendingItems()[0]!.attachment).toEqual(a);
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(sent).resolves.toBe(1);
+    const send = server.requests.find((r) => r.body.case === "send")!;
+    expect(send.body.value).toMatchObject({ conversationId: CONV, clientMsgId: "m1", text: "caption", attachmentId: "f0123", preview });
+    // The confirmed message keeps its file.
+    expect(client.conversation(CONV).items()[0]!.attachment?.id).toBe("f0123");
+    client.sendMessage(CONV, "plain", "m2");
+    await vi.advanceTimersByTimeAsync(0);
+    const plain = server.requests.filter((r) => r.body.case === "send").at(-1)!;
+    expect(plain.body.value).toMatchObject({ attachmentId: "", preview: new Uint8Array() });
+  });
+
   it("builds the WebSocket URL from a page URL", () => {
     expect(wsUrl("http://example.org:8080")).toBe("ws://example.org:8080/ws");
     expect(wsUrl("https://chat.example.org/")).toBe("wss://chat.example.org/ws");
