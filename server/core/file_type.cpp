@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "server/core/ascii.hpp"
 #include "server/core/utf8.hpp"
 
 namespace lc::core {
@@ -17,17 +18,10 @@ bool starts(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::string extension(std::string_view name) {
   const auto dot = name.rfind('.');
   if (dot == std::string_view::npos) return {};
-  return lower(name.substr(dot + 1));
+  return ascii_lower(name.substr(dot + 1));
 }
 
 std::uint32_t be16(std::string_view s, std::size_t at) {
@@ -60,7 +54,7 @@ std::optional<std::string> markup_type(std::string_view head) {
     head.remove_prefix(1);
   }
   if (head.empty() || head.front() != '<') return std::nullopt;
-  const std::string start = lower(head.substr(0, 1024));
+  const std::string start = ascii_lower(head.substr(0, 1024));
   if (start.find("<svg") != std::string::npos) return "image/svg+xml";
   for (auto tag : {"<!doctype html"sv, "<html"sv, "<head"sv, "<body"sv, "<script"sv, "<iframe"sv,
                    "<meta"sv, "<a "sv, "<div"sv, "<img"sv, "<style"sv, "<title"sv}) {

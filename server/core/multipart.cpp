@@ -4,18 +4,13 @@
 #include <cctype>
 #include <vector>
 
+#include "server/core/ascii.hpp"
+
 namespace lc::core {
 
 namespace {
 
 constexpr std::size_t max_head_bytes = 8UL * 1024;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -32,7 +27,7 @@ std::vector<std::pair<std::string, std::string>> parameters(std::string_view val
     ++i;
     const auto eq = value.find('=', i);
     if (eq == std::string_view::npos) break;
-    const std::string name = lower(trim(value.substr(i, eq - i)));
+    const std::string name = ascii_lower(trim(value.substr(i, eq - i)));
     std::string v;
     std::size_t j = eq + 1;
     while (j < value.size() && value[j] == ' ') ++j;
@@ -61,7 +56,7 @@ bool boundary_char(char c) {
 
 std::optional<std::string> multipart_reader::boundary_of(std::string_view content_type) {
   const auto semi = content_type.find(';');
-  if (lower(trim(content_type.substr(0, semi))) != "multipart/form-data") return std::nullopt;
+  if (ascii_lower(trim(content_type.substr(0, semi))) != "multipart/form-data") return std::nullopt;
   for (auto& [name, value] : parameters(content_type)) {
     if (name != "boundary") continue;
     if (value.empty() || value.size() > 70 || value.back() == ' ' ||
@@ -88,7 +83,7 @@ bool multipart_reader::parse_head(std::string_view head) {
     head.remove_prefix(eol == std::string_view::npos ? head.size() : eol + 2);
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    const auto field = lower(trim(line.substr(0, colon)));
+    const auto field = ascii_lower(trim(line.substr(0, colon)));
     const auto value = trim(line.substr(colon + 1));
     if (field == "content-disposition") {
       for (auto& [k, v] : parameters(value)) {

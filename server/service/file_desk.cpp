@@ -115,15 +115,13 @@ asio::awaitable<void> file_desk::sweep_unsent() {
 
 asio::awaitable<std::optional<file_desk::caller>> file_desk::authenticate(
     const http_request& request) {
-  constexpr std::string_view bearer = "Bearer ";
-  std::string_view auth = request.authorization;
-  if (auth.substr(0, bearer.size()) != bearer) co_return std::nullopt;
-  auth.remove_prefix(bearer.size());
+  const auto token = rest::bearer_token(request.authorization);
+  if (!token) co_return std::nullopt;
   const auto now_s = wall_clock_ms() / 1000;
-  if (auto v = core::verify_visitor_token(auth, ctx_.options.secret, now_s)) {
+  if (auto v = core::verify_visitor_token(*token, ctx_.options.secret, now_s)) {
     co_return caller{pb::ROLE_VISITOR, v->visitor_id, {}};
   }
-  auto staff = core::verify_agent_token(auth, ctx_.options.secret, now_s);
+  auto staff = core::verify_agent_token(*token, ctx_.options.secret, now_s);
   if (!staff || staff->issued_at_ms < co_await ctx_.reads.agent_not_before(staff->agent_id)) {
     co_return std::nullopt;
   }

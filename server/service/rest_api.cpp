@@ -63,11 +63,9 @@ void rest_api::handle(http_request request, std::function<void(http_response)> d
 
 asio::awaitable<std::optional<core::agent_claims>> rest_api::authenticate(
     const http_request& request) {
-  constexpr std::string_view bearer = "Bearer ";
-  std::string_view auth = request.authorization;
-  if (auth.substr(0, bearer.size()) != bearer) co_return std::nullopt;
-  auth.remove_prefix(bearer.size());
-  auto claims = core::verify_agent_token(auth, ctx_.options.secret, wall_clock_ms() / 1000);
+  const auto token = rest::bearer_token(request.authorization);
+  if (!token) co_return std::nullopt;
+  auto claims = core::verify_agent_token(*token, ctx_.options.secret, wall_clock_ms() / 1000);
   if (!claims) co_return std::nullopt;
   if (claims->issued_at_ms < co_await ctx_.reads.agent_not_before(claims->agent_id)) {
     co_return std::nullopt;

@@ -34,6 +34,12 @@ void write_attachment(core::json_writer& j, const pb::ChatEvent& e) {
   j.end_object();
 }
 
+std::optional<std::string_view> bearer_token(std::string_view authorization) {
+  constexpr std::string_view bearer = "Bearer ";
+  if (authorization.substr(0, bearer.size()) != bearer) return std::nullopt;
+  return authorization.substr(bearer.size());
+}
+
 http_response no_record_reply() {
   return error_reply(503, "archive_unavailable", "this node has no system of record");
 }

@@ -23,6 +23,8 @@ const char* role_name(livechat::v1::Role role);
 // An event's file as the REST API and webhooks show it: id, name, type, size, width, height
 // (not the preview), under the key "attachment"; nothing when the event has none.
 void write_attachment(core::json_writer& j, const livechat::v1::ChatEvent& e);
+// The token of an "Authorization: Bearer <token>" header; nothing for any other header.
+std::optional<std::string_view> bearer_token(std::string_view authorization);
 // A row id in a path ("/api/canned/17"): a positive decimal, nothing else.
 std::optional<std::int64_t> path_id(std::string_view s);
 

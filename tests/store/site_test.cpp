@@ -25,6 +25,16 @@ class Site : public redis_suite {
                               "Linux", "desktop", "de-DE", "Europe/Berlin",           60};
     return env_->run(env_->store().page_view(std::move(p)));
   }
+  void join(const std::string& conv, const std::string& visitor) {
+    store::join_params j;
+    j.conversation_id = conv;
+    j.visitor_id = visitor;
+    j.name = "Vic";
+    j.department = "billing";
+    j.first_message = "hi";
+    j.client_msg_id = "m1";
+    env_->run(env_->store().join(j));
+  }
   std::vector<pb::SiteVisitor> list() { return env_->run(env_->reads().site_list(100)).visitors; }
   std::int64_t lapses_at(const std::string& visitor) {
     return std::stoll(redis().command({"ZSCORE", "lc:site", visitor}));
@@ -79,14 +89,7 @@ TEST_F(Site, LeavingShortensTheVisitAndTheHeartbeatKeepsIt) {
 }
 
 TEST_F(Site, ANewPageDuringAChatIsANavigatedEventForStaffOnly) {
-  store::join_params j;
-  j.conversation_id = "c-site-1";
-  j.visitor_id = "v1";
-  j.name = "Vic";
-  j.department = "billing";
-  j.first_message = "hi";
-  j.client_msg_id = "m1";
-  env_->run(env_->store().join(j));
+  join("c-site-1", "v1");
   view("v1", "https://shop.example/cart", "Cart");
   view("v1", "https://shop.example/cart", "Cart (1)");  // the same page, retitled
   const auto moved = view("v1", "https://shop.example/checkout", "Checkout");
@@ -108,14 +111,7 @@ TEST_F(Site, ANewPageDuringAChatIsANavigatedEventForStaffOnly) {
 }
 
 TEST_F(Site, AChatTakesAFewHundredNavigationsAtMost) {
-  store::join_params j;
-  j.conversation_id = "c-site-2";
-  j.visitor_id = "v2";
-  j.name = "Flip";
-  j.department = "billing";
-  j.first_message = "hi";
-  j.client_msg_id = "m1";
-  env_->run(env_->store().join(j));
+  join("c-site-2", "v2");
   for (int i = 0; i < 205; ++i) view("v2", "https://shop.example/p" + std::to_string(i));
   auto events = env_->run(env_->reads().events("c-site-2", 0));
   const auto navigated = std::count_if(events.begin(), events.end(), [](const pb::ChatEvent& e) {
