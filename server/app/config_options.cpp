@@ -375,7 +375,12 @@ std::span<const option_spec> option_table() {
          c.file_types = std::move(*list);
          return {};
        },
-       [](const config& c) { return join_list(c.file_types); }},
+       [](const config& c) {
+         // The default list is longer than a help line: named by what it holds.
+         return c.file_types == core::default_file_types()
+                    ? std::string("images, PDF, text, CSV, zip, gzip, MP4, office documents")
+                    : join_list(c.file_types);
+       }},
       {"--uploads-per-hour", "LIVECHAT_UPLOADS_PER_HOUR", "N",
        "Files one visitor may upload an hour (twice that per address)",
        [](config& c, const std::string& v) { return set_uint(c.uploads_per_hour, v, 1, 100000); },
