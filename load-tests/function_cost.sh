@@ -53,7 +53,7 @@ epoch=$(cli FCALL lc_lease 0 n1 600000 0)
 conv=c0123456789abcdef01234567
 visitor=v0123456789abcdef01234567
 agent=alice
-cli FCALL lc_join 0 n1 "$epoch" "$conv" "$visitor" Vee "" support "" "" "" "" 0 >/dev/null
+cli FCALL lc_join 0 n1 "$epoch" "$conv" "$visitor" Vee "" support "" "" "" "" 0 "" "" >/dev/null
 cli FCALL lc_agent_connect 0 n1 "$epoch" "$agent" Alice 4 support >/dev/null
 cli FCALL lc_presence 0 n1 "$epoch" "$agent" online 4 >/dev/null
 [ "$(cli FCALL lc_match 0 support 1 | head -1)" = "$conv" ] || {

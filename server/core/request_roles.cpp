@@ -35,6 +35,7 @@ bool visitor_may(body b) {
     case body::kOfflineMessage:
     case body::kEmailTranscript:
     case body::kPageView:
+    case body::kDeclineInvitation:
     case body::kPing:
       return true;
     default:
@@ -55,6 +56,7 @@ bool agent_may(body b) {
     case body::kWatch:
     case body::kBargeIn:
     case body::kFollowBoard:
+    case body::kInvite:
     case body::kPing:
       return true;
     default:
@@ -102,6 +104,10 @@ const char* request_name(body b) {
       return "email_transcript";
     case body::kPageView:
       return "page_view";
+    case body::kInvite:
+      return "invite";
+    case body::kDeclineInvitation:
+      return "decline_invitation";
     case body::BODY_NOT_SET:
       break;
   }

@@ -4,8 +4,10 @@
 #include <cctype>
 #include <string>
 
+#include "server/core/chat_form.hpp"
 #include "server/core/file_type.hpp"
 #include "server/core/ids.hpp"
+#include "server/core/invitation_rule.hpp"
 #include "server/core/mail.hpp"
 #include "server/core/request_roles.hpp"
 #include "server/core/time_zone.hpp"
@@ -143,21 +145,14 @@ check page_url_field(std::string_view value, const limits& lim) {
   return url_field("page_url", value, lim);
 }
 
-// Deliberately loose ("x@y", no spaces): the address is only shown to agents, never mailed to.
+// The address is only shown to agents, never mailed to: looks_like_email is enough.
 check email_field(const char* field, std::string_view value, const limits& lim, bool required) {
   if (value.empty()) {
     if (required) return invalid(std::string(field) + " is required");
     return std::nullopt;
   }
   if (auto e = utf8_field(field, value, lim.max_email_bytes)) return e;
-  const auto at = value.find('@');
-  const bool shaped = at != std::string_view::npos && at > 0 && at + 1 < value.size() &&
-                      value.find('@', at + 1) == std::string_view::npos;
-  bool spaced = false;
-  for (char c : value) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) spaced = true;
-  }
-  if (!shaped || spaced) return invalid(std::string(field) + " is not an email address");
+  if (!looks_like_email(value)) return invalid(std::string(field) + " is not an email address");
   return std::nullopt;
 }
 
@@ -186,6 +181,20 @@ check validate_hello(const pb::Hello& m, const limits& lim) {
   return std::nullopt;
 }
 
+// The shape of a form's answers; what they must say is the department's form's to check.
+check answers_field(const google::protobuf::RepeatedPtrField<pb::FormAnswer>& answers) {
+  if (answers.size() > static_cast<int>(max_form_fields)) {
+    return invalid("answers has more than " + std::to_string(max_form_fields) + " entries");
+  }
+  for (const auto& a : answers) {
+    if (a.field_id().empty() || a.field_id().size() > max_field_id_bytes) {
+      return invalid("answers: a field_id is 1.." + std::to_string(max_field_id_bytes) + " bytes");
+    }
+    if (auto e = text_field("answers.value", a.value(), max_answer_bytes, false)) return e;
+  }
+  return std::nullopt;
+}
+
 check validate_join(const pb::Join& m, const limits& lim) {
   if (auto e = name_field("display_name", m.display_name(), lim)) return e;
   if (auto e = email_field("email", m.email(), lim, false)) return e;
@@ -198,6 +207,10 @@ check validate_join(const pb::Join& m, const limits& lim) {
     return e;
   }
   if (auto e = page_url_field(m.page_url(), lim)) return e;
+  if (auto e = answers_field(m.answers())) return e;
+  if (!m.invitation_id().empty() && !is_issued_id('i', m.invitation_id())) {
+    return invalid("invitation_id is not an invitation id");
+  }
   if (m.metadata_size() > static_cast<int>(lim.max_metadata_entries)) {
     return invalid("metadata has more than " + std::to_string(lim.max_metadata_entries) +
                    " entries");
@@ -276,8 +289,23 @@ check validate_transfer(const pb::Transfer& m, const limits& lim) {
 
 check validate_rate(const pb::Rate& m, const limits& lim) {
   if (auto e = conversation_ref("conversation_id", m.conversation_id())) return e;
-  if (m.rating() < 1 || m.rating() > 5) return invalid("rating must be 1..5");
+  // The department's survey narrows the scale (core/chat_form); none is wider than 10.
+  if (m.rating() < 1 || m.rating() > 10) return invalid("rating must be 1..10");
+  if (auto e = answers_field(m.answers())) return e;
   return text_field("comment", m.comment(), lim.max_comment_bytes, false);
+}
+
+check validate_invite(const pb::Invite& m, const limits& lim) {
+  if (!is_issued_id('v', m.visitor_id())) return invalid("visitor_id is not a visitor id");
+  if (auto e = operator_ref("department", m.department(), false)) return e;
+  return text_field("text", m.text(), max_invitation_text_bytes, false);
+}
+
+check validate_decline(const pb::DeclineInvitation& m) {
+  if (!is_issued_id('i', m.invitation_id())) {
+    return invalid("invitation_id is not an invitation id");
+  }
+  return std::nullopt;
 }
 
 check validate_offline(const pb::LeaveOfflineMessage& m, const limits& lim) {
@@ -332,6 +360,15 @@ check validate_list(const pb::ListOfflineMessages& m, const limits& lim) {
 
 }  // namespace
 
+bool looks_like_email(std::string_view s) {
+  const auto at = s.find('@');
+  const bool shaped = at != std::string_view::npos && at > 0 && at + 1 < s.size() &&
+                      s.find('@', at + 1) == std::string_view::npos;
+  return shaped && std::none_of(s.begin(), s.end(), [](char c) {
+           return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F;
+         });
+}
+
 std::string trim_blanks(std::string_view s) {
   const auto b = s.find_first_not_of(" \t\r\n");
   if (b == std::string_view::npos) return {};
@@ -385,6 +422,10 @@ std::optional<error> validate_request(const pb::ClientEnvelope& envelope, pb::Ro
       return validate_email_transcript(envelope.email_transcript(), lim);
     case body::kPageView:
       return validate_page_view(envelope.page_view(), lim);
+    case body::kInvite:
+      return validate_invite(envelope.invite(), lim);
+    case body::kDeclineInvitation:
+      return validate_decline(envelope.decline_invitation());
     case body::kFollowBoard:  // a bool: nothing to check
     case body::kPing:
     case body::BODY_NOT_SET:

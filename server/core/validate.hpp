@@ -19,4 +19,7 @@ std::optional<error> validate_request(const livechat::v1::ClientEnvelope& envelo
 // `s` without leading and trailing blanks (space, tab, CR, LF): how names are stored.
 std::string trim_blanks(std::string_view s);
 
+// Deliberately loose ("x@y", no blanks or controls): the pre-chat email, shown, never mailed to.
+bool looks_like_email(std::string_view s);
+
 }  // namespace lc::core

@@ -1,6 +1,7 @@
 #include "server/record/archive.hpp"
 
 #include "server/core/json.hpp"
+#include "server/core/json_value.hpp"
 #include "server/record/files.hpp"
 #include "server/record/search_language.hpp"
 
@@ -29,6 +30,38 @@ std::string metadata_json(const std::map<std::string, std::string>& metadata) {
   for (const auto& [k, v] : metadata) j.key(storable(k)).value(storable(v));
   j.end_object();
   return j.str();
+}
+
+// As core::write_answers_json, with NULs made storable (jsonb refuses \u0000).
+std::string answers_json(const std::vector<pb::FormAnswer>& answers) {
+  core::json_writer j;
+  j.begin_array();
+  for (const auto& a : answers) {
+    j.begin_object();
+    j.key("field_id").value(a.field_id());
+    j.key("label").value(storable(a.label()));
+    j.key("value").value(storable(a.value()));
+    j.end_object();
+  }
+  j.end_array();
+  return j.str();
+}
+
+std::vector<pb::FormAnswer> answers_from_json(std::string_view text) {
+  std::vector<pb::FormAnswer> out;
+  auto doc = core::parse_json(text);
+  if (!doc) return out;
+  for (const auto& item : doc->items()) {
+    const auto* id = item.find("field_id");
+    const auto* label = item.find("label");
+    const auto* value = item.find("value");
+    if (id == nullptr || label == nullptr || value == nullptr) continue;
+    auto& a = out.emplace_back();
+    a.set_field_id(id->as_string());
+    a.set_label(label->as_string());
+    a.set_value(value->as_string());
+  }
+  return out;
 }
 
 std::string events_json(const std::vector<pb::ChatEvent>& events) {
@@ -106,9 +139,10 @@ bool write_archive(pg_connection& db, const conversation_archive& c) {
         "INSERT INTO conversations (id, visitor_id, visitor_name, email, department, page_url, "
         "agent_id, agent_name, agents, tags, joined_ms, assigned_ms, closed_ms, first_message, "
         "rating, comment, missed, visitor_messages, agent_messages, metadata, language, "
-        "search_text, archived_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], "
-        "$10::text[], $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, $21::regconfig, "
-        "$22, $23) ON CONFLICT (id) DO NOTHING RETURNING 1",
+        "search_text, archived_ms, form, rating_scale, survey_answers) VALUES ($1, $2, $3, $4, $5, "
+        "$6, $7, $8, $9::text[], $10::text[], $11, $12, $13, $14, $15, $16, $17, $18, $19, "
+        "$20::jsonb, $21::regconfig, $22, $23, $24::jsonb, $25, $26::jsonb) ON CONFLICT (id) DO "
+        "NOTHING RETURNING 1",
         {c.id,
          c.visitor_id,
          storable(c.visitor_name),
@@ -131,7 +165,10 @@ bool write_archive(pg_connection& db, const conversation_archive& c) {
          metadata_json(c.metadata),
          config,
          search_text(c.events),
-         std::to_string(c.archived_ms)});
+         std::to_string(c.archived_ms),
+         answers_json(c.form),
+         std::to_string(c.rating_scale),
+         answers_json(c.survey_answers)});
     const bool created = !inserted.empty();
     if (created) {
       db.exec(
@@ -145,9 +182,10 @@ bool write_archive(pg_connection& db, const conversation_archive& c) {
     } else if (c.rating != 0) {
       // Rated after it was archived: the only change a closed conversation still takes.
       db.exec(
-          "UPDATE conversations SET rating = $2, comment = $3 WHERE id = $1 AND rating IS NULL "
-          "AND anonymised_ms IS NULL",
-          {c.id, std::to_string(c.rating), storable(c.comment)});
+          "UPDATE conversations SET rating = $2, comment = $3, rating_scale = $4, "
+          "survey_answers = $5::jsonb WHERE id = $1 AND rating IS NULL AND anonymised_ms IS NULL",
+          {c.id, std::to_string(c.rating), storable(c.comment), std::to_string(c.rating_scale),
+           answers_json(c.survey_answers)});
     }
     db.exec(
         "INSERT INTO measurements (conversation_id, measure, idx, department, agent_id, value, "
@@ -200,7 +238,8 @@ bool read_archive(pg_connection& db, const std::string& id, conversation_archive
       "SELECT id, visitor_id, visitor_name, email, department, page_url, agent_id, agent_name, "
       "agents, tags, joined_ms, assigned_ms, closed_ms, first_message, coalesce(rating, 0), "
       "comment, missed, visitor_messages, agent_messages, archived_ms, "
-      "coalesce(anonymised_ms, 0) FROM conversations WHERE id = $1",
+      "coalesce(anonymised_ms, 0), form::text, rating_scale, survey_answers::text FROM "
+      "conversations WHERE id = $1",
       {id});
   if (rows.empty()) return false;
   c = {};
@@ -225,6 +264,9 @@ bool read_archive(pg_connection& db, const std::string& id, conversation_archive
   c.agent_messages = static_cast<std::uint32_t>(rows.integer(0, 18));
   c.archived_ms = rows.integer(0, 19);
   c.anonymised_ms = rows.integer(0, 20);
+  c.form = answers_from_json(rows.text(0, 21));
+  c.rating_scale = static_cast<std::uint32_t>(rows.integer(0, 22));
+  c.survey_answers = answers_from_json(rows.text(0, 23));
   auto meta = db.exec(
       "SELECT key, value FROM jsonb_each_text((SELECT metadata FROM conversations "
       "WHERE id = $1))",

@@ -26,8 +26,11 @@ struct conversation_archive {
   std::vector<std::string> tags;
   std::int64_t joined_ms = 0, assigned_ms = 0, closed_ms = 0;
   std::string first_message;
-  std::uint32_t rating = 0;  // 0: not rated
+  std::uint32_t rating = 0;        // 0: not rated
+  std::uint32_t rating_scale = 5;  // the department's survey scale the rating was given on
   std::string comment;
+  std::vector<livechat::v1::FormAnswer> form;            // the pre-chat form's answers
+  std::vector<livechat::v1::FormAnswer> survey_answers;  // the survey's questions
   bool missed = false;
   std::uint32_t visitor_messages = 0, agent_messages = 0;
   std::map<std::string, std::string> metadata;
@@ -40,7 +43,8 @@ struct conversation_archive {
 // Writes the record in one transaction. Idempotent: a retry, or another node archiving the same
 // conversation at the same moment, leaves one copy (the primary keys decide; the loser waits for
 // the winner's commit and then finds the row). A later call may only add what a closed
-// conversation can still gain: its rating. Returns true when this call created the record.
+// conversation can still gain: its rating (with the survey). Returns true when this call created
+// the record.
 bool write_archive(pg_connection& db, const conversation_archive& c);
 
 // The archived record, events in seq order; false when there is none.

@@ -25,6 +25,8 @@ struct department_row {
   std::int32_t auto_away_seconds = 600;        // console inactivity before away; 0: never
   std::optional<std::int32_t> max_file_mb;     // none: the server's --max-file-mb; 0: no files
   std::string file_types;                      // comma-separated; "": the server's --file-types
+  // Canonical JSON as core/chat_form and core/invitation_rule write it ("": none / the default).
+  std::string pre_chat_form, survey, invitation_rules;
   std::string updated_by;
   std::int64_t updated_ms = 0;
 

@@ -164,7 +164,8 @@ std::size_t apply_retention(pg_connection& db, std::int64_t cutoff_ms, retention
   return in_transaction(db, [&] {
     auto rows = db.exec(
         "UPDATE conversations SET visitor_id = '', visitor_name = '', email = '', page_url = '', "
-        "first_message = '', comment = '', metadata = '{}', search_text = '', anonymised_ms = $3 "
+        "first_message = '', comment = '', metadata = '{}', form = '[]', survey_answers = '[]', "
+        "search_text = '', anonymised_ms = $3 "
         "WHERE id IN (SELECT id FROM conversations WHERE closed_ms < $1 AND anonymised_ms IS NULL "
         "ORDER BY closed_ms LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING id",
         params);

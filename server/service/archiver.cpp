@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "server/core/chat_form.hpp"
 #include "server/core/response_clock.hpp"
 #include "server/record/history.hpp"
 #include "server/service/envelopes.hpp"
@@ -69,7 +70,10 @@ record::conversation_archive build_archive(const store::conversation_record& c,
   a.closed_ms = c.closed_ms;
   a.first_message = c.first_message;
   a.rating = c.rating;
+  a.rating_scale = c.rating_scale;
   a.comment = c.comment;
+  a.form = core::decode_answers(c.form);
+  a.survey_answers = core::decode_answers(c.survey_answers);
   a.missed = times.missed;
   a.visitor_messages = times.visitor_messages;
   a.agent_messages = times.agent_messages;
@@ -91,8 +95,12 @@ record::conversation_archive build_archive(const store::conversation_record& c,
     a.measurements.push_back({"idle_closed", 0, department, last_agent, 1, times.closed_at_ms});
   }
   if (c.rating != 0) {
-    a.measurements.push_back({"rating", 0, c.department, c.agent_id,
-                              static_cast<std::int64_t>(c.rating),
+    // Reports average ratings across departments: each is measured on the 1..5 scale, whatever
+    // the survey's (thumbs up is 5, down 1); the conversation keeps the rating as given.
+    const std::int64_t scale = c.rating_scale > 1 ? c.rating_scale : 5;
+    const std::int64_t given = std::min<std::int64_t>(c.rating, scale);
+    const std::int64_t on_five = 1 + (4 * (given - 1) + (scale - 1) / 2) / (scale - 1);
+    a.measurements.push_back({"rating", 0, c.department, c.agent_id, on_five,
                               c.rated_ms != 0 ? c.rated_ms : c.closed_ms});
   }
   return a;

@@ -35,6 +35,7 @@ chat_service::chat_service(boost::asio::io_context& io, store::redis_connection&
       webhooks_(ctx_),
       mail_(ctx_),
       files_(ctx_),
+      invitations_(ctx_, conns_),
       board_(ctx_, conns_),
       requests_(ctx_, conns_, delivery_, queue_, matcher_, node_, monitor_, board_),
       rest_(
@@ -44,6 +45,7 @@ chat_service::chat_service(boost::asio::io_context& io, store::redis_connection&
   ctx_.webhooks = &webhooks_;
   ctx_.mail = &mail_;
   ctx_.files = &files_;
+  ctx_.invitations = &invitations_;
   subscriber_ = std::make_unique<store::redis_subscriber>(
       io, std::move(redis_endpoint),
       std::vector<std::string>{store::keys::node_channel(options_.node_id),
@@ -65,6 +67,7 @@ void chat_service::start() {
   webhooks_.start();
   mail_.start();
   files_.start();
+  invitations_.start();
   matcher_.start();
   subscriber_->start();
   node_.start();
@@ -76,6 +79,7 @@ void chat_service::drain() {
   webhooks_.stop();
   mail_.stop();
   files_.stop();
+  invitations_.stop();
   node_.drain();
 }
 
@@ -134,6 +138,8 @@ void chat_service::on_pubsub(const std::string& payload) {
   if (auto* q = std::get_if<store::queue_wakeup>(&*w)) {
     queue_.mark_dirty(q->department);
     board_.changed();
+  } else if (auto* v = std::get_if<store::invitation_wakeup>(&*w)) {
+    invitations_.on_wakeup(v->visitor_id);
   } else if (auto* x = std::get_if<store::revoked_wakeup>(&*w)) {
     // A lost laptop is locked out at once, not when its token expires.
     conns_.for_user(pb::ROLE_AGENT, x->agent_id, [&](session& s) {

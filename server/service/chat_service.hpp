@@ -16,6 +16,7 @@
 #include "server/service/context.hpp"
 #include "server/service/delivery.hpp"
 #include "server/service/file_desk.hpp"
+#include "server/service/invitation_desk.hpp"
 #include "server/service/mail_desk.hpp"
 #include "server/service/matcher.hpp"
 #include "server/service/monitor.hpp"
@@ -67,6 +68,9 @@ class chat_service final : public frontend, private session_owner {
   // What the Pub/Sub connection delivers. Public so that tests can stage the interleavings
   // Pub/Sub produces (a wake-up before the reply of the write that caused it, a lost one).
   void on_pubsub(const std::string& payload);
+  // The departments as routed: tests stage an admin's settings here (the node reads them from
+  // the system of record when it has one).
+  department_directory& departments() { return departments_; }
 
  private:
   // session_owner
@@ -93,6 +97,7 @@ class chat_service final : public frontend, private session_owner {
   webhook_desk webhooks_;
   mail_desk mail_;
   file_desk files_;
+  invitation_desk invitations_;
   board_feed board_;
   requests requests_;
   rest_api rest_;

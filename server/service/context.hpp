@@ -14,6 +14,7 @@
 namespace lc::service {
 
 class file_desk;
+class invitation_desk;
 class mail_desk;
 class webhook_desk;
 
@@ -41,6 +42,8 @@ struct service_context {
   // Files in chat: uploads, downloads and the check of a message's attachment (set by
   // chat_service).
   file_desk* files = nullptr;
+  // Proactive invitations (set by chat_service).
+  invitation_desk* invitations = nullptr;
 
   // Runs `t` detached on the loop; a store failure is logged as a warning (the client is told,
   // or the periodic work retries), anything else as an error. Never throws.

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "server/core/chat_form.hpp"
 #include "server/record/history.hpp"
 #include "server/service/delivery.hpp"
 #include "server/service/matcher.hpp"
@@ -32,6 +33,7 @@ void fill_visitor(pb::VisitorContext& v, const store::conversation_record& rec,
   v.set_email(rec.email);
   v.set_page_url(rec.page_url);
   v.mutable_metadata()->insert(rec.metadata.begin(), rec.metadata.end());
+  for (auto& a : core::decode_answers(rec.form)) *v.add_form() = std::move(a);
   for (const auto& old : previous) {
     auto* p = v.add_previous_conversations();
     p->set_conversation_id(old.id);

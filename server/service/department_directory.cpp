@@ -45,6 +45,14 @@ std::vector<const department*> department_directory::with_idle_policy() const {
   return out;
 }
 
+std::vector<const department*> department_directory::with_invitation_rules() const {
+  std::vector<const department*> out;
+  for (const auto& d : list_) {
+    if (!d.invitation_rules.empty()) out.push_back(&d);
+  }
+  return out;
+}
+
 std::vector<std::string> department_directory::tag_required() const {
   std::vector<std::string> out;
   for (const auto& d : list_) {
@@ -90,6 +98,23 @@ std::vector<std::string> department_directory::replace(
     } else {
       // Written before this node could read it (another node's zone files): open, not lost.
       spdlog::warn("department {}: business hours not applied: {}", row.id, error);
+    }
+    // Stored only after the admin API checked them: a text that does not parse is another
+    // version's, and leaves the department without it rather than unrouted.
+    if (auto form = core::form_from_text(row.pre_chat_form)) {
+      d.pre_chat_form = std::move(*form);
+    } else {
+      spdlog::warn("department {}: pre-chat form not applied", row.id);
+    }
+    if (auto survey = core::survey_from_text(row.survey)) {
+      d.survey = std::move(*survey);
+    } else {
+      spdlog::warn("department {}: survey not applied", row.id);
+    }
+    if (auto rules = core::rules_from_text(row.invitation_rules)) {
+      d.invitation_rules = std::move(*rules);
+    } else {
+      spdlog::warn("department {}: invitation rules not applied", row.id);
     }
     next.push_back(std::move(d));
   }

@@ -8,14 +8,20 @@
 #include <vector>
 
 #include "server/core/business_hours.hpp"
+#include "server/core/chat_form.hpp"
+#include "server/core/invitation_rule.hpp"
 #include "server/record/departments.hpp"
 
 namespace lc::service {
 
-// One department as this node routes it: its settings and its business hours, compiled.
+// One department as this node routes it: its settings, and its business hours, forms and
+// invitation rules compiled.
 struct department {
   record::department_row settings;
   core::business_hours hours;
+  core::form_fields pre_chat_form;
+  livechat::v1::Survey survey = core::default_survey();
+  std::vector<core::invitation_rule> invitation_rules;
 };
 
 // The departments this node routes and how: seeded with --departments (open around the clock,
@@ -31,6 +37,8 @@ class department_directory {
   const department* find(std::string_view id) const;
   // How long an agent matched in `id` has to answer before the chat goes to another (0: never).
   std::chrono::milliseconds reassign_after(std::string_view id) const;
+  // The departments with invitation rules.
+  std::vector<const department*> with_invitation_rules() const;
   // The departments with an idle policy.
   std::vector<const department*> with_idle_policy() const;
   // The departments whose agents tag every chat before closing it.

@@ -1,5 +1,6 @@
 // Requests about one conversation: join, messages, receipts, typing, transfer, close, rating.
 #include "server/core/ban.hpp"
+#include "server/core/chat_form.hpp"
 #include "server/core/ids.hpp"
 #include "server/core/json.hpp"
 #include "server/core/validate.hpp"
@@ -52,6 +53,20 @@ task requests::join(session_ptr s, request req) {
                   "department is closed (outside its business hours): leave a message");
     co_return;
   }
+  // The department's pre-chat form, checked here (the store keeps what it is given): every
+  // required field answered, each answer of its field's kind.
+  std::vector<pb::FormAnswer> form;
+  if (s->open_conversation().empty()) {
+    const auto* dept = ctx_.departments.find(j.department());
+    std::string wrong;
+    auto answers = core::check_answers(dept != nullptr ? dept->pre_chat_form : core::form_fields{},
+                                       j.answers(), &wrong);
+    if (!answers) {
+      s->send_error(req.request_id(), pb::ERROR_CODE_INVALID_ARGUMENT, wrong);
+      co_return;
+    }
+    form = std::move(*answers);
+  }
   if (co_await banned(*s, req.request_id(), j.email())) co_return;
   store::join_params p;
   p.conversation_id = core::issued_id('c');
@@ -65,6 +80,8 @@ task requests::join(session_ptr s, request req) {
   p.metadata.insert(j.metadata().begin(), j.metadata().end());
   p.address = s->address();
   p.max_queued = ctx_.options.max_queued_per_address;
+  p.form = core::encode_answers(form);
+  p.invitation_id = j.invitation_id();
   // The store answers a retry of the open join (same first-message id) with that join's Ack,
   // and any other join while one is open with CONFLICT.
   auto r = co_await ctx_.store.join(p);
@@ -73,10 +90,13 @@ task requests::join(session_ptr s, request req) {
     if (wanted("conversation.created")) {
       ctx_.webhooks->emit(webhook_payloads::created(r.conversation_id, p.department, p.visitor_id,
                                                     p.name, p.email, p.page_url, p.first_message,
-                                                    r.joined_ms));
+                                                    r.joined_ms, form));
     }
     if (!p.first_message.empty()) {
       ctx_.metrics.add("livechat_messages_total", 1, {{"role", "visitor"}});
+    }
+    if (!r.invited_by.empty()) {
+      ctx_.metrics.add("livechat_invitations_accepted_total", 1, {{"department", p.department}});
     }
   }
   match_.request(p.department);
@@ -343,11 +363,38 @@ task requests::rate(session_ptr s, request req) {
     s->send_error(req.request_id(), pb::ERROR_CODE_NOT_FOUND, "no such conversation");
     co_return;
   }
-  store::rate_params params{r.conversation_id(), s->user_id(), r.rating(), r.comment()};
+  // The department's survey says the scale and the questions.
+  const auto rec = co_await ctx_.reads.conversation(r.conversation_id());
+  if (!rec || rec->visitor_id != s->user_id()) {
+    s->send_error(req.request_id(), pb::ERROR_CODE_NOT_FOUND, "no such conversation");
+    co_return;
+  }
+  const auto* dept = ctx_.departments.find(rec->department);
+  const auto survey = dept != nullptr ? dept->survey : core::default_survey();
+  if (r.rating() > survey.scale()) {
+    s->send_error(req.request_id(), pb::ERROR_CODE_INVALID_ARGUMENT,
+                  "rating must be 1.." + std::to_string(survey.scale()));
+    co_return;
+  }
+  if (!survey.comment() && !r.comment().empty()) {
+    s->send_error(req.request_id(), pb::ERROR_CODE_INVALID_ARGUMENT,
+                  "this survey takes no comment");
+    co_return;
+  }
+  const core::form_fields questions(survey.questions().begin(), survey.questions().end());
+  std::string wrong;
+  auto answers = core::check_answers(questions, r.answers(), &wrong);
+  if (!answers) {
+    s->send_error(req.request_id(), pb::ERROR_CODE_INVALID_ARGUMENT, wrong);
+    co_return;
+  }
+  store::rate_params params{r.conversation_id(), s->user_id(),   r.rating(),
+                            r.comment(),         survey.scale(), core::encode_answers(*answers)};
   co_await ctx_.store.rate(std::move(params));
   ack(*s, req.request_id(), r.conversation_id());
   if (wanted("conversation.rated")) {
-    ctx_.webhooks->emit(webhook_payloads::rated(r.conversation_id(), r.rating(), r.comment()));
+    ctx_.webhooks->emit(webhook_payloads::rated(r.conversation_id(), r.rating(), survey.scale(),
+                                                r.comment(), *answers));
   }
   node_.archive(r.conversation_id());  // the rating goes to the system of record too
 }

@@ -25,7 +25,10 @@ namespace {
 //    Welcome.max_file_bytes and file_types).
 // 8: the live visitor list (PageView, Board.site_visitors, VisitorContext.site and pages,
 //    NAVIGATED events).
-constexpr std::uint32_t protocol_version = 8;
+// 9: proactive invitations (Invite, Invitation, DeclineInvitation, Join.invitation_id), the
+//    pre-chat form and the survey (DepartmentStatus.pre_chat_form and survey, Join.answers,
+//    Rate.answers, VisitorContext.form).
+constexpr std::uint32_t protocol_version = 9;
 
 // The departments a Welcome reports: an agent's own (an admin's: all), and for a visitor only
 // those the widget asked about that exist: the list of departments is not for anonymous eyes.
@@ -74,6 +77,8 @@ pb::ServerEnvelope welcome_for(std::uint64_t request_id, const service_context& 
         for (auto& t : files.types) st->add_file_types(std::move(t));
       }
     }
+    for (const auto& f : dept->pre_chat_form) *st->add_pre_chat_form() = f;
+    *st->mutable_survey() = dept->survey;
     const auto opens = dept->hours.next_opening(overview.now_ms);
     if (opens != overview.now_ms) {
       st->set_closed(true);
@@ -175,8 +180,9 @@ task requests::resume_agent(session_ptr s, std::map<std::string, std::uint64_t> 
 task requests::hello_visitor(session_ptr s, request req, std::string visitor) {
   conns_.identify(*s, pb::ROLE_VISITOR, visitor, "");
   auto open = co_await ctx_.reads.visitor_open_conversation(visitor);
-  auto overview =
-      co_await ctx_.reads.overview(welcome_departments(ctx_.departments, req.hello(), nullptr));
+  auto offered = welcome_departments(ctx_.departments, req.hello(), nullptr);
+  s->set_widget_departments(offered);
+  auto overview = co_await ctx_.reads.overview(std::move(offered));
   if (s->closed()) co_return;
   auto env = welcome_for(req.request_id(), ctx_, overview);
   auto* w = env.mutable_welcome();

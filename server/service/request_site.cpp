@@ -1,7 +1,9 @@
 // Where a visitor is on the site: the widget's PageView, for the live visitor list and, during
-// a chat, the agent's view of the visitor's context (NAVIGATED events).
+// a chat, the agent's view of the visitor's context (NAVIGATED events); and the invitations
+// staff send to visitors on the site, and their answers.
 #include "server/core/user_agent.hpp"
 #include "server/service/envelopes.hpp"
+#include "server/service/invitation_desk.hpp"
 #include "server/service/requests.hpp"
 
 namespace lc::service {
@@ -25,9 +27,21 @@ task requests::page_view(session_ptr s, request req) {
   store::page_view_params p{
       s->user_id(), v.url(),   v.title(),    v.referrer(),  ua.browser,
       ua.os,        ua.device, v.language(), v.time_zone(), v.utc_offset_minutes()};
-  co_await ctx_.store.page_view(std::move(p));
+  auto r = co_await ctx_.store.page_view(std::move(p));
   ctx_.metrics.add("livechat_page_views_total", 1);
   ack(*s, req.request_id(), "");
+  if (ctx_.invitations != nullptr) ctx_.invitations->on_page_view(*s, v.url(), r);
+}
+
+task requests::invite(session_ptr s, request req) {
+  const auto rid = req.request_id();
+  co_await ctx_.invitations->invite(std::move(s), rid, std::move(*req.mutable_invite()));
+}
+
+task requests::decline_invitation(session_ptr s, request req) {
+  const auto rid = req.request_id();
+  co_await ctx_.invitations->decline(
+      std::move(s), rid, std::move(*req.mutable_decline_invitation()->mutable_invitation_id()));
 }
 
 }  // namespace lc::service

@@ -78,6 +78,8 @@ bool requests::admit(session& s, const request& req) {
     case request::kFollowBoard:
     case request::kEmailTranscript:
     case request::kPageView:
+    case request::kInvite:
+    case request::kDeclineInvitation:
       return true;
     default:
       s.send_error(rid, pb::ERROR_CODE_UNKNOWN_TYPE, "unknown request type");
@@ -122,6 +124,10 @@ task requests::dispatch(session_ptr s, request req) {
       return email_transcript(std::move(s), std::move(req));
     case request::kPageView:
       return page_view(std::move(s), std::move(req));
+    case request::kInvite:
+      return invite(std::move(s), std::move(req));
+    case request::kDeclineInvitation:
+      return decline_invitation(std::move(s), std::move(req));
     default:
       // admit() lets through only the kinds above; one admitted there and not handled here is
       // a bug, answered as INTERNAL by handle().

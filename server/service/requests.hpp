@@ -75,6 +75,8 @@ class requests {
   task follow_board(session_ptr s, request req);
   // request_site.cpp: where a visitor is on the site (the live visitor list).
   task page_view(session_ptr s, request req);
+  task invite(session_ptr s, request req);
+  task decline_invitation(session_ptr s, request req);
   boost::asio::awaitable<std::optional<store::conversation_record>> supervisable(
       session_ptr s, std::uint64_t request_id, std::string conv);
   // Who did what to a conversation, in the audit log (when there is a system of record).

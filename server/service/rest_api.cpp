@@ -234,6 +234,8 @@ asio::awaitable<http_response> rest_api::site_visitors() {
     j.key("utc_offset_minutes").value(static_cast<std::int64_t>(v.utc_offset_minutes()));
     j.key("previous_chats").value(static_cast<std::uint64_t>(v.previous_chats()));
     j.key("conversation_id").value(v.conversation_id());
+    j.key("invitation").value(v.invitation());
+    j.key("invited_by").value(v.invited_by());
     j.end_object();
   }
   j.end_array().end_object();

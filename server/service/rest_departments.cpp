@@ -3,8 +3,10 @@
 // (on the others within a few seconds), or DELETE of one nobody is waiting or chatting in.
 #include <boost/asio/use_awaitable.hpp>
 
+#include "server/core/chat_form.hpp"
 #include "server/core/file_type.hpp"
 #include "server/core/ids.hpp"
+#include "server/core/invitation_rule.hpp"
 #include "server/core/json.hpp"
 #include "server/record/audit_log.hpp"
 #include "server/record/departments.hpp"
@@ -59,6 +61,12 @@ void department_json(core::json_writer& j, const department& d, std::int64_t now
   j.key("max_file_mb");
   s.max_file_mb ? j.value(static_cast<std::int64_t>(*s.max_file_mb)) : j.null();
   j.key("file_types").value(s.file_types);
+  j.key("pre_chat_form");
+  core::write_form_json(j, d.pre_chat_form);
+  j.key("survey");
+  core::write_survey_json(j, d.survey);
+  j.key("invitation_rules");
+  core::write_rules_json(j, d.invitation_rules);
   j.key("updated_by").value(s.updated_by);
   j.key("updated_ms").value(s.updated_ms);
   j.end_object();
@@ -135,6 +143,21 @@ std::optional<std::string> apply_fields(const core::json_value& body, record::de
         return "'file_types': media types such as \"image/*,application/pdf\", or \"\" for the "
                "server's";
       }
+    } else if (key == "pre_chat_form") {
+      std::string error;
+      auto form = core::parse_pre_chat_form(v, &error);
+      if (!form) return error;
+      row.pre_chat_form = form->empty() ? std::string() : core::form_json(*form);
+    } else if (key == "survey") {
+      std::string error;
+      auto survey = core::parse_survey(v, &error);
+      if (!survey) return error;
+      row.survey = core::survey_json(*survey);
+    } else if (key == "invitation_rules") {
+      std::string error;
+      auto rules = core::parse_invitation_rules(v, &error);
+      if (!rules) return error;
+      row.invitation_rules = rules->empty() ? std::string() : core::rules_json(*rules);
     } else if (key != "id") {
       return "unknown field '" + key + "'";
     }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 
+#include "server/core/chat_form.hpp"
 #include "server/core/ids.hpp"
 #include "server/core/json.hpp"
 #include "server/core/query.hpp"
@@ -45,7 +46,10 @@ store::conversation_record as_record(const record::conversation_archive& a) {
   c.closed_ms = a.closed_ms;
   c.first_message = a.first_message;
   c.rating = a.rating;
+  c.rating_scale = a.rating_scale;
   c.comment = a.comment;
+  c.form = core::encode_answers(a.form);
+  c.survey_answers = core::encode_answers(a.survey_answers);
   c.metadata = a.metadata;
   return c;
 }
@@ -95,7 +99,12 @@ void write_conversation(core::json_writer& j, const store::conversation_record& 
   } else {
     j.key("rating").value(static_cast<std::uint64_t>(rec.rating));
   }
+  j.key("rating_scale").value(static_cast<std::uint64_t>(rec.rating_scale));
   j.key("comment").value(rec.comment);
+  j.key("survey_answers");
+  core::write_answers_json(j, core::decode_answers(rec.survey_answers));
+  j.key("form");
+  core::write_answers_json(j, core::decode_answers(rec.form));
   j.key("times").begin_object();
   j.key("closed").value(times.closed);
   j.key("missed").value(times.missed);

@@ -46,6 +46,11 @@ void declare_metrics(core::metrics_registry& m) {
   m.declare_counter("livechat_page_views_total",
                     "Pages visitors opened (PageView), for the live visitor list.");
   m.declare_counter("livechat_file_bytes_uploaded_total", "Bytes of the files uploaded.");
+  m.declare_counter("livechat_invitations_total",
+                    "Invitations to chat shown to visitors on the site, by agent or rule.");
+  m.declare_counter("livechat_invitations_accepted_total",
+                    "Chats started from an invitation, by department.");
+  m.declare_counter("livechat_invitations_declined_total", "Invitations visitors declined.");
   m.declare_counter("livechat_uploads_refused_total",
                     "Uploads refused, by reason (type, size, rate, busy).");
   m.declare_counter(

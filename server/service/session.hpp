@@ -53,6 +53,16 @@ struct follow {
   index_entry entry_;
 };
 
+// A visitor's page as the invitation rules see it: kept only for visitors who reported one.
+struct site_page {
+  std::string url;
+  std::int64_t since_ms = 0;  // on this URL since (this node's wall clock)
+  std::uint32_t previous_chats = 0;
+  std::string shown_invitation;          // the last Invitation pushed to this session
+  std::int64_t invitation_until_ms = 0;  // and when it expires (Redis clock)
+  std::vector<std::string> rules_tried;  // rules tried on this page (each once per page)
+};
+
 // The service's side of one client connection: who it is (after Hello), the conversations it
 // follows, and the requests waiting to be handled. Requests are handled one at a time, in order,
 // so a client's messages are persisted in the order sent. It closes once and for ever: a closed
@@ -137,6 +147,15 @@ class session final : public connection_handler, public std::enable_shared_from_
     return true;
   }
   bool on_site() const { return on_site_; }
+  // The page a visitor is on (made on first use), or null before their first PageView.
+  site_page& page() {
+    if (!page_) page_ = std::make_unique<site_page>();
+    return *page_;
+  }
+  site_page* page_if() { return page_.get(); }
+  // Visitors: the departments the widget offers (Hello.departments; empty: not said).
+  const std::vector<std::string>& widget_departments() const { return widget_departments_; }
+  void set_widget_departments(std::vector<std::string> d) { widget_departments_ = std::move(d); }
 
  private:
   const std::uint64_t id_;
@@ -160,6 +179,8 @@ class session final : public connection_handler, public std::enable_shared_from_
   int consecutive_errors_ = 0;
   std::int64_t last_draft_ms_ = 0;
   std::int64_t last_page_view_ms_ = 0;
+  std::unique_ptr<site_page> page_;
+  std::vector<std::string> widget_departments_;
   bool handling_ = false;
   bool on_site_ = false;
   bool welcomed_ = false;

@@ -1,5 +1,6 @@
 #include "server/service/webhook_payloads.hpp"
 
+#include "server/core/chat_form.hpp"
 #include "server/core/json.hpp"
 #include "server/service/rest_replies.hpp"
 
@@ -8,7 +9,7 @@ namespace lc::service::webhook_payloads {
 payload created(const std::string& conv, const std::string& department,
                 const std::string& visitor_id, const std::string& name, const std::string& email,
                 const std::string& page_url, const std::string& first_message,
-                std::int64_t joined_ms) {
+                std::int64_t joined_ms, const std::vector<livechat::v1::FormAnswer>& form) {
   core::json_writer j;
   j.begin_object();
   j.key("conversation_id").value(conv);
@@ -19,6 +20,8 @@ payload created(const std::string& conv, const std::string& department,
   j.key("page_url").value(page_url);
   j.key("first_message").value(first_message);
   j.key("joined_ms").value(joined_ms);
+  j.key("form");
+  core::write_answers_json(j, form);
   j.end_object();
   return {"conversation.created", conv + ":created", j.str()};
 }
@@ -89,12 +92,16 @@ payload closed(const record::conversation_archive& a) {
   return {"conversation.closed", a.id + ":closed", j.str()};
 }
 
-payload rated(const std::string& conv, std::uint32_t rating, const std::string& comment) {
+payload rated(const std::string& conv, std::uint32_t rating, std::uint32_t scale,
+              const std::string& comment, const std::vector<livechat::v1::FormAnswer>& answers) {
   core::json_writer j;
   j.begin_object();
   j.key("conversation_id").value(conv);
   j.key("rating").value(static_cast<std::uint64_t>(rating));
+  j.key("scale").value(static_cast<std::uint64_t>(scale));
   j.key("comment").value(comment);
+  j.key("answers");
+  core::write_answers_json(j, answers);
   j.end_object();
   return {"conversation.rated", conv + ":rated", j.str()};
 }

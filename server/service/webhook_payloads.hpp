@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "livechat/v1/livechat.pb.h"
 #include "server/record/archive.hpp"
@@ -19,7 +20,7 @@ struct payload {
 payload created(const std::string& conv, const std::string& department,
                 const std::string& visitor_id, const std::string& name, const std::string& email,
                 const std::string& page_url, const std::string& first_message,
-                std::int64_t joined_ms);
+                std::int64_t joined_ms, const std::vector<livechat::v1::FormAnswer>& form);
 payload assigned(const std::string& conv, const std::string& agent, const std::string& department,
                  std::int64_t wait_ms, std::int64_t at_ms);
 // A MESSAGE event as the stream holds it (never a note).
@@ -27,6 +28,7 @@ payload message(const livechat::v1::ChatEvent& e);
 payload transferred(const std::string& conv, const std::string& by, bool to_agent,
                     const std::string& target, std::int64_t at_ms);
 payload closed(const record::conversation_archive& a);
-payload rated(const std::string& conv, std::uint32_t rating, const std::string& comment);
+payload rated(const std::string& conv, std::uint32_t rating, std::uint32_t scale,
+              const std::string& comment, const std::vector<livechat::v1::FormAnswer>& answers);
 
 }  // namespace lc::service::webhook_payloads

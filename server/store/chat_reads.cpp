@@ -224,6 +224,12 @@ task<std::optional<site_visit_result>> chat_reads::site_visit(std::string visito
   co_return out;
 }
 
+task<std::optional<pb::Invitation>> chat_reads::invitation(std::string visitor) {
+  std::vector<std::string> args{std::move(visitor)};
+  auto r = co_await fcall(conn_, "lc_invitation", std::move(args));
+  co_return decode_invitation(r.elements);
+}
+
 task<std::optional<pb::OfflineMessage>> chat_reads::offline_find(std::string id) {
   auto fields = pairs_of(co_await run(conn_, command("HGETALL", keys::offline(id))));
   if (fields.empty()) co_return std::nullopt;

@@ -110,6 +110,8 @@ class chat_reads {
   // One visitor's visit (where they are, the pages so far, newest first), or nothing when they
   // are not on the site.
   task<std::optional<site_visit_result>> site_visit(std::string visitor);
+  // The visitor's pending invitation, if any (for the node their widget is connected to).
+  task<std::optional<livechat::v1::Invitation>> invitation(std::string visitor);
   // The protocol numbers the Functions library writes ({name, number}, ...).
   task<std::vector<std::pair<std::string, std::int64_t>>> library_enums();
 

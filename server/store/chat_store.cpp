@@ -63,14 +63,16 @@ task<join_result> chat_store::join(join_params p) {
                                 p.first_message,
                                 p.client_msg_id,
                                 p.address.empty() ? std::string() : keys::hex_part(p.address),
-                                std::to_string(p.max_queued)};
+                                std::to_string(p.max_queued),
+                                std::move(p.form),
+                                std::move(p.invitation_id)};
   for (auto& [k, v] : p.metadata) {
     args.push_back(k);
     args.push_back(v);
   }
   auto r = co_await fenced_fcall("lc_join", std::move(args));
   co_return join_result{at(r, 0).as_string(), static_cast<std::uint64_t>(at(r, 1).as_int()),
-                        at(r, 2).as_int(), at(r, 3).as_int() == 1};
+                        at(r, 2).as_int(), at(r, 3).as_int() == 1, at(r, 4).as_string()};
 }
 
 task<std::vector<match_result>> chat_store::match(std::string department, int max,
@@ -150,7 +152,8 @@ task<close_result> chat_store::close(close_params p) {
 
 task<void> chat_store::rate(rate_params p) {
   std::vector<std::string> args{std::move(p.conversation_id), std::move(p.visitor_id),
-                                std::to_string(p.rating), std::move(p.comment)};
+                                std::to_string(p.rating),     std::move(p.comment),
+                                std::to_string(p.scale),      std::move(p.answers)};
   co_await fenced_fcall("lc_rate", std::move(args));
 }
 
@@ -282,7 +285,40 @@ task<page_view_result> chat_store::page_view(page_view_params p) {
                                 std::move(p.device),    std::move(p.language),
                                 std::move(p.time_zone), std::to_string(p.utc_offset_minutes)};
   auto r = co_await fenced_fcall("lc_page_view", std::move(args));
-  co_return page_view_result{at(r, 0).as_int(), static_cast<std::uint64_t>(at(r, 1).as_int())};
+  page_view_result out{at(r, 0).as_int(), static_cast<std::uint64_t>(at(r, 1).as_int()),
+                       static_cast<std::uint32_t>(at(r, 2).as_int()), std::nullopt};
+  if (r.elements.size() >= 3 + invitation_fields) {
+    out.invitation =
+        decode_invitation(std::span<const reply>(r.elements).subspan(3, invitation_fields));
+  }
+  co_return out;
+}
+
+task<invite_result> chat_store::invite(invite_params p) {
+  std::vector<std::string> args{
+      std::move(p.visitor),          p.invitation_id, std::move(p.agent), p.department, p.text,
+      std::to_string(p.ttl.count()), p.rule};
+  auto r = co_await fenced_fcall("lc_invite", std::move(args));
+  invite_result out;
+  if (r.elements.size() < 6) co_return out;
+  pb::Invitation inv;
+  inv.set_invitation_id(at(r, 0).as_string());
+  inv.set_agent_id(at(r, 1).as_string());
+  inv.set_agent_name(at(r, 2).as_string());
+  inv.set_department(std::move(p.department));
+  inv.set_text(std::move(p.text));
+  inv.set_at_ms(at(r, 3).as_int());
+  inv.set_expires_at_ms(at(r, 4).as_int());
+  inv.set_automatic(!p.rule.empty());
+  out.invitation = std::move(inv);
+  out.site_node = at(r, 5).as_string();
+  co_return out;
+}
+
+task<bool> chat_store::decline_invitation(std::string visitor, std::string id) {
+  std::vector<std::string> args{std::move(visitor), std::move(id)};
+  auto r = co_await fenced_fcall("lc_decline_invitation", std::move(args));
+  co_return r.as_int() == 1;
 }
 
 task<void> chat_store::site_alive(std::vector<std::string> visitors) {

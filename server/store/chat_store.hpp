@@ -26,12 +26,15 @@ struct join_params {
   // The client's address: at most max_queued of its chats may wait at once (0: no bound).
   std::string address;
   std::uint32_t max_queued = 0;
+  std::string form;           // the pre-chat answers, core::encode_answers
+  std::string invitation_id;  // the pending invitation accepted ("": none)
 };
 struct join_result {
   std::string conversation_id;
   std::uint64_t seq = 0;  // the first message's (JOINED's when there is none)
   std::int64_t joined_ms = 0;
-  bool existing = false;  // an idempotent retry of the same join
+  bool existing = false;   // an idempotent retry of the same join
+  std::string invited_by;  // the agent whose invitation it accepted ("": none)
 };
 struct match_result {
   std::string conversation_id, agent_id;
@@ -56,6 +59,18 @@ struct page_view_params {
 struct page_view_result {
   std::int64_t at_ms = 0;
   std::uint64_t navigated_seq = 0;  // the NAVIGATED event in their open chat; 0: none
+  std::uint32_t chats = 0;          // the conversations Redis lists for them
+  std::optional<livechat::v1::Invitation> invitation;  // pending, shown on every page
+};
+// An invitation to a visitor on the site: by an agent's hand, or (agent "") by a rule.
+struct invite_params {
+  std::string visitor, invitation_id, agent, department, text;
+  std::chrono::milliseconds ttl{0};
+  std::string rule;  // a rule's name for the visit ("": an agent's hand)
+};
+struct invite_result {
+  std::optional<livechat::v1::Invitation> invitation;  // none: the rule made none
+  std::string site_node;  // the node the visitor is connected to ("" unknown)
 };
 struct post_result {
   std::uint64_t seq = 0;
@@ -101,6 +116,8 @@ struct rate_params {
   std::string conversation_id, visitor_id;
   std::uint32_t rating = 0;
   std::string comment;
+  std::uint32_t scale = 5;  // the department's survey scale: rating is 1..scale
+  std::string answers;      // the survey's other answers, core::encode_answers
 };
 struct transfer_params {
   std::string conversation_id, from_agent;
@@ -235,6 +252,11 @@ class chat_store {
   task<page_view_result> page_view(page_view_params p);
   task<void> site_alive(std::vector<std::string> visitors);
   task<void> site_left(std::string visitor);
+  // Invites a visitor on the site (NOT_FOUND: not on it; CONFLICT: chatting or invited); a
+  // rule's invitation that is not to be made returns none. Declining: false when `id` is not
+  // their pending invitation.
+  task<invite_result> invite(invite_params p);
+  task<bool> decline_invitation(std::string visitor, std::string id);
   task<std::int64_t> lease(std::string node, std::chrono::milliseconds ttl, std::int64_t epoch);
   task<void> release(std::string node, std::int64_t epoch);
 

@@ -349,15 +349,18 @@ local function member_check(c, role, id)
   return member_error(c.state, c.visitor, c.agent, role, id, c.sup)
 end
 
--- join(conv, visitor, name, email, dept, page, first_text, cmid, addr, max_queued,
---      meta_k1, meta_v1, ...)
--- -> {conv, seq, joined_ms, existing(0|1)}; seq is the first message's (JOINED's without one),
--- also when a retry of the same join finds the conversation it opened. addr (the hex of the
--- client's address, or '') may have at most max_queued (0: any number) chats waiting at once.
+-- join(conv, visitor, name, email, dept, page, first_text, cmid, addr, max_queued, form,
+--      invitation, meta_k1, meta_v1, ...)
+-- -> {conv, seq, joined_ms, existing(0|1), invited_agent}; seq is the first message's (JOINED's
+-- without one), also when a retry of the same join finds the conversation it opened. addr (the
+-- hex of the client's address, or '') may have at most max_queued (0: any number) chats waiting
+-- at once. form: the pre-chat answers as the node encoded them. invitation: the id of the
+-- visitor's pending invitation they accept ('' for none): the chat prefers its agent and waits
+-- first in the queue; one that expired, was answered or names another department is ignored.
 local function join(node, args)
-  local conv, visitor, name, email, dept, page, text, cmid, addr, max_queued =
+  local conv, visitor, name, email, dept, page, text, cmid, addr, max_queued, form, invitation =
     args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9],
-    tonumber(args[10])
+    tonumber(args[10]), args[11] or '', args[12] or ''
   local vk = K.visitor(visitor)
   local open = redis.call('HGET', vk, 'open')
   if open and open ~= '' then
@@ -365,7 +368,7 @@ local function join(node, args)
     if c.state and c.state ~= 'closed' then
       if cmid ~= '' and c.first_cmid == cmid then
         local first = redis.call('HGET', K.dedup(open), ROLE_VISITOR .. ':' .. visitor .. ':' .. cmid)
-        return { open, tonumber(first or '1'), tonumber(c.joined), 1 }
+        return { open, tonumber(first or '1'), tonumber(c.joined), 1, '' }
       end
       return err('CONFLICT', 'visitor already has an open conversation ' .. open)
     end
@@ -385,6 +388,16 @@ local function join(node, args)
   end
   local now = now_ms()
   local last_agent = redis.call('HGET', vk, 'last_agent') or ''
+  local prio, invited = 0, ''
+  if invitation ~= '' then
+    local sk = K.site_visitor(visitor)
+    local id, state, exp, agent, idept = unpack(redis.call('HMGET', sk, 'inv', 'invs', 'invexp',
+      'inva', 'invd'))
+    if id == invitation and state == 'pending' and tonumber(exp or '0') > now and idept == dept then
+      redis.call('HSET', sk, 'invs', 'accepted')
+      last_agent, prio, invited = agent, FRONT, agent
+    end
+  end
   -- The fields every message and receipt reads come first: the hash is a listpack while small,
   -- and HMGET finds a field by walking it from the start (a field missing walks all of it: the
   -- ones that are set later, such as sup, are there from the start, empty).
@@ -392,16 +405,16 @@ local function join(node, args)
     'epoch', 0, 'vnode', '', 'anode', '', 'seq', 0, 'answered', 0, 'unanswered', 0,
     'await', 0, 'sup', '', 'lw', '', 'dl1', 0, 'dl2', 0, 'rd1', 0, 'rd2', 0, 'id', conv,
     'vname', name, 'email', email,
-    'dept', dept, 'page', page, 'joined', now, 'qsince', now, 'prio', 0, 'pref', last_agent,
-    'first', text, 'first_cmid', cmid, 'addr', addr)
+    'dept', dept, 'page', page, 'joined', now, 'qsince', now, 'prio', prio, 'pref', last_agent,
+    'first', text, 'first_cmid', cmid, 'addr', addr, 'form', form)
   set_vnode(conv, node)
   if ak then
     redis.call('SADD', ak, conv)
     redis.call('PEXPIRE', ak, 86400000)
   end
-  if #args > 10 then
+  if #args > 12 then
     local meta = {}
-    for i = 11, #args do meta[#meta + 1] = args[i] end
+    for i = 13, #args do meta[#meta + 1] = args[i] end
     redis.call('HSET', K.meta(conv), unpack(meta))
   end
   redis.call('HSET', vk, 'open', conv, 'name', name, 'email', email)
@@ -418,9 +431,9 @@ local function join(node, args)
     redis.call('HSET', K.dedup(conv), ROLE_VISITOR .. ':' .. visitor .. ':' .. cmid, seq)
     redis.call('HINCRBY', K.conv(conv), 'unanswered', 1)
   end
-  enqueue(conv, dept, 0, now)
+  enqueue(conv, dept, prio, now)
   queue_changed(dept)
-  return { conv, seq, now, 0 }
+  return { conv, seq, now, 0, invited }
 end
 
 -- match(dept, max) -> { {conv, agent, wait_ms}, ... }
@@ -641,16 +654,20 @@ local function close(node, args)
 end
 
 -- rate(conv, visitor, rating, comment) -> 1
+-- rate(conv, visitor, rating, comment, scale, answers): rating is 1..scale, the department's
+-- survey scale; answers are the survey's other answers as the node encoded them.
 local function rate(node, args)
-  local conv, visitor, rating, comment = args[1], args[2], tonumber(args[3]), args[4]
+  local conv, visitor, rating, comment, scale, answers =
+    args[1], args[2], tonumber(args[3]), args[4], tonumber(args[5] or '5'), args[6] or ''
   local c = hgetall_map(K.conv(conv))
   local bad = member_check(c, ROLE_VISITOR, visitor)
   if bad then return bad end
   if c.state ~= 'closed' then return err('CONFLICT', 'rate the conversation after it is closed') end
   if c.rating and c.rating ~= '' then return err('CONFLICT', 'conversation already rated') end
-  if rating < 1 or rating > 5 then return err('INVALID', 'rating must be 1..5') end
+  if rating < 1 or rating > scale then return err('INVALID', 'rating must be 1..' .. scale) end
   local now = now_ms()
-  redis.call('HSET', K.conv(conv), 'rating', rating, 'comment', comment, 'rated', now)
+  redis.call('HSET', K.conv(conv), 'rating', rating, 'comment', comment, 'rated', now,
+    'rscale', scale, 'survey', answers)
   -- Archived again, rating and all (the archive takes a late rating as an update).
   redis.call('ZADD', K.archive_pending, 'NX', now, conv)
   return 1
@@ -1290,9 +1307,20 @@ local function site_keep(visitor, deadline)
   redis.call('PEXPIREAT', K.site_pages(visitor), deadline)
 end
 
+-- The visitor's invitation while it is pending and not expired (and they are not chatting):
+-- {id, agent, agent_name, dept, text, at, expires, automatic(0|1)}, else nil.
+local function pending_invitation(visitor, now)
+  local f = redis.call('HMGET', K.site_visitor(visitor), 'inv', 'inva', 'invn', 'invd', 'invt',
+    'invat', 'invexp', 'invauto', 'invs')
+  if f[9] ~= 'pending' or tonumber(f[7] or '0') <= now then return nil end
+  return { f[1], f[2], f[3], f[4], f[5], tonumber(f[6]), tonumber(f[7]), tonumber(f[8] or '0') }
+end
+
 -- page_view(visitor, url, title, referrer, browser, os, device, language, time_zone, offset)
--- -> {now, seq}: where the visitor is now. A new URL is a new page of the visit, and in their
--- open chat a NAVIGATED event for staff (seq; 0 when there was none).
+-- -> {now, seq, chats, invitation...}: where the visitor is now. A new URL is a new page of the
+-- visit, and in their open chat a NAVIGATED event for staff (seq; 0 when there was none). chats:
+-- the conversations Redis lists for them; then their pending invitation's fields (as
+-- pending_invitation), if they have one, so each page shows it again.
 local function page_view(node, args)
   local visitor, url, title, ref, br, os_, dev, lang, tz, off = unpack(args, 1, 10)
   local now = now_ms()
@@ -1314,6 +1342,7 @@ local function page_view(node, args)
   site_keep(visitor, now + SITE_TTL)
   local seq = 0
   local conv = redis.call('HGET', K.visitor(visitor), 'open')
+  local chats = redis.call('LLEN', K.visitor_convs(visitor))
   if moved and conv and conv ~= '' then
     local c = hgetall_map(K.conv(conv))
     if c.visitor == visitor and c.state and c.state ~= 'closed' and
@@ -1322,7 +1351,74 @@ local function page_view(node, args)
         'pt', title }, nil, add_sup_nodes(c.sup, staff_nodes(c)))
     end
   end
-  return { now, seq }
+  local out = { now, seq, chats }
+  local inv = pending_invitation(visitor, now)
+  if inv then for _, v in ipairs(inv) do out[#out + 1] = v end end
+  return out
+end
+
+-- invite(visitor, id, agent, dept, text, ttl_ms, rule) -> {id, agent, agent_name, at, expires,
+-- site_node} or {} when a rule's invitation is not made: the visitor on the site is invited to
+-- chat, by `agent` (an agent's hand; the node checked they may invite for `dept`) or, with
+-- agent '', by the rule `rule` in the name of an agent of `dept` free to take the chat, once per
+-- visit and never after the visitor declined one. One invitation at a time per visitor, kept in
+-- their site hash (it ends with the visit). The node the visitor is connected to is woken.
+local function invite(node, args)
+  local visitor, id, agent, dept, text, ttl, rule = unpack(args, 1, 7)
+  local vk = K.site_visitor(visitor)
+  if redis.call('EXISTS', vk) == 0 then return err('NOT_FOUND', 'visitor is not on the site') end
+  local now = now_ms()
+  local open = redis.call('HGET', K.visitor(visitor), 'open')
+  if open and open ~= '' then
+    local state = redis.call('HGET', K.conv(open), 'state')
+    if state and state ~= 'closed' then
+      if agent == '' then return {} end
+      return err('CONFLICT', 'visitor is chatting already')
+    end
+  end
+  local h = hgetall_map(vk)
+  if h.invs == 'pending' and tonumber(h.invexp or '0') > now then
+    if agent == '' then return {} end
+    return err('CONFLICT', 'visitor has an invitation already')
+  end
+  if agent == '' then
+    if h.declined == '1' then return {} end
+    for _, r in ipairs(split_csv(h.rules)) do
+      if r == rule then return {} end
+    end
+    for _, cand in ipairs(redis.call('ZRANGE', K.free(dept), 0, 31)) do
+      if agent_can_take(cand, dept) then agent = cand; break end
+    end
+    if agent == '' then return {} end
+    redis.call('HSET', vk, 'rules', (h.rules and h.rules ~= '') and (h.rules .. ',' .. rule) or rule)
+  elseif redis.call('EXISTS', K.agent(agent)) == 0 then
+    return err('NOT_FOUND', 'no such agent')
+  end
+  local name = redis.call('HGET', K.agent(agent), 'name') or agent
+  local exp = now + tonumber(ttl)
+  redis.call('HSET', vk, 'inv', id, 'inva', agent, 'invn', name, 'invd', dept, 'invt', text,
+    'invat', now, 'invexp', exp, 'invauto', rule ~= '' and 1 or 0, 'invs', 'pending')
+  if h.node and h.node ~= '' and h.node ~= node then
+    redis.call('PUBLISH', K.node_channel(h.node), 'v|' .. visitor)
+  end
+  return { id, agent, name, now, exp, h.node or '' }
+end
+
+-- decline_invitation(visitor, id) -> 1 when the pending invitation `id` is now declined, else 0.
+-- Rules invite no more during this visit.
+local function decline_invitation(node, args)
+  local visitor, id = args[1], args[2]
+  local vk = K.site_visitor(visitor)
+  local cur, state = unpack(redis.call('HMGET', vk, 'inv', 'invs'))
+  if cur ~= id or state ~= 'pending' then return 0 end
+  redis.call('HSET', vk, 'invs', 'declined', 'declined', 1)
+  return 1
+end
+
+-- invitation(visitor) -> {id, agent, agent_name, dept, text, at, expires, automatic} or {}: the
+-- visitor's pending invitation, for the node that shows it.
+local function invitation(keys, args)
+  return pending_invitation(args[1], now_ms()) or {}
 end
 
 -- site_alive(visitor...) -> count: this node still holds a connection of each.
@@ -1352,6 +1448,10 @@ end
 local function site_entry(visitor)
   local h = redis.call('HGETALL', K.site_visitor(visitor))
   if #h == 0 then return nil end
+  local state, exp = unpack(redis.call('HMGET', K.site_visitor(visitor), 'invs', 'invexp'))
+  if state == 'pending' and tonumber(exp or '0') <= now_ms() then
+    h[#h + 1] = 'invs'; h[#h + 1] = 'expired'
+  end
   local open, name = unpack(redis.call('HMGET', K.visitor(visitor), 'open', 'name'))
   h[#h + 1] = 'conv'; h[#h + 1] = open or ''
   h[#h + 1] = 'name'; h[#h + 1] = name or ''
@@ -1431,5 +1531,9 @@ redis.register_function('lc_page_view', fenced(page_view))
 redis.register_function('lc_site_alive', fenced(site_alive))
 redis.register_function('lc_site_left', fenced(site_left))
 redis.register_function('lc_site_list', site_list)
+redis.register_function('lc_invite', fenced(invite))
+redis.register_function('lc_decline_invitation', fenced(decline_invitation))
+redis.register_function{ function_name = 'lc_invitation', callback = invitation,
+  flags = { 'no-writes' } }
 redis.register_function{ function_name = 'lc_site_visit', callback = site_visit,
   flags = { 'no-writes' } }

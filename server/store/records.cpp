@@ -58,6 +58,14 @@ conversation_record decode_conversation(const field_list& hash, const field_list
       c.rating = number<std::uint32_t>(v);
     } else if (k == "comment") {
       c.comment = v;
+    } else if (k == "rscale") {
+      // Only a scale the archive takes: a bad value must not hold up archiving.
+      const auto scale = number<std::uint32_t>(v);
+      if (scale == 2 || scale == 3 || scale == 5 || scale == 10) c.rating_scale = scale;
+    } else if (k == "survey") {
+      c.survey_answers = v;
+    } else if (k == "form") {
+      c.form = v;
     } else if (k == "rated") {
       c.rated_ms = number<std::int64_t>(v);
     }
@@ -123,6 +131,8 @@ livechat::v1::SiteVisitor decode_site_visitor(const std::string& visitor, const 
       v.set_utc_offset_minutes(static_cast<std::int32_t>(number<std::int64_t>(value)));
     if (k == "conv") v.set_conversation_id(value);
     if (k == "name") v.set_display_name(value);
+    if (k == "invs") v.set_invitation(value);
+    if (k == "invn") v.set_invited_by(value);
     if (k == "chats") chats = number<std::int64_t>(value);
   }
   // The open chat is one of them: the others came before.
@@ -140,6 +150,20 @@ std::optional<livechat::v1::PageVisit> decode_page_visit(std::string_view packed
   p.set_title(std::string((*items)[1]));
   p.set_at_ms(number<std::int64_t>((*items)[2]));
   return p;
+}
+
+std::optional<pb::Invitation> decode_invitation(std::span<const reply> f) {
+  if (f.size() != invitation_fields || f[0].as_string().empty()) return std::nullopt;
+  pb::Invitation inv;
+  inv.set_invitation_id(f[0].as_string());
+  inv.set_agent_id(f[1].as_string());
+  inv.set_agent_name(f[2].as_string());
+  inv.set_department(f[3].as_string());
+  inv.set_text(f[4].as_string());
+  inv.set_at_ms(f[5].as_int());
+  inv.set_expires_at_ms(f[6].as_int());
+  inv.set_automatic(f[7].as_int() == 1);
+  return inv;
 }
 
 }  // namespace lc::store

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -10,6 +11,7 @@
 
 #include "livechat/v1/livechat.pb.h"
 #include "server/store/field_list.hpp"
+#include "server/store/reply.hpp"
 
 // What the store holds, as typed values: the port's records, decoded from Redis hashes here and
 // nowhere else.
@@ -25,8 +27,11 @@ struct conversation_record {
   std::uint64_t seq = 0;    // last event's seq
   std::int64_t joined_ms = 0, assigned_ms = 0, closed_ms = 0;
   std::string first_message;
-  std::uint32_t rating = 0;  // 1..5, 0 when not rated
+  std::uint32_t rating = 0;  // 1..rating_scale, 0 when not rated
+  std::uint32_t rating_scale = 5;
   std::string comment;
+  // The pre-chat form's and the survey's answers, as core::encode_answers wrote them.
+  std::string form, survey_answers;
   std::int64_t rated_ms = 0;
   std::map<std::string, std::string> metadata;
   std::string address_hex;  // the visitor's address at the join, as keys::hex_part ("" unknown)
@@ -39,6 +44,11 @@ conversation_record decode_conversation(const field_list& hash, const field_list
 livechat::v1::SiteVisitor decode_site_visitor(const std::string& visitor, const field_list& hash);
 // One page of a visit: the netstrings of its url, title and ms; nothing when malformed.
 std::optional<livechat::v1::PageVisit> decode_page_visit(std::string_view packed);
+
+// A pending invitation as the library returns it: id, agent, agent name, department, text, at,
+// expires, automatic (0/1). Nothing when the fields are not that.
+inline constexpr std::size_t invitation_fields = 8;
+std::optional<livechat::v1::Invitation> decode_invitation(std::span<const reply> fields);
 
 // One agent of the team, as the on-call dashboard lists it.
 struct agent_summary {

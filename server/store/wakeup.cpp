@@ -109,6 +109,9 @@ std::optional<wakeup> decode_wakeup(std::string_view payload) {
       if (!at || (*p)[0].empty()) return std::nullopt;
       return revoked_wakeup{std::string((*p)[0]), *at};
     }
+    case 'v':
+      if (rest.empty() || rest.find('|') != std::string_view::npos) return std::nullopt;
+      return invitation_wakeup{std::string(rest)};
     default:
       return std::nullopt;
   }

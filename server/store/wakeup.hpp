@@ -59,8 +59,15 @@ struct revoked_wakeup {
   std::int64_t not_before_ms = 0;
 };
 
-using wakeup = std::variant<event_wakeup, assigned_wakeup, unassigned_wakeup, typing_wakeup,
-                            receipt_wakeup, agent_connection_wakeup, queue_wakeup, revoked_wakeup>;
+// A visitor connected to this node was invited to chat ("v|visitor"): the invitation is read
+// from their site hash.
+struct invitation_wakeup {
+  std::string visitor_id;
+};
+
+using wakeup =
+    std::variant<event_wakeup, assigned_wakeup, unassigned_wakeup, typing_wakeup, receipt_wakeup,
+                 agent_connection_wakeup, queue_wakeup, revoked_wakeup, invitation_wakeup>;
 
 // Nothing when the payload is not a wake-up this server understands.
 std::optional<wakeup> decode_wakeup(std::string_view payload);

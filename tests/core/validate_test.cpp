@@ -400,14 +400,60 @@ TEST(validate_close, needs_conversation_id) {
 
 TEST(validate_rate, rating_range) {
   auto e = rate();
-  for (unsigned r : {1u, 5u}) {
+  // The widest survey scale; the department's own is checked by the service.
+  for (unsigned r : {1u, 5u, 10u}) {
     e.mutable_rate()->set_rating(r);
     expect_ok(e, visitor);
   }
-  for (unsigned r : {0u, 6u, 4'000'000'000u}) {
+  for (unsigned r : {0u, 11u, 4'000'000'000u}) {
     e.mutable_rate()->set_rating(r);
     expect_invalid(e, visitor, "rating");
   }
+}
+
+TEST(validate_rate, answers_are_bounded) {
+  auto e = rate();
+  auto* a = e.mutable_rate()->add_answers();
+  a->set_field_id("solved");
+  a->set_value("true");
+  expect_ok(e, visitor);
+  a->set_field_id("");
+  expect_invalid(e, visitor, "field_id");
+  a->set_field_id("solved");
+  a->set_value(std::string(501, 'x'));
+  expect_invalid(e, visitor, "answers");
+  a->set_value("\xff");
+  expect_invalid(e, visitor, "answers");
+  a->set_value("ok");
+  for (int i = 0; i < 10; ++i) e.mutable_rate()->add_answers()->set_field_id("q");
+  expect_invalid(e, visitor, "more than");
+}
+
+TEST(validate_invitations, ids_are_checked_by_format) {
+  pb::ClientEnvelope e;
+  e.set_request_id(1);
+  e.mutable_invite()->set_visitor_id("v" + std::string(24, 'a'));
+  expect_ok(e, agent);
+  EXPECT_EQ(code(e, visitor), pb::ERROR_CODE_FORBIDDEN);
+  e.mutable_invite()->set_visitor_id("lc:site:v:x");
+  expect_invalid(e, agent, "visitor_id");
+  e.mutable_invite()->set_visitor_id("v" + std::string(24, 'a'));
+  e.mutable_invite()->set_text(std::string(501, 'x'));
+  expect_invalid(e, agent, "text");
+
+  pb::ClientEnvelope d;
+  d.set_request_id(2);
+  d.mutable_decline_invitation()->set_invitation_id("i" + std::string(24, '0'));
+  expect_ok(d, visitor);
+  EXPECT_EQ(code(d, agent), pb::ERROR_CODE_FORBIDDEN);
+  d.mutable_decline_invitation()->set_invitation_id("i1");
+  expect_invalid(d, visitor, "invitation_id");
+
+  auto j = join();
+  j.mutable_join()->set_invitation_id("c" + std::string(24, '0'));
+  expect_invalid(j, visitor, "invitation_id");
+  j.mutable_join()->set_invitation_id("i" + std::string(24, '0'));
+  expect_ok(j, visitor);
 }
 
 TEST(validate_rate, comment_is_optional_but_bounded) {

@@ -113,6 +113,42 @@ TEST(Archive, ARatingAfterArchivingIsAddedOnce) {
             4);
 }
 
+TEST(Archive, TheFormAndTheSurveyAreKeptAndALateRatingBringsItsAnswers) {
+  test::record_env env;
+  auto c = test::sample_conversation(test::conv_id(1), test::visitor_id(1), 1'700'000'000'000);
+  livechat::v1::FormAnswer consent;
+  consent.set_field_id("terms");
+  consent.set_label("I agree that my data is kept for 30 days.");
+  consent.set_value("true");
+  livechat::v1::FormAnswer odd;
+  odd.set_field_id("company");
+  odd.set_label("Company");
+  odd.set_value(std::string("a\0b\"c", 5));
+  c.form = {consent, odd};
+  EXPECT_TRUE(write_archive(env.db(), c));
+  c.rating = 2;
+  c.rating_scale = 2;
+  livechat::v1::FormAnswer q;
+  q.set_field_id("solved");
+  q.set_label("Solved?");
+  q.set_value("true");
+  c.survey_answers = {q};
+  EXPECT_FALSE(write_archive(env.db(), c));
+  conversation_archive back;
+  ASSERT_TRUE(read_archive(env.db(), c.id, back));
+  ASSERT_EQ(back.form.size(), 2U);
+  EXPECT_EQ(back.form[0].label(), consent.label()) << "the consent text agreed to";
+  EXPECT_EQ(back.form[1].field_id(), "company");
+  EXPECT_EQ(back.form[1].value(),
+            "a\xEF\xBF\xBD"
+            "b\"c")
+      << "a NUL made storable";
+  EXPECT_EQ(back.rating, 2U);
+  EXPECT_EQ(back.rating_scale, 2U);
+  ASSERT_EQ(back.survey_answers.size(), 1U);
+  EXPECT_EQ(back.survey_answers[0].value(), "true");
+}
+
 TEST(Archive, TextPostgresCannotHoldIsKeptReadable) {
   test::record_env env;
   auto c = test::sample_conversation(test::conv_id(1), test::visitor_id(1), 1'700'000'000'000, 1,

@@ -25,11 +25,19 @@ TEST(Departments, SeedingGivesNewIdsDefaultRowsAndKeepsEditedOnes) {
   EXPECT_FALSE(rows[0].reassign_after_seconds);
   EXPECT_FALSE(rows[0].max_file_mb) << "the server's limit";
   EXPECT_EQ(rows[0].file_types, "");
+  EXPECT_EQ(rows[0].pre_chat_form, "") << "no form, the default survey, no rules";
+  EXPECT_EQ(rows[0].survey, "");
+  EXPECT_EQ(rows[0].invitation_rules, "");
 
   auto edited = rows[0];
   edited.max_file_mb = 0;
   edited.file_types = "image/*,application/pdf";
   edited.display_name = "Billing & invoices";
+  edited.pre_chat_form =
+      R"([{"id":"plan","label":"Plan","kind":"select","required":true,"options":["a"]}])";
+  edited.survey = R"({"scale":2,"comment":false,"questions":[]})";
+  edited.invitation_rules =
+      R"([{"text":"Hi","seconds_on_page":5,"url_pattern":"","visitors":"all"}])";
   edited.auto_away_seconds = 0;
   edited.reassign_after_seconds = 45;
   edited.updated_by = "ada";

@@ -26,6 +26,11 @@ void archive(pg_connection& db, int n, const std::string& text, const std::strin
   c.department = department;
   c.agent_id = agent;
   c.agents = {agent};
+  auto& company = c.form.emplace_back();
+  company.set_field_id("company");
+  company.set_label("Company");
+  company.set_value("Secret Corp");
+  c.survey_answers = c.form;
   write_archive(db, c);
 }
 
@@ -137,6 +142,8 @@ TEST(History, RetentionDeletesOrAnonymisesWhatIsOld) {
   EXPECT_EQ(c.email, "");
   EXPECT_EQ(c.visitor_id, "");
   EXPECT_TRUE(c.metadata.empty());
+  EXPECT_TRUE(c.form.empty()) << "the pre-chat answers are the visitor's too";
+  EXPECT_TRUE(c.survey_answers.empty());
   EXPECT_NE(c.anonymised_ms, 0);
   for (const auto& e : c.events) EXPECT_EQ(e.text(), "") << e.seq();
   EXPECT_FALSE(c.measurements.empty()) << "timings stay for statistics";

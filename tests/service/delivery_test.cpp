@@ -236,7 +236,7 @@ TEST_F(Delivery, AnAssignmentWhoseWakeUpWasLostStillReachesTheAgent) {
   redis().command({"CLIENT", "KILL", "TYPE", "pubsub"});
   const auto epoch = redis().command({"GET", "lc:node:n1"});
   redis().command({"FCALL", "lc_join", "0", "n1", epoch, "c-lost", "v-lost", "Lost", "", "billing",
-                   "", "hi", "j1", "", "0"});
+                   "", "hi", "j1", "", "0", "", ""});
   redis().command({"FCALL", "lc_match", "0", "billing", "10"});
   EXPECT_TRUE(agent->wait_assigned("c-lost"));
 }

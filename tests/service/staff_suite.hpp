@@ -51,7 +51,7 @@ class staff_suite : public service_test {
     EXPECT_TRUE(w.has_welcome()) << w.DebugString();
     // Version 2 keeps notes from visitors (clients offer notes only from it on); 3 barges in;
     // 4 pushes the board.
-    EXPECT_EQ(w.welcome().protocol_version(), 8u);
+    EXPECT_EQ(w.welcome().protocol_version(), 9u);
     return s;
   }
 };
