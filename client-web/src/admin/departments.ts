@@ -4,12 +4,16 @@
 // are typed in minutes and sent in seconds; the agents' auto-away is typed in seconds; an empty
 // "reassign after" or file limit is the server's default. An edit sends only the fields that
 // changed. A 400 from the server is shown verbatim next to its field; a refused removal (409:
-// visitors wait or chat there, or it is the last one) in the confirm dialog.
+// visitors wait or chat there, or it is the last one) in the confirm dialog. Protocol 9 adds the
+// pre-chat form, the post-chat survey and the invitation rules (form_editor.ts); a refusal that
+// names one of them ("pre_chat_form[1].id: …") is shown by that input.
 import { formatDuration, h } from "../lib/format.js";
 import {
   departmentBody, departmentChanges, departmentForm, fieldOfMessage, fileLimitText, type Department, type DepartmentForm,
 } from "../lib/departments.js";
 import { ApiError, type Session } from "../lib/session.js";
+import { FormsEditor } from "./form_editor.js";
+import { formsChanges, formsDraft, pathOfMessage, type FormsJson } from "./form_model.js";
 
 export interface DepartmentsHost {
   session: Session;
@@ -34,7 +38,7 @@ function autoAway(d: Department): string {
 }
 
 export async function renderDepartments(host: DepartmentsHost): Promise<void> {
-  const { departments = [] } = await host.session.call<{ departments?: Department[] }>("/api/departments");
+  const { departments = [] } = await host.session.call<{ departments?: (Department & FormsJson)[] }>("/api/departments");
   host.changed(departments);
   // A server without per-department file limits: no column for them.
   const files = departments.some((d) => fileLimitText(d) !== "");
@@ -62,9 +66,10 @@ export async function renderDepartments(host: DepartmentsHost): Promise<void> {
 }
 
 /** The create / edit dialog. */
-export function editDepartment(host: DepartmentsHost, d?: Department): void {
+export function editDepartment(host: DepartmentsHost, d?: Department & FormsJson): void {
   const isNew = !d;
   const f = departmentForm(d);
+  const forms = new FormsEditor(formsDraft(d));
   const dialog = h("dialog", { class: "dialog wide", "aria-labelledby": "dept-title" });
   const errs = new Map<keyof DepartmentForm, HTMLElement>();
   const inputs = new Map<keyof DepartmentForm, HTMLElement>();
@@ -109,21 +114,28 @@ export function editDepartment(host: DepartmentsHost, d?: Department): void {
       e.preventDefault();
       for (const el of errs.values()) el.textContent = "";
       formErr.textContent = "";
+      forms.clearErrors();
       const form = read();
       const { body, errors } = d ? departmentChanges(d, form) : departmentBody(form);
-      if (!body) {
+      const extra = formsChanges(d, forms.draft());
+      if (!body || !extra.body) {
         for (const [k, v] of Object.entries(errors)) errs.get(k as keyof DepartmentForm)!.textContent = v;
+        if (!extra.body && !forms.showErrors(extra.errors)) formErr.textContent = Object.values(extra.errors).join(" ");
         return;
       }
       save.disabled = true;
       try {
-        await host.session.call(`/api/departments/${encodeURIComponent(form.id.trim())}`, { method: "PUT", body });
+        await host.session.call(`/api/departments/${encodeURIComponent(form.id.trim())}`, { method: "PUT", body: { ...body, ...extra.body } });
         dialog.close();
         host.say(`Department ${form.id.trim()} saved`);
         host.reload();
       } catch (err) {
         const message = err instanceof ApiError ? err.message || err.code : err instanceof Error ? err.message : String(err);
-        const at = err instanceof ApiError && err.status === 400 ? fieldOfMessage(message) : undefined;
+        const bad = err instanceof ApiError && err.status === 400;
+        // The form, survey and rules first: their paths name an "id" the old fields' matcher would take.
+        const path = bad ? pathOfMessage(message) : undefined;
+        if (path && forms.showErrors({ [path]: message })) return;
+        const at = bad ? fieldOfMessage(message) : undefined;
         (at ? errs.get(at)! : formErr).textContent = message;
         if (at) inputs.get(at)?.focus();
       } finally {
@@ -152,6 +164,7 @@ export function editDepartment(host: DepartmentsHost, d?: Department): void {
       field("max_file_mb", "Largest file (MB)", fileMb, "Files visitors and agents may send here. 0: no files; empty: the server's default"),
       field("file_types", "File types", fileTypes, "Comma-separated media types, e.g. image/*,application/pdf; empty: the server's")),
     h("label", { class: "check" }, requiredTag, "Agents must tag a chat before closing it"),
+    ...forms.sections,
     formErr,
     h("div", { class: "actions" },
       h("button", { class: "btn", type: "button", onclick: () => dialog.close() }, "Cancel"),

@@ -6,7 +6,8 @@ import { attachmentView, englishAttachmentTexts } from "../lib/attachment_view.j
 import type { AttachmentInfo, FileServer } from "../lib/attachments.js";
 import { FileCache } from "../lib/file_cache.js";
 import { formatDuration, formatTime, h, webAddress } from "../lib/format.js";
-import { EventKind } from "../lib/proto.js";
+import { EventKind, type FormField } from "../lib/proto.js";
+import { answerRows, answersList, ratingWords, type AnswerJson } from "./forms.js";
 import { bargedInText, CLOSED_BAN_TEXT, CLOSED_IDLE_TEXT, IDLE_PROMPT_TEXT, isBanClose, isIdleClose, monitoringText, navigatedText, roleOfName } from "./wording.js";
 
 /** One row of GET /api/conversations. */
@@ -62,6 +63,10 @@ export interface ConversationDetail {
   visitor: { id: string; name: string; email: string; page_url: string; metadata: Record<string, string> };
   rating: number | null;
   comment: string;
+  /** Protocol 9: the pre-chat form's answers, the survey's scale and its questions' answers. */
+  form?: AnswerJson[];
+  rating_scale?: number;
+  survey_answers?: AnswerJson[];
   times: {
     first_response_ms: number | null;
     resolution_ms: number | null;
@@ -156,9 +161,10 @@ export function formatDateTime(ms: number): string {
   return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-function stars(rating: number | null): HTMLElement {
+function stars(rating: number | null, scale?: number): HTMLElement {
   if (!rating) return h("span", { class: "muted small" }, "not rated");
-  return h("span", { class: "stars", role: "img", "aria-label": `rated ${rating} of 5` }, "★".repeat(rating) + "☆".repeat(Math.max(0, 5 - rating)));
+  const s = scale === 2 || scale === 3 || scale === 10 ? scale : 5;
+  return h("span", { class: s === 5 ? "stars" : "rating", role: "img", "aria-label": `rated ${rating} of ${s}`, "data-scale": String(s) }, ratingWords(rating, s));
 }
 
 /** `text` with each case-insensitive occurrence of `term` in <mark>, built from text nodes. */
@@ -226,6 +232,8 @@ export interface HistoryHost {
   announce(text: string): void;
   /** Conversations per page (0: the server's default, 25). */
   limit?: number;
+  /** A department's pre-chat form as the Welcome has it (the kinds of its answers). */
+  formOf?(department: string): readonly FormField[];
 }
 
 /** Where the transcript's Back button leads when it was opened from outside the results. */
@@ -483,9 +491,14 @@ export class HistoryView {
     const avg = responses.length ? responses.reduce((a, b) => a + b, 0) / responses.length : null;
     const row = (label: string, value: Node | string, field: string) => [h("dt", {}, label), h("dd", { "data-field": field, dir: "auto" }, value)];
     const meta = Object.entries(c.visitor.metadata ?? {});
+    const fields = this.host.formOf?.(c.department) ?? [];
+    const form = c.form?.length ? answersList(answerRows(c.form, fields), "hist-form") : null;
+    const survey = c.survey_answers?.length ? answersList(answerRows(c.survey_answers), "hist-survey") : null;
     return h("dl", { class: "ctx hist-facts" },
-      ...row("Rating", stars(c.rating), "rating"),
+      ...row("Rating", stars(c.rating, c.rating_scale), "rating"),
       ...(c.comment ? row("Comment", c.comment, "comment") : []),
+      ...(survey ? row("Survey", survey, "survey") : []),
+      ...(form ? row("Pre-chat form", form, "form") : []),
       ...row("First response", ms(t.first_response_ms), "first-response"),
       ...row("Resolution", ms(t.resolution_ms), "resolution"),
       ...row("Queue wait", waits.length ? waits.map((w) => ms(w)).join(", ") : "—", "queue-wait"),

@@ -36,7 +36,10 @@ import { BansView } from "./bans_view.js";
 import { InboxView } from "./inbox_view.js";
 import { draftAfterEvent, draftAfterTyping, peekLine, renderPeek } from "./peek.js";
 import { siteContext } from "./site_context.js";
-import { chatSiteOf, navigated, siteVisitorOf, VISITORS_PROTOCOL, withBoardEntry, type ChatSite, type SiteVisitorRow } from "./visitors.js";
+import {
+  chatSiteOf, INVITES_PROTOCOL, inviteErrorText, navigated, siteVisitorOf, VISITORS_PROTOCOL, withBoardEntry, type ChatSite, type SiteVisitorRow,
+} from "./visitors.js";
+import { answerRows, answersList } from "./forms.js";
 import { tickTimes, VisitorsView } from "./visitors_view.js";
 import { isUrgent } from "../lib/departments.js";
 import { ApiError, Session, signInMessage } from "../lib/session.js";
@@ -155,7 +158,26 @@ const supervise = new Supervision({
   files: fileServer,
 });
 // The Visitors tab: everyone on the site now (the Board's site_visitors).
-const visitorsView = new VisitorsView({ holds: (id) => chats.has(id), openChat: (id) => select(id) });
+const visitorsView = new VisitorsView({
+  holds: (id) => chats.has(id),
+  openChat: (id) => select(id),
+  invites: () => (client?.welcome?.protocolVersion ?? 0) >= INVITES_PROTOCOL,
+  departments: () => {
+    const w = client?.welcome;
+    return (myDepartments.length ? myDepartments : departments).map((d) => ({ id: d, name: w?.departmentStatus.find((s) => s.department === d)?.displayName || d }));
+  },
+  invite: async (visitorId, text, department) => {
+    const c = client;
+    if (!c || c.state !== "ready") throw new Error(inviteErrorText(undefined, ""));
+    try {
+      await c.request({ case: "invite", value: { visitorId, text, department } });
+    } catch (err) {
+      throw new Error(err instanceof ServerError ? inviteErrorText(err.code, err.text) : inviteErrorText(undefined, ""));
+    }
+  },
+  nameOf: (id) => (id === client?.welcome?.userId ? client.welcome.displayName : colleaguesOf(client?.board)?.find((a) => a.id === id)?.name) || undefined,
+  announce: (t) => announce(t),
+});
 let siteVisitors: SiteVisitorRow[] | undefined;
 // The server's clock minus ours (Welcome, then every Board): the visitors' times tick against it.
 let serverSkew = 0;
@@ -249,7 +271,13 @@ function newHistoryView(): HistoryView {
     departments: () => (myDepartments.length ? myDepartments : departments),
     announce,
     limit: HISTORY_LIMIT,
+    formOf,
   });
+}
+
+/** A department's pre-chat form as the Welcome has it: the kinds of a visitor's answers. */
+function formOf(department: string) {
+  return client?.welcome?.departmentStatus.find((d) => d.department === department)?.preChatForm ?? [];
 }
 
 // ------------------------------------------------------------------ sign in
@@ -1037,6 +1065,8 @@ function renderSide(): void {
       h("dt", {}, "Page"), h("dd", { "data-field": "page" }, webAddress(v.pageUrl) ? h("a", { href: v.pageUrl, target: "_blank", rel: "noopener noreferrer" }, v.pageUrl) : v.pageUrl || "—"),
       h("dt", {}, "Visitor id"), h("dd", { class: "mono" }, v.visitorId),
       ...meta.flatMap(([k, val]) => [h("dt", {}, k), h("dd", { "data-meta": k }, val)])),
+    // Protocol 9: what the visitor answered in the department's pre-chat form.
+    ...(v.form.length ? [h("h3", {}, "Pre-chat form"), answersList(answerRows(v.form, formOf(chat.department)), "prechat-answers")] : []),
     ...siteContext(chat.site, serverNow()),
     h("h3", {}, `Previous conversations (${v.previousConversations.length})`),
     v.previousConversations.length

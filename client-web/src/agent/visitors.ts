@@ -4,9 +4,13 @@
 // server's clock: durations are measured against the Board's server_time_ms, ticking locally.
 // Pure: tested without a browser.
 import { formatDuration } from "../lib/format.js";
-import type { PageVisit, SiteVisitor, VisitorContext } from "../lib/proto.js";
+import { ErrorCode, type PageVisit, type SiteVisitor, type VisitorContext } from "../lib/proto.js";
 
 export const VISITORS_PROTOCOL = 8;
+/** Invite (proactive invitations) and SiteVisitor.invitation: protocol 9. */
+export const INVITES_PROTOCOL = 9;
+/** The Invite prompt's text to begin with (the widget's own words when sent empty). */
+export const DEFAULT_GREETING = "Hi! Can I help you with anything?";
 /** The server keeps this many pages of a visit (newest first). */
 export const MAX_PAGES = 20;
 
@@ -30,6 +34,10 @@ export interface SiteVisitorRow {
   previousChats: number;
   /** Their open chat ("" without one). */
   conversationId: string;
+  /** This visit's invitation: "" (none), "pending", "accepted" or "declined". */
+  invitation: string;
+  /** Who invited them (an agent's name or id). */
+  invitedBy: string;
 }
 
 export interface PageVisitRow {
@@ -62,6 +70,8 @@ export function siteVisitorOf(v: SiteVisitor): SiteVisitorRow {
     utcOffsetMinutes: v.utcOffsetMinutes,
     previousChats: v.previousChats,
     conversationId: v.conversationId,
+    invitation: v.invitation,
+    invitedBy: v.invitedBy,
   };
 }
 
@@ -166,5 +176,34 @@ export function withBoardEntry(s: ChatSite, row: SiteVisitorRow | undefined): Ch
 /** What the list's rows show apart from the ticking times: it is rebuilt only when this changes
  * (a keyboard user's focus stays). */
 export function visitorsKey(list: readonly SiteVisitorRow[]): string {
-  return JSON.stringify(list.map((v) => [v.visitorId, v.name, v.url, v.title, v.onPageSinceMs, v.onSiteSinceMs, v.pages, v.conversationId, v.previousChats, v.device, v.browser, v.os, v.language, v.utcOffsetMinutes, v.referrer]));
+  return JSON.stringify(list.map((v) => [v.visitorId, v.name, v.url, v.title, v.onPageSinceMs, v.onSiteSinceMs, v.pages, v.conversationId, v.previousChats, v.device, v.browser, v.os, v.language, v.utcOffsetMinutes, v.referrer, v.invitation, v.invitedBy]));
+}
+
+/** The row's word on this visit's invitation: "Invited by Alice", "Declined", "Accepted", or ""
+ * (none). `nameOf` turns an agent id into a name (the team on the board); a name stays. */
+export function invitationText(v: Pick<SiteVisitorRow, "invitation" | "invitedBy">, nameOf: (id: string) => string | undefined = () => undefined): string {
+  switch (v.invitation) {
+    case "pending": return v.invitedBy ? `Invited by ${nameOf(v.invitedBy) || v.invitedBy}` : "Invited";
+    case "declined": return "Declined";
+    case "accepted": return "Accepted";
+    default: return "";
+  }
+}
+
+/** Whether the row offers Invite: on the site, not chatting, not invited already. */
+export function canInvite(v: Pick<SiteVisitorRow, "conversationId" | "invitation">): boolean {
+  return !v.conversationId && v.invitation !== "pending";
+}
+
+/** A refused Invite in words (shown in the prompt); the server's text as it says it. */
+export function inviteErrorText(code: ErrorCode | undefined, text: string): string {
+  const said = (prefix: string, t: string) => `${prefix}${t}${/[.!?]$/.test(t) ? "" : "."}`;
+  switch (code) {
+    case ErrorCode.NOT_FOUND: return "This visitor is no longer on the site.";
+    case ErrorCode.CONFLICT: return said("Not sent: ", text || "the visitor is chatting or already invited");
+    case ErrorCode.FORBIDDEN: return said("Not allowed: ", text || "you may not invite in that department");
+    case ErrorCode.RATE_LIMITED: return "Too many invitations at once. Try again in a moment.";
+    case undefined: return text || "Not sent: the connection is down. Try again.";
+    default: return text ? said("Not sent: ", text) : "Not sent.";
+  }
 }

@@ -19,6 +19,8 @@ export interface TranscriptLabels {
   senders?: boolean;
   /** A file sent with a message (attachment_view.ts); without it, the file's name in words. */
   attachment?: (a: AttachmentInfo, item: LogItem) => Node;
+  /** Lines shown before the conversation's own (the widget's: an accepted invitation's greeting). */
+  lead?: () => LogItem[];
 }
 
 const roleNames: Partial<Record<Role, string>> = { [Role.VISITOR]: "visitor", [Role.AGENT]: "agent", [Role.SUPERVISOR]: "supervisor", [Role.ADMIN]: "admin", [Role.SYSTEM]: "system" };
@@ -41,7 +43,7 @@ export class TranscriptView {
   update(log: ConversationLog): void {
     const keep = new Set<string>();
     let index = 0;
-    for (const item of log.items()) {
+    for (const item of [...(this.labels.lead?.() ?? []), ...log.items()]) {
       const key = item.clientMsgId || `s${item.seq}`;
       let li = this.rows.get(key);
       if (!li) {

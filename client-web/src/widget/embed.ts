@@ -6,6 +6,10 @@
 // Pages may also call window.LiveChat.init({...}) themselves (with data-manual on the tag).
 // Route changes through the History API are reported to staff by themselves; a page that changes
 // what it shows otherwise (or sets its title later) calls window.LiveChat.pageView().
+// window.LiveChat also has open(), close(), invite({text, agentName}), setContext({name, email,
+// metadata, answers}) and on/off(event, handler) (api.ts); calls made before the widget exists
+// are kept for it.
+import { createApi, replayQueue, type LiveChatApi } from "./api.js";
 import { Widget, type WidgetConfig } from "./widget.js";
 
 function parseJson<T>(text: string | undefined): T | undefined {
@@ -38,31 +42,27 @@ function configFromScript(script: HTMLScriptElement | null): WidgetConfig {
 }
 
 const script = document.currentScript as HTMLScriptElement | null;
-let instance: Widget | undefined;
 
-function init(overrides: Partial<WidgetConfig> = {}): Widget {
-  if (instance) return instance;
+// Calls a page queued before this script arrived (window.LiveChat = { q: [...] }).
+const queued = (window as { LiveChat?: { q?: unknown } }).LiveChat?.q;
+
+const api = createApi<Partial<WidgetConfig>>((overrides, hub, context) => {
   const cfg = { ...configFromScript(script), ...overrides };
   const host = document.createElement("div");
   host.id = "livechat-widget";
   document.body.append(host);
-  instance = new Widget(host, cfg);
-  return instance;
-}
-
-/** Tells staff the page now shows something else (its URL and title are read again). */
-function pageView(): void {
-  instance?.pageView();
-}
+  return new Widget(host, cfg, { events: hub, context });
+});
 
 declare global {
   interface Window {
-    LiveChat?: { init: typeof init; pageView: typeof pageView };
+    LiveChat?: LiveChatApi<Partial<WidgetConfig>>;
   }
 }
-window.LiveChat = { init, pageView };
+window.LiveChat = api;
+replayQueue(api, queued);
 
 if (!script?.hasAttribute("data-manual")) {
-  if (document.body) init();
-  else document.addEventListener("DOMContentLoaded", () => init(), { once: true });
+  if (document.body) api.init();
+  else document.addEventListener("DOMContentLoaded", () => api.init(), { once: true });
 }

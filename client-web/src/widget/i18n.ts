@@ -84,6 +84,25 @@ export const en = {
   downloadFile: "Download",
   openImage: "Open {name} full size",
   fileFailed: "Could not load the file",
+  // Invitations to chat (an agent's, a rule's or the host page's). {name}: the agent, {dept}: the department.
+  invitationFrom: "{name} from {dept}",
+  invitationGreeting: "Hi! Can I help you with anything?",
+  invitationAccept: "Reply",
+  invitationDecline: "No thanks",
+  invitationLabel: "Invitation to chat",
+  // A chat started from an invitation without a pre-chat form, by someone who gave no name.
+  visitorName: "Visitor",
+  // The department's own pre-chat fields and survey questions.
+  choose: "Choose…",
+  requiredField: "required",
+  consentRequired: "Please accept this to continue.",
+  // The rating scales of the survey. {n}: the rating, {total}: the scale.
+  ratingOf: "{n} of {total}",
+  thumbDown: "Not helpful",
+  thumbUp: "Helpful",
+  faceBad: "Bad",
+  faceOkay: "Okay",
+  faceGood: "Good",
 } as const;
 
 export type Strings = { [K in keyof typeof en]: string };
@@ -134,6 +153,22 @@ const fr: Partial<Strings> = {
   downloadFile: "Télécharger",
   openImage: "Ouvrir {name} en taille réelle",
   fileFailed: "Impossible de charger le fichier",
+  invitationFrom: "{name} du service {dept}",
+  invitationGreeting: "Bonjour ! Puis-je vous aider ?",
+  invitationAccept: "Répondre",
+  invitationDecline: "Non merci",
+  invitationLabel: "Invitation à discuter",
+  visitorName: "Visiteur",
+  choose: "Choisir…",
+  requiredField: "obligatoire",
+  required: "Veuillez remplir ce champ.",
+  consentRequired: "Veuillez accepter pour continuer.",
+  ratingOf: "{n} sur {total}",
+  thumbDown: "Pas utile",
+  thumbUp: "Utile",
+  faceBad: "Mauvais",
+  faceOkay: "Correct",
+  faceGood: "Bien",
 };
 
 const de: Partial<Strings> = {
@@ -181,6 +216,22 @@ const de: Partial<Strings> = {
   downloadFile: "Herunterladen",
   openImage: "{name} in voller Größe öffnen",
   fileFailed: "Die Datei konnte nicht geladen werden",
+  invitationFrom: "{name} aus {dept}",
+  invitationGreeting: "Hallo! Kann ich Ihnen irgendwie helfen?",
+  invitationAccept: "Antworten",
+  invitationDecline: "Nein, danke",
+  invitationLabel: "Einladung zum Chat",
+  visitorName: "Besucher",
+  choose: "Bitte wählen…",
+  requiredField: "Pflichtfeld",
+  required: "Bitte füllen Sie dieses Feld aus.",
+  consentRequired: "Bitte stimmen Sie zu, um fortzufahren.",
+  ratingOf: "{n} von {total}",
+  thumbDown: "Nicht hilfreich",
+  thumbUp: "Hilfreich",
+  faceBad: "Schlecht",
+  faceOkay: "Geht so",
+  faceGood: "Gut",
 };
 
 const es: Partial<Strings> = {
@@ -228,6 +279,22 @@ const es: Partial<Strings> = {
   downloadFile: "Descargar",
   openImage: "Abrir {name} a tamaño completo",
   fileFailed: "No se pudo cargar el archivo",
+  invitationFrom: "{name} de {dept}",
+  invitationGreeting: "¡Hola! ¿Puedo ayudarte en algo?",
+  invitationAccept: "Responder",
+  invitationDecline: "No, gracias",
+  invitationLabel: "Invitación a chatear",
+  visitorName: "Visitante",
+  choose: "Elegir…",
+  requiredField: "obligatorio",
+  required: "Rellena este campo.",
+  consentRequired: "Acepta esto para continuar.",
+  ratingOf: "{n} de {total}",
+  thumbDown: "No me ayudó",
+  thumbUp: "Me ayudó",
+  faceBad: "Mal",
+  faceOkay: "Regular",
+  faceGood: "Bien",
 };
 
 const languages: Record<string, Partial<Strings>> = { en, fr, de, es };

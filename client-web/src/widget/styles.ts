@@ -142,6 +142,49 @@ input:focus, textarea:focus, select:focus { border-color: var(--accent); outline
 .att-icon { flex: none; width: 36px; height: 42px; border-radius: 6px; background: var(--accent); color: var(--accent-text); font-size: 10.5px; font-weight: 750; letter-spacing: .02em; display: grid; place-items: center; }
 .att-download { background: none; border: 0; color: var(--accent); cursor: pointer; font-size: 12.5px; padding: 2px 0; text-decoration: underline; }
 .att-download:disabled { opacity: .6; cursor: default; }
+/* Invitations: a card by the launcher (collapsed), at the top of the panel (open). */
+.invite {
+  position: absolute; bottom: 72px; right: 0; width: min(300px, calc(100vw - 40px));
+  background: var(--bg); color: var(--fg); border-radius: 14px; box-shadow: 0 10px 30px rgba(17,24,39,.28);
+  padding: 12px 14px; display: flex; flex-direction: column; gap: 8px; animation: lc-pop .18s ease-out;
+}
+.root.left .invite { right: auto; left: 0; }
+.invite.inline { position: relative; bottom: auto; right: auto; left: auto; width: auto; box-shadow: none; border: 1px solid var(--line); margin: 12px 16px 0; animation: none; }
+.invite-slot[hidden] { display: none; }
+.invite-head { display: flex; align-items: center; gap: 8px; padding-right: 22px; }
+.invite-head strong { font-size: 13.5px; }
+.invite-avatar { width: 30px; height: 30px; border-radius: 50%; background: var(--accent); color: var(--accent-text); display: grid; place-items: center; font-weight: 700; flex: none; }
+.invite-text { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; unicode-bidi: plaintext; }
+.invite-actions { display: flex; align-items: center; gap: 12px; }
+.invite-actions .link { align-self: center; }
+.invite-close { position: absolute; top: 6px; right: 6px; background: none; border: 0; color: var(--muted); cursor: pointer; font-size: 18px; line-height: 1; padding: 4px 8px; border-radius: 8px; }
+.invite-close:hover { background: var(--soft); }
+@keyframes lc-pop { from { transform: translateY(8px); opacity: 0; } to { transform: none; opacity: 1; } }
+.lead-log { margin-bottom: 4px; }
+.msg .sender { font-weight: 600; }
+/* The department's own pre-chat fields and survey questions. */
+.form-fields { display: flex; flex-direction: column; gap: 12px; }
+.form-fields[hidden] { display: none; }
+.form-field { display: flex; flex-direction: column; gap: 4px; }
+.form-field > label { font-size: 13px; font-weight: 550; color: #374151; }
+label.check { flex-direction: row; align-items: flex-start; gap: 8px; font-weight: 500; cursor: pointer; }
+label.check input { width: 18px; height: 18px; flex: none; margin: 1px 0 0; padding: 0; accent-color: var(--accent); }
+.consent label.check { font-weight: 400; font-size: 13px; }
+.req { color: #b91c1c; }
+.field-error, .form-error { margin: 0; color: #b91c1c; font-size: 12.5px; }
+.field-error:empty, .form-error:empty { display: none; }
+.form-field.invalid input, .form-field.invalid select { border-color: #b91c1c; }
+/* Survey scales: thumbs, faces, stars, 1..10. */
+.scale { flex-wrap: wrap; }
+.scale-2 label, .scale-3 label { display: flex; flex-direction: column; align-items: center; gap: 2px; min-width: 76px; color: #374151; padding: 6px 8px; border: 1px solid #d1d5db; border-radius: 12px; }
+.scale-glyph { font-size: 26px; line-height: 1.1; }
+.scale-2 label .scale-glyph, .scale-3 label .scale-glyph { filter: grayscale(1); opacity: .7; }
+.scale-words { font-size: 12px; font-weight: 600; }
+.scale-2 label.on, .scale-3 label.on { color: var(--fg); border-color: var(--accent); background: color-mix(in srgb, var(--accent) 10%, white); }
+.scale-2 label.on .scale-glyph, .scale-3 label.on .scale-glyph { filter: none; opacity: 1; }
+.scale-10 { gap: 4px; }
+.scale-10 label { font-size: 14px; font-weight: 650; color: #374151; min-width: 30px; text-align: center; padding: 6px 0; border: 1px solid #d1d5db; border-radius: 8px; }
+.scale-10 label.on { background: var(--accent); color: var(--accent-text); border-color: var(--accent); }
 @media (max-width: 480px) {
   .root { bottom: 12px; right: 12px; }
   .root.left { left: 12px; }

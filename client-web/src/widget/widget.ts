@@ -1,21 +1,27 @@
-// The visitor widget: launcher + panel in a shadow root. Pre-chat form, queue, chat, offline form,
-// rating. State that must survive a reload (token, open conversation, unsent messages) lives in
-// localStorage; everything else is rebuilt from the server's replay on resume. The page the
-// visitor is on goes to staff from the start, with or without a chat (page_view.ts).
+// The visitor widget: launcher + panel in a shadow root. Pre-chat form (with the department's own
+// fields, forms.ts), queue, chat, offline form, the post-chat survey. State that must survive a
+// reload (token, open conversation, unsent messages) lives in localStorage; everything else is
+// rebuilt from the server's replay on resume. The page the visitor is on goes to staff from the
+// start, with or without a chat (page_view.ts). Invitations to chat (an agent's, a rule's or the
+// host page's) show as a card by the launcher (invitation.ts); the host page drives the widget
+// through window.LiveChat and hears its events (api.ts).
 import { AttachBox, dropTarget, uploadWithPreview, type AttachBoxTexts } from "../lib/attach_box.js";
 import { attachmentView, type AttachmentTexts } from "../lib/attachment_view.js";
 import {
   attachmentOf, departmentFilePolicy, fileLabel, fromBase64, httpBase, messageSummary, toBase64, type AttachmentInfo, type FilePolicy, type FileServer,
 } from "../lib/attachments.js";
-import { ChatClient, OfflineError, ServerError, wsUrl } from "../lib/client.js";
+import { ChatClient, OfflineError, ServerError, wsUrl, type SocketLike } from "../lib/client.js";
 import { departmentOf, isIdleClose, type LogItem } from "../lib/conversation.js";
 import { FileCache } from "../lib/file_cache.js";
 import { download, h } from "../lib/format.js";
 import { TranscriptView } from "../lib/transcript.js";
 import { newId } from "../lib/ids.js";
-import { ErrorCode, EventKind, ReceiptKind, Role, type ServerEnvelope } from "../lib/proto.js";
+import { ErrorCode, EventKind, ReceiptKind, Role, type FormField, type ServerEnvelope, type Survey } from "../lib/proto.js";
+import { EventHub, mergeContext, type EventPayloads, type InviteInput, type LiveChatEvent, type VisitorContextInput, type WidgetControl } from "./api.js";
+import { FieldsBox, ratingPicker, surveyPlan, type FormAnswerInit, type FormTexts, type ScaleTexts } from "./forms.js";
 import { reopening } from "./hours.js";
 import { fill, strings, type Strings } from "./i18n.js";
+import { InvitationTracker, invitationCard, invitationOf, type InvitationInfo } from "./invitation.js";
 import { PAGE_VIEW_PROTOCOL, PageReporter, pageFacts, watchNavigation, type PageFacts } from "./page_view.js";
 import { widgetCss } from "./styles.js";
 import { TypingNotifier } from "./typing.js";
@@ -38,7 +44,33 @@ export interface WidgetConfig {
 
 // "unavailable": the server refused the join or the offline message as FORBIDDEN (the visitor
 // or their address is banned); the widget says so neutrally and offers nothing to retry.
-type Phase = "connecting" | "prechat" | "offline" | "offline-sent" | "queued" | "chat" | "closed" | "rated" | "unavailable";
+// "invited": an invitation was accepted in a department without pre-chat fields: the greeting
+// and a composer; the visitor's first message starts the chat (the Join).
+type Phase = "connecting" | "prechat" | "offline" | "offline-sent" | "invited" | "queued" | "chat" | "closed" | "rated" | "unavailable";
+
+/** Phases in which an invitation may be shown: no chat is going on. */
+const INVITABLE: readonly Phase[] = ["connecting", "prechat", "offline", "offline-sent", "closed", "rated"];
+
+/** What the widget takes besides its configuration: the host page's API (events, context) and,
+ * for tests, the socket. */
+export interface WidgetOptions {
+  events?: EventHub;
+  context?: VisitorContextInput;
+  socketFactory?: (url: string) => SocketLike;
+}
+
+/** An accepted invitation's greeting: the first line of the conversation, from the agent, in the
+ * widget's own view (and its transcript download). */
+interface Lead {
+  agentName: string;
+  text: string;
+  atMs: number;
+  /** The invitation (absent for the host page's own). */
+  invitationId?: string;
+  department: string;
+  /** The conversation it started, once joined. */
+  conv?: string;
+}
 
 /** A file of an unsent message, as localStorage keeps it (the preview in base64). */
 type SavedFile = Omit<AttachmentInfo, "preview"> & { preview?: string };
@@ -58,12 +90,16 @@ interface Saved {
   open?: boolean;
   /** The department the open conversation was started in (its file limits apply). */
   department?: string;
+  /** Invitations answered (accepted or declined): never shown again. */
+  invitations?: string[];
+  /** The accepted invitation's greeting, shown first in the conversation it starts. */
+  lead?: Lead;
 }
 
 const chatIcon = `<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/></svg>`;
 const closeIcon = `<svg viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>`;
 
-export class Widget {
+export class Widget implements WidgetControl {
   private readonly t: Strings;
   private readonly client: ChatClient;
   private readonly storeKey: string;
@@ -79,7 +115,7 @@ export class Widget {
   /** The department last chosen in a form (the offline form keeps it). */
   private dept = "";
   private offlineChoice = false;
-  private open = false;
+  private isOpen = false;
   private unread = 0;
   private typingTimer?: ReturnType<typeof setTimeout>;
   private lastDelivered = 0;
@@ -119,11 +155,30 @@ export class Widget {
   private policyKey = "";
   /** The host page as staff see it: sent after every Welcome and every navigation. */
   private readonly pages: PageReporter;
+  /** The host page's handlers (window.LiveChat.on). */
+  private readonly events: EventHub;
+  /** What the host page said of the visitor (window.LiveChat.setContext). */
+  private context: VisitorContextInput;
+  /** The invitation card shown, if any, and which one. */
+  private readonly invites: InvitationTracker;
+  private inviteCard?: HTMLElement;
+  /** In the panel: the invitation card while the panel is open. */
+  private readonly inviteSlot: HTMLDivElement;
+  /** The server's clock minus ours (Welcome). */
+  private skew = 0;
+  /** Messages at or after this (server clock) are news to the host page; older ones are a replay. */
+  private liveSince = 0;
+  /** Per department: its pre-chat fields and its survey (Welcome.department_status). */
+  private readonly forms = new Map<string, FormField[]>();
+  private readonly surveys = new Map<string, Survey | undefined>();
 
   constructor(
     host: HTMLElement,
     private readonly cfg: WidgetConfig,
+    opts: WidgetOptions = {},
   ) {
+    this.events = opts.events ?? new EventHub();
+    this.context = mergeContext({}, opts.context ?? {});
     this.t = strings(cfg.lang, cfg.strings);
     this.storeKey = `livechat:${cfg.server}`;
     this.saved = this.load();
@@ -142,6 +197,7 @@ export class Widget {
     this.typingEl = h("div", { class: "typing", "aria-live": "polite", hidden: true });
     this.bottom = h("div", {});
     this.idleBox = h("div", { class: "idle-box", hidden: true });
+    this.inviteSlot = h("div", { class: "invite-slot", hidden: true });
     const minimize = h("button", { class: "icon-btn", type: "button", "aria-label": this.t.minimize, onclick: () => this.toggle(false) });
     minimize.innerHTML = closeIcon;
     this.panel = h(
@@ -149,6 +205,7 @@ export class Widget {
       { class: "panel", role: "dialog", "aria-labelledby": "lc-title", id: "lc-panel", hidden: true },
       h("header", {}, this.avatar, h("div", { class: "who" }, this.headerTitle, this.headerSub), minimize),
       this.banner,
+      this.inviteSlot,
       this.body,
       this.typingEl,
       this.idleBox,
@@ -181,6 +238,16 @@ export class Widget {
         departments: [...new Set([this.cfg.department, ...this.cfg.departments])].filter(Boolean),
       }),
       pingIntervalMs: cfg.pingIntervalMs,
+      ...(opts.socketFactory ? { socketFactory: opts.socketFactory } : {}),
+    });
+    this.invites = new InvitationTracker({
+      answered: this.saved.invitations,
+      remember: (ids) => {
+        this.saved.invitations = ids;
+        this.persist();
+      },
+      show: (inv) => this.showInvitation(inv),
+      hide: () => this.hideInvitation(),
     });
     this.pages = new PageReporter({
       // While the widget flashes the host's title, the page's own title is the one it keeps.
@@ -240,6 +307,52 @@ export class Widget {
     if ((this.client.welcome?.protocolVersion ?? 0) >= PAGE_VIEW_PROTOCOL) this.pages.changed();
   }
 
+  // ------------------------------------------------------------------ the host page's API
+
+  /** window.LiveChat.open(). */
+  open(): void {
+    if (!this.isOpen) this.toggle(true);
+  }
+
+  /** window.LiveChat.close(). */
+  close(): void {
+    if (this.isOpen) this.toggle(false);
+  }
+
+  /** window.LiveChat.invite(): the page's own invitation, shown at once (no server round trip);
+   * accepting it starts an ordinary chat. Not while a chat is going on. */
+  invite(o: InviteInput): void {
+    if (!INVITABLE.includes(this.phase)) return;
+    this.invites.offer({
+      id: "",
+      agentName: o.agentName ?? "",
+      department: "",
+      text: o.text ?? "",
+      expiresAt: 0,
+      automatic: true,
+      source: "site",
+    });
+  }
+
+  /** window.LiveChat.setContext(): prefills the pre-chat form (also one shown now, where the
+   * visitor typed nothing yet); metadata goes with the Join. */
+  setContext(c: VisitorContextInput): void {
+    this.context = mergeContext(this.context, c);
+    const form = this.body.querySelector<HTMLFormElement>("form.prechat-form");
+    if (!form) return;
+    const put = (name: string, v: string | undefined) => {
+      const el = form.querySelector<HTMLInputElement>(`input[name="${name}"]`);
+      if (el && v && !el.value) el.value = v;
+    };
+    put("name", this.context.name);
+    put("email", this.context.email);
+    if (this.context.answers) this.prechatFields?.prefill(this.context.answers);
+  }
+
+  private emit<K extends LiveChatEvent>(event: K, payload: EventPayloads[K]): void {
+    this.events.emit(event, payload);
+  }
+
   private sendPageView(p: PageFacts): void {
     // Never the visitor's concern: a refusal (too many, a URL the server does not take) or a lost
     // connection is dropped; the next Welcome sends the page again.
@@ -250,12 +363,22 @@ export class Widget {
     const w = this.client.welcome!;
     if (w.protocolVersion >= PAGE_VIEW_PROTOCOL) this.pages.connected();
     this.saved.token = w.visitorToken;
+    if (w.serverTimeMs > 0n) {
+      this.skew = Number(w.serverTimeMs) - Date.now();
+      // Events of this page's time are news; a replay of older ones (after a reload) is not. A
+      // second of slack for an event stamped just before the Welcome.
+      if (!this.liveSince) this.liveSince = Number(w.serverTimeMs) - 1000;
+    }
     this.agentsOnline.clear();
     this.closedDepts.clear();
+    this.forms.clear();
+    this.surveys.clear();
     for (const d of w.departmentStatus) {
       this.agentsOnline.set(d.department, d.agentsOnline);
       if (d.closed) this.closedDepts.set(d.department, Number(d.opensAtMs));
       if (d.displayName) this.deptNames.set(d.department, d.displayName);
+      this.forms.set(d.department, d.preChatForm);
+      this.surveys.set(d.department, d.survey);
     }
     const open = w.openConversationId;
     if (open) {
@@ -273,11 +396,24 @@ export class Widget {
       // It was closed while we were away.
       this.endConversation();
     } else if (this.phase === "connecting") {
-      this.phase = this.saved.closed ? (this.saved.closed.rated ? "rated" : "closed") : "prechat";
+      const lead = this.saved.lead;
+      if (lead && !lead.conv && !this.saved.closed) {
+        // An invitation accepted before a reload, the chat not started yet.
+        this.dept = lead.department || this.dept;
+        this.phase = this.formOf(lead.department || this.cfg.department).length ? "prechat" : "invited";
+      } else {
+        this.phase = this.saved.closed ? (this.saved.closed.rated ? "rated" : "closed") : "prechat";
+      }
     }
     this.persist();
     this.render();
     this.markRead();
+    this.emit("ready", {});
+  }
+
+  /** The department's pre-chat fields (none when the Welcome does not list it). */
+  private formOf(dept: string): FormField[] {
+    return this.forms.get(dept) ?? [];
   }
 
   private phaseFromLog(): Phase | undefined {
@@ -297,6 +433,10 @@ export class Widget {
   private onPush(env: ServerEnvelope): void {
     const b = env.body;
     switch (b.case) {
+      case "invitation":
+        // One at a time; none while a chat is going on (the server sends none then either).
+        if (INVITABLE.includes(this.phase)) this.invites.offer(invitationOf(b.value, this.skew));
+        return;
       case "queueStatus":
         if (b.value.conversationId !== this.conv) return;
         this.queue = {
@@ -333,12 +473,13 @@ export class Widget {
           return;
         } else if (ev.kind === EventKind.IDLE_PROMPT) {
           this.live.textContent = this.t.idlePrompt;
-          if (!this.open) this.showPreview(this.agentName || this.t.title, this.t.idlePrompt);
+          if (!this.isOpen) this.showPreview(this.agentName || this.t.title, this.t.idlePrompt);
         } else if (ev.kind === EventKind.MESSAGE && ev.senderRole !== Role.VISITOR) {
+          if (Number(ev.atMs) >= this.liveSince) this.emit("message", { conversationId: ev.conversationId, role: roleName(ev.senderRole), text: ev.text });
           this.typingEl.hidden = true;
           const text = messageSummary(ev.text, attachmentOf(ev.attachment));
           this.live.textContent = `${ev.senderName || this.t.agent}: ${text}`;
-          if (!this.open) {
+          if (!this.isOpen) {
             this.unread++;
             this.showPreview(ev.senderName || this.agentName || this.t.agent, text);
           }
@@ -375,6 +516,7 @@ export class Widget {
     this.saved.closed = { id: this.conv, transcript, idle: !!last && isIdleClose(last) };
     this.saved.outbox = [];
     this.phase = "closed";
+    this.emit("chat_ended", { conversationId: this.conv });
     this.typing.reset();
     this.typingEl.hidden = true;
     this.idleBox.hidden = true;
@@ -389,6 +531,7 @@ export class Widget {
       () => {
         this.persist();
         this.renderLog();
+        this.emit("message", { conversationId: conv, role: "visitor", text });
       },
       (err: unknown) => {
         console.warn("livechat: message not sent", err);
@@ -417,7 +560,7 @@ export class Widget {
   }
 
   private markRead(): void {
-    if (!this.open || document.visibilityState !== "visible" || !this.conv) return;
+    if (!this.isOpen || document.visibilityState !== "visible" || !this.conv) return;
     if (this.phase !== "chat" && this.phase !== "queued") return;
     if (!this.client.hasConversation(this.conv)) return;
     const seq = this.client.conversation(this.conv).lastOtherMessageSeq();
@@ -437,14 +580,19 @@ export class Widget {
   // ------------------------------------------------------------------ rendering
 
   private toggle(force?: boolean): void {
-    this.open = force ?? !this.open;
-    this.panel.hidden = !this.open;
-    this.root.classList.toggle("open", this.open);
-    this.launcher.setAttribute("aria-expanded", String(this.open));
-    this.saved.open = this.open;
+    const was = this.isOpen;
+    // Focus in the panel goes back to the launcher when it closes; a page's close() elsewhere
+    // leaves the page's focus alone.
+    const shadow = this.panel.getRootNode() as ShadowRoot;
+    const focusInPanel = !!shadow.activeElement && this.panel.contains(shadow.activeElement);
+    this.isOpen = force ?? !this.isOpen;
+    this.panel.hidden = !this.isOpen;
+    this.root.classList.toggle("open", this.isOpen);
+    this.launcher.setAttribute("aria-expanded", String(this.isOpen));
+    this.saved.open = this.isOpen;
     this.persist();
-    this.launcher.setAttribute("aria-label", this.open ? this.t.launcherClose : this.t.launcherOpen);
-    if (this.open) {
+    this.launcher.setAttribute("aria-label", this.isOpen ? this.t.launcherClose : this.t.launcherOpen);
+    if (this.isOpen) {
       this.hidePreview();
       this.unread = 0;
       this.renderBadge();
@@ -452,9 +600,103 @@ export class Widget {
       const first = this.panel.querySelector<HTMLElement>(".body input, .body textarea, .composer textarea");
       (first ?? this.panel.querySelector<HTMLElement>("button"))?.focus();
       this.scrollDown();
-    } else {
+    } else if (focusInPanel) {
       this.launcher.focus();
     }
+    this.placeInvitation();
+    if (was !== this.isOpen) this.emit(this.isOpen ? "open" : "close", {});
+  }
+
+  // ------------------------------------------------------------------ invitations
+
+  private showInvitation(inv: InvitationInfo): void {
+    const dept = inv.department || this.cfg.department;
+    const agentName = inv.agentName || this.t.title;
+    this.inviteCard = invitationCard(inv, {
+      from: this.t.invitationFrom, greeting: this.t.invitationGreeting, accept: this.t.invitationAccept,
+      decline: this.t.invitationDecline, label: this.t.invitationLabel,
+    }, {
+      agentName,
+      // The host page's own invitation names no department.
+      departmentName: inv.department ? this.deptName(dept) : "",
+      onAccept: () => this.acceptInvitation(),
+      onDecline: () => this.declineInvitation(),
+    });
+    this.placeInvitation();
+    this.emit("invitation", { agentName, text: inv.text.trim() || this.t.invitationGreeting, automatic: inv.automatic });
+  }
+
+  private hideInvitation(): void {
+    this.inviteCard?.remove();
+    this.inviteCard = undefined;
+    this.placeInvitation();
+  }
+
+  /** By the launcher while the widget is collapsed; at the top of the panel while it is open. */
+  private placeInvitation(): void {
+    const card = this.inviteCard;
+    this.inviteSlot.hidden = !card || !this.isOpen;
+    if (!card) return;
+    card.classList.toggle("inline", this.isOpen);
+    if (this.isOpen) {
+      if (card.parentNode !== this.inviteSlot) this.inviteSlot.replaceChildren(card);
+    } else if (card.parentNode !== this.root) {
+      this.hidePreview(false);
+      this.root.insertBefore(card, this.launcher);
+    }
+  }
+
+  /** Reply: the widget opens, with the department's pre-chat form when it has fields, else
+   * straight into the chat with the greeting as the agent's first line. */
+  private acceptInvitation(): void {
+    const inv = this.invites.answer();
+    if (!inv) return;
+    if (this.phase === "closed" || this.phase === "rated") this.restart(false);
+    const dept = inv.department || this.dept || this.cfg.department;
+    this.dept = dept;
+    this.saved.lead = {
+      agentName: inv.agentName || this.t.title,
+      text: inv.text.trim() || this.t.invitationGreeting,
+      atMs: Date.now(),
+      department: dept,
+      ...(inv.id ? { invitationId: inv.id } : {}),
+    };
+    this.persist();
+    // The page's own invitation is an ordinary chat: with nobody online, the offline form.
+    if (!inv.id && (this.noAgents(dept) || this.isClosed(dept))) {
+      this.phase = "offline";
+      this.saved.lead = undefined;
+    } else {
+      this.phase = this.formOf(dept).length ? "prechat" : "invited";
+    }
+    delete this.body.dataset["view"];
+    this.render();
+    if (this.isOpen) this.focusFirst();
+    else this.toggle(true);
+  }
+
+  /** No thanks: the server hears it (rules invite no more this visit); the page's own just goes. */
+  private declineInvitation(): void {
+    const inv = this.invites.answer();
+    if (!inv) return;
+    if (inv.id) this.client.request({ case: "declineInvitation", value: { invitationId: inv.id } }, { retry: true }).catch(() => {});
+    if (!this.isOpen) this.launcher.focus();
+  }
+
+  private focusFirst(): void {
+    const first = this.panel.querySelector<HTMLElement>(".body input, .body textarea, .composer textarea");
+    first?.focus();
+  }
+
+  /** The accepted invitation's greeting as the conversation's first line (agent's), while it is
+   * the conversation it started (or before the join). */
+  private leadItems(): LogItem[] {
+    const l = this.saved.lead;
+    if (!l || (l.conv ?? "") !== this.conv) return [];
+    return [{
+      clientMsgId: "lead-invitation", kind: EventKind.MESSAGE, role: Role.AGENT, senderId: "", senderName: l.agentName,
+      text: l.text, atMs: l.atMs, agentId: "", department: "", own: false,
+    }];
   }
 
   /** A bubble with the agent's message by the launcher, and the host page's title flashing. */
@@ -490,7 +732,7 @@ export class Widget {
 
   private renderBadge(): void {
     this.launcher.querySelector(".badge")?.remove();
-    if (this.unread > 0 && !this.open) this.launcher.append(h("span", { class: "badge", "aria-hidden": "true" }, String(this.unread)));
+    if (this.unread > 0 && !this.isOpen) this.launcher.append(h("span", { class: "badge", "aria-hidden": "true" }, String(this.unread)));
   }
 
   private renderBanner(): void {
@@ -536,6 +778,9 @@ export class Widget {
         this.setBody(h("div", { class: "notice", role: "status" }, this.t.offlineThanks));
         this.bottom.replaceChildren();
         break;
+      case "invited":
+        if (this.body.dataset["view"] !== "invited") this.renderInvited();
+        break;
       case "unavailable":
         if (this.body.dataset["view"] !== "unavailable") this.setBody(h("div", { class: "notice", role: "status", "data-testid": "unavailable" }, this.t.unavailable));
         this.bottom.replaceChildren();
@@ -550,7 +795,7 @@ export class Widget {
         break;
     }
     this.body.dataset["view"] = this.phase;
-    if (focusInBody && this.open && !this.body.contains(document.activeElement)) {
+    if (focusInBody && this.isOpen && !this.body.contains(document.activeElement)) {
       this.composer?.focus();
     }
   }
@@ -564,7 +809,7 @@ export class Widget {
   }
 
   private departmentSelect(id: string): HTMLSelectElement {
-    const all = [...new Set([this.cfg.department, ...this.cfg.departments])].filter(Boolean);
+    const all = [...new Set([this.cfg.department, ...this.cfg.departments, ...(this.dept ? [this.dept] : [])])].filter(Boolean);
     const sel = h("select", { name: "department", id });
     for (const d of all) sel.append(h("option", { value: d }, this.deptName(d)));
     sel.value = this.dept && all.includes(this.dept) ? this.dept : this.cfg.department;
@@ -590,11 +835,23 @@ export class Widget {
     return when ? `${this.t.closedNow} ${fill(this.t.backAt, { when })}` : this.t.closedNow;
   }
 
+  /** The texts of the department's own fields. */
+  private formTexts(): FormTexts {
+    return { choose: this.t.choose, required: this.t.required, consentRequired: this.t.consentRequired, requiredLabel: this.t.requiredField };
+  }
+
+  /** The pre-chat form's department fields (rebuilt with the form). */
+  private prechatFields?: FieldsBox;
+
   private prechatForm(): HTMLElement {
+    const lead = this.saved.lead && !this.saved.lead.conv ? this.saved.lead : undefined;
+    // An accepted invitation names its department: no picking another.
+    const invited = !!lead?.invitationId;
     const dept = this.departmentSelect("lc-dept");
     const note = h("div", { class: "notice", role: "status" });
+    const fields = (this.prechatFields = new FieldsBox(this.formTexts(), "lc-f-"));
     const updateNote = () => {
-      if (this.isClosed(dept.value)) {
+      if (this.isClosed(dept.value) && !invited) {
         // Outside business hours: only a message can be left.
         this.dept = dept.value;
         queueMicrotask(() => {
@@ -604,13 +861,15 @@ export class Widget {
           }
         });
       }
-      const none = this.noAgents(dept.value);
+      const none = this.noAgents(dept.value) && !invited;
       note.hidden = !none;
       note.replaceChildren(
         fill(this.t.noAgents, { dept: this.deptName(dept.value) }),
         h("br"),
         h("button", { class: "link", type: "button", onclick: () => { this.phase = "offline"; this.render(); } }, this.t.leaveMessage),
       );
+      // The department's own fields, below the usual ones.
+      fields.render(this.formOf(dept.value), this.context.answers ?? {});
     };
     dept.addEventListener("change", updateNote);
     updateNote();
@@ -623,18 +882,37 @@ export class Widget {
         }
       });
     }
-    const name = h("input", { name: "name", required: true, autocomplete: "name", maxlength: "100", value: this.saved.name ?? "" });
-    const email = h("input", { name: "email", type: "email", autocomplete: "email", maxlength: "200", value: this.saved.email ?? "" });
+    const name = h("input", { name: "name", required: true, autocomplete: "name", maxlength: "100", value: this.context.name || this.saved.name || "" });
+    const email = h("input", { name: "email", type: "email", autocomplete: "email", maxlength: "200", value: this.context.email || this.saved.email || "" });
     const question = h("textarea", { name: "question", required: true, rows: "3", maxlength: "4000" });
     const submit = h("button", { class: "primary", type: "submit" }, this.t.startChat);
+    const error = h("p", { class: "form-error", role: "alert", "data-testid": "prechat-error" });
     const form = h(
       "form",
-      { class: "card", "aria-label": this.t.startChat, onsubmit: (e: Event) => { e.preventDefault(); void this.join(name.value, email.value, dept.value, question.value, submit); } },
+      {
+        class: "card prechat-form",
+        "aria-label": this.t.startChat,
+        onsubmit: (e: Event) => {
+          e.preventDefault();
+          error.textContent = "";
+          if (!fields.validate()) return;
+          void this.join({
+            name: name.value, email: email.value, dept: dept.value, question: question.value, answers: fields.answers(), submit,
+            invitationId: lead?.invitationId,
+            onRefused: (text) => {
+              if (!fields.showServerError(text)) error.textContent = text;
+            },
+          });
+        },
+      },
+      lead ? this.leadBubble(lead) : null,
       note,
       h("label", {}, this.t.name, name),
       h("label", {}, this.t.emailOptional, email),
-      h("label", {}, this.t.department, dept),
+      invited ? null : h("label", {}, this.t.department, dept),
       h("label", {}, this.t.question, question),
+      fields.el,
+      error,
       submit,
     );
     question.addEventListener("keydown", (e) => {
@@ -644,6 +922,48 @@ export class Widget {
       }
     });
     return form;
+  }
+
+  /** The greeting of the accepted invitation, as the agent's message, above the form. */
+  private leadBubble(lead: Lead): HTMLElement {
+    return h("ol", { class: "log lead-log", "aria-label": this.t.title },
+      h("li", { class: "msg other", "data-role": "agent", "data-lead": "1" },
+        h("span", { class: "sr" }, `${lead.agentName}: `),
+        h("div", { class: "bubble", dir: "auto" }, lead.text),
+        h("div", { class: "meta" }, h("span", { class: "sender", dir: "auto" }, lead.agentName))));
+  }
+
+  /** An accepted invitation without pre-chat fields: the greeting, and a composer whose first
+   * message starts the chat (the name the page or an earlier chat gave, else "Visitor"). */
+  private renderInvited(): void {
+    const lead = this.saved.lead;
+    this.setBody(lead ? this.leadBubble(lead) : h("div", {}));
+    const input = h("textarea", { rows: "1", "aria-label": this.t.composer, placeholder: this.t.composer, maxlength: "4000" });
+    const send = h("button", { class: "primary", type: "submit" }, this.t.send);
+    const error = h("p", { class: "form-error", role: "alert", "data-testid": "prechat-error" });
+    const form = h("form", {
+      class: "composer",
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        const text = input.value;
+        if (!text.trim() || send.disabled) return;
+        error.textContent = "";
+        const dept = lead?.department || this.dept || this.cfg.department;
+        void this.join({
+          name: this.context.name || this.saved.name || this.t.visitorName, email: this.context.email || this.saved.email || "", dept, question: text,
+          answers: [], submit: send, invitationId: lead?.invitationId,
+          onRefused: (t) => (error.textContent = t),
+        });
+      },
+    }, input, send);
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    this.composer = input;
+    this.bottom.replaceChildren(error, form);
   }
 
   private offlineForm(): HTMLElement {
@@ -703,12 +1023,19 @@ export class Widget {
     );
   }
 
-  private async join(name: string, email: string, dept: string, question: string, submit: HTMLButtonElement): Promise<void> {
-    name = name.trim();
+  private async join(o: {
+    name: string; email: string; dept: string; question: string; answers: FormAnswerInit[]; submit: HTMLButtonElement;
+    invitationId?: string | undefined;
+    /** The server refused the form (INVALID_ARGUMENT): its words, to show by the field. */
+    onRefused(text: string): void;
+  }): Promise<void> {
+    const { dept, question, submit } = o;
+    const name = o.name.trim();
+    const email = o.email.trim();
     if (!name || !question.trim()) return;
     submit.disabled = true;
     this.saved.name = name;
-    this.saved.email = email.trim();
+    this.saved.email = email;
     const clientMsgId = newId("j");
     const metadata: Record<string, string> = {
       language: navigator.language,
@@ -716,13 +1043,17 @@ export class Widget {
       screen: `${window.innerWidth}x${window.innerHeight}`,
       title: document.title,
       ...(this.cfg.metadata ?? {}),
+      ...(this.context.metadata ?? {}),
     };
     for (const [k, v] of Object.entries(metadata)) if (!v) delete metadata[k];
     try {
       const reply = await this.client.request(
         {
           case: "join",
-          value: { displayName: name, email: email.trim(), department: dept, firstMessage: question, clientMsgId, pageUrl: location.href, metadata },
+          value: {
+            displayName: name, email, department: dept, firstMessage: question, clientMsgId, pageUrl: location.href, metadata,
+            answers: o.answers, invitationId: o.invitationId ?? "",
+          },
         },
         { retry: true },
       );
@@ -733,14 +1064,21 @@ export class Widget {
       this.saved.closed = undefined;
       this.saved.emailed = undefined;
       this.saved.department = dept;
+      if (this.saved.lead && !this.saved.lead.conv) this.saved.lead.conv = this.conv;
       this.lastDelivered = this.lastRead = 0;
       const log = this.client.conversation(this.conv);
       log.addPending(clientMsgId, question, name, Number(ack.atMs) || Date.now());
       log.confirm(clientMsgId, Number(ack.seq), Number(ack.atMs));
       log.markKnownThrough(Number(ack.seq));
+      // The invited composer's text is the first message now: not again in the chat's composer.
+      if (this.phase === "invited" && this.composer) this.composer.value = "";
       if (this.phase !== "chat") this.phase = "queued";
+      // A chat is going on: no invitation now.
+      this.invites.clear();
       this.persist();
       this.render();
+      this.emit("chat_started", { conversationId: this.conv });
+      this.emit("message", { conversationId: this.conv, role: "visitor", text: question });
     } catch (err) {
       if (this.refused(err)) return;
       const w = this.client.welcome;
@@ -757,6 +1095,14 @@ export class Widget {
         return;
       }
       submit.disabled = false;
+      if (err instanceof ServerError && err.code === ErrorCode.INVALID_ARGUMENT) {
+        o.onRefused(err.text);
+        return;
+      }
+      if (err instanceof OfflineError) {
+        o.onRefused(this.t.offlineBanner);
+        return;
+      }
       console.warn("livechat: join failed", err);
     }
   }
@@ -781,6 +1127,7 @@ export class Widget {
         system: (item) => this.systemText(item),
         locale: this.cfg.lang,
         attachment: (a) => attachmentView(a, this.files, this.attachmentTexts()),
+        lead: () => this.leadItems(),
       });
       this.renderComposer();
     } else if (policyKey(this.filePolicyNow()) !== this.policyKey) {
@@ -904,6 +1251,11 @@ export class Widget {
       if (this.conv === conv) this.sendText(caption, newId("m"), a);
     });
     input.focus();
+  }
+
+  private scaleTexts(): ScaleTexts {
+    const t = this.t;
+    return { thumbDown: t.thumbDown, thumbUp: t.thumbUp, faceBad: t.faceBad, faceOkay: t.faceOkay, faceGood: t.faceGood, ratingOf: t.ratingOf };
   }
 
   private fileServer(): FileServer {
@@ -1033,7 +1385,7 @@ export class Widget {
   private transcript(): string {
     if (!this.conv || !this.client.hasConversation(this.conv)) return this.saved.closed?.transcript ?? "";
     const lines = [`${this.t.title} — ${this.conv}`, ""];
-    for (const item of this.client.conversation(this.conv).items()) {
+    for (const item of [...this.leadItems(), ...this.client.conversation(this.conv).items()]) {
       const when = item.atMs ? new Date(item.atMs).toISOString().replace("T", " ").slice(0, 19) : "";
       const sys = this.systemText(item);
       if (item.kind === EventKind.JOINED) continue;
@@ -1070,46 +1422,49 @@ export class Widget {
       return;
     }
     if (this.body.dataset["view"] === "closed") return;
+    // The department's survey: its scale, a comment box or not, its questions.
+    const plan = surveyPlan(this.surveys.get(this.convDepartment()));
     let rating = 0;
-    const stars = h("fieldset", { class: "stars" }, h("legend", {}, this.t.rateTitle));
-    const labels: HTMLLabelElement[] = [];
-    for (let n = 1; n <= 5; n++) {
-      const input = h("input", { type: "radio", name: "rating", value: String(n), id: `lc-star-${n}` });
-      const label = h("label", { for: `lc-star-${n}`, title: fill(this.t.stars, { n }) }, "★", h("span", { class: "sr" }, fill(this.t.stars, { n })));
-      input.addEventListener("change", () => {
-        rating = n;
-        labels.forEach((l, i) => l.classList.toggle("on", i < n));
-        submit.disabled = false;
-      });
-      labels.push(label);
-      stars.append(input, label);
-    }
-    const comment = h("textarea", { name: "comment", rows: "3", maxlength: "2000" });
+    const scale = ratingPicker(plan.scale, this.t.rateTitle, this.scaleTexts(), (n) => {
+      rating = n;
+      submit.disabled = false;
+    });
+    const comment = plan.comment ? h("textarea", { name: "comment", rows: "3", maxlength: "2000" }) : undefined;
+    const questions = new FieldsBox(this.formTexts(), "lc-q-");
+    questions.render(plan.questions);
     const submit = h("button", { class: "primary", type: "submit", disabled: true }, this.t.submitRating);
     const error = h("p", { class: "muted", role: "alert" });
     const form = h(
       "form",
       {
         class: "card rating-form",
+        "data-scale": String(plan.scale),
         onsubmit: async (e: Event) => {
           e.preventDefault();
           if (!rating) return;
+          error.textContent = "";
+          if (!questions.validate()) return;
           submit.disabled = true;
           try {
-            await this.client.request({ case: "rate", value: { conversationId: conv, rating, comment: comment.value } }, { retry: true });
+            await this.client.request({
+              case: "rate",
+              value: { conversationId: conv, rating, comment: comment?.value ?? "", answers: questions.answers() },
+            }, { retry: true });
             this.phase = "rated";
             this.saved.closed = { ...this.saved.closed, id: conv, transcript: this.saved.closed?.transcript ?? "", rated: true };
             this.persist();
             this.render();
           } catch (err) {
-            error.textContent = err instanceof OfflineError ? this.t.offlineBanner : err instanceof Error ? err.message : String(err);
+            const text = err instanceof OfflineError ? this.t.offlineBanner : err instanceof ServerError ? err.text : err instanceof Error ? err.message : String(err);
+            if (!(err instanceof ServerError && questions.showServerError(text))) error.textContent = text;
             submit.disabled = false;
           }
         },
       },
       h("div", { class: "notice", role: "status", "data-reason": this.saved.closed?.idle ? "idle" : "" }, this.saved.closed?.idle ? this.t.closedIdle : this.t.chatEnded),
-      stars,
-      h("label", {}, this.t.comment, comment),
+      scale,
+      comment ? h("label", {}, this.t.comment, comment) : null,
+      questions.el,
       error,
       submit,
     );
@@ -1123,13 +1478,14 @@ export class Widget {
     );
   }
 
-  private restart(): void {
+  private restart(focus = true): void {
     if (this.conv) this.client.forget(this.conv);
     this.conv = "";
     this.saved.conversationId = undefined;
     this.saved.closed = undefined;
     this.saved.emailed = undefined;
     this.saved.department = undefined;
+    this.saved.lead = undefined;
     this.saved.outbox = [];
     this.queue = undefined;
     this.agentName = "";
@@ -1138,8 +1494,12 @@ export class Widget {
     this.phase = "prechat";
     this.persist();
     this.render();
-    this.body.querySelector<HTMLElement>("input")?.focus();
+    if (focus) this.body.querySelector<HTMLElement>("input")?.focus();
   }
+}
+
+function roleName(r: Role): string {
+  return { [Role.VISITOR]: "visitor", [Role.AGENT]: "agent", [Role.SUPERVISOR]: "supervisor", [Role.ADMIN]: "admin", [Role.SYSTEM]: "system" }[r as number] ?? "agent";
 }
 
 function policyKey(p: FilePolicy | undefined): string {

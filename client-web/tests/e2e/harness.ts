@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from "playwright-core";
-import { expect } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const clientDir = resolve(here, "../..");
@@ -306,4 +306,71 @@ export async function agentSend(page: Page, text: string): Promise<void> {
   const box = page.getByLabel("Reply", { exact: true });
   await box.fill(text);
   await box.press("Enter");
+}
+
+// ------------------------------------------------------------------ a test file's set-up
+
+export const poll = (fn: () => Promise<unknown>, timeout = 15_000) => expect.poll(fn, { timeout, interval: 100 });
+
+export interface BrowserSuite {
+  /** One Chromium for the file. */
+  readonly browser: Browser;
+  /** The pages' console errors of the running test (checked empty after it). */
+  readonly errors: string[];
+  /** A server for this test (stopped after it). */
+  server(opts?: Parameters<typeof startServer>[0]): Promise<Server>;
+  /** A page of this test, its console errors collected. */
+  page(label: string, viewport?: { width: number; height: number }): Promise<Page>;
+}
+
+/** The usual life of a browser test file, registered with Vitest: Chromium launched once, a
+ * server and fresh errors per test, the server stopped and the errors checked after each. */
+export function browserSuite(): BrowserSuite {
+  let browser: Browser | undefined;
+  let server: Server | undefined;
+  let errors: string[] = [];
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+    const seen = errors;
+    errors = [];
+    expect(seen, "console errors in the pages").toEqual([]);
+  });
+  return {
+    get browser() {
+      return browser!;
+    },
+    get errors() {
+      return errors;
+    },
+    async server(opts) {
+      server = await startServer(opts);
+      return server;
+    },
+    async page(label, viewport) {
+      return (await newPage(browser!, errors, label, viewport)).page;
+    },
+  };
+}
+
+/** The browser logs refused requests (400, 404, 409) itself; expected where a test provokes them. */
+export function dropRefused(errors: string[]): void {
+  for (let i = errors.length - 1; i >= 0; i--) if (/status of 40[0-9]/.test(errors[i]!)) errors.splice(i, 1);
+}
+
+/** PUT /api/departments/{id} with an admin token; it must be taken. */
+export async function putDepartment(s: Server, adminToken: string, id: string, body: Record<string, unknown>): Promise<void> {
+  const r = await s.send(`/api/departments/${id}`, body, adminToken, "PUT");
+  expect(r.status, r.body).toBe(200);
+}
+
+/** The widget's phase (data-phase of its root). */
+export function widgetPhase(page: Page): Promise<string | null> {
+  return page.locator("#livechat-widget .root").getAttribute("data-phase");
 }

@@ -2,6 +2,7 @@
 import {
   ClientEnvelopeSchema,
   ServerEnvelopeSchema,
+  WelcomeSchema,
   create,
   fromBinary,
   toBinary,
@@ -11,6 +12,7 @@ import {
 import type { SocketLike } from "../../src/lib/client.js";
 
 export type ServerInit = MessageInitShape<typeof ServerEnvelopeSchema>;
+export type WelcomeInit = MessageInitShape<typeof WelcomeSchema>;
 
 export class FakeSocket implements SocketLike {
   binaryType = "blob";
@@ -61,6 +63,8 @@ export class FakeServer {
   readonly sockets: FakeSocket[] = [];
   readonly requests: ClientEnvelope[] = [];
   autoOpen = true;
+  /** What the Welcome says besides role, user id and token. */
+  welcome: Omit<WelcomeInit, "$typeName"> = {};
   handler: (sock: FakeSocket, env: ClientEnvelope) => void = () => {};
 
   factory = (): FakeSocket => {
@@ -79,7 +83,7 @@ export class FakeServer {
     if (env.body.case === "hello") {
       sock.push({
         requestId: env.requestId,
-        body: { case: "welcome", value: { role: 1, userId: "v1", visitorToken: "tok" } },
+        body: { case: "welcome", value: { role: 1, userId: "v1", visitorToken: "tok", ...this.welcome } },
       });
       return;
     }

@@ -43,7 +43,7 @@ describe("site visitors", () => {
       visitorId: "v3fa9c1d2e4b5a6978812ab", name: "", url: "https://shop.example/boots", title: "Summit boots",
       onPageSinceMs: 1_000_000, onSiteSinceMs: 400_000, referrer: "https://www.google.com/search?q=boots", pages: 3,
       browser: "Chrome 120", os: "Android 14", device: "mobile", language: "de-DE", timeZone: "Europe/Berlin",
-      utcOffsetMinutes: 60, previousChats: 2, conversationId: "",
+      utcOffsetMinutes: 60, previousChats: 2, conversationId: "", invitation: "", invitedBy: "",
     });
     expect(rows[1]!.conversationId).toBe("c9");
     // Only what the rows show changes the key (the list is rebuilt then, else it ticks).
