@@ -114,10 +114,9 @@ void invitation_desk::on_page_view(session& s, const std::string& url,
     page.rules_tried.clear();
   }
   page.previous_chats = r.chats;
-  if (r.invitation && s.open_conversation().empty()) {
-    page.shown_invitation.clear();  // a page view is a (re)loaded widget: show it again
-    show(s.user_id(), *r.invitation);
-  }
+  // A new page of a site without client-side routing is a new connection, which has shown
+  // nothing yet; a route change within one page is not shown it twice.
+  if (r.invitation) show(s.user_id(), *r.invitation);
 }
 
 void invitation_desk::on_wakeup(const std::string& visitor) {
