@@ -4,6 +4,7 @@
 #include <array>
 #include <utility>
 
+#include "server/core/admin_json.hpp"
 #include "server/core/netstring.hpp"
 #include "server/core/utf8.hpp"
 #include "server/core/validate.hpp"
@@ -57,18 +58,6 @@ constexpr field_rules question_rules{"survey.questions", max_survey_questions, t
 bool kind_allowed(const field_rules& rules, pb::FieldKind kind) {
   return !rules.survey || kind == pb::FIELD_KIND_TEXT || kind == pb::FIELD_KIND_SELECT ||
          kind == pb::FIELD_KIND_CHECKBOX;
-}
-
-template <typename T>
-std::optional<T> refuse(std::string* error, std::string reason) {
-  if (error != nullptr) *error = std::move(reason);
-  return std::nullopt;
-}
-
-std::string unknown_member(std::string_view key, std::string_view where) {
-  std::string reason = "unknown field '";
-  reason.append(key).append("' in ").append(where);
-  return reason;
 }
 
 bool is_field_id(std::string_view id) {

@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "server/core/admin_json.hpp"
 #include "server/core/utf8.hpp"
 
 namespace lc::core {
@@ -23,18 +24,6 @@ std::string_view name_of(rule_audience audience) {
     if (a.audience == audience) return a.name;
   }
   return "all";
-}
-
-template <typename T>
-std::optional<T> refuse(std::string* error, std::string reason) {
-  if (error != nullptr) *error = std::move(reason);
-  return std::nullopt;
-}
-
-std::string unknown_member(std::string_view key, std::string_view where) {
-  std::string reason = "unknown field '";
-  reason.append(key).append("' in ").append(where);
-  return reason;
 }
 
 std::optional<invitation_rule> parse_rule(const json_value& v, const std::string& where,
