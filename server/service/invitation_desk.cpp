@@ -24,13 +24,6 @@ bool may_invite_for(const core::agent_claims& who, const std::string& department
   return false;
 }
 
-void answer_ack(session& s, std::uint64_t request_id) {
-  pb::ServerEnvelope env;
-  env.set_request_id(request_id);
-  env.mutable_ack();
-  s.send(env);
-}
-
 }  // namespace
 
 invitation_desk::invitation_desk(const service_context& ctx, connections& conns)
@@ -54,7 +47,8 @@ void invitation_desk::schedule() {
   });
 }
 
-task invitation_desk::invite(session_ptr staff, std::uint64_t request_id, pb::Invite m) {
+boost::asio::awaitable<std::optional<core::error>> invitation_desk::invite(session_ptr staff,
+                                                                           pb::Invite m) {
   std::string department = m.department();
   const auto& who = staff->agent();
   if (department.empty()) {
@@ -63,13 +57,10 @@ task invitation_desk::invite(session_ptr staff, std::uint64_t request_id, pb::In
                                                    : std::string();
   }
   if (!ctx_.departments.has(department)) {
-    staff->send_error(request_id, pb::ERROR_CODE_NOT_FOUND, "no such department");
-    co_return;
+    co_return core::error{pb::ERROR_CODE_NOT_FOUND, "no such department"};
   }
   if (!may_invite_for(who, department)) {
-    staff->send_error(request_id, pb::ERROR_CODE_FORBIDDEN,
-                      "you may invite only for your own departments");
-    co_return;
+    co_return core::error{pb::ERROR_CODE_FORBIDDEN, "you may invite only for your own departments"};
   }
   store::invite_params p{m.visitor_id(),
                          core::issued_id('i'),
@@ -79,30 +70,24 @@ task invitation_desk::invite(session_ptr staff, std::uint64_t request_id, pb::In
                          invitation_ttl,
                          ""};
   auto r = co_await ctx_.store.invite(std::move(p));
-  if (!r.invitation) {
-    staff->send_error(request_id, pb::ERROR_CODE_CONFLICT, "visitor could not be invited");
-    co_return;
-  }
+  if (!r.invitation) co_return core::error{pb::ERROR_CODE_CONFLICT, "visitor could not be invited"};
   ctx_.metrics.add("livechat_invitations_total", 1, {{"by", "agent"}});
-  answer_ack(*staff, request_id);
   show(m.visitor_id(), *r.invitation);
+  co_return std::nullopt;
 }
 
-task invitation_desk::decline(session_ptr visitor, std::uint64_t request_id,
-                              std::string invitation_id) {
+boost::asio::awaitable<std::optional<core::error>> invitation_desk::decline(
+    session_ptr visitor, std::string invitation_id) {
   const bool declined = co_await ctx_.store.decline_invitation(visitor->user_id(), invitation_id);
-  if (!declined) {
-    visitor->send_error(request_id, pb::ERROR_CODE_NOT_FOUND, "no such invitation");
-    co_return;
-  }
+  if (!declined) co_return core::error{pb::ERROR_CODE_NOT_FOUND, "no such invitation"};
   ctx_.metrics.add("livechat_invitations_declined_total", 1);
-  answer_ack(*visitor, request_id);
   // The visitor's other tabs here stop showing it.
   conns_.for_user(pb::ROLE_VISITOR, visitor->user_id(), [&](session& tab) {
     if (auto* page = tab.page_if(); page != nullptr && page->shown_invitation == invitation_id) {
       page->invitation_until_ms = 0;
     }
   });
+  co_return std::nullopt;
 }
 
 void invitation_desk::on_page_view(session& s, const std::string& url,

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <boost/asio/steady_timer.hpp>
 
 #include "livechat/v1/livechat.pb.h"
+#include "server/core/error.hpp"
 #include "server/service/connections.hpp"
 #include "server/service/context.hpp"
 
@@ -23,10 +25,12 @@ class invitation_desk {
   void start();
   void stop();  // draining: no more rules tried
 
-  // Staff: invite the visitor. Answers the request (Ack or Error).
-  task invite(session_ptr staff, std::uint64_t request_id, livechat::v1::Invite m);
-  // The visitor: no thanks. Answers the request.
-  task decline(session_ptr visitor, std::uint64_t request_id, std::string invitation_id);
+  // Staff: invite the visitor. What to answer instead of an Ack, if anything.
+  boost::asio::awaitable<std::optional<core::error>> invite(session_ptr staff,
+                                                            livechat::v1::Invite m);
+  // The visitor: no thanks. What to answer instead of an Ack, if anything.
+  boost::asio::awaitable<std::optional<core::error>> decline(session_ptr visitor,
+                                                             std::string invitation_id);
   // A visitor's PageView was stored: their page for the rules, and their pending invitation
   // shown again (a new page of a site without a single-page app is a new widget).
   void on_page_view(session& s, const std::string& url, const store::page_view_result& r);

@@ -34,14 +34,22 @@ task requests::page_view(session_ptr s, request req) {
 }
 
 task requests::invite(session_ptr s, request req) {
-  const auto rid = req.request_id();
-  co_await ctx_.invitations->invite(std::move(s), rid, std::move(*req.mutable_invite()));
+  auto wrong = co_await ctx_.invitations->invite(s, std::move(*req.mutable_invite()));
+  if (wrong) {
+    s->send_error(req.request_id(), wrong->code, wrong->text);
+  } else {
+    ack(*s, req.request_id(), "");
+  }
 }
 
 task requests::decline_invitation(session_ptr s, request req) {
-  const auto rid = req.request_id();
-  co_await ctx_.invitations->decline(
-      std::move(s), rid, std::move(*req.mutable_decline_invitation()->mutable_invitation_id()));
+  auto wrong = co_await ctx_.invitations->decline(
+      s, std::move(*req.mutable_decline_invitation()->mutable_invitation_id()));
+  if (wrong) {
+    s->send_error(req.request_id(), wrong->code, wrong->text);
+  } else {
+    ack(*s, req.request_id(), "");
+  }
 }
 
 }  // namespace lc::service
