@@ -5,30 +5,14 @@
 // by the composer and the typed text stays; with --max-file-mb 0 there is nothing to attach with.
 import { readFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { humanSize } from "../../src/lib/attachments.js";
 import {
-  agentSignIn, joinChat, launchBrowser, messages, newPage, openWidget, screenshot, startServer, type Server,
+  agentSignIn, browserSuite, joinChat, messages, openWidget, poll, screenshot, type Server,
 } from "./harness.js";
 
-let browser: Browser;
-let server: Server | undefined;
-let errors: string[];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await server?.stop();
-  server = undefined;
-  expect(errors, "console errors in the pages").toEqual([]);
-});
-
-const poll = (fn: () => Promise<unknown>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+const suite = browserSuite();
 
 // ------------------------------------------------------------------ files made here
 
@@ -95,9 +79,9 @@ async function pasteFiles(page: Page, selector: string, files: LocalFile[]): Pro
 
 /** A visitor in a chat with alice (both pages open on it). */
 async function chatting(s: Server) {
-  const a = await newPage(browser, errors, "agent");
+  const a = await suite.open("agent");
   await agentSignIn(a.page, s.base, s.token("alice", { name: "Alice", departments: ["billing"] }));
-  const v = await newPage(browser, errors, "visitor");
+  const v = await suite.open("visitor");
   await openWidget(v.page, s.base);
   await joinChat(v.page, { name: "Vera", department: "billing", question: "my screen shows an error" });
   const w = v.page.locator("#livechat-widget");
@@ -110,9 +94,7 @@ async function chatting(s: Server) {
 
 describe("files in chat", () => {
   it("a photo from the visitor's picker, a PDF dropped by the agent, a pasted text file; the monitor pane and History show them", async () => {
-    errors = [];
-    server = await startServer();
-    const s = server;
+    const s = await suite.server();
     const { a, v, w, conv } = await chatting(s);
     const image = png(64, 48);
 
@@ -199,7 +181,7 @@ describe("files in chat", () => {
     await poll(() => a.page.locator(".chat-item .preview").textContent()).toBe("📎 error-log.txt");
 
     // 4. A supervisor monitoring the chat sees the files too.
-    const sup = await newPage(browser, errors, "supervisor");
+    const sup = await suite.open("supervisor");
     await sup.page.goto(`${s.base}/agent`);
     await sup.page.evaluate(() => localStorage.setItem("livechat:agent-prefs", JSON.stringify({ presence: 2 })));
     await agentSignIn(sup.page, s.base, s.token("sue", { name: "Sue", departments: ["billing"], supervisor: true }));
@@ -232,9 +214,7 @@ describe("files in chat", () => {
   });
 
   it("a file over the limit is refused in the browser, one the server refuses says why; the typed text stays", async () => {
-    errors = [];
-    server = await startServer({ args: ["--max-file-mb", "1"] });
-    const { a, v, w } = await chatting(server);
+    const { a, v, w } = await chatting(await suite.server({ args: ["--max-file-mb", "1"] }));
     const requests: string[] = [];
     v.page.on("request", (r) => { if (r.url().includes("/api/files")) requests.push(r.url()); });
     await w.getByLabel("Type your message").fill("see attached");
@@ -255,16 +235,14 @@ describe("files in chat", () => {
     await expect(a.page.locator(".att-chip .att-name").allTextContents()).resolves.toEqual(["page.png"]);
     await expect(a.page.locator("#send").isEnabled()).resolves.toBe(true);
     // The browser logs the refused request itself.
-    expect(errors).toEqual(["agent: Failed to load resource: the server responded with a status of 415 (Unsupported Media Type)"]);
-    errors.length = 0;
+    expect(suite.errors).toEqual(["agent: Failed to load resource: the server responded with a status of 415 (Unsupported Media Type)"]);
+    suite.errors.length = 0;
     await screenshot(a.page, "agent-file-refused");
     expect(await messages(w)).toEqual(["my screen shows an error"]);
   });
 
   it("with --max-file-mb 0 nothing offers to attach a file", async () => {
-    errors = [];
-    server = await startServer({ args: ["--max-file-mb", "0"] });
-    const { a, v, w } = await chatting(server);
+    const { a, v, w } = await chatting(await suite.server({ args: ["--max-file-mb", "0"] }));
     await expect(w.getByLabel("Type your message").isVisible()).resolves.toBe(true);
     expect(await w.getByRole("button", { name: "Attach a file" }).count()).toBe(0);
     expect(await a.page.getByRole("button", { name: "Attach a file" }).count()).toBe(0);

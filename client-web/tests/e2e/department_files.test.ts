@@ -3,43 +3,25 @@
 // shows by the field), the list says what each department takes; then a chat in a department
 // with no files has nothing to attach with, on either side, and one limited to PDFs of 1 MB
 // refuses an image and a larger file in the browser, in the visitor's words.
-import type { Browser, Request } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Request } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import {
-  adminSignIn, agentSignIn, joinChat, launchBrowser, messages, newPage, openWidget, screenshot, startServer, type Server,
+  adminSignIn, agentSignIn, browserSuite, joinChat, messages, openWidget, poll, screenshot,
 } from "./harness.js";
 
-let browser: Browser;
-let server: Server | undefined;
-let errors: string[];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await server?.stop();
-  server = undefined;
-  expect(errors, "console errors in the pages").toEqual([]);
-});
-
-const poll = (fn: () => Promise<unknown>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+const suite = browserSuite();
 
 interface Dept { id: string; max_file_mb?: number | null; file_types?: string; hours: string }
 
 describe("file limits per department", () => {
   it("the admin sets them; a chat there follows them", async () => {
-    errors = [];
-    server = await startServer();
-    const s = server;
+    const s = await suite.server();
     const root = s.token("root", { name: "Root", admin: true });
     const dept = async (id: string): Promise<Dept> =>
       (JSON.parse((await s.get("/api/departments", root)).body) as { departments: Dept[] }).departments.find((d) => d.id === id)!;
     expect((await dept("billing")).max_file_mb, "GET /api/departments lists max_file_mb (null: the server's default)").toBeNull();
 
-    const { page } = await newPage(browser, errors, "admin", { width: 1280, height: 900 });
+    const { page } = await suite.open("admin", { width: 1280, height: 900 });
     const puts: unknown[] = [];
     page.on("request", (r: Request) => {
       if (r.method() === "PUT" && r.url().includes("/api/departments/")) puts.push(r.postDataJSON());
@@ -83,12 +65,12 @@ describe("file limits per department", () => {
     expect(puts.at(-1)).toEqual({});
     await screenshot(page, "admin-department-files");
     // The page's own log line for the provoked 400.
-    for (let i = errors.length - 1; i >= 0; i--) if (/status of 400/.test(errors[i]!)) errors.splice(i, 1);
+    for (let i = suite.errors.length - 1; i >= 0; i--) if (/status of 400/.test(suite.errors[i]!)) suite.errors.splice(i, 1);
 
     // A chat in billing: nothing to attach with, for the visitor or the agent.
-    const a = await newPage(browser, errors, "agent");
+    const a = await suite.open("agent");
     await agentSignIn(a.page, s.base, s.token("alice", { name: "Alice", departments: ["billing", "tech"] }));
-    const v = await newPage(browser, errors, "visitor");
+    const v = await suite.open("visitor");
     await openWidget(v.page, s.base);
     await joinChat(v.page, { name: "Vera", department: "billing", question: "can I send you my invoice?" });
     const w = v.page.locator("#livechat-widget");
@@ -99,7 +81,7 @@ describe("file limits per department", () => {
     expect(await a.page.getByRole("button", { name: "Attach a file" }).count()).toBe(0);
 
     // A chat in tech: PDFs up to 1 MB. An image and a larger PDF are refused in the browser.
-    const t = await newPage(browser, errors, "visitor tom");
+    const t = await suite.open("visitor tom");
     await openWidget(t.page, s.base);
     await joinChat(t.page, { name: "Tom", department: "tech", question: "my router" });
     const tw = t.page.locator("#livechat-widget");

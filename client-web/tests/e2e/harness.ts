@@ -321,6 +321,8 @@ export interface BrowserSuite {
   server(opts?: Parameters<typeof startServer>[0]): Promise<Server>;
   /** A page of this test, its console errors collected. */
   page(label: string, viewport?: { width: number; height: number }): Promise<Page>;
+  /** The same, with its own browser context (what newPage gives). */
+  open(label: string, viewport?: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page }>;
 }
 
 /** The usual life of a browser test file, registered with Vitest: Chromium launched once, a
@@ -355,6 +357,9 @@ export function browserSuite(): BrowserSuite {
     },
     async page(label, viewport) {
       return (await newPage(browser!, errors, label, viewport)).page;
+    },
+    open(label, viewport) {
+      return newPage(browser!, errors, label, viewport);
     },
   };
 }

@@ -1,30 +1,14 @@
 // The agent console's History against the real server and its system of record (embedded
 // PostgreSQL): conversations closed in the browser are searched, paged and read back; whatever
 // a visitor typed, their name included, is shown as text.
-import type { Browser, Locator, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Locator, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import {
-  agentSend, joinChat, launchBrowser, messages, newPage, openWidget, screenshot,
-  startServer, tokenSignIn, widgetSend, type Server,
+  agentSend, browserSuite, joinChat, messages, openWidget, poll, screenshot,
+  tokenSignIn, widgetSend, type Server,
 } from "./harness.js";
 
-let browser: Browser;
-let server: Server | undefined;
-let errors: string[];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await server?.stop();
-  server = undefined;
-  expect(errors, "console errors in the pages").toEqual([]);
-});
-
-const poll = (fn: () => Promise<unknown>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
+const suite = browserSuite();
 
 // Would run if anything put it into the page as markup.
 const HOSTILE = `<img src=x onerror="window.__pwned=1">`;
@@ -74,22 +58,20 @@ const isSearch = (url: URL) => url.pathname === "/api/conversations";
 
 /** The browser's own log line for a refused request: expected where the test provokes one. */
 function expectRefused(status: string): void {
-  expect(errors).toEqual([`agent: Failed to load resource: the server responded with a status of ${status}`]);
-  errors.length = 0;
+  expect(suite.errors).toEqual([`agent: Failed to load resource: the server responded with a status of ${status}`]);
+  suite.errors.length = 0;
 }
 
 describe("history", () => {
   it("search by word, stem and in Japanese; transcript; filters; paging; errors; a narrow screen", async () => {
-    errors = [];
-    server = await startServer();
-    const s = server;
+    const s = await suite.server();
     const token = s.token("alice", { name: "Alice", departments: ["billing", "tech"], capacity: 4 });
-    const a = await newPage(browser, errors, "agent");
+    const a = await suite.open("agent");
     // Two a page, so three conversations need "More".
     await signIn(a.page, s.base, token, "?history_limit=2");
 
     // 1. A visitor with a script for a name chats, ends the chat and rates it.
-    const v1 = await newPage(browser, errors, "visitor 1");
+    const v1 = await suite.open("visitor 1");
     await openWidget(v1.page, s.base);
     const w1 = v1.page.locator("#livechat-widget");
     await joinChat(v1.page, { name: HOSTILE, email: "mallory@example.org", department: "billing", question: SCRIPT_MESSAGE });
@@ -108,7 +90,7 @@ describe("history", () => {
     await poll(() => w1.locator(".root").getAttribute("data-phase")).toBe("rated");
 
     // 2. A conversation in Japanese, closed by the agent.
-    const v2 = await newPage(browser, errors, "visitor 2");
+    const v2 = await suite.open("visitor 2");
     await openWidget(v2.page, s.base);
     const w2 = v2.page.locator("#livechat-widget");
     await joinChat(v2.page, { name: "山田 太郎", department: "billing", question: "注文した商品がまだ届きません" });
@@ -275,14 +257,12 @@ describe("history", () => {
   });
 
   it("all history of a visitor finds conversations Redis has already let go", async () => {
-    errors = [];
     // Redis forgets a closed conversation as soon as the archive has it.
-    server = await startServer({ args: ["--keep-closed-hours", "0"] });
-    const s = server;
+    const s = await suite.server({ args: ["--keep-closed-hours", "0"] });
     const token = s.token("alice", { name: "Alice", departments: ["billing"] });
-    const a = await newPage(browser, errors, "agent");
+    const a = await suite.open("agent");
     await signIn(a.page, s.base, token);
-    const v = await newPage(browser, errors, "visitor");
+    const v = await suite.open("visitor");
     await openWidget(v.page, s.base);
     const w = v.page.locator("#livechat-widget");
     await joinChat(v.page, { name: "Olivia", department: "billing", question: "Where is my order 4711?" });

@@ -5,29 +5,14 @@
 // route change shows live in the chat (a small line, the current page) but never to the visitor;
 // a page may report a change itself (window.LiveChat.pageView()).
 // A supervisor's monitor pane and History show the same line.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import {
-  agentSend, agentSignIn, joinChat, launchBrowser, messages, newPage, screenshot, startServer, type Server,
+  agentSend, agentSignIn, browserSuite, joinChat, messages, poll, screenshot,
 } from "./harness.js";
 
-let browser: Browser;
-let server: Server | undefined;
-let errors: string[];
+const suite = browserSuite();
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await server?.stop();
-  server = undefined;
-  expect(errors, "console errors in the pages").toEqual([]);
-});
-
-const poll = (fn: () => Promise<unknown>, timeout = 15_000) => expect.poll(fn, { timeout, interval: 100 });
 const HOME = "Northwind Outfitters — demo shop";
 
 /** The host page's router: a new route and its title, no reload. */
@@ -45,10 +30,8 @@ async function openPanel(page: Page): Promise<void> {
 
 describe("visitors on the site", () => {
   it("the Visitors tab follows a visitor's pages; in a chat the panel shows the visit, live", async () => {
-    errors = [];
-    server = await startServer();
-    const s = server;
-    const a = await newPage(browser, errors, "agent");
+    const s = await suite.server();
+    const a = await suite.open("agent");
     await agentSignIn(a.page, s.base, s.token("alice", { name: "Alice", departments: ["billing"] }));
     await a.page.locator("#tab-visitors").click();
     const status = a.page.locator(".visitors-status");
@@ -56,7 +39,7 @@ describe("visitors on the site", () => {
     await screenshot(a.page, "agent-visitors-empty");
 
     // A visitor opens the shop (the widget connects at once; nobody has to open it).
-    const v = await newPage(browser, errors, "visitor");
+    const v = await suite.open("visitor");
     await v.page.goto(`${s.base}/`);
     const row = a.page.locator(".visitor-item");
     await poll(() => row.count()).toBe(1);
@@ -127,15 +110,13 @@ describe("visitors on the site", () => {
   });
 
   it("the monitor pane and History show where the visitor went", async () => {
-    errors = [];
-    server = await startServer();
-    const s = server;
-    const a = await newPage(browser, errors, "agent");
+    const s = await suite.server();
+    const a = await suite.open("agent");
     await agentSignIn(a.page, s.base, s.token("alice", { name: "Alice", departments: ["billing"] }));
-    const sup = await newPage(browser, errors, "supervisor");
+    const sup = await suite.open("supervisor");
     await agentSignIn(sup.page, s.base, s.token("sue", { name: "Sue", departments: ["billing"], capacity: 2, supervisor: true }));
 
-    const v = await newPage(browser, errors, "visitor");
+    const v = await suite.open("visitor");
     await v.page.goto(`${s.base}/`);
     await openPanel(v.page);
     await joinChat(v.page, { name: "Tom", department: "billing", question: "where is my parcel?" });
