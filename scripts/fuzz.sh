@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(business_hours envelope file_type chat_form http_request json_value token wakeup)
+[ ${#targets[@]} -gt 0 ] || targets=(business_hours envelope file_type chat_form http_request json_value token wakeup ws_frame)
 
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc 2>/dev/null || echo 2)"

@@ -3,6 +3,8 @@
 #include <array>
 #include <ctime>
 
+#include "server/core/base64.hpp"
+
 namespace lc::core {
 
 namespace {
@@ -49,32 +51,6 @@ bool domain(std::string_view s) {
   return true;
 }
 
-std::string base64(std::string_view in) {
-  static constexpr std::string_view alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const auto n = (static_cast<unsigned char>(in[i]) << 16U) |
-                   (static_cast<unsigned char>(in[i + 1]) << 8U) |
-                   static_cast<unsigned char>(in[i + 2]);
-    out.push_back(alphabet[(n >> 18U) & 63U]);
-    out.push_back(alphabet[(n >> 12U) & 63U]);
-    out.push_back(alphabet[(n >> 6U) & 63U]);
-    out.push_back(alphabet[n & 63U]);
-  }
-  if (i < in.size()) {
-    unsigned n = static_cast<unsigned char>(in[i]) << 16U;
-    if (i + 1 < in.size()) n |= static_cast<unsigned char>(in[i + 1]) << 8U;
-    out.push_back(alphabet[(n >> 18U) & 63U]);
-    out.push_back(alphabet[(n >> 12U) & 63U]);
-    out.push_back(i + 1 < in.size() ? alphabet[(n >> 6U) & 63U] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
 // Where a chunk of at most `limit` bytes of UTF-8 may end without splitting a character.
 std::size_t utf8_cut(std::string_view s, std::size_t limit) {
   if (s.size() <= limit) return s.size();
@@ -111,7 +87,7 @@ std::string header_text(std::string_view text) {
   while (!rest.empty()) {
     const auto n = utf8_cut(rest, encoded_chunk_bytes);
     if (!out.empty()) out += "\r\n ";  // folded: each encoded word within its own line
-    out.append("=?UTF-8?B?").append(base64(rest.substr(0, n))).append("?=");
+    out.append("=?UTF-8?B?").append(base64_encode(rest.substr(0, n))).append("?=");
     rest.remove_prefix(n);
   }
   return out;
@@ -133,7 +109,7 @@ std::string compose_mail(const mail_message& m) {
     if (c == '\n') body.push_back('\r');
     if (c != '\r') body.push_back(c);
   }
-  const auto encoded = base64(body);
+  const auto encoded = base64_encode(body);
   std::string out;
   out.reserve(encoded.size() + encoded.size() / body_line_chars * 2 + 512);
   out.append("Date: ").append(mail_date(m.date_ms)).append("\r\n");

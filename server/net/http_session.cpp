@@ -15,6 +15,8 @@
 #include "server/net/static_files.hpp"
 
 namespace lc::net::detail {
+
+namespace websocket = boost::beast::websocket;
 namespace {
 
 constexpr std::size_t body_limit = 64UL * 1024;
@@ -320,10 +322,22 @@ void http_session::upgrade(request& req) {
     }
     slot_ = address_slot(state_, client);
   }
+  if (req[http::field::sec_websocket_version] != "13") {
+    send_error(426, "upgrade_required", "only WebSocket version 13 is spoken here",
+               std::pair{http::field::sec_websocket_version, std::string_view("13")});
+    return;
+  }
+  const std::string_view key = req[http::field::sec_websocket_key];
+  if (!core::ws::valid_handshake_key(key)) {
+    send_error(400, "bad_request", "missing or malformed Sec-WebSocket-Key");
+    return;
+  }
   stream_.expires_never();
+  // Bytes the client sent after the request head are its first frames.
+  std::string early(static_cast<const char*>(buffer_.data().data()), buffer_.size());
   auto ws = std::make_shared<ws_session>(stream_.release_socket(), state_, std::move(peer_),
                                          std::move(slot_));
-  ws->run(req);
+  ws->run(key, std::move(early));
   // This session ends here; the socket belongs to the ws_session now.
 }
 
@@ -385,12 +399,14 @@ void http_session::after_response(bool keep_alive) {
   do_read();
 }
 
-void http_session::send_error(unsigned status, std::string_view code, std::string_view message) {
+void http_session::send_error(unsigned status, std::string_view code, std::string_view message,
+                              std::optional<std::pair<http::field, std::string_view>> header) {
   keep_alive_ = false;
   linger_ = true;
   auto res = std::make_shared<response>();
   res->version(version_);
   res->result(status);
+  if (header) res->set(header->first, header->second);
   res->set(http::field::content_type, "application/json");
   res->keep_alive(false);
   res->body() = core::json_error(code, message);

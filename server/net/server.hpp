@@ -30,9 +30,10 @@ struct server_options {
   // A WebSocket write (or close frame) still not done after this is a peer that stopped reading
   // with its kernel buffers full: the connection is dropped, and the service told at once.
   std::chrono::milliseconds write_timeout{10000};
-  // Idle HTTP keep-alive connections close after this. WebSockets use Beast's suggested server
-  // timeouts instead (ping after 150 s of silence, close after 300 s).
+  // Idle HTTP keep-alive connections close after this.
   std::chrono::seconds idle_timeout{60};
+  // A WebSocket silent for half of this gets a ping; silent for all of it, it is dropped.
+  std::chrono::seconds websocket_idle_timeout{300};
   // Bounds on what anonymous clients can hold (see ARCHITECTURE.md, threat model).
   std::vector<std::string> allowed_origins;        // WebSocket Origin and CORS; empty: any origin
   std::vector<std::string> trusted_proxies;        // peers whose X-Forwarded-For names the client

@@ -11,7 +11,6 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -21,8 +20,10 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
+#include "server/core/ws_frame.hpp"
 #include "server/net/server.hpp"
 #include "server/service/transport.hpp"
 
@@ -31,7 +32,6 @@ namespace lc::net::detail {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
-namespace websocket = boost::beast::websocket;
 using tcp = boost::asio::ip::tcp;
 using error_code = boost::system::error_code;
 
@@ -158,7 +158,8 @@ class http_session : public std::enable_shared_from_this<http_session>, public e
   void on_handled(lc::service::http_response res);
   void do_write(std::shared_ptr<response> res);
   void on_write(const std::shared_ptr<response>& res, error_code ec, std::size_t bytes);
-  void send_error(unsigned status, std::string_view code, std::string_view message);
+  void send_error(unsigned status, std::string_view code, std::string_view message,
+                  std::optional<std::pair<http::field, std::string_view>> header = std::nullopt);
   void do_linger();
   void on_linger(error_code ec, std::size_t bytes);
   void do_close();
@@ -190,14 +191,20 @@ class http_session : public std::enable_shared_from_this<http_session>, public e
   bool download_keep_alive_ = false;
 };
 
-// One WebSocket connection: a read loop feeding the frontend's handler, and a bounded queue of
-// outgoing frames written one at a time.
-class ws_session : public std::enable_shared_from_this<ws_session>, public evictable {
+// One WebSocket connection on a bare socket: RFC 6455 framing from server/core, reads only when
+// the socket is readable (into the one scratch buffer every connection shares), and a bounded
+// queue of outgoing frames written several to a write. Idle, it holds no buffer and no timer:
+// the server's watchdog sends its keep-alive pings and enforces its deadlines.
+class ws_session : public std::enable_shared_from_this<ws_session>,
+                   public evictable,
+                   private lc::core::ws::frame_sink {
  public:
   ws_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, std::string peer,
              address_slot slot);
   ~ws_session() override;
-  void run(const http::request<http::string_body>& req);
+  // Answers a checked upgrade request for `key` and starts reading; `early` is what the client
+  // sent after the request head, which belongs to the WebSocket.
+  void run(std::string_view key, std::string early);
 
   // client_link, forwarded by a small link object that only holds a weak_ptr to us.
   bool send(std::shared_ptr<const std::string> frame);
@@ -210,44 +217,71 @@ class ws_session : public std::enable_shared_from_this<ws_session>, public evict
   void hello_done(bool counted);
   bool may_evict() const override { return !hello_done_ && !notified_; }
   void evict() override { abort(); }
-  // Drops the connection when a write has been in flight longer than the write timeout, and
-  // closes it when it has not said Hello within the Hello timeout.
+  // The watchdog's round: drops the connection when a write (or the close handshake) has taken
+  // longer than the write timeout, closes it when it has not said Hello within the Hello
+  // timeout, pings it after half the idle timeout of silence and drops it after all of it.
   void check_deadlines(std::chrono::steady_clock::time_point now);
 
  private:
-  void on_accept(error_code ec);
-  void do_read();
-  void on_read(error_code ec, std::size_t bytes);
-  void do_write();
+  using opcode = lc::core::ws::opcode;
+  // A frame waiting to be written: its payload (shared with every recipient) and its kind.
+  struct out_frame {
+    std::shared_ptr<const std::string> payload;
+    opcode op;
+  };
+  struct write_batch;
+
+  void on_handshake_written(error_code ec, std::size_t bytes);
+  void wait_readable();
+  void on_readable(error_code ec);
+  void read_available();
+  void end_of_stream(error_code ec);
+  // frame_sink: what the reader found in the bytes read.
+  void on_message(std::string_view payload, bool text) override;
+  void on_ping(std::string_view payload) override;
+  void on_pong() override {}
+  void on_close(std::uint16_t code, std::string_view reason) override;
+  void fail(const lc::core::ws::read_failure& failure);
+  // Queues a frame for the next write; past the queue limit the peer is a slow consumer.
+  bool enqueue(out_frame frame);
+  void queue_close(std::uint16_t code, std::string_view reason);
+  void schedule_flush();
+  void flush();
   void on_write(error_code ec, std::size_t bytes);
-  void do_close();
-  void on_close(error_code ec);
+  void shut();  // both closing frames went through (or we gave up): the socket goes
   void notify_closed();
   void drop_unsent();
-  void release_read_buffer();
   std::size_t frame_limit() const;  // the largest message read now (smaller before Hello)
 
-  websocket::stream<tcp::socket> ws_;
-  // Holds one incoming message; emptied and freed after each so idle connections hold nothing.
-  beast::flat_buffer buffer_;
-  // Frames not yet fully written; front() is in flight while writing_. A vector, not a deque:
-  // an empty std::deque still allocates ~600 bytes, which 100k idle connections cannot afford.
-  std::vector<std::shared_ptr<const std::string>> queue_;
+  tcp::socket socket_;
+  lc::core::ws::frame_reader reader_;
+  // Frames not yet fully written; the first in_flight_ are being written while writing_. A
+  // vector, not a deque: an empty std::deque still allocates ~600 bytes.
+  std::vector<out_frame> queue_;
+  std::size_t in_flight_ = 0;
+  // The head of a write of one frame; a write of several keeps its heads in a batch.
+  lc::core::ws::frame_header head_;
+  std::unique_ptr<write_batch> batch_;
+  std::string handshake_;        // the 101 response while it is written
+  std::string handshake_early_;  // bytes that came with the upgrade request, read after the 101
   std::shared_ptr<shared_state> state_;
   std::shared_ptr<lc::service::connection_handler> handler_;
   std::string peer_;
   address_slot slot_;
   std::chrono::steady_clock::time_point opened_at_;
-  std::size_t max_message_ = 0;
-  // Set by close(), sent after the queue. Not a websocket::close_reason: that is a 123-byte
-  // static string on every connection.
-  std::uint16_t close_code_ = 0;
-  std::string close_text_;
-  // When the write (or close frame) in flight began; zero while none is.
+  // When the write (or the wait for the peer's close frame) in flight began; zero while none.
   std::chrono::steady_clock::time_point busy_since_{};
+  // The watchdog's view of silence: last_heard_ moves to its round's time when heard_ is set.
+  std::chrono::steady_clock::time_point last_heard_;
+  std::size_t max_message_ = 0;
+  bool heard_ = false;   // bytes arrived since the watchdog's last round
+  bool pinged_ = false;  // a keep-alive ping went out during this silence
   bool writing_ = false;
-  bool closing_ = false;  // no more sends; the close frame is queued or sent
+  bool flush_posted_ = false;  // a flush will run on the next turn
+  bool closing_ = false;       // no more sends; a close frame is queued or sent
+  bool close_queued_ = false;
   bool close_sent_ = false;
+  bool peer_closed_ = false;     // the peer's close frame arrived
   bool opened_ = false;          // the frontend knows about us
   bool notified_ = false;        // on_close was called
   bool wants_writable_ = false;  // the frontend asked to hear when the queue drains
