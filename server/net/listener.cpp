@@ -92,7 +92,10 @@ void listener::on_accept(error_code ec, tcp::socket socket) {
     do_accept();
     return;
   }
-  auto session = std::make_shared<http_session>(std::move(socket), state_, std::move(slot));
+  // Not make_shared: the displacement queue's weak_ptr outlives the session, and with one
+  // allocation for both it would pin the whole session's memory rather than its counts.
+  auto session =
+      std::shared_ptr<http_session>(new http_session(std::move(socket), state_, std::move(slot)));
   state_->add_evictable(session);
   session->run();
   do_accept();
@@ -116,8 +119,11 @@ bool shared_state::make_room() {
 }
 
 void shared_state::add_evictable(std::weak_ptr<evictable> e) {
-  // Entries of connections long gone are dropped once they outnumber the live ones.
-  if (evictable_queue.size() > 2 * connections() + 64) {
+  // Entries of connections long gone are dropped once they are half as many as the live ones.
+  // Every WebSocket left an entry as an HTTP session and has one of its own, so a bound of
+  // twice the connections (as before) kept an expired entry per WebSocket for good.
+  const std::size_t live = connections();
+  if (evictable_queue.size() > live + live / 2 + 64) {
     std::erase_if(evictable_queue, [](const auto& w) { return w.expired(); });
   }
   evictable_queue.push_back(std::move(e));

@@ -230,6 +230,7 @@ class ws_session : public std::enable_shared_from_this<ws_session>,
     opcode op;
   };
   struct write_batch;
+  struct handshake_bytes;
 
   void on_handshake_written(error_code ec, std::size_t bytes);
   void wait_readable();
@@ -262,8 +263,7 @@ class ws_session : public std::enable_shared_from_this<ws_session>,
   // The head of a write of one frame; a write of several keeps its heads in a batch.
   lc::core::ws::frame_header head_;
   std::unique_ptr<write_batch> batch_;
-  std::string handshake_;        // the 101 response while it is written
-  std::string handshake_early_;  // bytes that came with the upgrade request, read after the 101
+  std::unique_ptr<handshake_bytes> handshake_;  // only until the 101 is written
   std::shared_ptr<shared_state> state_;
   std::shared_ptr<lc::service::connection_handler> handler_;
   std::string peer_;

@@ -72,6 +72,12 @@ struct ws_session::write_batch {
   std::vector<asio::const_buffer> buffers;
 };
 
+// The 101 being written and the bytes that came after the upgrade request.
+struct ws_session::handshake_bytes {
+  std::string response;
+  std::string early;
+};
+
 ws_session::ws_session(tcp::socket&& socket, std::shared_ptr<shared_state> state, std::string peer,
                        address_slot slot)
     : socket_(std::move(socket)),
@@ -97,22 +103,24 @@ void ws_session::run(std::string_view key, std::string early) {
   socket_.non_blocking(true, ignored);
   // No Sec-WebSocket-Extensions: without permessage-deflate a socket holds no deflate state
   // (~300 KiB each), and a frame is written straight from the shared payload.
-  handshake_ =
+  handshake_ = std::make_unique<handshake_bytes>();
+  auto& response = handshake_->response;
+  response =
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Accept: ";
-  handshake_ += ws::handshake_accept(key);
-  handshake_ += "\r\n\r\n";
+  response += ws::handshake_accept(key);
+  response += "\r\n\r\n";
   // What the client sent after its request head comes after the 101 in its stream too.
-  handshake_early_ = std::move(early);
+  handshake_->early = std::move(early);
   busy_since_ = std::chrono::steady_clock::now();
   asio::async_write(
-      socket_, asio::buffer(handshake_),
+      socket_, asio::buffer(response),
       beast::bind_front_handler(&ws_session::on_handshake_written, shared_from_this()));
 }
 
 void ws_session::on_handshake_written(error_code ec, std::size_t) {
   busy_since_ = {};
-  handshake_ = std::string();
+  const std::unique_ptr<handshake_bytes> handshake = std::move(handshake_);
   if (ec) {
     spdlog::debug("net: {} websocket handshake: {}", peer_, ec.message());
     return;
@@ -135,9 +143,7 @@ void ws_session::on_handshake_written(error_code ec, std::size_t) {
   if (!handler_) {
     close(1011, "internal error");
   }
-  if (!handshake_early_.empty()) {
-    std::string early = std::move(handshake_early_);
-    handshake_early_ = std::string();
+  if (auto& early = handshake->early; !early.empty()) {
     if (auto failure = reader_.feed(early.data(), early.size(), *this)) {
       fail(failure);
       return;
