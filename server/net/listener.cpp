@@ -307,4 +307,8 @@ std::size_t server::websocket_count() const {
   return impl_->state->ws_sessions.size();
 }
 
+std::size_t server::displacement_entries() const {
+  return impl_->state->evictable_queue.size();
+}
+
 }  // namespace lc::net

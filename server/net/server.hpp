@@ -72,6 +72,9 @@ class server {
   std::size_t connection_count() const;
   // WebSocket connections, from the upgrade until the socket is gone.
   std::size_t websocket_count() const;
+  // Entries in the queue of connections a newcomer may displace, those of connections already
+  // gone included: what the queue costs is bounded by the open connections, not by all ever.
+  std::size_t displacement_entries() const;
 
  private:
   struct impl;

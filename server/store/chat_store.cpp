@@ -300,18 +300,9 @@ task<invite_result> chat_store::invite(invite_params p) {
       std::to_string(p.ttl.count()), p.rule};
   auto r = co_await fenced_fcall("lc_invite", std::move(args));
   invite_result out;
-  if (r.elements.size() < 6) co_return out;
-  pb::Invitation inv;
-  inv.set_invitation_id(at(r, 0).as_string());
-  inv.set_agent_id(at(r, 1).as_string());
-  inv.set_agent_name(at(r, 2).as_string());
-  inv.set_department(std::move(p.department));
-  inv.set_text(std::move(p.text));
-  inv.set_at_ms(at(r, 3).as_int());
-  inv.set_expires_at_ms(at(r, 4).as_int());
-  inv.set_automatic(!p.rule.empty());
-  out.invitation = std::move(inv);
-  out.site_node = at(r, 5).as_string();
+  if (r.elements.size() != invitation_fields + 1) co_return out;  // a rule's, not made
+  out.invitation = decode_invitation(std::span<const reply>(r.elements).first(invitation_fields));
+  out.site_node = at(r, invitation_fields).as_string();
   co_return out;
 }
 

@@ -1357,8 +1357,8 @@ local function page_view(node, args)
   return out
 end
 
--- invite(visitor, id, agent, dept, text, ttl_ms, rule) -> {id, agent, agent_name, at, expires,
--- site_node} or {} when a rule's invitation is not made: the visitor on the site is invited to
+-- invite(visitor, id, agent, dept, text, ttl_ms, rule) -> {the invitation's fields (as
+-- pending_invitation), site_node} or {} when a rule's invitation is not made: the visitor on the site is invited to
 -- chat, by `agent` (an agent's hand; the node checked they may invite for `dept`) or, with
 -- agent '', by the rule `rule` in the name of an agent of `dept` free to take the chat, once per
 -- visit and never after the visitor declined one. One invitation at a time per visitor, kept in
@@ -1401,7 +1401,7 @@ local function invite(node, args)
   if h.node and h.node ~= '' and h.node ~= node then
     redis.call('PUBLISH', K.node_channel(h.node), 'v|' .. visitor)
   end
-  return { id, agent, name, now, exp, h.node or '' }
+  return { id, agent, name, dept, text, now, exp, rule ~= '' and 1 or 0, h.node or '' }
 end
 
 -- decline_invitation(visitor, id) -> 1 when the pending invitation `id` is now declined, else 0.

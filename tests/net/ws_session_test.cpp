@@ -390,6 +390,24 @@ TEST_F(NetTest, AtTheConnectionLimitANewcomerDisplacesTheOldestWithoutHello) {
   EXPECT_TRUE(c.is_open());
 }
 
+// Every WebSocket left an entry as an HTTP session and has one of its own; pruned only past
+// twice the connections, the expired half stayed for good (and with it each upgraded HTTP
+// session's memory, ~900 B a WebSocket at 15k).
+TEST_F(NetTest, TheDisplacementQueueKeepsNoEntryPerUpgradedSession) {
+  lc::net::server_options options;
+  options.max_connections_per_address = 1000;
+  start(options);
+  std::vector<std::unique_ptr<ws_client>> clients;
+  constexpr std::size_t count = 200;
+  for (std::size_t i = 0; i < count; ++i) {
+    clients.push_back(std::make_unique<ws_client>("127.0.0.1", port_));
+  }
+  ASSERT_TRUE(fe_.wait([&] { return fe_.connections.size() == count; }));
+  const auto entries = on_server([&] { return server_->displacement_entries(); });
+  EXPECT_LE(entries, count + count / 2 + 64) << "expired entries are pruned";
+  EXPECT_GE(entries, count) << "every open WebSocket may still be displaced";
+}
+
 TEST_F(NetTest, OnlyAllowedOriginsMayOpenAWebSocket) {
   lc::net::server_options options;
   options.allowed_origins = {"https://shop.example"};
